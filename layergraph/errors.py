@@ -1,0 +1,48 @@
+"""The project's own errors. Every message names the layer, option, port, JSON path or file:line:col."""
+
+from __future__ import annotations
+
+
+class LayerGraphError(Exception):
+    """Base class of every error layergraph raises on bad input."""
+
+
+class OptionError(LayerGraphError, ValueError):
+    """A layer or function option is unknown, missing or has a bad value."""
+
+
+class GraphError(LayerGraphError):
+    """A graph edit is invalid (unknown layer or port, duplicate name, connected input, ...)."""
+
+
+class LayoutError(LayerGraphError):
+    """A layer cannot accept the sizes or formats of its inputs (raised by size rules)."""
+
+
+class NetworkError(LayerGraphError):
+    """A network is invalid; ``issues`` holds every problem found, as analyzeNetwork reports them."""
+
+    def __init__(self, issues, function: str = "assembleNetwork"):
+        self.issues = list(issues)
+        self.function = function
+        lines = [f"Error using {function}", "Invalid network.", "Caused by:"]
+        for issue in self.issues:
+            text = str(issue)
+            lines.extend("    " + line for line in text.splitlines())
+        super().__init__("\n".join(lines))
+
+
+class SpecError(LayerGraphError):
+    """A JSON network spec is malformed or invalid; the message names the JSON path."""
+
+
+class MatlabPortError(LayerGraphError):
+    """A MATLAB script cannot be ported; the message names file:line:col."""
+
+
+class TrainingError(LayerGraphError):
+    """Training data, options or the training run itself are invalid."""
+
+
+class CustomLayerError(LayerGraphError):
+    """A custom layer class is defined or behaves incorrectly."""

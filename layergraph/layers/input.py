@@ -1,0 +1,237 @@
+"""Input layers: imageInputLayer, featureInputLayer, sequenceInputLayer (+ input normalization)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import torch
+from torch import nn
+
+from ..errors import OptionError
+from .base import Layer, Layout, register, times_str
+from .options import Converter, Option, choice, numeric_array, size_vector, positive_integer, _as_flat_numbers, _int_value
+
+NORMALIZATIONS = ("zerocenter", "zscore", "rescale-symmetric", "rescale-zero-one", "none")
+STATISTICS = ("Mean", "StandardDeviation", "Min", "Max")
+
+
+def _normalization() -> Converter:
+    names = {n: n for n in NORMALIZATIONS}
+
+    def convert(v):
+        if callable(v) and not isinstance(v, str):
+            return v
+        if isinstance(v, str) and v.lower() in names:
+            return names[v.lower()]
+        raise ValueError
+
+    return Converter(
+        convert,
+        "one of " + ", ".join(f"'{n}'" for n in NORMALIZATIONS) + ", or a function handle",
+        {"type": "string", "enum": list(NORMALIZATIONS)},
+    )
+
+
+def _image_size(n_spatial: int) -> Converter:
+    """[h w c] (or [h w] meaning c = 1) for 2-D images; [h w d c] for 3-D."""
+
+    def convert(v):
+        nums = [_int_value(x) for x in _as_flat_numbers(v)]
+        if len(nums) == n_spatial:
+            nums = nums + [1]
+        if len(nums) != n_spatial + 1 or any(x < 1 for x in nums):
+            raise ValueError
+        return tuple(nums)
+
+    item = {"type": "integer", "minimum": 1}
+    return Converter(
+        convert,
+        f"a vector of {n_spatial + 1} positive integers (or {n_spatial}, meaning 1 channel)",
+        {"type": "array", "items": item, "minItems": n_spatial, "maxItems": n_spatial + 1},
+    )
+
+
+def normalization_options(default: str) -> tuple:
+    return (
+        Option("Normalization", _normalization(), default),
+        Option("NormalizationDimension", choice("auto", "channel", "element", "all"), "auto"),
+        Option("Mean", numeric_array(), None),
+        Option("StandardDeviation", numeric_array(), None),
+        Option("Min", numeric_array(), None),
+        Option("Max", numeric_array(), None),
+    )
+
+
+class InputNormalization(nn.Module):
+    """The input layer's data normalization on torch-layout tensors; statistics are buffers."""
+
+    def __init__(self, mode, stats: dict[str, torch.Tensor | None]):
+        super().__init__()
+        self.mode = mode
+        for name in STATISTICS:
+            value = stats.get(name)
+            self.register_buffer(name, value if value is not None else torch.empty(0))
+
+    def forward(self, x):
+        mode = self.mode
+        if callable(mode):
+            return mode(x)
+        if mode == "none":
+            return x
+        mean, std, lo, hi = self.Mean, self.StandardDeviation, self.Min, self.Max
+        if mode == "zerocenter":
+            return x - mean if mean.numel() else x
+        if mode == "zscore":
+            y = x - mean if mean.numel() else x
+            return y / std if std.numel() else y
+        if lo.numel() == 0 or hi.numel() == 0:
+            return x
+        if mode == "rescale-zero-one":
+            return (x - lo) / (hi - lo)
+        return 2 * (x - lo) / (hi - lo) - 1
+
+    def extra_repr(self) -> str:
+        return f"Normalization={self.mode if isinstance(self.mode, str) else 'function'}"
+
+
+class _InputLayer(Layer):
+    """Shared behaviour of input layers: a layout from InputSize and the normalization module."""
+
+    IS_INPUT: ClassVar[bool] = True
+    BUFFERS: ClassVar[tuple] = STATISTICS
+
+    def output_layout(self) -> Layout:
+        raise NotImplementedError
+
+    def infer(self, inputs):
+        return [self.output_layout()]
+
+    def stat_to_torch(self, value: torch.Tensor, layout: Layout) -> torch.Tensor:
+        """MATLAB statistic (scalar, per channel or per element) -> a tensor broadcasting over torch layout."""
+        k = len(layout.spatial)
+        if value.numel() == 1:
+            return value.reshape(())
+        if value.numel() == layout.channels:
+            return value.reshape((layout.channels,) + (1,) * k)
+        if k and value.numel() == layout.num_elements:
+            # MATLAB h×w×c (column-major) -> torch c×h×w
+            v = value.reshape(tuple(layout.spatial) + (layout.channels,)) if value.dim() != k + 1 else value
+            return v.permute((k,) + tuple(range(k)))
+        raise OptionError(
+            f"{self.label()}: statistic of size {times_str(value.shape)} does not match the input size "
+            f"{layout.matlab_size()} (expected a scalar, {layout.channels} channel values, or one value per element)."
+        )
+
+    def stat_from_torch(self, value: torch.Tensor, layout: Layout) -> torch.Tensor | None:
+        if value.numel() == 0:
+            return None
+        k = len(layout.spatial)
+        if value.dim() == 0:
+            return value.reshape(1, 1)
+        if value.numel() == layout.channels:
+            return value.reshape((1,) * k + (layout.channels,)) if k else value.reshape(layout.channels, 1)
+        return value.permute(tuple(range(1, k + 1)) + (0,))
+
+    def build(self, inputs):
+        layout = self.output_layout()
+        stats = {}
+        for name in STATISTICS:
+            value = self._values.get(name)
+            stats[name] = None if value is None else self.stat_to_torch(value, layout)
+        return InputNormalization(self.Normalization, stats)
+
+    def to_torch(self, prop, value, inputs):
+        return self.stat_to_torch(value, self.output_layout())
+
+    def from_torch(self, prop, value, inputs):
+        return self.stat_from_torch(value, self.output_layout())
+
+    def normalization_text(self) -> str:
+        mode = self.Normalization
+        return mode if isinstance(mode, str) else "function"
+
+
+@register
+class ImageInputLayer(_InputLayer):
+    """Image input: ``imageInputLayer([h w c])``. Torch layout out: N×C×H×W."""
+
+    MATLAB_NAME = "imageInputLayer"
+    TYPE = "Image Input"
+    DEFAULT_NAME = "imageinput"
+    SYNTAX = "imageInputLayer(inputSize, Name=Value)"
+    FAMILY = "input"
+    POSITIONAL = ("InputSize",)
+    OPTIONS = (Option("InputSize", _image_size(2), required=True),) + normalization_options("zerocenter")
+
+    def output_layout(self) -> Layout:
+        h, w, c = self.InputSize
+        return Layout((h, w), c)
+
+    def description(self) -> str:
+        size = times_str(self.InputSize)
+        if self.Normalization == "none":
+            return f"{size} images"
+        return f"{size} images with '{self.normalization_text()}' normalization"
+
+
+@register
+class FeatureInputLayer(_InputLayer):
+    """Feature input: ``featureInputLayer(numFeatures)``. Torch layout out: N×C."""
+
+    MATLAB_NAME = "featureInputLayer"
+    TYPE = "Feature Input"
+    DEFAULT_NAME = "input"
+    SYNTAX = "featureInputLayer(numFeatures, Name=Value)"
+    FAMILY = "input"
+    POSITIONAL = ("InputSize",)
+    OPTIONS = (Option("InputSize", positive_integer(), required=True),) + normalization_options("none")
+
+    def output_layout(self) -> Layout:
+        return Layout((), self.InputSize)
+
+    def description(self) -> str:
+        if self.Normalization == "none":
+            return f"{self.InputSize} features"
+        return f"{self.InputSize} features with '{self.normalization_text()}' normalization"
+
+
+def _sequence_size() -> Converter:
+    def convert(v):
+        nums = [_int_value(x) for x in _as_flat_numbers(v)]
+        if not 1 <= len(nums) <= 4 or any(x < 1 for x in nums):
+            raise ValueError
+        return nums[0] if len(nums) == 1 else tuple(nums)
+
+    return Converter(
+        convert,
+        "a positive integer (features) or a vector [h c], [h w c] or [h w d c]",
+        {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 2, "maxItems": 4}]},
+    )
+
+
+@register
+class SequenceInputLayer(_InputLayer):
+    """Sequence input: ``sequenceInputLayer(numFeatures)``. Torch layout out: N×T×C (image sequences N×T×C×H×W)."""
+
+    MATLAB_NAME = "sequenceInputLayer"
+    TYPE = "Sequence Input"
+    DEFAULT_NAME = "sequenceinput"
+    SYNTAX = "sequenceInputLayer(inputSize, Name=Value)"
+    FAMILY = "input"
+    POSITIONAL = ("InputSize",)
+    OPTIONS = (
+        Option("InputSize", _sequence_size(), required=True),
+        Option("MinLength", positive_integer(), 1),
+    ) + normalization_options("none")
+
+    def output_layout(self) -> Layout:
+        size = self.InputSize
+        if isinstance(size, int):
+            return Layout((), size, True, None)
+        return Layout(tuple(size[:-1]), size[-1], True, None)
+
+    def description(self) -> str:
+        size = self.InputSize
+        if isinstance(size, int):
+            return f"Sequence input with {size} dimensions"
+        return f"Sequence input with {times_str(size)} dimensions"
