@@ -12,6 +12,7 @@ import difflib
 from typing import Iterable, Sequence
 
 from .errors import GraphError
+from .functions import matlab_function
 from .layers.base import Layer, as_layer
 
 _MISSING = object()
@@ -486,6 +487,7 @@ def _add_layers(graph: LayerGraph, layers, what: str = "addLayers") -> LayerGrap
     return graph._edit(apply)
 
 
+@matlab_function(outputs=("lgraph",))
 def layerGraph(layers=None) -> LayerGraph:
     """``lgraph = layerGraph``, ``layerGraph(layers)`` (connected in array order) or ``layerGraph(net)``."""
     if layers is None:
@@ -511,6 +513,7 @@ def _as_graph(lgraph, fn: str) -> LayerGraph:
     raise GraphError(f"{fn}: the first argument must be a LayerGraph (create one with layerGraph), got {type(lgraph).__name__}.")
 
 
+@matlab_function(outputs=("lgraph",))
 def addLayers(lgraph, larray) -> LayerGraph:
     """Add layers, connected one after the other; no connection to existing layers is made."""
     return _add_layers(_as_graph(lgraph, "addLayers"), larray)
@@ -524,6 +527,7 @@ def _names_arg(names, fn: str) -> list[str]:
     raise GraphError(f"{fn}: layer names must be a character vector, string, or a list of them; got {names!r}.")
 
 
+@matlab_function(outputs=("lgraph",))
 def removeLayers(lgraph, layerNames) -> LayerGraph:
     """Remove layers and every connection touching them."""
     graph = _as_graph(lgraph, "removeLayers")
@@ -542,6 +546,7 @@ def removeLayers(lgraph, layerNames) -> LayerGraph:
     return graph._edit(apply)
 
 
+@matlab_function(outputs=("lgraph",))
 def connectLayers(lgraph, s: str, d: str) -> LayerGraph:
     """Connect output ``s`` ('layer' or 'layer/out') to input ``d`` ('layer' or 'layer/in2')."""
     graph = _as_graph(lgraph, "connectLayers")
@@ -550,6 +555,7 @@ def connectLayers(lgraph, s: str, d: str) -> LayerGraph:
     return graph._edit(lambda edit: _insert_edge(edit, graph, src, sport, dst, dport))
 
 
+@matlab_function(outputs=("lgraph",))
 def disconnectLayers(lgraph, s: str, d: str) -> LayerGraph:
     """Remove the connection from ``s`` to ``d``."""
     graph = _as_graph(lgraph, "disconnectLayers")
@@ -561,6 +567,7 @@ def disconnectLayers(lgraph, s: str, d: str) -> LayerGraph:
     return graph._edit(lambda edit: _delete_edge(edit, key))
 
 
+@matlab_function(outputs=("lgraph",))
 def replaceLayer(lgraph, layerName: str, larray, *args, ReconnectBy: str = "name", **kwargs) -> LayerGraph:
     """Replace a layer by a layer array connected in sequence, reconnected by port 'name' or 'order'."""
     graph = _as_graph(lgraph, "replaceLayer")
