@@ -28,6 +28,8 @@ from .graph import (
     removeLayers,
     replaceLayer,
 )
+from .analysis import NetworkAnalysis, analyzeNetwork
+from .network import Network, assembleNetwork, dlnetwork, summary
 from .layers.base import REGISTRY, Layer, Layout, make_constructor, register
 
 _constructors = {name: make_constructor(cls) for name, cls in sorted(REGISTRY.items())}
@@ -48,6 +50,12 @@ __all__ = [
     "replaceLayer",
     "connectLayers",
     "disconnectLayers",
+    "analyzeNetwork",
+    "NetworkAnalysis",
+    "assembleNetwork",
+    "dlnetwork",
+    "summary",
+    "Network",
     "LayerGraphError",
     "OptionError",
     "GraphError",

@@ -222,8 +222,8 @@ class ConnectionTable:
     def __str__(self) -> str:
         if not self.rows:
             return "  0×2 empty table"
-        ws = max(len("Source"), *(len(s) + 2 for s, _ in self.rows))
-        wd = max(len("Destination"), *(len(d) + 2 for _, d in self.rows))
+        ws = max(len("Source"), *(len(repr_q(s)) for s, _ in self.rows))
+        wd = max(len("Destination"), *(len(repr_q(d)) for _, d in self.rows))
         lines = [f"    {'Source':^{ws}}    {'Destination':^{wd}}", f"    {'_' * ws}    {'_' * wd}", ""]
         for s, d in self.rows:
             lines.append(f"    {repr_q(s):<{ws}}    {repr_q(d):<{wd}}")

@@ -1,0 +1,122 @@
+"""LayerGraph -> torch.fx GraphModule, built directly from the DAG (no tracing).
+
+Each layer becomes one submodule named after the layer; the generated ``forward`` calls them in
+topological order, so there is no per-call graph walking.
+"""
+
+from __future__ import annotations
+
+import keyword
+import operator
+import re
+
+import torch
+from torch import fx, nn
+
+from .analysis import NetworkAnalysis, analyze_graph
+from .errors import LayerGraphError, LayoutError, NetworkError, OptionError
+from .graph import LayerGraph
+from .layers.base import Layer
+
+
+def module_names(layer_names: list[str]) -> dict[str, str]:
+    """Valid, unique Python identifiers for layer names (``conv-1`` -> ``conv_1_``), stable across builds."""
+    taken: set[str] = set()
+    out = {}
+    reserved = set(dir(nn.Module)) | set(dir(fx.GraphModule))
+    for name in layer_names:
+        ident = re.sub(r"\W", "_", name)
+        if not ident or ident[0].isdigit():
+            ident = "layer_" + ident
+        if keyword.iskeyword(ident) or ident in reserved:
+            ident += "_"
+        base, k = ident, 1
+        while ident in taken:
+            ident = f"{base}_{k}"
+            k += 1
+        taken.add(ident)
+        out[name] = ident
+    return out
+
+
+def build_modules(graph: LayerGraph, analysis: NetworkAnalysis) -> dict[str, nn.Module]:
+    """One torch module per layer, built for the analysed input sizes; raises NetworkError on failure."""
+    modules = {}
+    issues = []
+    for name in analysis.order:
+        layer = graph.layer(name)
+        try:
+            modules[name] = layer.build(analysis.input_layouts.get(name, []))
+        except (LayoutError, OptionError, LayerGraphError) as exc:
+            from .analysis import Issue
+
+            issues.append(Issue("Error", name, str(exc)))
+    if issues:
+        raise NetworkError(issues)
+    return modules
+
+
+def compile_network(graph: LayerGraph, analysis: NetworkAnalysis, *, kind: str, function: str):
+    """Build the Network (a GraphModule subclass) for an analysed, error-free graph."""
+    from .network import Network, NetworkMeta
+
+    if analysis.has_errors:
+        raise NetworkError(analysis.errors, function)
+    modules = build_modules(graph, analysis)
+    names = module_names([layer.Name for layer in graph.layer_list()])
+    root = nn.Module()
+    for layer_name in (layer.Name for layer in graph.layer_list()):
+        if layer_name in modules:
+            root.add_module(names[layer_name], modules[layer_name])
+
+    fx_graph = fx.Graph()
+    values: dict[tuple[str, str], fx.Node] = {}
+    input_names = [layer.Name for layer in graph.layer_list() if layer.IS_INPUT]
+    placeholders = {name: fx_graph.placeholder(names[name]) for name in input_names}
+    output_layer_names = []
+    for name in analysis.order:
+        layer = graph.layer(name)
+        if layer.IS_OUTPUT:
+            output_layer_names.append(name)
+            continue
+        if layer.IS_INPUT:
+            args = (placeholders[name],)
+        else:
+            args = tuple(values[graph.source_of(name, p)] for p in layer.input_names())
+        node = fx_graph.call_module(names[name], args)
+        outs = layer.output_names()
+        if len(outs) == 1:
+            values[(name, outs[0])] = node
+        else:
+            for i, port in enumerate(outs):
+                values[(name, port)] = fx_graph.call_function(operator.getitem, (node, i))
+
+    if kind == "assembled":
+        output_names = [layer.Name for layer in graph.layer_list() if layer.IS_OUTPUT]
+        result_nodes = [values[graph.source_of(name, graph.layer(name).input_names()[0])] for name in output_names]
+    else:
+        used = {(e[0], e[1]) for e in graph.edge_list()}
+        output_names, result_nodes = [], []
+        for layer in graph.layer_list():
+            outs = layer.output_names()
+            for port in outs:
+                if (layer.Name, port) not in used and (layer.Name, port) in values:
+                    output_names.append(layer.Name if len(outs) == 1 else f"{layer.Name}/{port}")
+                    result_nodes.append(values[(layer.Name, port)])
+    fx_graph.output(result_nodes[0] if len(result_nodes) == 1 else tuple(result_nodes))
+    fx_graph.lint()
+
+    meta = NetworkMeta(
+        graph=graph,
+        analysis=analysis,
+        module_names=names,
+        input_names=input_names,
+        output_names=output_names,
+        output_layers=output_layer_names if kind == "assembled" else [],
+        kind=kind,
+    )
+    network = Network(root, fx_graph, meta)
+    return network
+
+
+__all__ = ["compile_network", "module_names", "build_modules"]

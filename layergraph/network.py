@@ -1,0 +1,306 @@
+"""The compiled network: a torch.fx GraphModule with MATLAB's network properties and functions.
+
+``assembleNetwork`` keeps output (loss) layers: ``forward`` returns what reaches them (e.g. softmax
+scores) and :meth:`Network.loss` computes their loss. ``dlnetwork`` refuses output layers.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple
+
+import torch
+from torch import fx, nn
+
+from .analysis import NetworkAnalysis, analyze, analyze_graph
+from .compile import compile_network
+from .errors import GraphError, NetworkError, OptionError
+from .functions import matlab_function
+from .graph import ConnectionTable, LayerArray, LayerGraph, addLayers, connectLayers, layerGraph
+from .layers.base import Layer, LayoutFold, num_str
+
+
+@dataclass
+class NetworkMeta:
+    graph: LayerGraph
+    analysis: NetworkAnalysis
+    module_names: dict
+    input_names: list
+    output_names: list
+    output_layers: list
+    kind: str  # "assembled" | "dlnetwork"
+    extra: dict = field(default_factory=dict)
+
+
+class LearnableRow(NamedTuple):
+    Layer: str
+    Parameter: str
+    Value: torch.Tensor
+
+
+def _find_tensor(module: nn.Module, attribute: str):
+    for candidate in (module, getattr(module, "inner", None)):
+        if candidate is None:
+            continue
+        value = candidate
+        try:
+            for part in attribute.split("."):
+                value = getattr(value, part)
+        except AttributeError:
+            continue
+        if isinstance(value, torch.Tensor):
+            return value
+    return None
+
+
+class Network(fx.GraphModule):
+    """A compiled MATLAB network: an ``nn.Module`` taking and returning torch-layout tensors.
+
+    Inputs are positional in ``InputNames`` order; outputs come in ``OutputNames`` order (a tensor
+    when there is one). ``Layers`` shows the current values in MATLAB layout.
+    """
+
+    def __init__(self, root: nn.Module, graph: fx.Graph, meta: NetworkMeta):
+        super().__init__(root, graph, class_name="Network")
+        self._lg = meta
+
+    def __deepcopy__(self, memo):
+        result = super().__deepcopy__(memo)
+        result._lg = replace(self._lg)
+        return result
+
+    # ---- MATLAB properties -------------------------------------------------------------------------
+
+    @property
+    def kind(self) -> str:
+        return self._lg.kind
+
+    @property
+    def InputNames(self) -> list[str]:
+        return list(self._lg.input_names)
+
+    @property
+    def OutputNames(self) -> list[str]:
+        if self._lg.kind == "assembled":
+            return list(self._lg.graph.OutputNames)
+        return list(self._lg.output_names)
+
+    @property
+    def Connections(self) -> ConnectionTable:
+        return self._lg.graph.Connections
+
+    @property
+    def Initialized(self) -> bool:
+        return True
+
+    def layer_module(self, name: str) -> nn.Module:
+        if name not in self._lg.module_names:
+            raise GraphError(f"Layer '{name}' does not exist in the network.")
+        return self.get_submodule(self._lg.module_names[name])
+
+    def _tensor_props(self, layer: Layer) -> list[str]:
+        return layer.learnable_names() + layer.state_names() + list(getattr(layer, "BUFFERS", ()))
+
+    def trained_layer(self, name: str) -> Layer:
+        """The layer ``name`` with its current learnable, state and normalization values (MATLAB layout)."""
+        graph = self._lg.graph
+        layer = graph.layer(name)
+        inputs = self._lg.analysis.input_layouts.get(name, [])
+        changes = dict(layer.resolve(inputs)) if (inputs or layer.IS_INPUT) else {}
+        if name in self._lg.module_names and hasattr(self, self._lg.module_names[name]):
+            module = self.layer_module(name)
+            for prop in self._tensor_props(layer):
+                tensor = _find_tensor(module, layer.torch_attribute(prop))
+                if tensor is None or tensor.numel() == 0:
+                    continue
+                changes[prop] = layer.from_torch(prop, tensor.detach().cpu().clone().float(), inputs)
+        return layer.copy(**changes)
+
+    @property
+    def Layers(self) -> LayerArray:
+        return LayerArray(self.trained_layer(layer.Name) for layer in self._lg.graph.layer_list())
+
+    @property
+    def Learnables(self) -> list[LearnableRow]:
+        rows = []
+        for layer in self.Layers:
+            for prop in layer.learnable_names():
+                value = layer._values.get(prop)
+                if value is not None:
+                    rows.append(LearnableRow(layer.Name, prop, value))
+        return rows
+
+    @property
+    def State(self) -> list[LearnableRow]:
+        rows = []
+        for layer in self.Layers:
+            for prop in layer.state_names():
+                value = layer._values.get(prop)
+                if value is not None:
+                    rows.append(LearnableRow(layer.Name, prop, value))
+        return rows
+
+    def to_layer_graph(self) -> LayerGraph:
+        """``layerGraph(net)``: the graph with the current values in its layers."""
+        graph = LayerGraph()
+        for layer in self.Layers:
+            graph = addLayers(graph, layer)
+        for src, sport, dst, dport in self._lg.graph.edge_list():
+            graph = connectLayers(graph, f"{src}/{sport}", f"{dst}/{dport}")
+        return graph
+
+    def set_layer_values(self, name: str, **values) -> None:
+        """Set non-tensor properties of a layer (e.g. the output layer's Classes after training)."""
+        layer = self._lg.graph.layer(name).copy()
+        for key, value in values.items():
+            setattr(layer, key, value)
+        from .graph import replaceLayer
+
+        self._lg.graph = replaceLayer(self._lg.graph, name, layer)
+
+    # ---- learnables and training support -----------------------------------------------------------
+
+    def parameter_info(self) -> list[tuple[str, str, nn.Parameter, float, float]]:
+        """(layer, property, parameter, learn-rate factor, L2 factor) for every learnable."""
+        out = []
+        for layer in self._lg.graph.layer_list():
+            if layer.Name not in self._lg.module_names or not hasattr(self, self._lg.module_names[layer.Name]):
+                continue
+            module = self.layer_module(layer.Name)
+            for prop in layer.learnable_names():
+                tensor = _find_tensor(module, layer.torch_attribute(prop))
+                if isinstance(tensor, nn.Parameter):
+                    lr, l2 = layer.learnable_factors(prop)
+                    out.append((layer.Name, prop, tensor, lr, l2))
+        return out
+
+    def output_layer(self, index: int = 0) -> Layer:
+        if not self._lg.output_layers:
+            raise NetworkError([], "loss")
+        return self._lg.graph.layer(self._lg.graph.OutputNames[index])
+
+    def loss(self, outputs, targets) -> torch.Tensor:
+        """The loss of the output layer(s), normalised as MATLAB does (sum over several outputs)."""
+        if self._lg.kind != "assembled":
+            raise OptionError("This network has no output layers (dlnetwork); use a loss function such as trainnet's.")
+        outs = outputs if isinstance(outputs, (tuple, list)) else (outputs,)
+        tgts = targets if isinstance(targets, (tuple, list)) and len(outs) > 1 else (targets,)
+        total = None
+        for i, (y, t) in enumerate(zip(outs, tgts)):
+            term = self.output_layer(i).loss(y, t)
+            total = term if total is None else total + term
+        return total
+
+    def predict(self, *inputs):
+        """Forward in inference mode (dropout off, batch norm uses trained statistics), without gradients."""
+        was_training = self.training
+        self.eval()
+        try:
+            with torch.no_grad():
+                return self(*inputs)
+        finally:
+            self.train(was_training)
+
+    # ---- display -----------------------------------------------------------------------------------
+
+    def matlab_class(self) -> str:
+        if self._lg.kind == "dlnetwork":
+            return "dlnetwork"
+        graph = self._lg.graph
+        edges = graph.edge_list()
+        layers = graph.layer_list()
+        chain = len(edges) == len(layers) - 1 and all(
+            len(layer.input_names()) <= 1 and len(layer.output_names()) <= 1 for layer in layers
+        ) and len(graph.InputNames) == 1
+        return "SeriesNetwork" if chain else "DAGNetwork"
+
+    def __str__(self) -> str:
+        cls = self.matlab_class()
+        n = len(self._lg.graph.layer_list())
+        rows = [("Layers", f"[{n}×1 nnet.cnn.layer.Layer]")]
+        if cls != "SeriesNetwork":
+            rows.append(("Connections", f"[{len(self._lg.graph.edge_list())}×2 table]"))
+        if cls == "dlnetwork":
+            rows.append(("Learnables", f"[{len(self.Learnables)}×3 table]"))
+            rows.append(("State", f"[{len(self.State)}×3 table]"))
+        rows.append(("InputNames", _cellstr(self.InputNames)))
+        rows.append(("OutputNames", _cellstr(self.OutputNames)))
+        if cls == "dlnetwork":
+            rows.append(("Initialized", "1"))
+        lines = [f"  {cls} with properties:", ""] + [f"{k:>15}: {v}" for k, v in rows]
+        if cls == "dlnetwork":
+            lines += ["", "  View summary with summary."]
+        return "\n".join(lines) + "\n"
+
+    def __repr__(self) -> str:
+        return self.__str__()
+
+
+def _cellstr(names) -> str:
+    return "{" + "  ".join(f"'{n}'" for n in names) + "}" if names else "{}"
+
+
+def _graph_of(x, function: str) -> tuple[LayerGraph, list]:
+    from .analysis import graph_from_layer_array
+
+    if isinstance(x, LayerGraph):
+        return x, []
+    if isinstance(x, Network):
+        return x.to_layer_graph(), []
+    if isinstance(x, (list, tuple, Layer)) or getattr(x, "layer_class", None) is not None:
+        return graph_from_layer_array(x if isinstance(x, (list, tuple)) else [x])
+    raise GraphError(f"{function}: Layers argument must be an array of layers or a layer graph.")
+
+
+def _build(x, *, target: str, kind: str, function: str) -> Network:
+    graph, extra = _graph_of(x, function)
+    analysis = analyze_graph(graph, target)
+    issues = extra + analysis.errors
+    if issues:
+        raise NetworkError(issues, function)
+    return compile_network(graph, analysis, kind=kind, function=function)
+
+
+@matlab_function(outputs=("net",))
+def assembleNetwork(layers) -> Network:
+    """``net = assembleNetwork(layers_or_lgraph)``: a ready-to-predict network that keeps its output layers.
+
+    Learnables left empty are initialized with the layers' initializers (MATLAB requires them set).
+    """
+    return _build(layers, target="trainNetwork", kind="assembled", function="assembleNetwork")
+
+
+@matlab_function(outputs=("net",))
+def dlnetwork(layers, *args, Initialize: bool = True) -> Network:
+    """``net = dlnetwork(layers_or_lgraph)``: an initialized network without output layers."""
+    if len(args) % 2:
+        raise OptionError("dlnetwork: name-value arguments must come in pairs.")
+    for key, value in zip(args[::2], args[1::2]):
+        if not isinstance(key, str) or key.lower() != "initialize":
+            raise OptionError(f"dlnetwork: '{key}' is not an option. Valid option: 'Initialize'.")
+        Initialize = bool(value)
+    if not Initialize:
+        raise OptionError(
+            "dlnetwork: Initialize=false (an uninitialized network) is not supported; layergraph networks are "
+            "built for the sizes of their input layers. Keep the LayerGraph and call dlnetwork when it is complete."
+        )
+    return _build(layers, target="dlnetwork", kind="dlnetwork", function="dlnetwork")
+
+
+@matlab_function(outputs=())
+def summary(net: Network) -> str:
+    """Print ``summary(net)``: initialized, number of learnables and the inputs."""
+    total = sum(p.numel() for _, _, p, _, _ in net.parameter_info())
+    from .analysis import _count_str
+
+    lines = ["   Initialized: true", "", f"   Number of learnables: {_count_str(total)}", "", "   Inputs:"]
+    for i, name in enumerate(net.InputNames, 1):
+        lines.append(f"      {i}   '{name}'   {net._lg.graph.layer(name).description()}")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    return text
+
+
+__all__ = ["Network", "assembleNetwork", "dlnetwork", "summary"]
