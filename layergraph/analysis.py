@@ -125,8 +125,10 @@ def analyze_graph(graph: LayerGraph, target: str = "trainNetwork") -> NetworkAna
     cyclic: set[str] = set()
     for component in nx.strongly_connected_components(digraph):
         if len(component) > 1 or any(digraph.has_edge(n, n) for n in component):
-            cycle = nx.find_cycle(digraph.subgraph(component))
-            path = [cycle[0][0]] + [edge[1] for edge in cycle]
+            cycle = [edge[0] for edge in nx.find_cycle(digraph.subgraph(component))]
+            position = {layer.Name: i for i, layer in enumerate(layers)}
+            start = min(range(len(cycle)), key=lambda k: position[cycle[k]])
+            path = cycle[start:] + cycle[:start] + [cycle[start]]
             shown = " -> ".join(f"'{n}'" for n in path)
             _add_issue(analysis, None, f"Invalid graph structure. The network must be acyclic. Detected cycle: {shown}.")
             cyclic |= set(component)
