@@ -116,6 +116,9 @@ def compile_network(graph: LayerGraph, analysis: NetworkAnalysis, *, kind: str, 
         kind=kind,
     )
     network = Network(root, fx_graph, meta)
+    for name in output_layer_names:
+        # output layers are not called in forward (the loss needs targets) but stay submodules
+        network.add_module(names[name], modules[name])
     return network
 
 

@@ -356,6 +356,15 @@ class LayerGraph:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __copy__(self) -> "LayerGraph":
+        return self  # graphs are values: a copy is the same value
+
+    def __deepcopy__(self, memo) -> "LayerGraph":
+        return self
+
+    def __reduce__(self):
+        return (_rebuild_graph, ([layer.copy() for layer in self.layer_list()], list(self.edge_list())))
+
     def __str__(self) -> str:
         n = len(self.layer_list())
         c = len(self.edge_list())
@@ -409,6 +418,15 @@ class LayerGraph:
             listed = ", ".join(f"'{p}'" for p in ports) or "none"
             raise GraphError(f"Layer '{name}' has no {kind} named '{port}'. Its {kind}s are: {listed}.")
         return name, port
+
+
+def _rebuild_graph(layers, edges) -> "LayerGraph":
+    graph = LayerGraph()
+    for layer in layers:
+        graph = addLayers(graph, layer)
+    for src, sport, dst, dport in edges:
+        graph = connectLayers(graph, f"{src}/{sport}", f"{dst}/{dport}")
+    return graph
 
 
 def _cellstr(names: list[str]) -> str:

@@ -70,7 +70,7 @@ class InputNormalization(nn.Module):
         self.mode = mode
         for name in STATISTICS:
             value = stats.get(name)
-            self.register_buffer(name, value if value is not None else torch.empty(0))
+            self.register_buffer(name, value)  # None until statistics exist (kept out of state_dict)
 
     def forward(self, x):
         mode = self.mode
@@ -80,11 +80,11 @@ class InputNormalization(nn.Module):
             return x
         mean, std, lo, hi = self.Mean, self.StandardDeviation, self.Min, self.Max
         if mode == "zerocenter":
-            return x - mean if mean.numel() else x
+            return x - mean if mean is not None else x
         if mode == "zscore":
-            y = x - mean if mean.numel() else x
-            return y / std if std.numel() else y
-        if lo.numel() == 0 or hi.numel() == 0:
+            y = x - mean if mean is not None else x
+            return y / std if std is not None else y
+        if lo is None or hi is None:
             return x
         if mode == "rescale-zero-one":
             return (x - lo) / (hi - lo)
