@@ -1,4 +1,346 @@
-"""recurrent layers (see DESIGN.md: one class per MATLAB layer, registered with @register)."""
+"""Recurrent layers: lstmLayer, bilstmLayer, gruLayer.
+
+Torch layout in: N×T×C (batch first). Out: N×T×H for ``OutputMode='sequence'``, N×H for ``'last'``.
+Learnables are held by the module under their MATLAB names, in MATLAB layout (rows = gates):
+
+* LSTM   ``InputWeights`` 4H×C, ``RecurrentWeights`` 4H×H, ``Bias`` 4H×1, gate blocks i, f, g, o;
+* BiLSTM the same with 8H rows: the forward direction (i, f, g, o) on top of the backward one;
+* GRU    ``InputWeights`` 3H×C, ``RecurrentWeights`` 3H×H, ``Bias`` 3H×1 (6H×1 in
+  ``'recurrent-bias-after-multiplication'`` mode), gate blocks r (reset), z (update), h̃ (candidate).
+
+MATLAB has one bias per gate, so the torch fast path (``torch.lstm`` / ``torch.gru``, the kernels behind
+``nn.LSTM`` / ``nn.GRU``) runs with a zero recurrent bias. Other activation functions and GRU's
+``'before-multiplication'`` mode run a hand-written step loop. As in MATLAB, padding is not masked:
+``'last'`` is the state after the last (possibly padded) time step.
+"""
 
 from __future__ import annotations
 
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..errors import LayoutError
+from .base import Layer, Layout, initialize, learnable_values, register
+from .options import Converter, Option, _as_flat_numbers, boolean, choice, initializer, numeric_array, positive_integer
+
+WEIGHT_INITIALIZERS = ("glorot", "he", "orthogonal", "narrow-normal", "zeros", "ones")
+
+
+def _gate_factor_converter(n: int) -> Converter:
+    """A learn-rate/L2 factor: a nonnegative scalar, or a 1×n vector with one value per gate block."""
+
+    def convert(v):
+        nums = [float(x) for x in _as_flat_numbers(v)]
+        if len(nums) not in (1, n) or any(x < 0 or x != x or x == float("inf") for x in nums):
+            raise ValueError
+        return nums[0] if len(nums) == 1 else tuple(nums)
+
+    item = {"type": "number", "minimum": 0}
+    return Converter(
+        convert,
+        f"a nonnegative scalar or a 1×{n} vector of nonnegative numbers (one per gate)",
+        {"anyOf": [item, {"type": "array", "items": item, "minItems": n, "maxItems": n}]},
+    )
+
+
+def _factor_options(n: int) -> tuple:
+    conv = _gate_factor_converter(n)
+    return (
+        Option("InputWeightsLearnRateFactor", conv, 1.0),
+        Option("RecurrentWeightsLearnRateFactor", conv, 1.0),
+        Option("BiasLearnRateFactor", conv, 1.0),
+        Option("InputWeightsL2Factor", conv, 1.0),
+        Option("RecurrentWeightsL2Factor", conv, 1.0),
+        Option("BiasL2Factor", conv, 0.0),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Activation functions (MATLAB definitions)
+
+
+def softsign(x):
+    return x / (1 + x.abs())
+
+
+def hard_sigmoid(x):
+    """MATLAB hard-sigmoid: 0 for x < -2.5, 0.2x + 0.5 in between, 1 for x > 2.5."""
+    return (0.2 * x + 0.5).clamp(0.0, 1.0)
+
+
+STATE_FUNCTIONS = {"tanh": torch.tanh, "softsign": softsign}
+GATE_FUNCTIONS = {"sigmoid": torch.sigmoid, "hard-sigmoid": hard_sigmoid}
+
+
+# --------------------------------------------------------------------------------------------------
+# Step loops (used when the activations are not torch's, or for GRU before-multiplication)
+
+
+def lstm_loop(x, w, r, b, h, c, state_fn, gate_fn, reverse: bool = False):
+    """One LSTM direction over N×T×C: returns (N×T×H outputs aligned with the input, h_last, c_last)."""
+    xp = F.linear(x, w, b)
+    steps = range(x.shape[1] - 1, -1, -1) if reverse else range(x.shape[1])
+    outs = []
+    for t in steps:
+        gates = xp[:, t] + F.linear(h, r)
+        i, f, g, o = gates.chunk(4, dim=-1)
+        c = state_fn(g) * gate_fn(i) + gate_fn(f) * c
+        h = state_fn(c) * gate_fn(o)
+        outs.append(h)
+    if reverse:
+        outs.reverse()
+    return torch.stack(outs, dim=1), h, c
+
+
+def gru_loop(x, w, r, b_in, b_rec, h, state_fn, gate_fn, mode: str):
+    """One GRU direction over N×T×C (MATLAB equations, gate order r, z, h̃)."""
+    xp = F.linear(x, w, b_in)
+    hidden = h.shape[-1]
+    r_r, r_z, r_h = r[:hidden], r[hidden : 2 * hidden], r[2 * hidden :]
+    rz = torch.cat([r_r, r_z], dim=0)
+    outs = []
+    for t in range(x.shape[1]):
+        xr, xz, xh = xp[:, t].chunk(3, dim=-1)
+        rec = F.linear(h, rz) if b_rec is None else F.linear(h, rz, b_rec[: 2 * hidden])
+        hr, hz = rec.chunk(2, dim=-1)
+        rg = gate_fn(xr + hr)
+        zg = gate_fn(xz + hz)
+        if mode == "before-multiplication":
+            cand = state_fn(xh + F.linear(rg * h, r_h))
+        elif mode == "recurrent-bias-after-multiplication":
+            cand = state_fn(xh + rg * F.linear(h, r_h, b_rec[2 * hidden :]))
+        else:
+            cand = state_fn(xh + rg * F.linear(h, r_h))
+        h = (1 - zg) * cand + zg * h
+        outs.append(h)
+    return torch.stack(outs, dim=1), h
+
+
+# --------------------------------------------------------------------------------------------------
+# Shared layer behaviour
+
+
+def recurrent_options(*, gates: int, directions: int, has_cell: bool, bias_inits: tuple, default_bias: str) -> tuple:
+    """The name-value options of a recurrent layer, with MATLAB's defaults."""
+    opts = [
+        Option("NumHiddenUnits", positive_integer(), required=True),
+        Option("InputSize", positive_integer(), "auto", settable=False),
+        Option("OutputMode", choice("sequence", "last"), "sequence"),
+        Option("HasStateInputs", boolean(), False),
+        Option("HasStateOutputs", boolean(), False),
+        Option("StateActivationFunction", choice("tanh", "softsign"), "tanh"),
+        Option("GateActivationFunction", choice("sigmoid", "hard-sigmoid"), "sigmoid"),
+        Option("InputWeightsInitializer", initializer(*WEIGHT_INITIALIZERS), "glorot"),
+        Option("RecurrentWeightsInitializer", initializer(*WEIGHT_INITIALIZERS), "orthogonal"),
+        Option("BiasInitializer", initializer(*bias_inits), default_bias),
+        Option("InputWeights", numeric_array(), None, learnable=True),
+        Option("RecurrentWeights", numeric_array(), None, learnable=True),
+        Option("Bias", numeric_array(), None, learnable=True),
+        Option("HiddenState", numeric_array(), None, state=True),
+    ]
+    if has_cell:
+        opts.append(Option("CellState", numeric_array(), None, state=True))
+    return tuple(opts) + _factor_options(gates * directions)
+
+
+class _RecurrentLayer(Layer):
+    """Options, ports, size rule and initialization shared by lstmLayer, bilstmLayer and gruLayer."""
+
+    GATES = 4            # gate blocks per direction
+    DIRECTIONS = 1
+    HAS_CELL = True
+    FAMILY = "recurrent"
+    POSITIONAL = ("NumHiddenUnits",)
+
+    # ---- checks and ports ---------------------------------------------------------------------------
+
+    def state_props(self) -> tuple:
+        return ("HiddenState", "CellState") if self.HAS_CELL else ("HiddenState",)
+
+    def _check(self):
+        if self.HasStateInputs:
+            given = [p for p in self.state_props() if self._values.get(p) is not None]
+            if given:
+                raise self.fail(
+                    f"{' and '.join(given)} must be empty when HasStateInputs is true "
+                    f"(the initial state comes from the {' and '.join(repr(n) for n in self.state_port_names())} inputs)."
+                )
+
+    def state_port_names(self) -> tuple:
+        return ("hidden", "cell") if self.HAS_CELL else ("hidden",)
+
+    def input_names(self):
+        return ("in",) + (self.state_port_names() if self.HasStateInputs else ())
+
+    def output_names(self):
+        return ("out",) + (self.state_port_names() if self.HasStateOutputs else ())
+
+    @property
+    def state_channels(self) -> int:
+        return self.DIRECTIONS * self.NumHiddenUnits
+
+    # ---- size rule ---------------------------------------------------------------------------------
+
+    def _input(self, inputs) -> Layout:
+        x = inputs[0]
+        if x.spatial:
+            raise LayoutError(
+                f"Invalid input data. {self.TYPE} layers expect vector sequence input (format 'CBT'), but received "
+                f"input with format '{x.format}' (size {x.matlab_size()}). Flatten image sequences first, for "
+                f"example with a flattenLayer."
+            )
+        if not x.has_time:
+            raise LayoutError(
+                f"Invalid input data. {self.TYPE} layers expect sequence input (format 'CBT'), but received input "
+                f"with format '{x.format}'. Use a sequenceInputLayer, or set OutputMode 'sequence' on the "
+                f"recurrent layer before this one."
+            )
+        if self.InputSize != "auto" and self.InputSize != x.channels:
+            raise LayoutError(
+                f"Input size mismatch. The layer expects input with {self.InputSize} channels, but received input "
+                f"with {x.channels} channels."
+            )
+        for port, state in zip(self.input_names()[1:], inputs[1:]):
+            if state.spatial or state.has_time or state.channels != self.state_channels:
+                raise LayoutError(
+                    f"Invalid {port} state input. The layer expects input of format 'CB' with {self.state_channels} "
+                    f"channels, but received input with format '{state.format}' and size {state.matlab_size()}."
+                )
+        return x
+
+    def infer(self, inputs):
+        x = self._input(inputs)
+        channels = self.state_channels
+        out = Layout((), channels, True, x.time) if self.OutputMode == "sequence" else Layout((), channels)
+        return [out] + [Layout((), channels)] * (len(self.output_names()) - 1)
+
+    def resolve(self, inputs):
+        return {"InputSize": self._input(inputs).channels}
+
+    def bias_rows(self) -> int:
+        return self.GATES * self.DIRECTIONS * self.NumHiddenUnits
+
+    def learnable_sizes(self, inputs):
+        c = self._input(inputs).channels
+        rows = self.GATES * self.DIRECTIONS * self.NumHiddenUnits
+        return {
+            "InputWeights": (rows, c),
+            "RecurrentWeights": (rows, self.NumHiddenUnits),
+            "Bias": (self.bias_rows(), 1),
+        }
+
+    def state_sizes(self, inputs):
+        if self.HasStateInputs:
+            return {}
+        return {p: (self.state_channels, 1) for p in self.state_props()}
+
+    def initial_value(self, prop, inputs):
+        sizes = dict(self.learnable_sizes(inputs))
+        sizes.update(self.state_sizes(inputs))
+        shape = sizes[prop]
+        h = self.NumHiddenUnits
+        fan_out = self.GATES * self.DIRECTIONS * h
+        if prop == "InputWeights":
+            return initialize(self.InputWeightsInitializer, shape, shape[1], fan_out, layer=self, prop=prop)
+        if prop == "RecurrentWeights":
+            return initialize(self.RecurrentWeightsInitializer, shape, h, fan_out, layer=self, prop=prop)
+        if prop == "Bias":
+            return initialize(self.BiasInitializer, shape, h, fan_out, layer=self, prop=prop, gate_rows=h)
+        return torch.zeros(shape)
+
+    def to_torch(self, prop, value, inputs):
+        return value.reshape(-1) if prop in ("Bias",) + self.state_props() else value
+
+    def from_torch(self, prop, value, inputs):
+        return value.reshape(-1, 1) if prop in ("Bias",) + self.state_props() else value
+
+    def module_kwargs(self) -> dict:
+        return dict(
+            hidden=self.NumHiddenUnits,
+            last=self.OutputMode == "last",
+            state_fn=self.StateActivationFunction,
+            gate_fn=self.GateActivationFunction,
+            state_inputs=bool(self.HasStateInputs),
+            state_outputs=bool(self.HasStateOutputs),
+        )
+
+    def description(self):
+        return f"{self.TYPE} with {self.NumHiddenUnits} hidden units"
+
+
+class _RecurrentModule(nn.Module):
+    """Learnables under their MATLAB names; initial states as buffers unless they come from inputs."""
+
+    def __init__(self, params: dict, *, hidden, last, state_fn, gate_fn, state_inputs, state_outputs):
+        super().__init__()
+        self.InputWeights = nn.Parameter(params["InputWeights"])
+        self.RecurrentWeights = nn.Parameter(params["RecurrentWeights"])
+        self.Bias = nn.Parameter(params["Bias"])
+        for name in ("HiddenState", "CellState"):
+            if name in params:
+                self.register_buffer(name, params[name])
+        self.hidden = hidden
+        self.last = last
+        self.state_name = state_fn
+        self.gate_name = gate_fn
+        self.state_fn = STATE_FUNCTIONS[state_fn]
+        self.gate_fn = GATE_FUNCTIONS[gate_fn]
+        self.state_inputs = state_inputs
+        self.state_outputs = state_outputs
+        self.fast = state_fn == "tanh" and gate_fn == "sigmoid"
+
+    def _initial(self, x, given, buffer_name, directions):
+        """(directions, N, H) initial state from a state input (N×dH) or the layer's buffer (dH)."""
+        n, h = x.shape[0], self.hidden
+        if given is None:
+            given = getattr(self, buffer_name).to(x.dtype).unsqueeze(0).expand(n, directions * h)
+        return given.reshape(n, directions, h).transpose(0, 1).contiguous()
+
+    def _finish(self, y, states):
+        out = y[:, -1] if self.last else y
+        if self.state_outputs:
+            return (out,) + tuple(states)
+        return out
+
+    def extra_repr(self) -> str:
+        return (
+            f"input_size={self.InputWeights.shape[1]}, hidden={self.hidden}, "
+            f"output={'last' if self.last else 'sequence'}, activations=({self.state_name}, {self.gate_name})"
+        )
+
+
+class LSTMModule(_RecurrentModule):
+    """MATLAB LSTM on N×T×C; forward(x[, hidden, cell]) with hidden/cell N×H."""
+
+    def forward(self, x, hidden=None, cell=None):
+        h0 = self._initial(x, hidden, "HiddenState", 1)
+        c0 = self._initial(x, cell, "CellState", 1)
+        w, r, b = self.InputWeights, self.RecurrentWeights, self.Bias
+        if self.fast:
+            y, h, c = torch.lstm(x, (h0, c0), [w, r, b, torch.zeros_like(b)], True, 1, 0.0, False, False, True)
+            h, c = h[0], c[0]
+        else:
+            y, h, c = lstm_loop(x, w, r, b, h0[0], c0[0], self.state_fn, self.gate_fn)
+        return self._finish(y, (h, c))
+
+
+@register
+class LSTMLayer(_RecurrentLayer):
+    """Long short-term memory: ``lstmLayer(numHiddenUnits)``.
+
+    Torch layout in: N×T×C (plus N×H ``hidden`` and ``cell`` inputs if HasStateInputs). Out: N×T×H
+    (``OutputMode='sequence'``) or N×H (``'last'``), plus N×H ``hidden`` and ``cell`` if HasStateOutputs.
+    InputWeights 4H×C, RecurrentWeights 4H×H and Bias 4H×1 in MATLAB layout, gate blocks i, f, g, o.
+    """
+
+    MATLAB_NAME = "lstmLayer"
+    TYPE = "LSTM"
+    DEFAULT_NAME = "lstm"
+    SYNTAX = "lstmLayer(numHiddenUnits, Name=Value)"
+    OPTIONS = recurrent_options(gates=4, directions=1, has_cell=True,
+                                bias_inits=("unit-forget-gate", "narrow-normal", "ones"), default_bias="unit-forget-gate")
+
+    def build(self, inputs):
+        self._input(inputs)
+        return LSTMModule(learnable_values(self, inputs), **self.module_kwargs())
