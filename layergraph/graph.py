@@ -128,12 +128,12 @@ def format_layer_array(layers: Sequence) -> str:
 # Naming
 
 
-def assign_names(layers: list[Layer], taken: Iterable[str] = ()) -> list[Layer]:
+def assign_names(layers: list[Layer], taken=()) -> list[Layer]:
     """MATLAB's automatic names for unnamed layers: ``base`` if unique, ``base_1, base_2, ...`` otherwise.
 
-    Names the user gave are kept and never reused; duplicates among them are an error.
+    Names the user gave are kept and never reused; duplicates among them are an error. ``taken`` is
+    any container of names already in the graph (only membership is asked, so this costs O(len(layers))).
     """
-    taken = set(taken)
     explicit: set[str] = set()
     for layer in layers:
         if layer.Name:
@@ -142,7 +142,11 @@ def assign_names(layers: list[Layer], taken: Iterable[str] = ()) -> list[Layer]:
             if layer.Name in taken:
                 raise GraphError(f"Layer name '{layer.Name}' already exists in the layer graph. Layer names must be unique.")
             explicit.add(layer.Name)
-    blocked = taken | explicit
+    assigned: set[str] = set()
+
+    def blocked(name: str) -> bool:
+        return name in taken or name in explicit or name in assigned
+
     counts: dict[str, int] = {}
     for layer in layers:
         if not layer.Name:
@@ -154,15 +158,15 @@ def assign_names(layers: list[Layer], taken: Iterable[str] = ()) -> list[Layer]:
             out.append(layer)
             continue
         base = layer.DEFAULT_NAME
-        if counts[base] == 1 and base not in blocked:
+        if counts[base] == 1 and not blocked(base):
             name = base
         else:
             k = next_suffix.get(base, 1)
-            while f"{base}_{k}" in blocked:
+            while blocked(f"{base}_{k}"):
                 k += 1
             name = f"{base}_{k}"
             next_suffix[base] = k + 1
-        blocked.add(name)
+        assigned.add(name)
         out.append(layer.with_name(name))
     return out
 
