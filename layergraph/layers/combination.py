@@ -1,12 +1,13 @@
-"""Combination layers: additionLayer, depthConcatenationLayer, concatenationLayer."""
+"""Combination layers: addition, multiplication, weighted addition, depth and general concatenation."""
 
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 from ..errors import LayoutError
-from .base import Layer, register
-from .options import Option, integer_at_least
+from .base import Layer, Layout, register
+from .options import Option, integer_at_least, positive_integer
 
 
 def size_mismatch(layer_inputs, names) -> LayoutError:
@@ -55,3 +56,159 @@ class AdditionLayer(Layer):
 
     def description(self):
         return f"Element-wise addition of {self.NumInputs} inputs"
+
+
+# --------------------------------------------------------------------------------------------------
+# Concatenation
+
+
+class ConcatModule(nn.Module):
+    """``torch.cat`` of the inputs along one torch dimension."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, *xs):
+        return torch.cat(xs, dim=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+def _num_inputs_ports(layer: Layer) -> tuple:
+    return tuple(f"in{i}" for i in range(1, layer._values["NumInputs"] + 1))
+
+
+def _hide_num_inputs(props: dict) -> dict:
+    props = dict(props)
+    props.pop("NumInputs", None)
+    return props
+
+
+def _concatenate(inputs: list[Layout], matlab_dim: int) -> Layout:
+    """The layout of ``cat(matlab_dim, inputs...)`` in MATLAB's data layout (S..., C, B[, T])."""
+    first = inputs[0]
+    k = len(first.spatial)
+    if any(x.format != first.format for x in inputs):
+        raise LayoutError(
+            "Input format mismatch. All inputs must have the same format, but the inputs have formats "
+            + ", ".join(f"'{x.format}'" for x in inputs) + "."
+        )
+    if matlab_dim == k + 2:
+        raise LayoutError(f"Invalid concatenation dimension {matlab_dim}: cannot concatenate along the batch (B) dimension.")
+    num_dims = k + 3 if first.has_time else k + 2
+    if matlab_dim > num_dims:
+        raise LayoutError(
+            f"Invalid concatenation dimension {matlab_dim}. Inputs with format '{first.format}' have {num_dims} dimensions."
+        )
+
+    def sizes(x: Layout, skip: int) -> list:
+        """Per-observation sizes (S..., C, T) without the concatenated one; an unknown T matches anything."""
+        dims = list(x.spatial) + [x.channels] + ([x.time] if x.has_time else [])
+        del dims[skip - 1 if skip <= k + 1 else k + 1]
+        return dims
+
+    reference = sizes(first, matlab_dim)
+    for x in inputs[1:]:
+        other = sizes(x, matlab_dim)
+        if any(a != b and a is not None and b is not None for a, b in zip(reference, other)):
+            raise LayoutError(
+                f"Input size mismatch. Inputs must have the same size in all dimensions except dimension "
+                f"{matlab_dim}. Input sizes: " + ", ".join(y.matlab_size() for y in inputs) + "."
+            )
+    spatial, channels = list(first.spatial), first.channels
+    known_times = [x.time for x in inputs if x.time is not None]
+    time = known_times[0] if known_times else None
+    if matlab_dim <= k:
+        spatial[matlab_dim - 1] = sum(x.spatial[matlab_dim - 1] for x in inputs)
+    elif matlab_dim == k + 1:
+        channels = sum(x.channels for x in inputs)
+    else:
+        time = sum(known_times) if len(known_times) == len(inputs) else None
+    return Layout(tuple(spatial), channels, first.has_time, time)
+
+
+def _times_agree(a, b) -> bool:
+    return a is None or b is None or a == b
+
+
+def torch_concat_dim(layout: Layout, matlab_dim: int) -> int:
+    """The torch dim (N [T] C S...) of MATLAB dimension ``matlab_dim`` of ``layout`` (S..., C, B, T)."""
+    k = len(layout.spatial)
+    lead = 2 if layout.has_time else 1
+    if matlab_dim <= k:
+        return lead + matlab_dim
+    if matlab_dim == k + 1:
+        return lead
+    return 1  # T
+
+
+@register
+class DepthConcatenationLayer(Layer):
+    """Concatenation along channels of ``numInputs`` inputs ``in1..inN``: ``depthConcatenationLayer(numInputs)``.
+
+    Inputs must agree in every dimension but C. Torch layout: cat along the C dim of N×[T]×C×S...
+    """
+
+    MATLAB_NAME = "depthConcatenationLayer"
+    TYPE = "Depth concatenation"
+    DEFAULT_NAME = "depthcat"
+    SYNTAX = "depthConcatenationLayer(numInputs, Name=Value)"
+    FAMILY = "combination"
+    POSITIONAL = ("NumInputs",)
+    OPTIONS = (Option("NumInputs", integer_at_least(2), required=True),)
+
+    def input_names(self):
+        return _num_inputs_ports(self)
+
+    @classmethod
+    def derived_properties(cls):
+        return _hide_num_inputs(super().derived_properties())
+
+    def infer(self, inputs):
+        return [_concatenate(inputs, len(inputs[0].spatial) + 1)]
+
+    def build(self, inputs):
+        return ConcatModule(torch_concat_dim(inputs[0], len(inputs[0].spatial) + 1))
+
+    def description(self):
+        return f"Depth concatenation of {self.NumInputs} inputs"
+
+
+@register
+class ConcatenationLayer(Layer):
+    """Concatenation along MATLAB dimension ``dim``: ``concatenationLayer(dim, numInputs)``.
+
+    ``dim`` indexes the MATLAB data layout of the inputs (S..., C, B, T): for 2-D images 1 = H, 2 = W,
+    3 = C; for features 1 = C; for sequences 1 = C, 3 = T. Concatenation along B is refused. Torch
+    layout: cat along the matching dim of N×[T]×C×S...
+    """
+
+    MATLAB_NAME = "concatenationLayer"
+    TYPE = "Concatenation"
+    DEFAULT_NAME = "concat"
+    SYNTAX = "concatenationLayer(dim, numInputs, Name=Value)"
+    FAMILY = "combination"
+    POSITIONAL = ("Dim", "NumInputs")
+    OPTIONS = (
+        Option("Dim", positive_integer(), required=True),
+        Option("NumInputs", integer_at_least(2), required=True),
+    )
+
+    def input_names(self):
+        return _num_inputs_ports(self)
+
+    @classmethod
+    def derived_properties(cls):
+        return _hide_num_inputs(super().derived_properties())
+
+    def infer(self, inputs):
+        return [_concatenate(inputs, self.Dim)]
+
+    def build(self, inputs):
+        _concatenate(inputs, self.Dim)
+        return ConcatModule(torch_concat_dim(inputs[0], self.Dim))
+
+    def description(self):
+        return f"Concatenation of {self.NumInputs} inputs along dimension {self.Dim}"
