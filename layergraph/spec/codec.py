@@ -1,0 +1,798 @@
+"""Reading and writing JSON network specs (and their safetensors weights).
+
+Loading parses the JSON (line:column on syntax errors), checks it against the pydantic models generated
+from the layer registry (JSON paths on errors), builds every layer through its own constructor with
+keyword options (the same validation as Python), names unnamed layers as ``layerGraph`` does, adds the
+chains and connections with the LayerGraph edit functions, refuses cycles and restores learnable and
+state values from the weights file. Nothing in the file is ever executed.
+
+Saving writes one canonical form: one layer object per line with ``type``, ``Name`` and the options
+that differ from MATLAB's defaults; ``layers`` when the graph is one chain, ``chains`` otherwise, and
+the connections that the chains do not make, in the graph's Connections order.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+import os
+import re
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import torch
+from pydantic import ValidationError
+
+from ..errors import LayerGraphError
+from ..graph import LayerGraph, addLayers, assign_names, connectLayers, layerGraph
+from ..layers import REGISTRY
+from ..layers.base import Layer, times_str
+from ..layers.options import format_value
+from .errors import SpecError, SpecFileError, spec_error
+from .models import FORMAT, VERSION, convert_option, decode_special, network_model, spec_fields, weight_fields
+
+WEIGHTS_METADATA = {"format": "layergraph-weights", "version": "1"}
+TOP_KEYS = ("$schema", "format", "version", "layers", "chains", "connections", "weights")
+
+
+# --------------------------------------------------------------------------------------------------
+# Values <-> JSON
+
+
+class Unencodable(Exception):
+    """A property value that JSON cannot hold (a function handle, an arbitrary object)."""
+
+
+def encode_value(value) -> Any:
+    """A canonical layer property value as JSON data (tensors as nested lists in MATLAB layout)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        x = float(value)
+        if math.isnan(x):
+            return "NaN"
+        if math.isinf(x):
+            return "Inf" if x > 0 else "-Inf"
+        return x
+    if isinstance(value, (list, tuple)):
+        return [encode_value(v) for v in value]
+    if isinstance(value, torch.Tensor):
+        return encode_value(value.detach().cpu().to(torch.float64).tolist() if value.dim() else float(value))
+    if isinstance(value, np.ndarray):
+        return encode_value(value.tolist())
+    raise Unencodable(type(value).__name__)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        return (
+            isinstance(a, torch.Tensor)
+            and isinstance(b, torch.Tensor)
+            and a.shape == b.shape
+            and bool(torch.equal(a, b))
+        )
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    try:
+        return bool(a == b) and type(a) is type(b)
+    except Exception:  # an exotic value whose == fails: treat as different
+        return False
+
+
+def _show(value, limit: int = 60) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "), allow_nan=False)
+
+
+# --------------------------------------------------------------------------------------------------
+# Parsing
+
+
+class _Object(dict):
+    """A JSON object that remembers keys it saw twice."""
+
+    duplicates: list
+
+
+def _object_hook(pairs):
+    obj = _Object()
+    obj.duplicates = []
+    for key, value in pairs:
+        if key in obj:
+            obj.duplicates.append(key)
+        obj[key] = value
+    return obj
+
+
+class _BadConstant(Exception):
+    pass
+
+
+def _bad_constant(name):
+    raise _BadConstant(name)
+
+
+def _line_col(text: str, pos: int) -> tuple[int, int]:
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return line, col
+
+
+def parse_json(text: str, file: str | None = None):
+    """JSON text as Python data; SpecError with line:column when it is not valid (strict) JSON."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        return json.loads(text, object_pairs_hook=_object_hook, parse_constant=_bad_constant)
+    except json.JSONDecodeError as exc:
+        raise spec_error((None, f"malformed JSON: {exc.msg}"), file=file, line=exc.lineno, column=exc.colno) from None
+    except _BadConstant as exc:
+        match = re.search(r"-?\b(NaN|Infinity)\b", text)
+        line, col = _line_col(text, match.start()) if match else (None, None)
+        raise spec_error(
+            (None, f"malformed JSON: {exc.args[0]} is not JSON; write MATLAB's \"Inf\", \"-Inf\" or \"NaN\" as a string"),
+            file=file, line=line, column=col,
+        ) from None
+    except RecursionError:
+        raise spec_error((None, "malformed JSON: nested too deeply"), file=file) from None
+
+
+def _path_str(parts) -> str:
+    out = ""
+    for p in parts:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        else:
+            key = str(p)
+            out += ("." if out else "") + (key if re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", key) else json.dumps(key))
+    return out
+
+
+def _find_duplicates(value, parts, problems) -> None:
+    if isinstance(value, _Object):
+        for key in value.duplicates:
+            problems.append((_path_str(parts + [key]), f"duplicate key '{key}' in the same object"))
+        for key, item in value.items():
+            _find_duplicates(item, parts + [key], problems)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _find_duplicates(item, parts + [i], problems)
+
+
+# --------------------------------------------------------------------------------------------------
+# Registry and suggestions
+
+
+def _suggest(name, candidates, n: int = 3) -> str:
+    name = str(name)
+    lower = [c for c in candidates if c.lower() == name.lower()]
+    close = lower or difflib.get_close_matches(name, list(candidates), n=n, cutoff=0.6)
+    if not close:
+        close = difflib.get_close_matches(name.lower(), [c.lower() for c in candidates], n=n, cutoff=0.5)
+        by_lower = {c.lower(): c for c in candidates}
+        close = [by_lower[c] for c in close]
+    if not close:
+        return ""
+    return " Did you mean " + ", ".join(f"'{c}'" for c in close) + "?"
+
+
+def _registry(registry: Mapping | None, custom_layers: Mapping | None) -> dict:
+    table = dict(REGISTRY if registry is None else registry)
+    for name, cls in (custom_layers or {}).items():
+        if not (isinstance(cls, type) and issubclass(cls, Layer)):
+            raise SpecError(f"custom_layers['{name}'] is not a Layer class.")
+        table[name] = cls
+    return table
+
+
+# --------------------------------------------------------------------------------------------------
+# Validation errors from pydantic -> JSON-path messages
+
+
+def _walk_loc(data, loc) -> tuple[list, Any, Any]:
+    """Path parts for a pydantic ``loc`` (skipping union tags), the value there and its parent."""
+    parts: list = []
+    current = data
+    parent = None
+    for item in loc:
+        if isinstance(current, list) and isinstance(item, int) and 0 <= item < len(current):
+            parts.append(item)
+            parent, current = current, current[item]
+        elif isinstance(current, dict) and item in current:
+            parts.append(item)
+            parent, current = current, current[item]
+        elif isinstance(current, dict) and current.get("type") == item:
+            continue  # the discriminator's tag in the loc
+        elif item == "schema_":
+            parts.append("$schema")
+        else:
+            parts.append(item)
+            parent, current = current, None
+    return parts, current, parent
+
+
+def _pydantic_problems(exc: ValidationError, data, registry: dict) -> list:
+    problems = []
+    seen = set()
+    for err in exc.errors(include_url=False):
+        kind = err["type"]
+        parts, value, parent = _walk_loc(data, err["loc"])
+        path = _path_str(parts)
+        in_layer = isinstance(parent, dict) and isinstance(parent.get("type"), str) and parent.get("type") in registry
+        if kind == "union_tag_invalid":
+            tag = value.get("type") if isinstance(value, dict) else None
+            msg = f"unknown layer type {_show(tag)}.{_suggest(tag, registry)}"
+            if isinstance(tag, str) and not _suggest(tag, registry):
+                msg += " Custom layers must be registered (layergraph.register) or passed as custom_layers."
+            path = _path_str(parts + ["type"])
+        elif kind == "union_tag_not_found":
+            msg = "missing \"type\": each layer object needs the MATLAB constructor name, e.g. {\"type\": \"reluLayer\"}"
+        elif kind == "extra_forbidden":
+            key = parts[-1] if parts else "?"
+            if in_layer:
+                cls = registry[parent["type"]]
+                if key in weight_fields(cls):
+                    msg = (
+                        f"'{key}' of {cls.MATLAB_NAME} is a learnable or state value; values are not written inline "
+                        "but in the safetensors file named by \"weights\" (key '<layer>/" + str(key) + "')"
+                    )
+                else:
+                    options = list(spec_fields(cls))
+                    msg = f"'{key}' is not an option of {cls.MATLAB_NAME}.{_suggest(key, options, 1)}"
+                    msg += " Valid options: " + ", ".join(options) + "."
+            elif len(parts) == 1:
+                msg = f"unknown key '{key}' in the network spec.{_suggest(key, TOP_KEYS, 1)}"
+            else:
+                msg = f"unknown key '{key}'"
+        elif kind == "missing":
+            key = parts[-1] if parts else "?"
+            path = _path_str(parts[:-1])
+            if in_layer or (isinstance(value, type(None)) and isinstance(parent, dict) and parent.get("type") in registry):
+                cls = registry[parent["type"]]
+                msg = f"missing required option '{key}' of {cls.MATLAB_NAME}. Syntax: {cls.SYNTAX or cls.MATLAB_NAME}"
+            else:
+                msg = f"missing required key '{key}'"
+        elif kind == "value_error" and in_layer:
+            cls = registry[parent["type"]]
+            cause = err.get("ctx", {}).get("error")
+            expected = str(cause) if cause is not None else err["msg"]
+            msg = f"invalid value {_show(value)} for option '{parts[-1]}' of {cls.MATLAB_NAME}: {expected}"
+        elif kind in ("model_type", "model_attributes_type", "dict_type") and len(parts) >= 1 and parts[0] in ("layers", "chains"):
+            msg = f"expected a layer object like {{\"type\": \"reluLayer\"}}, got {_show(value)}"
+        elif kind == "list_type" and parts[:1] == ["chains"] and len(parts) == 2:
+            msg = f"expected a chain (an array of layer objects), got {_show(value)}"
+        elif parts[:1] == ["connections"] and len(parts) >= 2:
+            msg = f"expected a connection [\"source\", \"destination\"] of two strings, got {_show(value)}"
+            path = _path_str(parts[:2])
+            _, value, _ = _walk_loc(data, parts[:2])
+            msg = f"expected a connection [\"source\", \"destination\"] of two strings, got {_show(value)}"
+        elif parts[:1] == ["weights"]:
+            msg = f"expected {{\"file\": \"net.safetensors\", \"sha256\": \"...\"}} (sha256 optional): {err['msg']}, got {_show(value)}"
+        else:
+            msg = f"{err['msg'][0].lower() + err['msg'][1:]}, got {_show(value)}"
+        if (path, msg) not in seen:
+            seen.add((path, msg))
+            problems.append((path or None, msg))
+    return problems
+
+
+# --------------------------------------------------------------------------------------------------
+# Loading
+
+
+def _read_source(source, base_dir):
+    """(text, display name, directory for relative weights paths)."""
+    if isinstance(source, (bytes, bytearray)):
+        try:
+            return bytes(source).decode("utf-8"), None, Path(base_dir or ".")
+        except UnicodeDecodeError as exc:
+            raise spec_error((None, f"the spec is not UTF-8 text ({exc.reason} at byte {exc.start})"), cls=SpecFileError) from None
+    if isinstance(source, str) and source.lstrip().startswith(("{", "[")):
+        return source, None, Path(base_dir or ".")
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        name = str(source)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise spec_error((None, "no such file"), file=name, cls=SpecFileError) from None
+        except IsADirectoryError:
+            raise spec_error((None, "is a directory, not a spec file"), file=name, cls=SpecFileError) from None
+        except OSError as exc:
+            raise spec_error((None, f"cannot read the file ({exc.strerror or exc})"), file=name, cls=SpecFileError) from None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise spec_error((None, f"not UTF-8 text ({exc.reason} at byte {exc.start})"), file=name, cls=SpecFileError) from None
+        return text, name, Path(base_dir) if base_dir is not None else path.parent
+    raise SpecError(
+        f"load_spec expects a file path, JSON text, bytes or a parsed dict; got {type(source).__name__}."
+    )
+
+
+def _check_header(data, file) -> None:
+    if not isinstance(data, dict):
+        raise spec_error(
+            (None, f"a network spec is a JSON object {{\"format\": \"{FORMAT}\", ...}}, got {_show(data)}"), file=file
+        )
+    fmt = data.get("format")
+    if "format" not in data:
+        raise spec_error((None, f"not a layergraph network spec: missing \"format\": \"{FORMAT}\""), file=file)
+    if fmt != FORMAT:
+        raise spec_error(("format", f"expected \"{FORMAT}\", got {_show(fmt)}"), file=file)
+    version = data.get("version")
+    if "version" not in data:
+        raise spec_error((None, f"missing \"version\" (this layergraph reads format version {VERSION})"), file=file)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise spec_error(("version", f"expected an integer format version, got {_show(version)}"), file=file)
+    if version > VERSION:
+        raise spec_error(
+            ("version", f"the spec uses format version {version}, written by a newer layergraph; this layergraph "
+                        f"reads format version {VERSION}. Upgrade layergraph to load it."),
+            file=file,
+        )
+    if version < 1:
+        raise spec_error(("version", f"invalid format version {version}; the first version is 1"), file=file)
+    has_layers, has_chains = "layers" in data, "chains" in data
+    if has_layers == has_chains:
+        what = "both" if has_layers else "neither"
+        raise spec_error(
+            (None, f"the spec has {what} \"layers\" and \"chains\": give \"layers\" (one chain, connected in order) "
+                   "or \"chains\" (several chains), not both"),
+            file=file,
+        )
+
+
+def _construct(cls: type[Layer], raw: dict, path: str, file) -> Layer:
+    options = spec_fields(cls)
+    kwargs = {}
+    for key, value in raw.items():
+        if key == "type":
+            continue
+        if _needs_decoding(options[key], value):
+            value = decode_special(value)
+        kwargs[key] = value
+    try:
+        return cls(**kwargs)
+    except LayerGraphError as exc:
+        raise spec_error((path, str(exc)), file=file) from None
+
+
+def _needs_decoding(opt, value) -> bool:
+    from .models import _has_special
+
+    if not _has_special(value):
+        return False
+    try:
+        opt.convert(value)
+        return False
+    except ValueError:
+        return True
+
+
+def _load_weights(ref: dict, base: Path, file) -> dict:
+    name = ref["file"]
+    target = Path(name)
+    if not target.is_absolute():
+        target = base / target
+    try:
+        blob = target.read_bytes()
+    except FileNotFoundError:
+        raise spec_error(("weights.file", f"weights file '{name}' not found (looked for {target})"), file=file) from None
+    except OSError as exc:
+        raise spec_error(("weights.file", f"cannot read weights file '{name}' ({exc.strerror or exc})"), file=file) from None
+    digest = ref.get("sha256")
+    if digest is not None and hashlib.sha256(blob).hexdigest() != str(digest).lower():
+        raise spec_error(
+            ("weights.sha256", f"weights file '{name}' does not match the spec (its SHA-256 differs): it was changed "
+                               "or written for another network. Save the network again to pair them."),
+            file=file,
+        )
+    try:
+        from safetensors.torch import load as load_safetensors
+
+        tensors = load_safetensors(blob)
+    except Exception as exc:  # safetensors raises its own error types for any malformed file
+        raise spec_error(("weights.file", f"'{name}' is not a valid safetensors file ({exc})"), file=file) from None
+    return tensors
+
+
+def _apply_weights(layers: list[Layer], tensors: dict, paths: dict, file) -> tuple[list[Layer], list]:
+    by_name = {layer.Name: i for i, layer in enumerate(layers)}
+    problems = []
+    grouped: dict[int, dict] = {}
+    for key in sorted(tensors):
+        if "/" not in key:
+            problems.append(("weights", f"weights file key '{key}' is not '<layer>/<Property>'"))
+            continue
+        lname, prop = key.rsplit("/", 1)
+        if lname not in by_name:
+            problems.append(("weights", f"weights file has values for layer '{lname}' ('{key}'), which is not in the spec"
+                                        f".{_suggest(lname, by_name)} The weights file does not match the spec."))
+            continue
+        layer = layers[by_name[lname]]
+        allowed = weight_fields(type(layer))
+        if prop not in allowed:
+            shown = ", ".join(allowed) or "none"
+            problems.append(("weights", f"weights file key '{key}': '{prop}' is not a learnable or state property of "
+                                        f"{layer.MATLAB_NAME} (those are: {shown})"))
+            continue
+        grouped.setdefault(by_name[lname], {})[prop] = tensors[key]
+    if problems:
+        raise spec_error(problems, file=file)
+    loaded = []
+    out = list(layers)
+    for index, values in grouped.items():
+        layer = out[index].copy()
+        for prop, value in values.items():
+            try:
+                setattr(layer, prop, value)
+            except LayerGraphError as exc:
+                raise spec_error(("weights", f"'{layer.Name}/{prop}': {exc}"), file=file) from None
+            loaded.append((layer.Name, prop))
+        out[index] = layer
+    return out, loaded
+
+
+def _check_weight_sizes(graph: LayerGraph, loaded: list, file) -> None:
+    """Sizes of the restored values against what each layer expects for its inputs."""
+    if not loaded:
+        return
+    from ..analysis import analyze_graph
+
+    analysis = analyze_graph(graph)
+    problems = []
+    for name, prop in loaded:
+        inputs = analysis.input_layouts.get(name)
+        if inputs is None:
+            continue
+        layer = graph.layer(name)
+        try:
+            expected = dict(layer.learnable_sizes(inputs))
+            expected.update(layer.state_sizes(inputs))
+        except LayerGraphError:
+            continue
+        if prop not in expected:
+            continue
+        shape = tuple(int(s) for s in expected[prop])
+        value = layer._values.get(prop)
+        got = tuple(value.shape)
+        squeezed = lambda s: [d for d in s if d != 1]  # noqa: E731
+        if got != shape and not (value.numel() == math.prod(shape) and squeezed(got) == squeezed(shape)):
+            problems.append(
+                ("weights", f"'{name}/{prop}' has size {times_str(got) if got else '1×1'}, but layer '{name}' expects "
+                            f"{times_str(shape)}: the weights file does not match the spec")
+            )
+    if problems:
+        raise spec_error(problems, file=file)
+
+
+def _check_cycles(graph: LayerGraph, connection_edges: list, file) -> None:
+    import networkx as nx
+
+    digraph = nx.DiGraph()
+    digraph.add_nodes_from(layer.Name for layer in graph.layer_list())
+    digraph.add_edges_from((s, d) for s, _, d, _ in graph.edge_list())
+    if nx.is_directed_acyclic_graph(digraph):
+        return
+    cycle = nx.find_cycle(digraph)
+    names = [cycle[0][0]] + [edge[1] for edge in cycle]
+    shown = " -> ".join(f"'{n}'" for n in names)
+    in_cycle = {(e[0], e[1]) for e in cycle}
+    path = None
+    for index, (src, dst) in connection_edges:
+        if (src, dst) in in_cycle:
+            path = f"connections[{index}]"
+            break
+    raise spec_error((path, f"the network has a cycle: {shown}. A network must be acyclic."), file=file)
+
+
+def load_spec(source, *, registry: Mapping | None = None, custom_layers: Mapping | None = None,
+              weights: bool = True, base_dir=None) -> LayerGraph:
+    """A LayerGraph from a JSON network spec: a file path, JSON text, bytes or an already parsed dict.
+
+    ``custom_layers`` maps extra MATLAB names to Layer classes (in addition to the registered layers;
+    ``registry`` replaces the registry entirely). ``weights=False`` skips the weights file. Relative
+    weights paths are resolved against the spec file's directory (or ``base_dir``, default the current
+    directory, for text). Raises :class:`~layergraph.errors.SpecError` for every problem.
+    """
+    table = _registry(registry, custom_layers)
+    if isinstance(source, Mapping):
+        data, file, base = source, None, Path(base_dir or ".")
+    else:
+        text, file, base = _read_source(source, base_dir)
+        data = parse_json(text, file)
+    problems: list = []
+    _find_duplicates(data, [], problems)
+    if problems:
+        raise spec_error(problems, file=file)
+    _check_header(data, file)
+    try:
+        network_model(table).model_validate(data)
+    except ValidationError as exc:
+        raise spec_error(_pydantic_problems(exc, data, table), file=file) from None
+    except RecursionError:
+        raise spec_error((None, "the spec is nested too deeply"), file=file) from None
+
+    # layers, in file order, with their JSON paths
+    if "layers" in data:
+        chains = [[(f"layers[{i}]", raw) for i, raw in enumerate(data["layers"])]]
+    else:
+        chains = [[(f"chains[{c}][{i}]", raw) for i, raw in enumerate(chain)] for c, chain in enumerate(data["chains"])]
+    flat = [item for chain in chains for item in chain]
+    seen: dict[str, str] = {}
+    problems = []
+    for path, raw in flat:
+        name = raw.get("Name")
+        if isinstance(name, str) and name:
+            if name in seen:
+                problems.append((f"{path}.Name", f"duplicate layer name '{name}' (also at {seen[name]}). Layer names must be unique."))
+            else:
+                seen[name] = path
+    if problems:
+        raise spec_error(problems, file=file)
+    layers = [_construct(table[raw["type"]], raw, path, file) for path, raw in flat]
+    try:
+        layers = assign_names(layers)
+    except LayerGraphError as exc:  # duplicates are caught above; keep the project's error if anything remains
+        raise spec_error(("layers", str(exc)), file=file) from None
+    paths = {layer.Name: path for layer, (path, _) in zip(layers, flat)}
+
+    loaded: list = []
+    if weights and data.get("weights") is not None:
+        tensors = _load_weights(data["weights"], base, file)
+        layers, loaded = _apply_weights(layers, tensors, paths, file)
+
+    # chains
+    graph = LayerGraph()
+    start = 0
+    for chain in chains:
+        members = layers[start:start + len(chain)]
+        for (path, _), prev, layer in zip(chain[1:], members, members[1:]):
+            if not prev.output_names():
+                raise spec_error((path, f"layer '{layer.Name}' cannot follow layer '{prev.Name}' in a chain: "
+                                        f"'{prev.Name}' ({prev.TYPE}) has no outputs. Start a new chain."), file=file)
+            if not layer.input_names():
+                raise spec_error((path, f"layer '{layer.Name}' ({layer.TYPE}) has no inputs, so it cannot follow "
+                                        f"layer '{prev.Name}' in a chain. Start a new chain."), file=file)
+        if members:
+            try:
+                graph = addLayers(graph, members)
+            except LayerGraphError as exc:
+                raise spec_error((chain[0][0].rsplit("[", 1)[0] if len(chains) > 1 else "layers", str(exc)), file=file) from None
+        start += len(chain)
+
+    # connections
+    connection_edges = []
+    for index, (src, dst) in enumerate(data.get("connections") or []):
+        try:
+            s = graph._resolve(src, output=True)
+        except LayerGraphError as exc:
+            raise spec_error((f"connections[{index}][0]", f"source {_show(src)}: {exc}"), file=file) from None
+        try:
+            d = graph._resolve(dst, output=False)
+        except LayerGraphError as exc:
+            raise spec_error((f"connections[{index}][1]", f"destination {_show(dst)}: {exc}"), file=file) from None
+        try:
+            graph = connectLayers(graph, f"{s[0]}/{s[1]}", f"{d[0]}/{d[1]}")
+        except LayerGraphError as exc:
+            raise spec_error((f"connections[{index}]", f"{_show([src, dst])}: {exc}"), file=file) from None
+        connection_edges.append((index, (s[0], d[0])))
+    _check_cycles(graph, connection_edges, file)
+    _check_weight_sizes(graph, loaded, file)
+    return graph
+
+
+# --------------------------------------------------------------------------------------------------
+# Saving
+
+
+def layer_to_json(layer: Layer) -> tuple[dict, dict]:
+    """(the layer's JSON object, its learnable/state tensors by property) in canonical form."""
+    cls = type(layer)
+    obj: dict = {"type": cls.MATLAB_NAME, "Name": layer.Name}
+    values = layer._values
+    for name, opt in spec_fields(cls).items():
+        if name == "Name":
+            continue
+        value = values.get(name)
+        if not opt.required and _same(value, opt.default):
+            continue
+        try:
+            obj[name] = encode_value(value)
+        except Unencodable:
+            what = "a function handle" if callable(value) else f"a {type(value).__name__}"
+            raise SpecError(
+                f"Cannot save layer '{layer.Name}' ({cls.MATLAB_NAME}) as JSON: its {name} is {what}, which a JSON "
+                "spec cannot hold (specs never contain code). Use a named value instead."
+            ) from None
+    tensors = {}
+    for name in weight_fields(cls):
+        value = values.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, torch.Tensor):
+            value = torch.as_tensor(np.asarray(value, dtype=np.float32))
+        tensors[name] = value.detach().cpu().contiguous()
+    return obj, tensors
+
+
+def layer_from_json(obj: Mapping, tensors: Mapping | None = None, *, registry: Mapping | None = None,
+                    custom_layers: Mapping | None = None) -> Layer:
+    """One layer from its JSON object (and learnable/state tensors by property), validated like a spec."""
+    data = {"format": FORMAT, "version": VERSION, "layers": [dict(obj)]}
+    table = _registry(registry, custom_layers)
+    try:
+        network_model(table).model_validate(data)
+    except ValidationError as exc:
+        raise spec_error(_pydantic_problems(exc, data, table)) from None
+    layer = _construct(table[obj["type"]], dict(obj), "layers[0]", None)
+    for prop, value in (tensors or {}).items():
+        setattr(layer, prop, value)
+    return layer
+
+
+def _chains_and_connections(graph: LayerGraph):
+    layers = graph.layer_list()
+    edges = graph.edge_list()
+    edge_set = set(edges)
+    chains: list[list[Layer]] = []
+    used = set()
+    prev = None
+    for layer in layers:
+        link = None
+        if prev is not None and prev.output_names() and layer.input_names():
+            link = (prev.Name, prev.output_names()[0], layer.Name, layer.input_names()[0])
+        if link is not None and link in edge_set:
+            chains[-1].append(layer)
+            used.add(link)
+        else:
+            chains.append([layer])
+        prev = layer
+    connections = []
+    for edge in edges:
+        if edge in used:
+            continue
+        src, sport, dst, dport = edge
+        connections.append([graph._port_string(src, sport, output=True), graph._port_string(dst, dport, output=False)])
+    return chains, connections
+
+
+def _weights_bytes(tensors: dict) -> bytes:
+    from safetensors.torch import save as save_safetensors
+
+    return save_safetensors(tensors, metadata=dict(WEIGHTS_METADATA))
+
+
+def _prepare(graph: LayerGraph):
+    chains, connections = _chains_and_connections(graph)
+    objects: dict[str, dict] = {}
+    tensors: dict[str, torch.Tensor] = {}
+    for layer in graph.layer_list():
+        obj, values = layer_to_json(layer)
+        _check_round_trip(layer, obj, values)
+        objects[layer.Name] = obj
+        for prop, value in values.items():
+            tensors[f"{layer.Name}/{prop}"] = value
+    return chains, connections, objects, tensors
+
+
+def _format(chains, connections, objects, weights) -> str:
+    lines = ["{", f'  "format": "{FORMAT}",', f'  "version": {VERSION},']
+
+    def block(items, indent):
+        return [indent + item + ("," if i < len(items) - 1 else "") for i, item in enumerate(items)]
+
+    if len(chains) <= 1:
+        items = [_dumps(objects[layer.Name]) for chain in chains for layer in chain]
+        lines += ['  "layers": ['] + block(items, "    ") + ["  ]"]
+    else:
+        lines.append('  "chains": [')
+        for c, chain in enumerate(chains):
+            items = [_dumps(objects[layer.Name]) for layer in chain]
+            lines += ["    ["] + block(items, "      ") + ["    ]" + ("," if c < len(chains) - 1 else "")]
+        lines.append("  ]")
+    if connections:
+        lines[-1] += ","
+        lines += ['  "connections": ['] + block([_dumps(c) for c in connections], "    ") + ["  ]"]
+    if weights is not None:
+        lines[-1] += ","
+        lines.append(f'  "weights": {_dumps(weights)}')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def spec_text(graph, *, weights: dict | None = None) -> tuple[str, dict]:
+    """(canonical JSON text, learned tensors by '<layer>/<Property>') for a graph, layer array or network.
+
+    ``weights`` is the ``{"file": ..., "sha256": ...}`` reference to write (None: no weights entry).
+    """
+    chains, connections, objects, tensors = _prepare(layerGraph(graph))
+    return _format(chains, connections, objects, weights), tensors
+
+
+def _check_round_trip(layer: Layer, obj: dict, tensors: dict) -> None:
+    """Refuse to save a layer whose JSON would not load back equal (never write a lossy spec)."""
+    try:
+        back = layer_from_json(obj, tensors, registry={obj["type"]: type(layer)})
+    except LayerGraphError as exc:
+        raise SpecError(f"Cannot save layer '{layer.Name}' ({layer.MATLAB_NAME}): its options do not load back ({exc}).") from None
+    if back == layer:
+        return
+    for name in layer._values:
+        if not _same(layer._values[name], back._values.get(name)):
+            raise SpecError(
+                f"Cannot save layer '{layer.Name}' ({layer.MATLAB_NAME}): option '{name}' with value "
+                f"{_show(encode_value(layer._values[name]) if not callable(layer._values[name]) else 'function')} "
+                "does not survive the JSON round trip."
+            )
+    raise SpecError(f"Cannot save layer '{layer.Name}' ({layer.MATLAB_NAME}): it does not survive the JSON round trip.")
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise SpecError(f"Cannot write '{path}': {exc.strerror or exc}.") from None
+
+
+def save_spec(graph, path=None, *, weights=None) -> str:
+    """Write ``graph`` (a LayerGraph, layer array or network) as a canonical JSON spec; return the text.
+
+    Learnable and state values (MATLAB layout) go to a safetensors file beside the spec: ``weights``
+    names it (default: the spec's name with ``.safetensors``; ``False``: do not save learned values),
+    and the spec records its name and SHA-256. Without ``path`` only the text is returned; a graph with
+    learned values then needs ``weights`` to name the file to write.
+    """
+    chains, connections, objects, tensors = _prepare(layerGraph(graph))
+    target = Path(path) if path is not None else None
+    ref = None
+    if tensors and weights is not False:
+        if weights is None:
+            if target is None:
+                raise SpecError(
+                    "save_spec: the network has learned values; give a path (they are written beside it in a "
+                    ".safetensors file) or weights='file.safetensors'."
+                )
+            wpath = target.with_suffix(".safetensors")
+        else:
+            wpath = Path(weights)
+        blob = _weights_bytes(tensors)
+        if target is not None:
+            try:
+                shown = os.path.relpath(wpath.resolve(), target.parent.resolve())
+            except ValueError:  # another drive (Windows)
+                shown = str(wpath.resolve())
+        else:
+            shown = str(wpath)
+        ref = {"file": Path(shown).as_posix(), "sha256": hashlib.sha256(blob).hexdigest()}
+        _write_atomic(wpath, blob)
+    text = _format(chains, connections, objects, ref)
+    if target is not None:
+        _write_atomic(target, text.encode("utf-8"))
+    return text
+
+
+__all__ = ["load_spec", "save_spec", "spec_text", "layer_to_json", "layer_from_json", "encode_value", "parse_json"]
