@@ -12,7 +12,15 @@ import numpy as np
 import pytest
 import torch
 
-from layergraph import OptionError, LayoutError, dlnetwork, lstmLayer, sequenceInputLayer
+from layergraph import (
+    LayoutError,
+    OptionError,
+    bilstmLayer,
+    dlnetwork,
+    gruLayer,
+    lstmLayer,
+    sequenceInputLayer,
+)
 from layergraph.layers.base import Layout
 
 RNG = np.random.default_rng(1234)
@@ -57,6 +65,41 @@ def np_lstm(X, W, R, b, h0=None, c0=None, state="tanh", gate="sigmoid"):
             h[k] = sc(c[k]) * o
         ys[:, t] = h
     return ys, h, c
+
+
+def np_gru(X, W, R, b, mode="after-multiplication", h0=None, state="tanh", gate="sigmoid"):
+    """X: N×T×C; W 3H×C, R 3H×H (MATLAB rows r, z, h̃); b 3H, or 6H = [input-side; recurrent-side]."""
+    n, t_len, _ = X.shape
+    hidden = R.shape[1]
+    h = np.zeros((n, hidden)) if h0 is None else np.array(h0, dtype=float)
+    sc, sg = STATE[state], GATE[gate]
+    bw = b[: 3 * hidden]
+    br = b[3 * hidden :] if mode == "recurrent-bias-after-multiplication" else np.zeros(3 * hidden)
+    rows = [slice(0, hidden), slice(hidden, 2 * hidden), slice(2 * hidden, 3 * hidden)]
+    ys = np.zeros((n, t_len, hidden))
+    for t in range(t_len):
+        for k in range(n):
+            x, hp = X[k, t], h[k].copy()
+            r = sg(W[rows[0]] @ x + bw[rows[0]] + R[rows[0]] @ hp + br[rows[0]])
+            z = sg(W[rows[1]] @ x + bw[rows[1]] + R[rows[1]] @ hp + br[rows[1]])
+            if mode == "before-multiplication":
+                cand = sc(W[rows[2]] @ x + bw[rows[2]] + R[rows[2]] @ (r * hp))
+            elif mode == "recurrent-bias-after-multiplication":
+                cand = sc(W[rows[2]] @ x + bw[rows[2]] + r * (R[rows[2]] @ hp + br[rows[2]]))
+            else:
+                cand = sc(W[rows[2]] @ x + bw[rows[2]] + r * (R[rows[2]] @ hp))
+            h[k] = (1 - z) * cand + z * hp
+        ys[:, t] = h
+    return ys, h
+
+
+def np_bilstm(X, W, R, b, state="tanh", gate="sigmoid"):
+    """MATLAB BiLSTM: rows 1:4H forward, 4H+1:8H backward. Returns (N×T×2H, last = [h_f(T); h_b final])."""
+    g = W.shape[0] // 2
+    yf, hf, _ = np_lstm(X, W[:g], R[:g], b[:g], state=state, gate=gate)
+    yb_rev, hb, _ = np_lstm(X[:, ::-1], W[g:], R[g:], b[g:], state=state, gate=gate)
+    yb = yb_rev[:, ::-1]
+    return np.concatenate([yf, yb], axis=-1), np.concatenate([hf, hb], axis=-1)
 
 
 def matlab_weights(rows, cols, scale=0.5):
@@ -247,3 +290,130 @@ def test_lstm_in_network_reads_back_matlab_layout():
     # gradients reach the MATLAB-named parameters
     names = {(layer_name, prop) for layer_name, prop, *_ in net.parameter_info()}
     assert {("lstm1", "InputWeights"), ("lstm1", "RecurrentWeights"), ("lstm1", "Bias")} <= names
+
+
+# --------------------------------------------------------------------------------------------------
+# bilstmLayer
+
+
+def bilstm_with_weights(hidden=3, c=3, **opts):
+    W, R, b = matlab_weights(8 * hidden, c), matlab_weights(8 * hidden, hidden), RNG.normal(0, 0.5, (8 * hidden, 1))
+    return bilstmLayer(hidden, InputWeights=W, RecurrentWeights=R, Bias=b, **opts), W, R, b[:, 0]
+
+
+@pytest.mark.parametrize("state,gate", [("tanh", "sigmoid"), ("softsign", "hard-sigmoid")])
+def test_bilstm_matches_numpy_reference(state, gate):
+    layer, W, R, b = bilstm_with_weights(StateActivationFunction=state, GateActivationFunction=gate)
+    X = RNG.normal(0, 1, (2, 5, 3))
+    y = run(layer, [SEQ], X).numpy()
+    ref, last = np_bilstm(X, W, R, b, state, gate)
+    assert y.shape == (2, 5, 6)
+    np.testing.assert_allclose(y, ref, rtol=1e-6, atol=1e-6)
+    last_layer = bilstmLayer(3, InputWeights=W, RecurrentWeights=R, Bias=b[:, None], OutputMode="last",
+                             StateActivationFunction=state, GateActivationFunction=gate)
+    y_last = run(last_layer, [SEQ], X).numpy()
+    np.testing.assert_allclose(y_last, last, rtol=1e-6, atol=1e-6)
+    # 'last' backward half = backward state after the whole reversed sequence (aligned to t = 1),
+    # not the backward output at t = T (the R2017b-R2018a definition)
+    np.testing.assert_allclose(y_last[:, 3:], ref[:, 0, 3:], rtol=1e-6, atol=1e-6)
+    assert not np.allclose(y_last[:, 3:], ref[:, -1, 3:], atol=1e-3)
+
+
+def test_bilstm_sizes_init_and_display():
+    torch.manual_seed(3)
+    layer = bilstmLayer(5)
+    assert layer.Type == "BiLSTM" and layer.Description == "BiLSTM with 5 hidden units"
+    assert layer.DEFAULT_NAME == "biLSTM"
+    seq = Layout((), 2, True)
+    assert layer.infer([seq]) == [Layout((), 10, True)]
+    assert layer.learnable_sizes([seq]) == {"InputWeights": (40, 2), "RecurrentWeights": (40, 5), "Bias": (40, 1)}
+    assert layer.state_sizes([seq]) == {"HiddenState": (10, 1), "CellState": (10, 1)}
+    b = layer.initial_value("Bias", [seq]).numpy()[:, 0]
+    expected = np.zeros(40)
+    expected[5:10] = 1.0   # forward forget gate
+    expected[25:30] = 1.0  # backward forget gate
+    np.testing.assert_array_equal(b, expected)
+    with pytest.raises(OptionError, match="bilstmLayer.*BiasLearnRateFactor"):
+        bilstmLayer(4, BiasLearnRateFactor=[1, 1, 1, 1])
+    assert bilstmLayer(4, BiasLearnRateFactor=[1] * 8).BiasLearnRateFactor == (1.0,) * 8
+
+
+def test_bilstm_state_ports_split_forward_backward():
+    hidden = 2
+    layer, W, R, b = bilstm_with_weights(hidden, HasStateInputs=True, HasStateOutputs=True)
+    X = RNG.normal(0, 1, (2, 4, 3))
+    hs, cs = RNG.normal(0, 1, (2, 2 * hidden)), RNG.normal(0, 1, (2, 2 * hidden))
+    st = Layout((), 2 * hidden)
+    y, h, c = run(layer, [SEQ, st, st], X, hs, cs)
+    g = 4 * hidden
+    yf, hf, cf = np_lstm(X, W[:g], R[:g], b[:g], hs[:, :hidden], cs[:, :hidden])
+    yb, hb, cb = np_lstm(X[:, ::-1], W[g:], R[g:], b[g:], hs[:, hidden:], cs[:, hidden:])
+    np.testing.assert_allclose(y.numpy(), np.concatenate([yf, yb[:, ::-1]], -1), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(h.numpy(), np.concatenate([hf, hb], -1), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(c.numpy(), np.concatenate([cf, cb], -1), rtol=1e-6, atol=1e-6)
+
+
+# --------------------------------------------------------------------------------------------------
+# gruLayer
+
+
+def gru_with_weights(hidden=4, c=3, mode="after-multiplication", **opts):
+    rows = 6 * hidden if mode == "recurrent-bias-after-multiplication" else 3 * hidden
+    W, R, b = matlab_weights(3 * hidden, c), matlab_weights(3 * hidden, hidden), RNG.normal(0, 0.5, (rows, 1))
+    layer = gruLayer(hidden, InputWeights=W, RecurrentWeights=R, Bias=b, ResetGateMode=mode, **opts)
+    return layer, W, R, b[:, 0]
+
+
+@pytest.mark.parametrize("mode", ["after-multiplication", "before-multiplication",
+                                  "recurrent-bias-after-multiplication"])
+@pytest.mark.parametrize("state,gate", [("tanh", "sigmoid"), ("softsign", "hard-sigmoid")])
+def test_gru_matches_numpy_reference(mode, state, gate):
+    layer, W, R, b = gru_with_weights(mode=mode, StateActivationFunction=state, GateActivationFunction=gate)
+    X = RNG.normal(0, 1, (3, 5, 3))
+    y = run(layer, [SEQ], X).numpy()
+    ref, _ = np_gru(X, W, R, b, mode, state=state, gate=gate)
+    np.testing.assert_allclose(y, ref, rtol=1e-6, atol=1e-6)
+
+
+def test_gru_before_multiplication_differs_from_after():
+    layer, W, R, b = gru_with_weights(mode="before-multiplication")
+    X = RNG.normal(0, 1, (2, 5, 3))
+    before = run(layer, [SEQ], X).numpy()
+    after, _ = np_gru(X, W, R, b, "after-multiplication")
+    assert not np.allclose(before, after, atol=1e-3)
+
+
+def test_gru_last_state_ports_and_initial_state():
+    hidden = 3
+    h0 = RNG.normal(0, 1, hidden)
+    layer, W, R, b = gru_with_weights(hidden, OutputMode="last", HiddenState=h0)
+    X = RNG.normal(0, 1, (2, 4, 3))
+    _, h_ref = np_gru(X, W, R, b, h0=np.tile(h0, (2, 1)))
+    np.testing.assert_allclose(run(layer, [SEQ], X).numpy(), h_ref, rtol=1e-6, atol=1e-6)
+
+    ported, W, R, b = gru_with_weights(hidden, HasStateInputs=True, HasStateOutputs=True)
+    assert ported.InputNames == ["in", "hidden"] and ported.OutputNames == ["out", "hidden"]
+    hs = RNG.normal(0, 1, (2, hidden))
+    y, h = run(ported, [SEQ, Layout((), hidden)], X, hs)
+    ref, h_ref = np_gru(X, W, R, b, h0=hs)
+    np.testing.assert_allclose(y.numpy(), ref, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(h.numpy(), h_ref, rtol=1e-6, atol=1e-6)
+
+
+def test_gru_sizes_defaults_and_errors():
+    layer = gruLayer(6)
+    assert layer.Type == "GRU" and layer.Description == "GRU with 6 hidden units" and layer.DEFAULT_NAME == "gru"
+    assert layer.ResetGateMode == "after-multiplication" and layer.BiasInitializer == "zeros"
+    seq = Layout((), 4, True)
+    assert layer.learnable_sizes([seq]) == {"InputWeights": (18, 4), "RecurrentWeights": (18, 6), "Bias": (18, 1)}
+    rb = gruLayer(6, ResetGateMode="recurrent-bias-after-multiplication")
+    assert rb.learnable_sizes([seq])["Bias"] == (36, 1)
+    assert layer.state_sizes([seq]) == {"HiddenState": (6, 1)}
+    assert float(layer.initial_value("Bias", [seq]).abs().sum()) == 0.0
+    with pytest.raises(OptionError, match="gruLayer.*ResetGateMode"):
+        gruLayer(4, ResetGateMode="sometimes")
+    with pytest.raises(OptionError, match="gruLayer.*BiasInitializer"):
+        gruLayer(4, BiasInitializer="unit-forget-gate")
+    with pytest.raises(OptionError, match="gruLayer.*CellState"):
+        gruLayer(4, CellState=[1, 2, 3, 4])
+    assert gruLayer(4, RecurrentWeightsL2Factor=[1, 0, 2]).RecurrentWeightsL2Factor == (1.0, 0.0, 2.0)

@@ -344,3 +344,120 @@ class LSTMLayer(_RecurrentLayer):
     def build(self, inputs):
         self._input(inputs)
         return LSTMModule(learnable_values(self, inputs), **self.module_kwargs())
+
+
+# --------------------------------------------------------------------------------------------------
+# bilstmLayer
+
+
+class BiLSTMModule(_RecurrentModule):
+    """MATLAB BiLSTM on N×T×C: rows 1:4H of each learnable are the forward direction, 4H+1:8H the backward.
+
+    Output channels are [forward; backward]. ``'last'`` is [h_forward(T); h_backward final], the backward
+    direction's state after it has read the whole (reversed) sequence, as current MATLAB releases define it.
+    """
+
+    def forward(self, x, hidden=None, cell=None):
+        h0 = self._initial(x, hidden, "HiddenState", 2)
+        c0 = self._initial(x, cell, "CellState", 2)
+        w, r, b = self.InputWeights, self.RecurrentWeights, self.Bias
+        g = 4 * self.hidden
+        wf, wb, rf, rb, bf, bb = w[:g], w[g:], r[:g], r[g:], b[:g], b[g:]
+        if self.fast:
+            zero = torch.zeros_like(bf)
+            y, h, c = torch.lstm(x, (h0, c0), [wf, rf, bf, zero, wb, rb, bb, zero], True, 1, 0.0, False, True, True)
+            hf, hb, cf, cb = h[0], h[1], c[0], c[1]
+        else:
+            yf, hf, cf = lstm_loop(x, wf, rf, bf, h0[0], c0[0], self.state_fn, self.gate_fn)
+            yb, hb, cb = lstm_loop(x, wb, rb, bb, h0[1], c0[1], self.state_fn, self.gate_fn, reverse=True)
+            y = torch.cat([yf, yb], dim=-1)
+        h_last = torch.cat([hf, hb], dim=-1)
+        out = h_last if self.last else y
+        if self.state_outputs:
+            return out, h_last, torch.cat([cf, cb], dim=-1)
+        return out
+
+
+@register
+class BiLSTMLayer(_RecurrentLayer):
+    """Bidirectional LSTM: ``bilstmLayer(numHiddenUnits)``.
+
+    Torch layout in: N×T×C (plus N×2H ``hidden`` and ``cell`` if HasStateInputs). Out: N×T×2H or N×2H
+    (``'last'``), channels [forward; backward]. InputWeights 8H×C, RecurrentWeights 8H×H, Bias 8H×1 in MATLAB
+    layout: the forward block (i, f, g, o) on top of the backward block. HiddenState/CellState are 2H×1.
+    """
+
+    MATLAB_NAME = "bilstmLayer"
+    TYPE = "BiLSTM"
+    DEFAULT_NAME = "biLSTM"
+    SYNTAX = "bilstmLayer(numHiddenUnits, Name=Value)"
+    DIRECTIONS = 2
+    OPTIONS = recurrent_options(gates=4, directions=2, has_cell=True,
+                                bias_inits=("unit-forget-gate", "narrow-normal", "ones"), default_bias="unit-forget-gate")
+
+    def build(self, inputs):
+        self._input(inputs)
+        return BiLSTMModule(learnable_values(self, inputs), **self.module_kwargs())
+
+
+# --------------------------------------------------------------------------------------------------
+# gruLayer
+
+RESET_GATE_MODES = ("after-multiplication", "before-multiplication", "recurrent-bias-after-multiplication")
+
+
+class GRUModule(_RecurrentModule):
+    """MATLAB GRU on N×T×C (gate blocks r, z, h̃); forward(x[, hidden]) with hidden N×H."""
+
+    def __init__(self, params, *, reset_mode, **kwargs):
+        super().__init__(params, **kwargs)
+        self.reset_mode = reset_mode
+        self.fast = self.fast and reset_mode != "before-multiplication"
+
+    def forward(self, x, hidden=None):
+        h0 = self._initial(x, hidden, "HiddenState", 1)
+        w, r, b = self.InputWeights, self.RecurrentWeights, self.Bias
+        g = 3 * self.hidden
+        if self.reset_mode == "recurrent-bias-after-multiplication":
+            b_in, b_rec = b[:g], b[g:]
+        else:
+            b_in, b_rec = b, None
+        if self.fast:
+            rec = torch.zeros_like(b_in) if b_rec is None else b_rec
+            y, h = torch.gru(x, h0, [w, r, b_in, rec], True, 1, 0.0, False, False, True)
+            h = h[0]
+        else:
+            y, h = gru_loop(x, w, r, b_in, b_rec, h0[0], self.state_fn, self.gate_fn, self.reset_mode)
+        return self._finish(y, (h,))
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + f", reset_gate_mode={self.reset_mode}"
+
+
+@register
+class GRULayer(_RecurrentLayer):
+    """Gated recurrent unit: ``gruLayer(numHiddenUnits)``.
+
+    Torch layout in: N×T×C (plus N×H ``hidden`` if HasStateInputs). Out: N×T×H or N×H (``'last'``).
+    InputWeights 3H×C, RecurrentWeights 3H×H, Bias 3H×1 (6H×1 = [input-side; recurrent-side] for
+    ResetGateMode 'recurrent-bias-after-multiplication'), gate blocks r, z, h̃.
+    """
+
+    MATLAB_NAME = "gruLayer"
+    TYPE = "GRU"
+    DEFAULT_NAME = "gru"
+    SYNTAX = "gruLayer(numHiddenUnits, Name=Value)"
+    GATES = 3
+    HAS_CELL = False
+    OPTIONS = recurrent_options(gates=3, directions=1, has_cell=False,
+                                bias_inits=("zeros", "narrow-normal", "ones"), default_bias="zeros") + (
+        Option("ResetGateMode", choice(*RESET_GATE_MODES), "after-multiplication"),
+    )
+
+    def bias_rows(self) -> int:
+        rows = 3 * self.NumHiddenUnits
+        return 2 * rows if self.ResetGateMode == "recurrent-bias-after-multiplication" else rows
+
+    def build(self, inputs):
+        self._input(inputs)
+        return GRUModule(learnable_values(self, inputs), reset_mode=self.ResetGateMode, **self.module_kwargs())
