@@ -1,0 +1,41 @@
+"""Harness cases for the output (loss) layers, softmax and rpnSoftmaxLayer (layergraph/layers/output.py)."""
+
+from layergraph.layers.base import Layout
+
+from . import LayerCase
+
+FEAT4 = Layout((), 4)
+IMG3 = Layout((5, 6), 3)
+SEQ4 = Layout((), 4, True)
+ONE_BY_ONE = Layout((1, 1), 3)
+
+CASES = [
+    LayerCase("softmaxLayer", (), {}, [IMG3], 0, id="softmax-image"),
+    LayerCase("softmaxLayer", (), {}, [SEQ4], 0, id="softmax-sequence"),
+    LayerCase("classificationLayer", (), {"Classes": ["a", "b", "c", "d"]}, [FEAT4], 0, gradcheck=False,
+              id="classification-classes"),
+    LayerCase("classificationLayer", (), {"Classes": ["a", "b", "c", "d"], "ClassWeights": [1, 2, 3, 4]}, [SEQ4], 0,
+              gradcheck=False, id="classification-weighted-sequence"),
+    LayerCase("classificationLayer", (), {}, [ONE_BY_ONE], 0, gradcheck=False, id="classification-1x1"),
+    LayerCase("regressionLayer", (), {"ResponseNames": ["r1", "r2", "r3", "r4"]}, [SEQ4], 0, gradcheck=False,
+              id="regression-sequence"),
+    LayerCase("regressionLayer", (), {}, [IMG3], 0, gradcheck=False, id="regression-image"),
+    LayerCase("pixelClassificationLayer", (), {}, [IMG3], 0, gradcheck=False),
+    LayerCase("pixelClassificationLayer", (), {"Classes": ["x", "y", "z"], "ClassWeights": [0.5, 1, 2]}, [IMG3], 0,
+              gradcheck=False, id="pixel-weighted"),
+    LayerCase("pixelClassificationLayer", (), {}, [Layout((3, 4, 2), 3)], 0, gradcheck=False, id="pixel-3d"),
+    LayerCase("dicePixelClassificationLayer", (), {}, [IMG3], 0, gradcheck=False),
+    LayerCase("dicePixelClassificationLayer", (), {"Classes": ["x", "y", "z"]}, [IMG3], 0, gradcheck=False,
+              id="dice-classes"),
+    LayerCase("focalLossLayer", (), {}, [IMG3], 0, gradcheck=False),
+    LayerCase("focalLossLayer", (), {"Gamma": 1.5, "Alpha": 0.5, "Classes": ["x", "y", "z"]}, [IMG3], 0,
+              gradcheck=False, id="focal-options"),
+    LayerCase("focalLossLayer", (3, 0.75), {}, [FEAT4], 0, gradcheck=False, id="focal-legacy-positional"),
+    LayerCase("weightedClassificationLayer", ([1, 2, 3, 4],), {}, [FEAT4], 0, gradcheck=False),
+    LayerCase("tverskyPixelClassificationLayer", (), {"Alpha": 0.3, "Beta": 0.7}, [IMG3], 0, gradcheck=False),
+    LayerCase("sseClassificationLayer", (), {}, [FEAT4], 0, gradcheck=False),
+    LayerCase("maeRegressionLayer", (), {}, [FEAT4], 0, gradcheck=False),
+    LayerCase("rpnSoftmaxLayer", (), {}, [Layout((3, 4), 6)], 0),
+    LayerCase("rpnClassificationLayer", (), {}, [Layout((12, 3), 2)], 0, gradcheck=False),
+    LayerCase("rcnnBoxRegressionLayer", (), {}, [Layout((1, 1), 8)], 0, gradcheck=False),
+]
