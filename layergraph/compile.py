@@ -56,6 +56,29 @@ def build_modules(graph: LayerGraph, analysis: NetworkAnalysis) -> dict[str, nn.
     return modules
 
 
+def _lowering(module: nn.Module, n_inputs: int):
+    """How a stateless layer runs in the generated forward: ("alias",), ("function", fn, kwargs) or None.
+
+    Calling a function instead of a module saves the ~2 us module-call overhead per layer, which
+    dominates small networks; the layer's submodule stays registered for inspection.
+    """
+    from .layers.combination import AddModule
+    from .layers.input import InputNormalization
+    from .layers.output import SoftmaxModule
+
+    if type(module) is nn.ReLU:
+        return ("function", torch.relu, {})
+    if type(module) is nn.Identity:
+        return ("alias",)
+    if type(module) is InputNormalization and module.mode == "none":
+        return ("alias",)
+    if type(module) is AddModule and n_inputs == 2:
+        return ("function", operator.add, {})
+    if type(module) is SoftmaxModule:
+        return ("function", torch.softmax, {"dim": module.dim})
+    return None
+
+
 def compile_network(graph: LayerGraph, analysis: NetworkAnalysis, *, kind: str, function: str):
     """Build the Network (a GraphModule subclass) for an analysed, error-free graph."""
     from .network import Network, NetworkMeta
@@ -83,7 +106,14 @@ def compile_network(graph: LayerGraph, analysis: NetworkAnalysis, *, kind: str, 
             args = (placeholders[name],)
         else:
             args = tuple(values[graph.source_of(name, p)] for p in layer.input_names())
-        node = fx_graph.call_module(names[name], args)
+        lowered = _lowering(modules[name], len(args))
+        if lowered is None:
+            node = fx_graph.call_module(names[name], args)
+        elif lowered[0] == "alias":
+            node = args[0]
+        else:
+            node = fx_graph.call_function(lowered[1], args, lowered[2])
+            node.name = names[name]
         outs = layer.output_names()
         if len(outs) == 1:
             values[(name, outs[0])] = node
@@ -116,9 +146,13 @@ def compile_network(graph: LayerGraph, analysis: NetworkAnalysis, *, kind: str, 
         kind=kind,
     )
     network = Network(root, fx_graph, meta)
-    for name in output_layer_names:
-        # output layers are not called in forward (the loss needs targets) but stay submodules
-        network.add_module(names[name], modules[name])
+    for layer in graph.layer_list():
+        # output layers (the loss needs targets) and lowered layers are not called in forward,
+        # but every layer keeps its submodule, in Layers order
+        if layer.Name in modules and not hasattr(network, names[layer.Name]):
+            network.add_module(names[layer.Name], modules[layer.Name])
+    network._modules = {names[l.Name]: network._modules[names[l.Name]] for l in graph.layer_list() if l.Name in modules}
+    meta.extra["port_nodes"] = {f"{layer}/{port}": node.name for (layer, port), node in values.items()}
     return network
 
 

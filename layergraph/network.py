@@ -193,6 +193,22 @@ class Network(fx.GraphModule):
             total = term if total is None else total + term
         return total
 
+    def activations(self, *inputs, layer: str):
+        """The output of ``layer`` (``'name'`` or ``'name/port'``) for these inputs, in torch layout."""
+        ports = self._lg.extra.get("port_nodes", {})
+        key = layer if "/" in layer else None
+        if key is None:
+            matches = [k for k in ports if k.split("/", 1)[0] == layer]
+            if not matches:
+                raise GraphError(f"Layer '{layer}' has no activations in this network (unknown or an output layer).")
+            key = matches[0]
+        if key not in ports:
+            raise GraphError(f"'{layer}' is not a layer output of this network.")
+        interpreter = fx.Interpreter(self, garbage_collect_values=False)
+        interpreter.run(*inputs)
+        node = next(n for n in self.graph.nodes if n.name == ports[key])
+        return interpreter.env[node]
+
     def predict(self, *inputs):
         """Forward in inference mode (dropout off, batch norm uses trained statistics), without gradients."""
         was_training = self.training
