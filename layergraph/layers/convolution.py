@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -11,7 +12,10 @@ from torch import nn
 from ..errors import LayoutError
 from .base import Layer, Layout, LayoutFold, initialize, learnable_values, register, times_str, vec_str
 from .options import (
+    Converter,
     Option,
+    _as_flat_numbers,
+    _int_value,
     auto_or,
     factor,
     initializer,
@@ -50,6 +54,108 @@ def same_padding(size: int, filt: int, stride: int, dilation: int = 1) -> tuple[
 def conv_output_size(size: int, before: int, after: int, filt: int, stride: int, dilation: int = 1) -> int:
     effective = (filt - 1) * dilation + 1
     return (size + before + after - effective) // stride + 1
+
+
+def padding_1d(*modes: str) -> Converter:
+    """MATLAB 1-D padding: p -> [p p] (left, right); [l r]; or one of ``modes`` ('same', 'causal')."""
+    expected = "a nonnegative integer, a vector [l r] of nonnegative integers" + "".join(f", or '{m}'" for m in modes)
+
+    def convert(v):
+        if isinstance(v, str):
+            if v.lower() in modes:
+                return v.lower()
+            raise ValueError
+        nums = [_int_value(x) for x in _as_flat_numbers(v)]
+        if any(x < 0 for x in nums) or len(nums) not in (1, 2):
+            raise ValueError
+        return (nums[0], nums[0]) if len(nums) == 1 else tuple(nums)
+
+    item = {"type": "integer", "minimum": 0}
+    alts: list = [item, {"type": "array", "items": item, "minItems": 2, "maxItems": 2}]
+    alts += [{"const": m} for m in modes]
+    return Converter(convert, expected, {"anyOf": alts})
+
+
+def padding_3d(*modes: str, what: str = "padding") -> Converter:
+    """MATLAB 3-D padding/cropping: p; [a b c] (same before and after, per dimension); a 2×3 matrix
+    [t l f; b r k] (row 1 before, row 2 after, given as nested rows); or 'same'.
+
+    Canonical form: ((t, l, f), (b, r, k)), MATLAB's 2×3 PaddingSize.
+    """
+    expected = (f"a nonnegative integer, a vector [a b c] or a 2×3 matrix [t l f; b r k] of nonnegative integers"
+                + "".join(f", or '{m}'" for m in modes))
+
+    def convert(v):
+        if isinstance(v, str):
+            if v.lower() in modes:
+                return v.lower()
+            raise ValueError
+        if isinstance(v, np.ndarray) and v.ndim == 2:
+            rows = v.tolist()
+        elif isinstance(v, torch.Tensor) and v.dim() == 2:
+            rows = v.tolist()
+        elif isinstance(v, (list, tuple)) and v and all(isinstance(r, (list, tuple, np.ndarray)) for r in v):
+            rows = [list(np.asarray(r).reshape(-1)) for r in v]
+        else:
+            rows = None
+        if rows is not None:
+            if len(rows) != 2 or any(len(r) != 3 for r in rows):
+                raise ValueError
+            before = tuple(_int_value(x) for x in rows[0])
+            after = tuple(_int_value(x) for x in rows[1])
+        else:
+            nums = [_int_value(x) for x in _as_flat_numbers(v)]
+            if len(nums) == 1:
+                nums = nums * 3
+            if len(nums) != 3:
+                raise ValueError
+            before = after = tuple(nums)
+        if any(x < 0 for x in before + after):
+            raise ValueError
+        return (before, after)
+
+    item = {"type": "integer", "minimum": 0}
+    row = {"type": "array", "items": item, "minItems": 3, "maxItems": 3}
+    alts: list = [item, row, {"type": "array", "items": row, "minItems": 2, "maxItems": 2}]
+    alts += [{"const": m} for m in modes]
+    return Converter(convert, expected, {"anyOf": alts})
+
+
+def pads_per_dim(padding, n: int) -> list[tuple[int, int]]:
+    """(before, after) per pooled/convolved dimension from a canonical manual padding value.
+
+    2-D: (t, b, l, r); 1-D: (l, r); 3-D: ((t, l, f), (b, r, k)).
+    """
+    if n == 1:
+        return [tuple(padding)]
+    if n == 2:
+        t, b, l, r = padding
+        return [(t, b), (l, r)]
+    before, after = padding
+    return list(zip(before, after))
+
+
+def padding_display(padding, n: int) -> str:
+    """How a description prints a padding value: 'same', [0  0  0  0], [0  0], [0  0  0; 0  0  0]."""
+    if isinstance(padding, str):
+        return f"'{padding}'"
+    if n == 3:
+        before, after = padding
+        return "[" + "  ".join(str(v) for v in before) + "; " + "  ".join(str(v) for v in after) + "]"
+    return vec_str(padding)
+
+
+def size_display(values) -> str:
+    """A size for a description: ``3`` for a scalar (1-D), ``3×3`` otherwise."""
+    values = tuple(values) if isinstance(values, (list, tuple)) else (values,)
+    return times_str(values)
+
+
+def stride_display(values) -> str:
+    """``1`` for a 1-D scalar, ``[1  1]`` for vectors."""
+    if isinstance(values, (list, tuple)):
+        return vec_str(values)
+    return str(values)
 
 
 class Conv2dModule(nn.Module):
