@@ -1,0 +1,330 @@
+"""The ``layergraph`` command: validate, analyze, plot network files and print the spec schema.
+
+    layergraph validate FILE          check a network (exit 0 valid, 1 invalid, 2 usage/unreadable)
+    layergraph analyze FILE           print the analyzeNetwork report
+    layergraph plot FILE -o net.png   draw the layer graph top to bottom (.png, .svg or .pdf)
+    layergraph schema [-o FILE]       print the JSON Schema of network specs
+
+FILE is a JSON network spec (``.json``, or ``-`` for standard input) or any file type a plugin adds a
+loader for (a MATLAB script ``.m`` once ``layergraph.matlab.cli`` exists).
+
+Plugins: for each module in :data:`PLUGIN_MODULES` that exists, ``add_commands(subparsers)`` is called
+so the module can add its own subcommands (each sets ``func=handler`` with
+``parser.set_defaults(func=...)``; a handler takes the argparse namespace and returns the exit code).
+A plugin adds file types with :func:`register_file_loader` (or by defining ``FILE_LOADERS``, a dict
+from suffix to loader); a loader takes a path and returns ``{name: LayerGraph or layer array}``.
+``layergraph.matlab.cli.load_networks`` is used for ``.m`` files when that module defines it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Callable
+
+from .errors import LayerGraphError
+from .spec.errors import SpecError, SpecFileError
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+#: Modules that may add subcommands and file loaders; a missing module is skipped silently.
+PLUGIN_MODULES = ("layergraph.matlab.cli", "layergraph.demo")
+
+#: Suffixes whose loader is a plugin module's ``load_networks`` function.
+PLUGIN_SUFFIXES = {"layergraph.matlab.cli": (".m",)}
+
+_FILE_LOADERS: dict[str, Callable] = {}
+
+
+class UsageError(Exception):
+    """A bad command line or a file that cannot be read (exit code 2)."""
+
+
+def register_file_loader(suffix: str, loader: Callable) -> None:
+    """Load files ending in ``suffix`` (e.g. ``'.m'``) with ``loader(path) -> {name: network}``."""
+    suffix = suffix.lower()
+    if not suffix.startswith("."):
+        suffix = "." + suffix
+    _FILE_LOADERS[suffix] = loader
+
+
+def _load_json(path: str) -> dict:
+    from .spec import load_spec
+
+    if path == "-":
+        return {"stdin": load_spec(sys.stdin.read())}
+    return {Path(path).stem: load_spec(Path(path))}
+
+
+register_file_loader(".json", _load_json)
+
+
+def _plugin_missing(module: str, exc: ModuleNotFoundError) -> bool:
+    """True when the ImportError is about ``module`` itself (or a parent package), not something it imports."""
+    missing = getattr(exc, "name", None) or ""
+    return bool(missing) and (module == missing or module.startswith(missing + "."))
+
+
+def _load_plugins(subparsers, warnings: list) -> None:
+    for module_name in PLUGIN_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if _plugin_missing(module_name, exc):
+                continue
+            warnings.append(f"plugin {module_name} could not be loaded: {exc}")
+            continue
+        except Exception as exc:  # a broken plugin must not take the other commands down
+            warnings.append(f"plugin {module_name} could not be loaded: {type(exc).__name__}: {exc}")
+            continue
+        add = getattr(module, "add_commands", None)
+        if add is not None:
+            try:
+                add(subparsers)
+            except Exception as exc:
+                warnings.append(f"plugin {module_name} could not add its commands: {type(exc).__name__}: {exc}")
+        for suffix, loader in (getattr(module, "FILE_LOADERS", None) or {}).items():
+            register_file_loader(suffix, loader)
+        loader = getattr(module, "load_networks", None)
+        if loader is not None:
+            for suffix in PLUGIN_SUFFIXES.get(module_name, ()):
+                if suffix not in _FILE_LOADERS:
+                    register_file_loader(suffix, loader)
+
+
+def load_file(path: str, network: str | None = None) -> dict:
+    """``{name: network}`` from a file through the loader for its suffix; ``network`` selects one.
+
+    Raises UsageError (exit 2) for a missing/unreadable file or an unsupported type; the loaders'
+    LayerGraphErrors (exit 1) pass through.
+    """
+    if path != "-":
+        p = Path(path)
+        if not p.exists():
+            raise UsageError(f"{path}: no such file")
+        if p.is_dir():
+            raise UsageError(f"{path}: is a directory, not a network file")
+        suffix = p.suffix.lower()
+        loader = _FILE_LOADERS.get(suffix)
+        if loader is None:
+            supported = ", ".join(sorted(_FILE_LOADERS))
+            raise UsageError(f"{path}: unsupported file type '{suffix or p.name}' (supported: {supported})")
+    else:
+        loader = _FILE_LOADERS[".json"]
+    try:
+        networks = loader(path)
+    except SpecFileError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    if not isinstance(networks, dict):
+        networks = {Path(path).stem: networks}
+    if network is not None:
+        if network not in networks:
+            names = ", ".join(networks) or "none"
+            raise UsageError(f"{path}: no network named '{network}' (networks in the file: {names})")
+        return {network: networks[network]}
+    if not networks:
+        raise LayerGraphError(f"{path}: the file defines no network")
+    return networks
+
+
+# --------------------------------------------------------------------------------------------------
+# Commands
+
+
+def _target(net, requested: str) -> str:
+    if requested != "auto":
+        return requested
+    from .graph import LayerGraph, layerGraph
+
+    try:
+        graph = net if isinstance(net, LayerGraph) else layerGraph(net)
+    except LayerGraphError:
+        return "trainNetwork"
+    layers = graph.layer_list()
+    return "trainNetwork" if any(layer.IS_OUTPUT for layer in layers) else "dlnetwork"
+
+
+def _analyze(net, target: str):
+    from .analysis import analyzeNetwork
+
+    return analyzeNetwork(net, Plots="none", TargetUsage=_target(net, target))
+
+
+def _count(n) -> str:
+    return f"{int(n):,}"
+
+
+def cmd_validate(args) -> int:
+    networks = load_file(args.file, args.network)
+    status = EXIT_OK
+    for name, net in networks.items():
+        label = args.file if len(networks) == 1 else f"{args.file} ({name})"
+        analysis = _analyze(net, args.target)
+        layers = len(analysis.LayerInfo)
+        edges = len(analysis.graph.edge_list())
+        errors = [i for i in analysis.Issues if i.Severity == "Error"]
+        warnings = [i for i in analysis.Issues if i.Severity != "Error"]
+        if errors:
+            status = EXIT_INVALID
+            print(f"{label}: invalid network for {analysis.target} ({len(errors)} error{'s' if len(errors) != 1 else ''}"
+                  f"{', ' + str(len(warnings)) + ' warning' + ('s' if len(warnings) != 1 else '') if warnings else ''}):")
+        else:
+            total = analysis.TotalLearnables
+            learn = "" if isinstance(total, float) and math.isnan(total) else f", {_count(total)} learnables"
+            print(f"{label}: valid network for {analysis.target} ({layers} layers, {edges} connections{learn})")
+        for issue in errors + warnings:
+            text = str(issue).splitlines()
+            print(f"  {issue.Severity}: {text[0]}")
+            for line in text[1:]:
+                print(f"  {line}")
+    return status
+
+
+def cmd_analyze(args) -> int:
+    networks = load_file(args.file, args.network)
+    status = EXIT_OK
+    for i, (name, net) in enumerate(networks.items()):
+        if len(networks) > 1:
+            print(("\n" if i else "") + f"== {name} ==")
+        analysis = _analyze(net, args.target)
+        sys.stdout.write(analysis.report())
+        if analysis.has_errors:
+            status = EXIT_INVALID
+    return status
+
+
+def cmd_schema(args) -> int:
+    from .spec.schema import schema_text
+
+    text = schema_text()
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{args.output}: cannot write ({exc.strerror or exc})") from None
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+PLOT_FORMATS = (".png", ".svg", ".pdf")
+
+
+def cmd_plot(args) -> int:
+    output = Path(args.output) if args.output else Path(Path(args.file).stem + ".png")
+    if output.suffix.lower() not in PLOT_FORMATS:
+        raise UsageError(f"{output}: unsupported image type '{output.suffix}' (use {', '.join(PLOT_FORMATS)})")
+    networks = load_file(args.file, args.network)
+    if len(networks) > 1:
+        names = ", ".join(networks)
+        raise UsageError(f"{args.file} defines several networks ({names}); choose one with --network NAME")
+    (name, net), = networks.items()
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError("plot needs matplotlib: pip install 'layergraph[plot]'") from None
+    from .graph import layerGraph
+    from .spec.plot import plot_layer_graph
+
+    analysis = _analyze(net, args.target)
+    bad = {i.Layer for i in analysis.Issues if i.Severity == "Error" and i.Layer}
+    try:
+        plot_layer_graph(layerGraph(net), output, highlight=bad, title=args.title)
+    except OSError as exc:
+        raise UsageError(f"{output}: cannot write ({exc.strerror or exc})") from None
+    print(f"{output}: {len(analysis.LayerInfo)} layers drawn" + (f" ({len(bad)} with errors, in red)" if bad else ""))
+    return EXIT_INVALID if analysis.has_errors else EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------------
+# Parser
+
+
+def _file_arguments(parser) -> None:
+    parser.add_argument("file", metavar="FILE", help="network file: a JSON spec (.json, '-' for stdin) or a plugin's type (.m)")
+    parser.add_argument("--network", metavar="NAME", help="the network to use when FILE defines several")
+    parser.add_argument(
+        "--target", choices=("auto", "trainNetwork", "dlnetwork"), default="auto",
+        help="analyse for trainNetwork or dlnetwork (default auto: dlnetwork when there is no output layer)",
+    )
+
+
+def build_parser(warnings: list | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="layergraph",
+        description="MATLAB Deep Learning Toolbox networks as data: validate, analyse and plot network files.",
+        epilog="Exit codes: 0 valid, 1 invalid network, 2 usage error or unreadable file.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks for unexpected errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("validate", help="check a network file", description=(
+        "Load FILE and check the network as analyzeNetwork does. Prints the problems found. "
+        "Exit 0 when valid, 1 when invalid, 2 when FILE cannot be read."))
+    _file_arguments(p)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("analyze", help="print the analyzeNetwork report", description=(
+        "Print MATLAB's analyzeNetwork report of FILE: layers, activation sizes, learnables and issues. "
+        "Exit 1 when the network has errors."))
+    _file_arguments(p)
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of network specs", description=(
+        "Print the JSON Schema of the network spec format, generated from the registered layers."))
+    p.add_argument("-o", "--output", metavar="FILE", help="write the schema to FILE instead of standard output")
+    p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("plot", help="draw the layer graph (png, svg, pdf)", description=(
+        "Draw FILE's layer graph top to bottom, like MATLAB's plot(lgraph); layers with errors are red."))
+    _file_arguments(p)
+    p.add_argument("-o", "--output", metavar="IMAGE", help="image to write: .png, .svg or .pdf (default FILE's name .png)")
+    p.add_argument("--title", help="a title above the drawing")
+    p.set_defaults(func=cmd_plot)
+
+    _load_plugins(sub, warnings if warnings is not None else [])
+    return parser
+
+
+def main(argv=None) -> int:
+    warnings: list = []
+    parser = build_parser(warnings)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    for message in warnings:
+        print(f"layergraph: warning: {message}", file=sys.stderr)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) and usage errors (2)
+        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE
+    try:
+        return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(f"layergraph {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except LayerGraphError as exc:
+        print(f"layergraph {args.command}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(
+            f"layergraph {args.command}: internal error ({type(exc).__name__}: {exc}). "
+            "Run with --debug for the traceback and please report it.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
