@@ -32,7 +32,16 @@ from ..layers import REGISTRY
 from ..layers.base import Layer, times_str
 from ..layers.options import format_value
 from .errors import SpecError, SpecFileError, spec_error
-from .models import FORMAT, VERSION, convert_option, decode_special, network_model, spec_fields, weight_fields
+from .models import (
+    FORMAT,
+    VERSION,
+    accepts_functions,
+    decode_special,
+    function_handle_name,
+    network_model,
+    spec_fields,
+    weight_fields,
+)
 
 WEIGHTS_METADATA = {"format": "layergraph-weights", "version": "1"}
 TOP_KEYS = ("$schema", "format", "version", "layers", "chains", "connections", "weights")
@@ -179,12 +188,12 @@ def _find_duplicates(value, parts, problems) -> None:
 # Registry and suggestions
 
 
-def _suggest(name, candidates, n: int = 3) -> str:
+def _suggest(name, candidates, n: int = 3, cutoff: float = 0.6) -> str:
     name = str(name)
-    lower = [c for c in candidates if c.lower() == name.lower()]
-    close = lower or difflib.get_close_matches(name, list(candidates), n=n, cutoff=0.6)
+    lower = [c for c in candidates if c.lower() in (name.lower(), name.lower() + "layer")]
+    close = lower or difflib.get_close_matches(name, list(candidates), n=n, cutoff=cutoff)
     if not close:
-        close = difflib.get_close_matches(name.lower(), [c.lower() for c in candidates], n=n, cutoff=0.5)
+        close = difflib.get_close_matches(name.lower(), [c.lower() for c in candidates], n=n, cutoff=cutoff)
         by_lower = {c.lower(): c for c in candidates}
         close = [by_lower[c] for c in close]
     if not close:
@@ -237,9 +246,8 @@ def _pydantic_problems(exc: ValidationError, data, registry: dict) -> list:
         in_layer = isinstance(parent, dict) and isinstance(parent.get("type"), str) and parent.get("type") in registry
         if kind == "union_tag_invalid":
             tag = value.get("type") if isinstance(value, dict) else None
-            msg = f"unknown layer type {_show(tag)}.{_suggest(tag, registry)}"
-            if isinstance(tag, str) and not _suggest(tag, registry):
-                msg += " Custom layers must be registered (layergraph.register) or passed as custom_layers."
+            msg = f"unknown layer type {_show(tag)}.{_suggest(tag, registry, cutoff=0.75)}"
+            msg += " (Custom layers are found only when registered with layergraph.register or passed to load_spec as custom_layers.)"
             path = _path_str(parts + ["type"])
         elif kind == "union_tag_not_found":
             msg = "missing \"type\": each layer object needs the MATLAB constructor name, e.g. {\"type\": \"reluLayer\"}"
@@ -359,19 +367,40 @@ def _check_header(data, file) -> None:
         )
 
 
-def _construct(cls: type[Layer], raw: dict, path: str, file) -> Layer:
+def _construct(cls: type[Layer], raw: dict, path: str, file, functions: Mapping | None = None) -> Layer:
     options = spec_fields(cls)
     kwargs = {}
     for key, value in raw.items():
         if key == "type":
             continue
-        if _needs_decoding(options[key], value):
+        opt = options[key]
+        handle = function_handle_name(value)
+        if handle is not None and accepts_functions(opt) and not _accepts(opt, value):
+            fn = (functions or {}).get(handle)
+            if fn is None:
+                known = sorted(functions or {})
+                hint = _suggest(handle, known) if known else ""
+                raise spec_error(
+                    (f"{path}.{key}", f"function handle '@{handle}' is not in the functions table.{hint} Specs never "
+                                      f"contain code: pass functions={{'{handle}': f}} to load_spec to provide it"),
+                    file=file,
+                )
+            value = fn
+        elif _needs_decoding(opt, value):
             value = decode_special(value)
         kwargs[key] = value
     try:
         return cls(**kwargs)
     except LayerGraphError as exc:
         raise spec_error((path, str(exc)), file=file) from None
+
+
+def _accepts(opt, value) -> bool:
+    try:
+        opt.convert(value)
+        return True
+    except ValueError:
+        return False
 
 
 def _needs_decoding(opt, value) -> bool:
@@ -504,11 +533,13 @@ def _check_cycles(graph: LayerGraph, connection_edges: list, file) -> None:
 
 
 def load_spec(source, *, registry: Mapping | None = None, custom_layers: Mapping | None = None,
-              weights: bool = True, base_dir=None) -> LayerGraph:
+              functions: Mapping | None = None, weights: bool = True, base_dir=None) -> LayerGraph:
     """A LayerGraph from a JSON network spec: a file path, JSON text, bytes or an already parsed dict.
 
     ``custom_layers`` maps extra MATLAB names to Layer classes (in addition to the registered layers;
-    ``registry`` replaces the registry entirely). ``weights=False`` skips the weights file. Relative
+    ``registry`` replaces the registry entirely); ``functions`` maps the names of function handles the
+    spec writes as ``"@name"`` (functionLayer's PredictFcn, initializer functions) to Python callables.
+    ``weights=False`` skips the weights file. Relative
     weights paths are resolved against the spec file's directory (or ``base_dir``, default the current
     directory, for text). Raises :class:`~layergraph.errors.SpecError` for every problem.
     """
@@ -547,7 +578,7 @@ def load_spec(source, *, registry: Mapping | None = None, custom_layers: Mapping
                 seen[name] = path
     if problems:
         raise spec_error(problems, file=file)
-    layers = [_construct(table[raw["type"]], raw, path, file) for path, raw in flat]
+    layers = [_construct(table[raw["type"]], raw, path, file, functions) for path, raw in flat]
     try:
         layers = assign_names(layers)
     except LayerGraphError as exc:  # duplicates are caught above; keep the project's error if anything remains
@@ -614,13 +645,22 @@ def layer_to_json(layer: Layer) -> tuple[dict, dict]:
         value = values.get(name)
         if not opt.required and _same(value, opt.default):
             continue
+        if callable(value) and not isinstance(value, (str, torch.Tensor)):
+            fname = getattr(value, "__name__", "")
+            if not fname or function_handle_name("@" + fname) is None:
+                raise SpecError(
+                    f"Cannot save layer '{layer.Name}' ({cls.MATLAB_NAME}) as JSON: its {name} is an anonymous "
+                    "function handle, which a JSON spec cannot hold (specs never contain code). Use a named "
+                    "function: it is written as '@name' and given back to load_spec(functions={...})."
+                )
+            obj[name] = "@" + fname
+            continue
         try:
             obj[name] = encode_value(value)
         except Unencodable:
-            what = "a function handle" if callable(value) else f"a {type(value).__name__}"
             raise SpecError(
-                f"Cannot save layer '{layer.Name}' ({cls.MATLAB_NAME}) as JSON: its {name} is {what}, which a JSON "
-                "spec cannot hold (specs never contain code). Use a named value instead."
+                f"Cannot save layer '{layer.Name}' ({cls.MATLAB_NAME}) as JSON: its {name} is a "
+                f"{type(value).__name__}, which a JSON spec cannot hold."
             ) from None
     tensors = {}
     for name in weight_fields(cls):
@@ -634,7 +674,7 @@ def layer_to_json(layer: Layer) -> tuple[dict, dict]:
 
 
 def layer_from_json(obj: Mapping, tensors: Mapping | None = None, *, registry: Mapping | None = None,
-                    custom_layers: Mapping | None = None) -> Layer:
+                    custom_layers: Mapping | None = None, functions: Mapping | None = None) -> Layer:
     """One layer from its JSON object (and learnable/state tensors by property), validated like a spec."""
     data = {"format": FORMAT, "version": VERSION, "layers": [dict(obj)]}
     table = _registry(registry, custom_layers)
@@ -642,7 +682,7 @@ def layer_from_json(obj: Mapping, tensors: Mapping | None = None, *, registry: M
         network_model(table).model_validate(data)
     except ValidationError as exc:
         raise spec_error(_pydantic_problems(exc, data, table)) from None
-    layer = _construct(table[obj["type"]], dict(obj), "layers[0]", None)
+    layer = _construct(table[obj["type"]], dict(obj), "layers[0]", None, functions)
     for prop, value in (tensors or {}).items():
         setattr(layer, prop, value)
     return layer
@@ -730,7 +770,12 @@ def spec_text(graph, *, weights: dict | None = None) -> tuple[str, dict]:
 def _check_round_trip(layer: Layer, obj: dict, tensors: dict) -> None:
     """Refuse to save a layer whose JSON would not load back equal (never write a lossy spec)."""
     try:
-        back = layer_from_json(obj, tensors, registry={obj["type"]: type(layer)})
+        functions = {
+            getattr(v, "__name__", ""): v
+            for v in layer._values.values()
+            if callable(v) and not isinstance(v, (str, torch.Tensor))
+        }
+        back = layer_from_json(obj, tensors, registry={obj["type"]: type(layer)}, functions=functions)
     except LayerGraphError as exc:
         raise SpecError(f"Cannot save layer '{layer.Name}' ({layer.MATLAB_NAME}): its options do not load back ({exc}).") from None
     if back == layer:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Annotated, Any, Literal, Mapping, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, create_model
@@ -64,12 +65,42 @@ def _has_special(value) -> bool:
     return False
 
 
+FUNCTION_HANDLE = re.compile(r"@([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)")
+
+
+def function_handle_name(value) -> str | None:
+    """``"@name"`` -> ``"name"`` (a function handle written in a spec), else None."""
+    if isinstance(value, str):
+        match = FUNCTION_HANDLE.fullmatch(value)
+        if match:
+            return match.group(1)
+    return None
+
+
+def _example_function(x):  # probe: does an option accept function handles?
+    return x
+
+
+def accepts_functions(opt: Option) -> bool:
+    try:
+        opt.convert(_example_function)
+        return True
+    except Exception:
+        return False
+
+
 def convert_option(opt: Option, value):
     """Convert a JSON value with the option's converter (ValueError "expected ..." when invalid).
 
     JSON strings "Inf", "-Inf" and "NaN" stand for the MATLAB values when the string itself is not
-    a valid value of the option.
+    a valid value of the option. A function handle ``"@name"`` for an option that takes functions is
+    left as it is: the loader resolves it through the explicit ``functions`` table.
     """
+    if function_handle_name(value) is not None and accepts_functions(opt):
+        try:
+            return opt.convert(value)
+        except ValueError:
+            return value
     if _has_special(value):
         try:
             return opt.convert(value)
@@ -98,6 +129,16 @@ def _field_for(cls: type[Layer], opt: Option):
     expected = opt.convert.expected
     schema["description"] = opt.doc or (expected[:1].upper() + expected[1:] + ".")
     schema["title"] = opt.name
+    if accepts_functions(opt):
+        handle = {
+            "type": "string",
+            "pattern": FUNCTION_HANDLE.pattern.join("^$"),
+            "description": "a function handle '@name', resolved through the functions table given to load_spec",
+        }
+        kept = {k: v for k, v in schema.items() if k in ("description", "title")}
+        fragment = {k: v for k, v in schema.items() if k not in ("description", "title")}
+        alternatives = [fragment, handle] if fragment else [handle]
+        schema = dict(kept, anyOf=alternatives)
     default = json_default(opt) if not opt.required else _NO_DEFAULT
     if default is not _NO_DEFAULT:
         schema["default"] = default
