@@ -602,3 +602,92 @@ def test_loss_layers_in_a_layer_graph_keep_default_names():
     assert "focallossoutput" in [layer.Name for layer in lg.Layers]
     lg = layerGraph([featureInputLayer(4), fullyConnectedLayer(3), softmaxLayer, classificationLayer])
     assert lg.OutputNames == ["classoutput"]
+
+
+# ------------------------------------------------------------------------------------------------
+# utility layers: identityLayer, functionLayer, scalingLayer, quadraticLayer
+
+from layergraph import functionLayer, identityLayer, quadraticLayer, scalingLayer  # noqa: E402
+
+
+def _halve(x):
+    return x / 2
+
+
+def test_identity_layer():
+    layer = identityLayer(Name="skip")
+    assert (layer.Type, layer.Description, layer.InputNames, layer.OutputNames) == ("Identity", "Identity", ["in"], ["out"])
+    x = torch.randn(2, 3, 4, 5)
+    assert torch.equal(layer.build([Layout((4, 5), 3)])(x), x)
+    assert layer.infer([Layout((4, 5), 3)]) == [Layout((4, 5), 3)]
+
+
+def test_function_layer_ports_description_and_sizes():
+    layer = functionLayer(_halve)
+    assert layer.PredictFcn is _halve
+    assert (layer.NumInputs, layer.NumOutputs, layer.InputNames, layer.OutputNames) == (1, 1, ["in"], ["out"])
+    assert layer.Description == "@_halve" and layer.Type == "Function"
+    assert functionLayer(_halve, Description="halve").Description == "halve"
+    two = functionLayer(lambda a, b: (a + b, a - b, a * b), NumInputs=2, NumOutputs=3)
+    assert two.InputNames == ["in1", "in2"] and two.OutputNames == ["out1", "out2", "out3"]
+    named = functionLayer(lambda a, b: a * b, InputNames=["x", "gate"])
+    assert named.NumInputs == 2 and named.InputNames == ["x", "gate"]
+    # sizes come from one call on zeros: flatten of a 4×5×3 image is 60 features
+    flat = functionLayer(lambda x: x.flatten(1))
+    assert flat.infer([Layout((4, 5), 3)]) == [Layout((), 60)]
+    seq = functionLayer(lambda x: x[:, :, :2])
+    assert seq.infer([Layout((), 4, True)]) == [Layout((), 2, True)]
+    y = functionLayer(_halve).build([Layout((), 3)])(torch.tensor([[2.0, 4.0, -6.0]]))
+    assert torch.equal(y, torch.tensor([[1.0, 2.0, -3.0]]))
+
+
+def test_function_layer_never_evaluates_strings_and_reports_errors():
+    with pytest.raises(OptionError, match="strings are never evaluated"):
+        functionLayer("@(X) X.^2")
+    with pytest.raises(OptionError, match="missing required argument 'PredictFcn'"):
+        functionLayer()
+    with pytest.raises(OptionError, match="NumInputs is 3 but InputNames has 2"):
+        functionLayer(_halve, NumInputs=3, InputNames=["a", "b"])
+    with pytest.raises(LayoutError, match="failed on inputs"):
+        functionLayer(lambda x: x @ torch.ones(7, 2)).infer([Layout((), 3)])
+    with pytest.raises(LayoutError, match="returned 1 outputs"):
+        functionLayer(_halve, NumOutputs=2).infer([Layout((), 3)])
+    with pytest.raises(LayoutError, match="batch"):
+        functionLayer(lambda x: x.sum()).infer([Layout((), 3)])
+
+
+def test_scaling_layer_scalars_and_matlab_layout_arrays():
+    layer = scalingLayer(Scale=0.5, Offset=0.4)
+    assert (layer.Scale, layer.Offset, layer.Bias) == (0.5, 0.4, 0.0)
+    x = torch.tensor([[1.0, -2.0, 3.0]])
+    torch.testing.assert_close(layer.build([Layout((), 3)])(x), x * 0.5 + 0.4)
+    # a 1×1×C scale in MATLAB layout scales each channel of an N×C×H×W image
+    scale = np.array([1.0, 10.0, 100.0]).reshape(1, 1, 3)
+    img = torch.ones(2, 3, 2, 2)
+    y = scalingLayer(Scale=scale).build([Layout((2, 2), 3)])(img)
+    assert torch.equal(y[:, 0], torch.ones(2, 2, 2)) and torch.equal(y[:, 2], 100 * torch.ones(2, 2, 2))
+    # an H×W×C offset: element (h, w, c) goes to torch [:, c, h, w]
+    offset = np.arange(12, dtype=float).reshape(2, 2, 3)
+    z = scalingLayer(Offset=offset).build([Layout((2, 2), 3)])(torch.zeros(1, 3, 2, 2))
+    for h, w, c in np.ndindex(2, 2, 3):
+        assert z[0, c, h, w].item() == offset[h, w, c]
+    # C×1 for features; RL Toolbox Bias adds to the offset
+    col = scalingLayer(Scale=np.array([[2.0], [3.0]]), Bias=1).build([Layout((), 2)])(torch.ones(4, 2))
+    assert torch.equal(col, torch.tensor([[3.0, 4.0]] * 4))
+    with pytest.raises(LayoutError, match="does not fit"):
+        scalingLayer(Scale=np.ones((1, 1, 4))).infer([Layout((2, 2), 3)])
+    with pytest.raises(OptionError, match="Scale"):
+        scalingLayer(Scale="big")
+
+
+def test_quadratic_layer_monomial_order():
+    layer = quadraticLayer()
+    assert (layer.Type, layer.Description) == ("Quadratic", "Quadratic")
+    u = np.array([[2.0, 3.0, 5.0], [1.0, -1.0, 0.5]])
+    y = layer.build([Layout((), 3)])(t64(u)).numpy()
+    for n in range(2):
+        u1, u2, u3 = u[n]
+        np.testing.assert_allclose(y[n], [u1 * u1, u1 * u2, u2 * u2, u1 * u3, u2 * u3, u3 * u3])
+    assert layer.infer([Layout((), 4, True)]) == [Layout((), 10, True)]
+    with pytest.raises(LayoutError, match="vector per observation"):
+        layer.infer([Layout((3, 3), 2)])

@@ -39,3 +39,32 @@ CASES = [
     LayerCase("rpnClassificationLayer", (), {}, [Layout((12, 3), 2)], 0, gradcheck=False),
     LayerCase("rcnnBoxRegressionLayer", (), {}, [Layout((1, 1), 8)], 0, gradcheck=False),
 ]
+
+
+# utility layers (layergraph/layers/utility.py)
+
+
+def _square_plus_one(x):
+    return x * x + 1
+
+
+def _sum_and_product(a, b):
+    return a + b, a * b
+
+
+def _channel_sum(x):
+    return x.sum(dim=1, keepdim=True)
+
+
+CASES += [
+    LayerCase("identityLayer", (), {}, [IMG3], 0),
+    LayerCase("identityLayer", (), {}, [SEQ4], 0, id="identity-sequence"),
+    LayerCase("functionLayer", (_square_plus_one,), {}, [IMG3], 0),
+    LayerCase("functionLayer", (_sum_and_product,), {"NumInputs": 2, "NumOutputs": 2}, [FEAT4, FEAT4], 0,
+              id="function-2in-2out"),
+    LayerCase("functionLayer", (_channel_sum,), {"Description": "channel sum"}, [IMG3], 0, id="function-channel-sum"),
+    LayerCase("scalingLayer", (), {"Scale": 0.5, "Offset": 2.0}, [IMG3], 0),
+    LayerCase("scalingLayer", (), {"Scale": [1.0, 2.0, 3.0, 4.0]}, [SEQ4], 0, id="scaling-vector-sequence"),
+    LayerCase("quadraticLayer", (), {}, [FEAT4], 0),
+    LayerCase("quadraticLayer", (), {}, [SEQ4], 0, id="quadratic-sequence"),
+]
