@@ -324,6 +324,9 @@ def _read_source(source, base_dir):
             raise spec_error((None, "is a directory, not a spec file"), file=name, cls=SpecFileError) from None
         except OSError as exc:
             raise spec_error((None, f"cannot read the file ({exc.strerror or exc})"), file=name, cls=SpecFileError) from None
+        except ValueError:  # e.g. an embedded NUL: neither JSON text nor a usable file name
+            raise spec_error((None, "neither JSON text nor a valid file name"), file=repr(name)[:60],
+                             cls=SpecFileError) from None
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
