@@ -290,3 +290,330 @@ def test_concatenation_in_a_graph_with_named_ports():
     x = torch.randn(2, 1, 4, 4)
     y = net(x)
     torch.testing.assert_close(y, torch.cat([torch.relu(x), x], dim=1))
+
+
+# --------------------------------------------------------------------------------------------------
+# Group, instance and layer normalization
+
+
+def affine(y, gamma, beta, channel_axis):
+    shape = [1] * y.ndim
+    shape[channel_axis] = -1
+    return y * np.reshape(gamma, shape) + np.reshape(beta, shape)
+
+
+def test_group_norm_uses_consecutive_channel_blocks():
+    c, groups = 6, 3
+    layout = Layout((2, 3), c)
+    x = RNG.normal(size=(2, c, 2, 3)) * 2
+    gamma, beta = RNG.normal(size=c), RNG.normal(size=c)
+    layer = lg.groupNormalizationLayer(groups, Scale=gamma.reshape(1, 1, c), Offset=beta.reshape(1, 1, c))
+    y, _ = run(layer, [layout], x)
+    expected = np.empty_like(x)
+    for n in range(2):
+        for g in range(groups):
+            block = x[n, 2 * g:2 * g + 2]                       # channels 2g, 2g+1
+            expected[n, 2 * g:2 * g + 2] = (block - block.mean()) / np.sqrt(block.var() + 1e-5)
+    np.testing.assert_allclose(y, affine(expected, gamma, beta, 1), atol=1e-6)
+
+
+def test_group_norm_all_channels_and_channel_wise():
+    layout = Layout((3, 3), 4)
+    x = RNG.normal(size=(2, 4, 3, 3))
+    y, _ = run(lg.groupNormalizationLayer("all-channels"), [layout], x)
+    mean = x.mean(axis=(1, 2, 3), keepdims=True)
+    var = x.var(axis=(1, 2, 3), keepdims=True)
+    np.testing.assert_allclose(y, (x - mean) / np.sqrt(var + 1e-5), atol=1e-10)
+    y, _ = run(lg.groupNormalizationLayer("channel-wise"), [layout], x)
+    mean = x.mean(axis=(2, 3), keepdims=True)
+    var = x.var(axis=(2, 3), keepdims=True)
+    np.testing.assert_allclose(y, (x - mean) / np.sqrt(var + 1e-5), atol=1e-10)
+    # instanceNormalizationLayer is the channel-wise case
+    y_inst, _ = run(lg.instanceNormalizationLayer(), [layout], x)
+    np.testing.assert_allclose(y_inst, y, atol=1e-12)
+
+
+def test_group_norm_errors():
+    with pytest.raises(LayoutError, match=r"channels \(6\).*groups \(4\)"):
+        lg.groupNormalizationLayer(4).infer([Layout((2, 2), 6)])
+    with pytest.raises(OptionError, match="NumGroups"):
+        lg.groupNormalizationLayer("some-channels")
+    with pytest.raises(OptionError, match="groupNormalizationLayer.*NumGroups"):
+        lg.groupNormalizationLayer()
+
+
+def test_group_norm_sequence_statistics_include_time():
+    layout = Layout((), 4, True)
+    x = RNG.normal(size=(2, 5, 4))                           # N×T×C
+    y, _ = run(lg.groupNormalizationLayer(2), [layout], x)
+    expected = np.empty_like(x)
+    for n in range(2):
+        for g in range(2):
+            block = x[n, :, 2 * g:2 * g + 2]
+            expected[n, :, 2 * g:2 * g + 2] = (block - block.mean()) / np.sqrt(block.var() + 1e-5)
+    np.testing.assert_allclose(y, expected, atol=1e-10)
+
+
+def test_instance_norm_image_sequence_statistics_over_space_and_time():
+    layout = Layout((2, 3), 2, True)
+    x = RNG.normal(size=(2, 4, 2, 2, 3))                     # N×T×C×H×W
+    y, _ = run(lg.instanceNormalizationLayer(), [layout], x)
+    mean = x.mean(axis=(1, 3, 4), keepdims=True)
+    var = x.var(axis=(1, 3, 4), keepdims=True)
+    np.testing.assert_allclose(y, (x - mean) / np.sqrt(var + 1e-5), atol=1e-10)
+
+
+def test_layer_norm_operation_dimensions():
+    seq = Layout((), 4, True)
+    x = RNG.normal(size=(2, 5, 4))                           # N×T×C
+    gamma, beta = RNG.normal(size=4), RNG.normal(size=4)
+    kw = dict(Scale=gamma.reshape(4, 1), Offset=beta.reshape(4, 1))
+    # 'auto' on sequences: per observation and time step, over C
+    y, _ = run(lg.layerNormalizationLayer(**kw), [seq], x)
+    m, v = x.mean(axis=2, keepdims=True), x.var(axis=2, keepdims=True)
+    np.testing.assert_allclose(y, affine((x - m) / np.sqrt(v + 1e-5), gamma, beta, 2), atol=1e-6)
+    # 'batch-excluded': over T and C
+    y, _ = run(lg.layerNormalizationLayer(OperationDimension="batch-excluded", **kw), [seq], x)
+    m, v = x.mean(axis=(1, 2), keepdims=True), x.var(axis=(1, 2), keepdims=True)
+    np.testing.assert_allclose(y, affine((x - m) / np.sqrt(v + 1e-5), gamma, beta, 2), atol=1e-6)
+    # 'auto' on images: over S and C, with per-channel (not per-element) Scale and Offset
+    img = Layout((2, 3), 4)
+    xi = RNG.normal(size=(2, 4, 2, 3))
+    layer = lg.layerNormalizationLayer(Scale=gamma.reshape(1, 1, 4), Offset=beta.reshape(1, 1, 4))
+    assert layer.learnable_sizes([img]) == {"Offset": (1, 1, 4), "Scale": (1, 1, 4)}
+    y, _ = run(layer, [img], xi)
+    m, v = xi.mean(axis=(1, 2, 3), keepdims=True), xi.var(axis=(1, 2, 3), keepdims=True)
+    np.testing.assert_allclose(y, affine((xi - m) / np.sqrt(v + 1e-5), gamma, beta, 1), atol=1e-6)
+    # 'channel-only' on images: per pixel over C
+    y, _ = run(lg.layerNormalizationLayer(OperationDimension="channel-only"), [img], xi)
+    m, v = xi.mean(axis=1, keepdims=True), xi.var(axis=1, keepdims=True)
+    np.testing.assert_allclose(y, (xi - m) / np.sqrt(v + 1e-5), atol=1e-10)
+    with pytest.raises(OptionError, match="OperationDimension"):
+        lg.layerNormalizationLayer(OperationDimension="time")
+
+
+def test_norm_layer_descriptions_and_defaults():
+    for ctor, title in [(lg.layerNormalizationLayer, "Layer normalization"),
+                        (lg.instanceNormalizationLayer, "Instance normalization")]:
+        layer = ctor()
+        assert layer.Epsilon == 1e-5 and layer.OffsetInitializer == "zeros" and layer.ScaleInitializer == "ones"
+        assert layer.description() == title
+        assert layer.copy(NumChannels=8).description() == f"{title} with 8 channels"
+    assert lg.groupNormalizationLayer(2).TYPE == "Group Normalization"
+
+
+# --------------------------------------------------------------------------------------------------
+# Cross-channel normalization
+
+
+def lrn_reference(x, w, alpha, beta, k, channel_axis=1):
+    """MATLAB: window floor((w-1)/2) channels behind and floor(w/2) ahead, clipped; alpha divided by w."""
+    x = np.moveaxis(x, channel_axis, 0)
+    c = x.shape[0]
+    y = np.empty_like(x)
+    for i in range(c):
+        lo, hi = max(0, i - (w - 1) // 2), min(c - 1, i + w // 2)
+        ss = (x[lo:hi + 1] ** 2).sum(axis=0)
+        y[i] = x[i] / (k + alpha * ss / w) ** beta
+    return np.moveaxis(y, 0, channel_axis)
+
+
+@pytest.mark.parametrize("w", [1, 2, 3, 4, 5])
+def test_cross_channel_norm_window_even_and_odd(w):
+    layout = Layout((2, 2), 6)
+    x = RNG.normal(size=(2, 6, 2, 2)) * 3
+    layer = lg.crossChannelNormalizationLayer(w, Alpha=0.5, Beta=0.75, K=1)
+    y, _ = run(layer, [layout], x)
+    np.testing.assert_allclose(y, lrn_reference(x, w, 0.5, 0.75, 1), rtol=1e-10)
+
+
+def test_cross_channel_norm_even_window_leans_forward():
+    # one non-zero channel: with w = 2 it affects itself and the channel BEFORE it (which looks one ahead)
+    x = np.zeros((1, 4, 1, 1))
+    x[0, 2] = 2.0
+    x[0, 1] = 1.0
+    y, _ = run(lg.crossChannelNormalizationLayer(2, Alpha=1, Beta=1, K=1), [Layout((1, 1), 4)], x)
+    # channel 1 sees channels 1 and 2: 1 / (1 + (1 + 4)/2); channel 2 sees 2 and 3: 2 / (1 + 4/2)
+    np.testing.assert_allclose(y[0, :, 0, 0], [0.0, 1 / 3.5, 2 / 3.0, 0.0])
+
+
+def test_cross_channel_norm_defaults_and_errors():
+    layer = lg.crossChannelNormalizationLayer(5)
+    assert (layer.Alpha, layer.Beta, layer.K) == (1e-4, 0.75, 2.0)
+    assert layer.description() == "cross channel normalization with 5 channels per element"
+    with pytest.raises(OptionError, match="WindowChannelSize"):
+        lg.crossChannelNormalizationLayer()
+    with pytest.raises(OptionError, match="WindowChannelSize"):
+        lg.crossChannelNormalizationLayer(0)
+
+
+# --------------------------------------------------------------------------------------------------
+# Multiplication and weighted addition
+
+
+def test_multiplication_broadcasts_singleton_dims():
+    layouts = [Layout((2, 3), 4), Layout((2, 3), 1), Layout((1, 3), 4)]
+    layer = lg.multiplicationLayer(3)
+    assert layer.infer(layouts) == [Layout((2, 3), 4)]
+    assert layer.description() == "Element-wise multiplication of 3 inputs"
+    a, b, c = (RNG.normal(size=lay.torch_shape(2)) for lay in layouts)
+    y, _ = run(layer, layouts, a, b, c)
+    np.testing.assert_allclose(y, a * b * c)
+    with pytest.raises(LayoutError, match="Input size mismatch"):
+        layer.infer([Layout((2, 3), 4), Layout((2, 3), 2), Layout((2, 3), 4)])
+
+
+def test_weighted_addition_weights_and_initialization():
+    layouts = [Layout((), 3)] * 2
+    a, b = RNG.normal(size=(4, 3)), RNG.normal(size=(4, 3))
+    layer = lg.weightedAdditionLayer(2, "wadd", Weights=[[0.2, 0.5]])
+    assert layer.Name == "wadd" and layer.input_names() == ("in1", "in2")
+    assert layer.description() == "Weighted addition of 2 inputs"
+    y, module = run(layer, layouts, a, b)
+    np.testing.assert_allclose(y, 0.2 * a + 0.5 * b, atol=1e-7)
+    assert isinstance(module.Weights, torch.nn.Parameter)
+    init = lg.weightedAdditionLayer(4).initial_value("Weights", [Layout((), 3)] * 4)
+    assert tuple(init.shape) == (1, 4) and bool(torch.all((init >= 0) & (init < 1)))
+    with pytest.raises(LayoutError):
+        layer.infer([Layout((), 3), Layout((), 4)])
+
+
+# --------------------------------------------------------------------------------------------------
+# Cropping
+
+
+def test_center_crop_uses_matlab_rounding():
+    # H: in 5, out 2 -> start floor(5/2) - floor(2/2) = 1 (torchvision would start at 2)
+    # W: in 6, out 3 -> start 3 - 1 = 2
+    x = np.arange(2 * 1 * 5 * 6, dtype=float).reshape(2, 1, 5, 6)
+    layer = lg.crop2dLayer("centercrop")
+    assert layer.Mode == "centercrop" and layer.description() == "center crop"
+    layouts = [Layout((5, 6), 1), Layout((2, 3), 7)]
+    assert layer.infer(layouts) == [Layout((2, 3), 1)]
+    y, _ = run(layer, layouts, x, np.zeros((2, 7, 2, 3)))
+    np.testing.assert_array_equal(y, x[:, :, 1:3, 2:5])
+    # even in, odd out: in 6, out 3 on H and in 4, out 1 on W -> starts 2 and 2
+    y, _ = run(layer, [Layout((6, 4), 1), Layout((3, 1), 1)], np.arange(24.0).reshape(1, 1, 6, 4), np.zeros((1, 1, 3, 1)))
+    np.testing.assert_array_equal(y[0, 0, :, 0], np.arange(24.0).reshape(6, 4)[2:5, 2])
+
+
+def test_custom_crop_location_is_one_based_x_column_y_row():
+    x = np.arange(5 * 6, dtype=float).reshape(1, 1, 5, 6)
+    layer = lg.crop2dLayer([3, 2])                       # x = column 3, y = row 2
+    assert layer.Mode == "custom" and layer.Location == (3, 2)
+    y, _ = run(layer, [Layout((5, 6), 1), Layout((2, 2), 1)], x, np.zeros((1, 1, 2, 2)))
+    np.testing.assert_array_equal(y[0, 0], x[0, 0, 1:3, 2:4])
+    assert lg.crop2dLayer(2).Location == (2, 2)          # scalar expands
+    with pytest.raises(LayoutError, match="outside"):
+        lg.crop2dLayer([5, 1]).infer([Layout((5, 6), 1), Layout((2, 3), 1)])
+    with pytest.raises(LayoutError, match="must not exceed"):
+        lg.crop2dLayer("centercrop").infer([Layout((5, 6), 1), Layout((6, 3), 1)])
+    with pytest.raises(OptionError, match="crop2dLayer"):
+        lg.crop2dLayer()
+    with pytest.raises(OptionError, match="Location"):
+        lg.crop2dLayer("middle")
+
+
+def test_crop_gradient_flows_to_in_only():
+    layer = lg.crop2dLayer("centercrop")
+    module = layer.build([Layout((4, 4), 1), Layout((2, 2), 1)])
+    x = torch.randn(1, 1, 4, 4, requires_grad=True)
+    ref = torch.randn(1, 1, 2, 2, requires_grad=True)
+    module(x, ref).sum().backward()
+    assert x.grad.sum() == 4 and ref.grad is None
+
+
+def test_crop3d_center_and_custom_location():
+    x = RNG.normal(size=(1, 2, 5, 6, 7))                 # N×C×H×W×D
+    layouts = [Layout((5, 6, 7), 2), Layout((2, 3, 4), 1)]
+    y, _ = run(lg.crop3dLayer(), layouts, x, np.zeros((1, 1, 2, 3, 4)))
+    np.testing.assert_array_equal(y, x[:, :, 1:3, 2:5, 1:5])     # starts 2-1, 3-1, 3-2
+    y, _ = run(lg.crop3dLayer([2, 3, 4]), layouts, x, np.zeros((1, 1, 2, 3, 4)))
+    np.testing.assert_array_equal(y, x[:, :, 2:4, 1:4, 3:7])     # [x y z] -> rows from 3, cols from 2, depth from 4
+    assert lg.crop3dLayer().CropLocation == "auto"
+
+
+# --------------------------------------------------------------------------------------------------
+# Resizing (expected values computed by hand from MATLAB's coordinate rules)
+
+
+def resize_row(values, layer, in_len):
+    x = np.asarray(values, dtype=float).reshape(1, 1, 1, in_len)
+    y, _ = run(layer, [Layout((1, in_len), 1)], x)
+    return y[0, 0, 0]
+
+
+def test_resize_nearest_half_pixel_round():
+    # scale 2: u = (x+0.5)/2 - 0.5 = -0.25, 0.25, 0.75, 1.25, 1.75, 2.25 -> 0 0 1 1 2 2
+    np.testing.assert_array_equal(resize_row([10, 20, 30], lg.resize2dLayer("Scale", [1, 2]), 3),
+                                  [10, 10, 20, 20, 30, 30])
+    # scale 0.5: u = 2x + 0.5 = 0.5, 2.5 -> round half up: 1, 3
+    np.testing.assert_array_equal(resize_row([1, 2, 3, 4], lg.resize2dLayer("Scale", [1, 0.5]), 4), [2, 4])
+    # 'floor' rounding: 0, 2
+    layer = lg.resize2dLayer("Scale", [1, 0.5], NearestRoundingMode="floor")
+    np.testing.assert_array_equal(resize_row([1, 2, 3, 4], layer, 4), [1, 3])
+    # 'onnx-10' with s < 1 takes ceil: 1, 3 (values 2 and 4)
+    layer = lg.resize2dLayer("Scale", [1, 0.5], NearestRoundingMode="onnx-10")
+    np.testing.assert_array_equal(resize_row([1, 2, 3, 4], layer, 4), [2, 4])
+
+
+def test_resize_bilinear_half_pixel_and_asymmetric():
+    # half-pixel, scale 2 on [0 4]: u = -0.25->0, 0.25, 0.75, 1.25->1  =>  0 1 3 4
+    layer = lg.resize2dLayer("Scale", [1, 2], Method="bilinear")
+    np.testing.assert_allclose(resize_row([0, 4], layer, 2), [0, 1, 3, 4])
+    # asymmetric: u = x/2 = 0, 0.5, 1, 1.5->1  =>  0 2 4 4
+    layer = lg.resize2dLayer("Scale", [1, 2], Method="bilinear", GeometricTransformMode="asymmetric")
+    np.testing.assert_allclose(resize_row([0, 4], layer, 2), [0, 2, 4, 4])
+
+
+def test_resize_scale_itself_maps_coordinates():
+    # Scale 1.5 on 3 columns: out floor(4.5) = 4; u = (x+0.5)/1.5 - 0.5 = -1/6, 1/2, 7/6, 11/6
+    # (out/in = 4/3 would give 0.625 for x = 1)
+    layer = lg.resize2dLayer("Scale", [1, 1.5], Method="bilinear")
+    np.testing.assert_allclose(resize_row([0, 3, 6], layer, 3), [0, 1.5, 3.5, 5.5])
+
+
+def test_resize_bilinear_two_dims_separable():
+    x = np.array([[0.0, 4.0], [8.0, 12.0]]).reshape(1, 1, 2, 2)
+    y, _ = run(lg.resize2dLayer("Scale", 2, Method="bilinear"), [Layout((2, 2), 1)], x)
+    row = np.array([0.0, 1.0, 3.0, 4.0])                  # along W, as above
+    col = np.array([0.0, 0.25, 0.75, 1.0])                # fractional row positions
+    expected = (1 - col)[:, None] * row[None, :] + col[:, None] * (row + 8)[None, :]
+    np.testing.assert_allclose(y[0, 0], expected)
+
+
+def test_resize_output_size_nan_and_reference_input():
+    layer = lg.resize2dLayer("OutputSize", [float("nan"), 6])
+    assert layer.infer([Layout((2, 3), 5)]) == [Layout((4, 6), 5)]      # ratio 6/3 applied to H
+    ref = lg.resize2dLayer("EnableReferenceInput", True)
+    assert ref.input_names() == ("in", "ref")
+    assert ref.infer([Layout((2, 3), 5), Layout((7, 1), 2)]) == [Layout((7, 1), 5)]
+    y, _ = run(ref, [Layout((1, 3), 1), Layout((1, 6), 1)], np.array([10.0, 20, 30]).reshape(1, 1, 1, 3),
+               np.zeros((1, 1, 1, 6)))
+    np.testing.assert_array_equal(y[0, 0, 0], [10, 10, 20, 20, 30, 30])
+    assert lg.resize2dLayer("Scale", 2).description() == "Resize by scale [2 2] using 'nearest'"
+
+
+def test_resize3d_trilinear_matches_separable_hand_values():
+    x = np.zeros((1, 1, 1, 1, 2))
+    x[..., 1] = 4.0
+    layer = lg.resize3dLayer("Scale", [1, 1, 2], Method="trilinear")
+    y, _ = run(layer, [Layout((1, 1, 2), 1)], x)
+    np.testing.assert_allclose(y[0, 0, 0, 0], [0, 1, 3, 4])
+
+
+def test_resize_option_errors():
+    with pytest.raises(OptionError, match="exactly one"):
+        lg.resize2dLayer()
+    with pytest.raises(OptionError, match="exactly one"):
+        lg.resize2dLayer("Scale", 2, "OutputSize", [4, 4])
+    with pytest.raises(OptionError, match="OutputSize"):
+        lg.resize2dLayer("OutputSize", [float("nan"), float("nan")])
+    with pytest.raises(OptionError, match="Scale"):
+        lg.resize2dLayer("Scale", -1)
+    with pytest.raises(OptionError, match="Method"):
+        lg.resize2dLayer("Scale", 2, Method="trilinear")
+    with pytest.raises(LayoutError, match="spatial"):
+        lg.resize2dLayer("Scale", 2).infer([Layout((), 3)])
+    with pytest.raises(LayoutError, match="at least 1"):
+        lg.resize2dLayer("Scale", 0.4).infer([Layout((1, 4), 1)])

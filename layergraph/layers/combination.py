@@ -6,8 +6,8 @@ import torch
 from torch import nn
 
 from ..errors import LayoutError
-from .base import Layer, Layout, register
-from .options import Option, integer_at_least, positive_integer
+from .base import Layer, Layout, learnable_values, register
+from .options import Option, integer_at_least, numeric_array, positive_integer
 
 
 def size_mismatch(layer_inputs, names) -> LayoutError:
@@ -212,3 +212,143 @@ class ConcatenationLayer(Layer):
 
     def description(self):
         return f"Concatenation of {self.NumInputs} inputs along dimension {self.Dim}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Multiplication and weighted addition
+
+
+def broadcast_layouts(inputs: list[Layout]) -> Layout:
+    """MATLAB implicit expansion of per-observation sizes: each S/C size equal across inputs or 1."""
+    first = inputs[0]
+    if any(x.format != first.format for x in inputs):
+        raise LayoutError(
+            "Input format mismatch. All inputs must have the same format, but the inputs have formats "
+            + ", ".join(f"'{x.format}'" for x in inputs) + "."
+        )
+    dims = []
+    for sizes in zip(*[list(x.spatial) + [x.channels] for x in inputs]):
+        big = {s for s in sizes if s != 1}
+        if len(big) > 1:
+            raise LayoutError(
+                "Input size mismatch. The inputs must have the same size or compatible sizes (each dimension "
+                "equal or 1). Input sizes: " + ", ".join(x.matlab_size() for x in inputs) + "."
+            )
+        dims.append(big.pop() if big else 1)
+    times = {x.time for x in inputs if x.time is not None}
+    if len(times) > 1:
+        raise LayoutError("Input size mismatch. The inputs must have the same sequence length.")
+    return Layout(tuple(dims[:-1]), dims[-1], first.has_time, times.pop() if times else None)
+
+
+class MultiplyModule(nn.Module):
+    def forward(self, *xs):
+        out = xs[0]
+        for x in xs[1:]:
+            out = out * x
+        return out
+
+
+@register
+class MultiplicationLayer(Layer):
+    """Element-wise product of ``numInputs`` inputs ``in1..inN`` with implicit expansion: ``multiplicationLayer(n)``.
+
+    Torch layout: any, all inputs of the same format; sizes broadcast where one of them is 1.
+    """
+
+    MATLAB_NAME = "multiplicationLayer"
+    TYPE = "Multiplication"
+    DEFAULT_NAME = "multiplication"
+    SYNTAX = "multiplicationLayer(numInputs, Name=Value)"
+    FAMILY = "combination"
+    POSITIONAL = ("NumInputs",)
+    OPTIONS = (Option("NumInputs", integer_at_least(2), required=True),)
+
+    def input_names(self):
+        return _num_inputs_ports(self)
+
+    @classmethod
+    def derived_properties(cls):
+        return _hide_num_inputs(super().derived_properties())
+
+    def infer(self, inputs):
+        return [broadcast_layouts(inputs)]
+
+    def build(self, inputs):
+        return MultiplyModule()
+
+    def description(self):
+        return f"Element-wise multiplication of {self.NumInputs} inputs"
+
+
+class WeightedAddModule(nn.Module):
+    """``sum_i Weights[i] * X_i``; Weights is a length-N parameter."""
+
+    def __init__(self, weights):
+        super().__init__()
+        self.Weights = nn.Parameter(weights)
+
+    def forward(self, *xs):
+        out = self.Weights[0] * xs[0]
+        for i, x in enumerate(xs[1:], start=1):
+            out = out + self.Weights[i] * x
+        return out
+
+
+@register
+class WeightedAdditionLayer(Layer):
+    """Weighted sum ``Z = sum_i W(i)*X_i`` of ``numInputs`` inputs: ``weightedAdditionLayer(numInputs, name)``.
+
+    MATLAB's custom-layer documentation example, provided built in. Learnable Weights 1×numInputs,
+    initialized with rand (uniform on [0, 1)). Inputs must have the same size; any torch layout.
+    """
+
+    MATLAB_NAME = "weightedAdditionLayer"
+    TYPE = "weightedAdditionLayer"   # a custom layer without a Type shows its class name
+    DEFAULT_NAME = "layer"           # the default name of unnamed custom layers
+    SYNTAX = "weightedAdditionLayer(numInputs, name)"
+    FAMILY = "combination"
+    POSITIONAL = ("NumInputs", "Name")
+    OPTIONS = (
+        Option("NumInputs", integer_at_least(2), required=True),
+        Option("Weights", numeric_array(), None, learnable=True),
+    )
+
+    @classmethod
+    def _parse_arguments(cls, args, kwargs):
+        # (numInputs, name, pairs...) has an even count; with an odd count the text after numInputs opens a pair
+        if len(args) >= 3 and len(args) % 2 == 1 and isinstance(args[1], str) and not cls._is_option_name(args[1]):
+            raise cls._unknown_option(args[1])
+        return super()._parse_arguments(args, kwargs)
+
+    def input_names(self):
+        return _num_inputs_ports(self)
+
+    @classmethod
+    def derived_properties(cls):
+        return _hide_num_inputs(super().derived_properties())
+
+    def infer(self, inputs):
+        first = inputs[0]
+        for other in inputs[1:]:
+            if not first.same_size(other):
+                raise size_mismatch(inputs, self.input_names())
+        return [first]
+
+    def learnable_sizes(self, inputs):
+        return {"Weights": (1, self.NumInputs)}
+
+    def initial_value(self, prop, inputs):
+        return torch.rand(1, self.NumInputs)
+
+    def to_torch(self, prop, value, inputs):
+        return value.reshape(-1)
+
+    def from_torch(self, prop, value, inputs):
+        return value.reshape(1, -1)
+
+    def build(self, inputs):
+        return WeightedAddModule(learnable_values(self, inputs)["Weights"])
+
+    def description(self):
+        return f"Weighted addition of {self.NumInputs} inputs"

@@ -48,4 +48,20 @@ CASES = [
     LayerCase("concatenationLayer", (3, 2), {}, [IMG, IMG.with_channels(1)], 0),
     LayerCase("concatenationLayer", (2, 3), {}, [IMG, Layout((5, 2), 4), Layout((5, 1), 4)], 0, id="concat-width"),
     LayerCase("concatenationLayer", (1, 2), {}, [SEQ, Layout((), 2, True)], 0, id="concat-sequence-channels"),
+    LayerCase("multiplicationLayer", (2,), {}, [IMG, IMG], 0),
+    LayerCase("multiplicationLayer", (3,), {}, [IMG, IMG.with_channels(1), Layout((1, 6), 4)], 0,
+              id="multiplication-broadcast"),
+    LayerCase("weightedAdditionLayer", (3,), {}, [IMG, IMG, IMG], 3),   # Weights 1×3
+    # crop and resize
+    LayerCase("crop2dLayer", ("centercrop",), {}, [IMG, Layout((2, 3), 1)], 0),
+    LayerCase("crop2dLayer", ([2, 1],), {}, [IMG, Layout((3, 4), 4)], 0, id="crop2d-custom"),
+    LayerCase("crop3dLayer", (), {}, [VOL, Layout((2, 2, 3), 1)], 0),
+    LayerCase("crop3dLayer", ([1, 2, 3],), {}, [VOL, Layout((2, 2, 3), 2)], 0, id="crop3d-custom"),
+    LayerCase("resize2dLayer", ("Scale", 2), {}, [IMG], 0),
+    LayerCase("resize2dLayer", ("OutputSize", [3, 8]), {"Method": "bilinear"}, [IMG], 0, id="resize2d-bilinear"),
+    LayerCase("resize2dLayer", ("EnableReferenceInput", True), {"Method": "bilinear"}, [IMG, Layout((7, 3), 1)], 0,
+              id="resize2d-reference"),
+    LayerCase("resize2dLayer", ("Scale", 0.5), {"GeometricTransformMode": "asymmetric"}, [IMG_SEQ], 0,
+              id="resize2d-sequence"),
+    LayerCase("resize3dLayer", ("Scale", [2, 1, 0.5]), {"Method": "trilinear"}, [VOL], 0),
 ]
