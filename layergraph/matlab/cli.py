@@ -1,0 +1,108 @@
+"""Command-line pieces of the MATLAB porter, used by the ``layergraph`` command.
+
+* ``add_commands(subparsers)`` adds ``layergraph port FILE.m [-o out.py] [--json out.json]
+  [--var NAME=VALUE]... [--path DIR]...``;
+* ``load_networks(path, workspace=None, search_path=None)`` returns ``{name: LayerGraph}`` for
+  ``layergraph analyze FILE.m`` (and the other file commands).
+
+``python -m layergraph.matlab.cli port FILE.m`` runs the port command on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import LayerGraphError, MatlabPortError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def add_commands(subparsers) -> None:
+    p = subparsers.add_parser(
+        "port",
+        help="port a MATLAB script: its networks as Python (and JSON specs)",
+        description=(
+            "Run a MATLAB .m script in the porter's restricted interpreter (no MATLAB needed) and write "
+            "Python that rebuilds every network it defines (layer arrays, LayerGraphs, networks). Values "
+            "the script reads from data can be supplied with --var."
+        ),
+    )
+    p.add_argument("file", help="the MATLAB script (.m)")
+    p.add_argument("-o", "--output", help="write the Python script here (default: standard output)")
+    p.add_argument("--json", metavar="OUT.json",
+                   help="also write JSON network specs (one network: this file; several: OUT_<name>.json)")
+    p.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                   help="set a variable the script cannot compute, VALUE in MATLAB syntax (e.g. numClasses=10)")
+    p.add_argument("--path", action="append", default=[], metavar="DIR",
+                   help="extra folder to search for function and classdef files (repeatable)")
+    p.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
+    p.set_defaults(func=run_port)
+
+
+def run_port(args) -> int:
+    from .api import port
+
+    try:
+        result = port(args.file, path=args.path, var_specs=args.var)
+    except MatlabPortError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except LayerGraphError as exc:
+        print(f"error: {args.file}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if not args.quiet:
+        for w in result.warnings:
+            print(w, file=sys.stderr)
+    for e in result.errors:
+        print(f"error: {e}", file=sys.stderr)
+    if not result.networks:
+        print(f"warning: {args.file}: the script defines no network", file=sys.stderr)
+    try:
+        if args.output:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(result.python_source)
+        else:
+            sys.stdout.write(result.python_source)
+        if args.json:
+            for path in result.save_json(args.json):
+                print(f"wrote {path}", file=sys.stderr)
+    except OSError as exc:
+        print(f"error: cannot write output ({exc.strerror or exc})", file=sys.stderr)
+        return EXIT_USAGE
+    except MatlabPortError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except LayerGraphError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_ERROR if result.errors else EXIT_OK
+
+
+def load_networks(path, workspace=None, search_path=None) -> dict:
+    """``{variable name: LayerGraph}`` for every network the script builds.
+
+    Syntax errors confined to statements the networks do not need are printed to standard error and
+    the rest of the script is still used; anything else raises :class:`MatlabPortError`.
+    """
+    from .api import port
+
+    result = port(path, workspace=workspace, path=search_path)
+    for e in result.errors:
+        print(f"error: {e}", file=sys.stderr)
+    if not result.networks:
+        raise MatlabPortError(f"{path}: the script defines no network (no variable holds layers, a "
+                              "LayerGraph or a network).")
+    return result.graphs()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="layergraph")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_commands(sub)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

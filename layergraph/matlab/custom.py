@@ -1,0 +1,686 @@
+"""Custom layer classdef files (``classdef myLayer < nnet.layer.Layer``) found beside a script.
+
+A classdef whose ``predict`` is element-wise math (as MATLAB's ELU and PReLU examples are) becomes a
+:class:`MatlabCustomLayer` subclass: its properties and learnables are options, and ``predict`` is
+translated into a small expression tree evaluated with torch (never Python eval/exec) on tensors in
+MATLAB layout (H×W×C×N, C×N, C×N×T), so ``layer.Alpha`` of size 1×1×C broadcasts as it does in MATLAB.
+Anything else becomes a :class:`PlaceholderLayer`, as MATLAB's importers do: the network still ports,
+and analysis reports the placeholder. This is deliberately small so the custom-layer base class of
+issue 7 can absorb it.
+"""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..errors import LayoutError, MatlabPortError
+from ..layers.base import Layer, Layout
+from ..layers.options import Converter, Option, numeric_array, text
+from .source import Node
+from .values import Cell, LayerArr, Opaque, Struct
+
+# --------------------------------------------------------------------------------------------------
+# MATLAB functions on tensors (shared by the evaluator and the generated Python)
+
+
+def _t(x, like=None):
+    if isinstance(x, torch.Tensor):
+        return x
+    dtype = like.dtype if isinstance(like, torch.Tensor) else torch.float32
+    return torch.as_tensor(x, dtype=dtype)
+
+
+def _max(a, b=None, dim=None):
+    if b is None:
+        return torch.amax(_t(a), dim=(dim - 1) if dim else 0, keepdim=True)
+    return torch.maximum(_t(a, b), _t(b, a))
+
+
+def _min(a, b=None, dim=None):
+    if b is None:
+        return torch.amin(_t(a), dim=(dim - 1) if dim else 0, keepdim=True)
+    return torch.minimum(_t(a, b), _t(b, a))
+
+
+def _sum(x, dim=1):
+    return torch.sum(_t(x), dim=int(dim) - 1, keepdim=True)
+
+
+def _mean(x, dim=1):
+    return torch.mean(_t(x), dim=int(dim) - 1, keepdim=True)
+
+
+def _mtimes(a, b):
+    ta, tb = _t(a, b), _t(b, a)
+    if ta.numel() == 1 or tb.numel() == 1:
+        return ta * tb
+    return ta @ tb
+
+
+def _logical(x):
+    return x.to(torch.float32)
+
+
+mfun = SimpleNamespace(
+    exp=lambda x: torch.exp(_t(x)), log=lambda x: torch.log(_t(x)), abs=lambda x: torch.abs(_t(x)),
+    sqrt=lambda x: torch.sqrt(_t(x)), tanh=lambda x: torch.tanh(_t(x)), sigmoid=lambda x: torch.sigmoid(_t(x)),
+    sin=lambda x: torch.sin(_t(x)), cos=lambda x: torch.cos(_t(x)), erf=lambda x: torch.erf(_t(x)),
+    relu=lambda x: torch.relu(_t(x)), sign=lambda x: torch.sign(_t(x)), floor=lambda x: torch.floor(_t(x)),
+    ceil=lambda x: torch.ceil(_t(x)), round=lambda x: torch.round(_t(x)), log1p=lambda x: torch.log1p(_t(x)),
+    max=_max, min=_min, sum=_sum, mean=_mean, mtimes=_mtimes,
+    gt=lambda a, b: _logical(_t(a, b) > _t(b, a)), lt=lambda a, b: _logical(_t(a, b) < _t(b, a)),
+    ge=lambda a, b: _logical(_t(a, b) >= _t(b, a)), le=lambda a, b: _logical(_t(a, b) <= _t(b, a)),
+    eq=lambda a, b: _logical(_t(a, b) == _t(b, a)), ne=lambda a, b: _logical(_t(a, b) != _t(b, a)),
+    not_=lambda a: _logical(_t(a) == 0),
+    and_=lambda a, b: _logical((_t(a, b) != 0) & (_t(b, a) != 0)),
+    or_=lambda a, b: _logical((_t(a, b) != 0) | (_t(b, a) != 0)),
+    identity=lambda x: x,
+)
+
+_FUNCS = {  # MATLAB name -> (mfun attribute, min args, max args)
+    "exp": ("exp", 1, 1), "log": ("log", 1, 1), "abs": ("abs", 1, 1), "sqrt": ("sqrt", 1, 1),
+    "tanh": ("tanh", 1, 1), "sigmoid": ("sigmoid", 1, 1), "sin": ("sin", 1, 1), "cos": ("cos", 1, 1),
+    "erf": ("erf", 1, 1), "relu": ("relu", 1, 1), "sign": ("sign", 1, 1), "floor": ("floor", 1, 1),
+    "ceil": ("ceil", 1, 1), "round": ("round", 1, 1), "log1p": ("log1p", 1, 1),
+    "max": ("max", 1, 3), "min": ("min", 1, 3), "sum": ("sum", 1, 2), "mean": ("mean", 1, 2),
+    "single": ("identity", 1, 1), "double": ("identity", 1, 1),
+}
+_BINOPS = {"+": "+", "-": "-", ".*": "*", "./": "/", ".^": "**", "^": "**", "*": "mtimes", "/": "/"}
+_CMPOPS = {">": "gt", "<": "lt", ">=": "ge", "<=": "le", "==": "eq", "~=": "ne", "!=": "ne"}
+
+
+# --------------------------------------------------------------------------------------------------
+# predict translation: MATLAB syntax tree -> expression tree (tuples)
+
+
+class _NotTranslatable(Exception):
+    pass
+
+
+def translate_predict(fd, layer_var: str, props: set) -> tuple:
+    """(statements, inputs, outputs) of a translatable predict; _NotTranslatable otherwise."""
+    params = fd.params
+    if not params:
+        raise _NotTranslatable("predict takes no layer argument")
+    inputs = params[1:]
+    if not inputs or any(p in ("~", "varargin") for p in inputs):
+        raise _NotTranslatable("predict has no named inputs")
+    stmts = []
+    local = set(inputs)
+    for st in fd.body:
+        if st.t != "assignment" or st.f["left"].t != "identifier":
+            raise _NotTranslatable(f"line {st.line + 1}: only 'name = expression' statements are translated")
+        expr = _tr(st.f["right"], fd.params[0], props, local)
+        name = st.f["left"].v
+        stmts.append((name, expr))
+        local.add(name)
+    outputs = fd.outputs
+    if not outputs or any(o not in local for o in outputs):
+        raise _NotTranslatable("predict does not assign its outputs")
+    return stmts, inputs, outputs
+
+
+def _tr(node: Node, layer_var: str, props: set, local: set):
+    t = node.t
+    if t == "number":
+        try:
+            return ("num", float(node.v))
+        except ValueError:
+            raise _NotTranslatable(f"line {node.line + 1}: number '{node.v}'") from None
+    if t == "identifier":
+        if node.v in local:
+            return ("var", node.v)
+        if node.v == "pi":
+            return ("num", math.pi)
+        if node.v == "eps":
+            return ("num", float(np.finfo(np.float32).eps))
+        raise _NotTranslatable(f"line {node.line + 1}: '{node.v}' is not an input or local value")
+    if t == "parenthesis":
+        return _tr(node.kids[0], layer_var, props, local)
+    if t == "field_expression":
+        obj = node.f.get("object")
+        fields = node.f.get("field", [])
+        if obj is not None and obj.t == "identifier" and obj.v == layer_var and len(fields) == 1 and \
+                fields[0].t == "identifier" and fields[0].v in props:
+            return ("prop", fields[0].v)
+        raise _NotTranslatable(f"line {node.line + 1}: field access other than {layer_var}.Property")
+    if t == "binary_operator":
+        op = node.v
+        if op not in _BINOPS:
+            raise _NotTranslatable(f"line {node.line + 1}: operator '{op}'")
+        left = node.f.get("left") or node.kids[0]
+        right = node.f.get("right") or node.kids[-1]
+        if op in ("^", ".^") and left.t == "unary_operator" and left.v == "-":
+            inner = ("bin", _BINOPS[op], _tr(left.f.get("operand", left.kids[0]), layer_var, props, local),
+                     _tr(right, layer_var, props, local))
+            return ("neg", inner)
+        return ("bin", _BINOPS[op], _tr(left, layer_var, props, local), _tr(right, layer_var, props, local))
+    if t == "comparison_operator":
+        if node.v not in _CMPOPS:
+            raise _NotTranslatable(f"line {node.line + 1}: operator '{node.v}'")
+        return ("call", _CMPOPS[node.v], [_tr(k, layer_var, props, local) for k in node.kids])
+    if t == "unary_operator":
+        inner = _tr(node.f.get("operand", node.kids[0]), layer_var, props, local)
+        return ("neg", inner) if node.v == "-" else inner
+    if t == "not_operator":
+        return ("call", "not_", [_tr(node.kids[0], layer_var, props, local)])
+    if t == "function_call" and node.v != "{}":
+        name = node.f["name"].v
+        args = []
+        for k in node.kids:
+            if k.t == "arguments":
+                args = k.kids
+        if name not in _FUNCS:
+            raise _NotTranslatable(f"line {node.line + 1}: function '{name}'")
+        attr, lo, hi = _FUNCS[name]
+        if not lo <= len(args) <= hi:
+            raise _NotTranslatable(f"line {node.line + 1}: {name} with {len(args)} arguments")
+        targs = []
+        for i, a in enumerate(args):
+            if a.t == "matrix" and not a.kids and name in ("max", "min") and i == 1:
+                targs.append(("none",))
+                continue
+            targs.append(_tr(a, layer_var, props, local))
+        return ("call", attr, targs)
+    raise _NotTranslatable(f"line {node.line + 1}: '{t}' syntax")
+
+
+def evaluate(expr, env: dict, layer_ns):
+    kind = expr[0]
+    if kind == "num":
+        return expr[1]
+    if kind == "var":
+        return env[expr[1]]
+    if kind == "prop":
+        return getattr(layer_ns, expr[1])
+    if kind == "none":
+        return None
+    if kind == "neg":
+        return -evaluate(expr[1], env, layer_ns)
+    if kind == "bin":
+        op = expr[1]
+        a = evaluate(expr[2], env, layer_ns)
+        b = evaluate(expr[3], env, layer_ns)
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if op == "/":
+            return a / b
+        if op == "**":
+            return _t(a, b) ** b if not isinstance(a, torch.Tensor) and not isinstance(b, torch.Tensor) else (
+                _t(a, b) ** _t(b, a))
+        if op == "mtimes":
+            return mfun.mtimes(a, b)
+    if kind == "call":
+        fn = getattr(mfun, expr[1])
+        return fn(*[evaluate(a, env, layer_ns) for a in expr[2]])
+    raise ValueError(kind)
+
+
+def render(expr) -> str:
+    kind = expr[0]
+    if kind == "num":
+        v = expr[1]
+        return repr(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(v)
+    if kind == "var":
+        return expr[1]
+    if kind == "prop":
+        return f"layer.{expr[1]}"
+    if kind == "none":
+        return "None"
+    if kind == "neg":
+        return f"-{render(expr[1])}"
+    if kind == "bin":
+        op = expr[1]
+        if op == "mtimes":
+            return f"mfun.mtimes({render(expr[2])}, {render(expr[3])})"
+        return f"({render(expr[2])} {op} {render(expr[3])})"
+    if kind == "call":
+        return f"mfun.{expr[1]}(" + ", ".join(render(a) for a in expr[2]) + ")"
+    raise ValueError(kind)
+
+
+# --------------------------------------------------------------------------------------------------
+# Layout conversion between torch and MATLAB
+
+
+def to_matlab_layout(x: torch.Tensor, layout: Layout) -> torch.Tensor:
+    k = len(layout.spatial)
+    if layout.has_time:  # torch N x T x C x S... -> MATLAB S... x C x N x T
+        perm = list(range(3, 3 + k)) + [2, 0, 1]
+    else:  # torch N x C x S... -> MATLAB S... x C x N
+        perm = list(range(2, 2 + k)) + [1, 0]
+    return x.permute(perm)
+
+
+def from_matlab_layout(z: torch.Tensor, layout: Layout) -> torch.Tensor:
+    k = len(layout.spatial)
+    while z.dim() < k + 2 + (1 if layout.has_time else 0):
+        z = z.unsqueeze(-1)
+    if layout.has_time:
+        perm = list(range(3, 3 + k)) + [2, 0, 1]
+    else:
+        perm = list(range(2, 2 + k)) + [1, 0]
+    inverse = [0] * len(perm)
+    for i, p in enumerate(perm):
+        inverse[p] = i
+    return z.permute(inverse)
+
+
+# --------------------------------------------------------------------------------------------------
+# Layer classes
+
+
+def _any_value() -> Converter:
+    def convert(v):
+        if isinstance(v, np.ndarray):
+            return torch.as_tensor(np.array(v, dtype=np.float64)).to(torch.float32)
+        return v
+
+    return Converter(convert, "any value", {})
+
+
+def _count() -> Converter:
+    def convert(v):
+        if isinstance(v, (list, tuple)) and len(v) == 1:
+            v = v[0]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or int(v) != v or v < 1:
+            raise ValueError
+        return int(v)
+
+    return Converter(convert, "a positive integer", {"type": "integer", "minimum": 1})
+
+
+def _names() -> Converter:
+    def convert(v):
+        if v is None:
+            return None
+        if isinstance(v, str):
+            return [v]
+        if isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v):
+            return list(v)
+        raise ValueError
+
+    return Converter(convert, "a list of port names", {})
+
+
+class _CustomModule(nn.Module):
+    def __init__(self, layer_cls, props: dict, learnables: dict, layouts: list):
+        super().__init__()
+        self.layer_cls = layer_cls
+        self.props = props
+        self.layouts = layouts
+        self.learnable_names = list(learnables)
+        for name, value in learnables.items():
+            self.register_parameter(name, nn.Parameter(value.detach().clone().to(torch.float32)))
+
+    def forward(self, *xs):
+        ms = [to_matlab_layout(x, lay) for x, lay in zip(xs, self.layouts)]
+        nd = max(m.dim() for m in ms)
+        ns = SimpleNamespace()
+        # MATLAB broadcasting aligns leading dimensions: pad values with trailing singleton dimensions
+        for name, value in self.props.items():
+            if isinstance(value, torch.Tensor) and 0 < value.dim() < nd:
+                value = value.reshape(tuple(value.shape) + (1,) * (nd - value.dim()))
+            setattr(ns, name, value)
+        for name in self.learnable_names:
+            value = getattr(self, name)
+            if 0 < value.dim() < nd:
+                value = value.reshape(tuple(value.shape) + (1,) * (nd - value.dim()))
+            setattr(ns, name, value)
+        out = self.layer_cls.predict(ns, *ms)
+        outs = out if isinstance(out, tuple) else (out,)
+        res = tuple(from_matlab_layout(_t(z, ms[0]), self.layouts[0]) for z in outs)
+        return res[0] if len(res) == 1 else res
+
+
+class MatlabCustomLayer(Layer):
+    """A custom layer translated from a MATLAB classdef (see the module docstring).
+
+    Subclasses set ``MATLAB_NAME``, ``TYPE``, ``PROPERTIES`` (plain properties and defaults),
+    ``LEARNABLES`` (names) and a static ``predict(layer, X1, ..., Xn)`` on MATLAB-layout tensors.
+    """
+
+    MATLAB_NAME = "customLayer"
+    TYPE = ""
+    DEFAULT_NAME = "layer"
+    FAMILY = "custom"
+    PROPERTIES: dict = {}
+    LEARNABLES: tuple = ()
+    SOURCE = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        opts = [Option("Description", text(), ""), Option("Type", text(), ""),
+                Option("NumInputs", _count(), 1), Option("InputNames", _names(), None),
+                Option("NumOutputs", _count(), 1), Option("OutputNames", _names(), None)]
+        for name, default in cls.PROPERTIES.items():
+            opts.append(Option(name, _any_value(), default))
+        for name in cls.LEARNABLES:
+            opts.append(Option(name, numeric_array(), None, learnable=True))
+        cls.OPTIONS = tuple(opts)
+        cls.CLASS_NAME = cls.MATLAB_NAME
+        if not cls.TYPE:
+            cls.TYPE = cls.MATLAB_NAME
+        cls._finalize_options()
+
+    @staticmethod
+    def predict(layer, *xs):
+        raise NotImplementedError("predict")
+
+    def input_names(self) -> tuple:
+        names = self._values.get("InputNames")
+        if names:
+            return tuple(names)
+        n = self._values.get("NumInputs", 1)
+        return ("in",) if n == 1 else tuple(f"in{i}" for i in range(1, n + 1))
+
+    def output_names(self) -> tuple:
+        names = self._values.get("OutputNames")
+        if names:
+            return tuple(names)
+        n = self._values.get("NumOutputs", 1)
+        return ("out",) if n == 1 else tuple(f"out{i}" for i in range(1, n + 1))
+
+    def description(self) -> str:
+        return self._values.get("Description") or self.TYPE
+
+    def learnable_sizes(self, inputs) -> dict:
+        out = {}
+        for name in self.LEARNABLES:
+            value = self._values.get(name)
+            if value is None:
+                raise LayoutError(f"Learnable '{name}' of custom layer '{self.Name}' ({self.MATLAB_NAME}) "
+                                  "is not set; set it in the constructor.")
+            out[name] = tuple(value.shape) if value.dim() >= 2 else (value.numel(), 1)
+        return out
+
+    def _module(self, inputs):
+        props = {}
+        for name in self.PROPERTIES:
+            v = self._values.get(name)
+            props[name] = v
+        learn = {name: self._values[name] for name in self.LEARNABLES if self._values.get(name) is not None}
+        missing = [n for n in self.LEARNABLES if n not in learn]
+        if missing:
+            raise LayoutError(f"Learnable '{missing[0]}' of custom layer '{self.Name}' ({self.MATLAB_NAME}) "
+                              "is not set; set it in the constructor.")
+        return _CustomModule(type(self), props, learn, list(inputs))
+
+    def infer(self, inputs):
+        if len(inputs) != len(self.input_names()):
+            raise LayoutError(f"custom layer '{self.Name}' expects {len(self.input_names())} inputs")
+        module = self._module(inputs)
+        xs = [torch.zeros(lay.torch_shape(1, lay.time or 1)) for lay in inputs]
+        try:
+            with torch.no_grad():
+                out = module(*xs)
+        except Exception as exc:  # noqa: BLE001 - any failure of the translated math is a size problem
+            raise LayoutError(f"The custom layer predict of {self.MATLAB_NAME} fails for inputs of size "
+                              f"{inputs[0].matlab_size()}: {exc}") from None
+        outs = out if isinstance(out, tuple) else (out,)
+        result = []
+        base = inputs[0]
+        for z in outs:
+            shape = tuple(z.shape)
+            if base.has_time:
+                result.append(Layout(tuple(shape[3:]), shape[2], True, base.time))
+            else:
+                result.append(Layout(tuple(shape[2:]), shape[1]))
+        return result
+
+    def build(self, inputs):
+        return self._module(inputs)
+
+
+class PlaceholderLayer(MatlabCustomLayer):
+    """Stands in for a custom layer whose predict could not be translated (as MATLAB's importers do)."""
+
+    MATLAB_NAME = "placeholderLayer"
+    REASON = ""
+
+    def infer(self, inputs):
+        raise LayoutError(
+            f"Layer is a placeholder for the custom layer class '{self.MATLAB_NAME}' "
+            f"(its predict could not be translated: {self.REASON}). Define the layer in Python before "
+            "analysing or compiling the network."
+        )
+
+    def learnable_sizes(self, inputs):
+        return {}
+
+    def build(self, inputs):
+        return self.infer(inputs)
+
+
+class _PlaceholderOutput(PlaceholderLayer):
+    MATLAB_NAME = "placeholderOutputLayer"
+    IS_OUTPUT = True
+
+    def output_names(self):
+        return ()
+
+
+# --------------------------------------------------------------------------------------------------
+# classdef handling in the interpreter
+
+
+class ClassInfo:
+    def __init__(self, name, src):
+        self.name = name
+        self.src = src
+        self.supers: list[str] = []
+        self.props: dict = {}       # name -> default node or None
+        self.learnables: dict = {}
+        self.methods: dict = {}
+        self.cls = None
+        self.reason = ""
+        self.translation = None
+        self.type_string = ""
+
+
+def _class_info(interp, name: str, src) -> ClassInfo:
+    from .interp import FunctionDef
+
+    info = interp.custom_classes.get(name)
+    if info is not None:
+        return info
+    cdef = next(k for k in src.root.kids if k.t == "class_definition")
+    info = ClassInfo(name, src)
+    functions: dict = {}
+    for k in cdef.kids:
+        if k.t == "superclasses":
+            for p in k.kids:
+                info.supers.append(".".join(x.v for x in p.kids if x.t == "identifier") or (p.v or ""))
+        elif k.t == "properties":
+            attrs = []
+            for a in k.kids:
+                if a.t == "attributes":
+                    attrs = [(x.kids[0].v if x.kids else x.v or "").strip() for x in a.kids if x.t == "attribute"]
+            learnable = any(x.split("=")[0].strip() == "Learnable" for x in attrs)
+            for p in k.kids:
+                if p.t != "property":
+                    continue
+                pname = p.f["name"].v if "name" in p.f else p.kids[0].v
+                default = next((d.kids[0] for d in p.kids if d.t == "default_value" and d.kids), None)
+                (info.learnables if learnable else info.props)[pname] = default
+        elif k.t == "methods":
+            for m in k.kids:
+                if m.t == "function_definition" and "name" in m.f:
+                    fd = FunctionDef(m, src, functions)
+                    functions[fd.name] = fd
+    info.methods = functions
+    interp.custom_classes[name] = info
+    return info
+
+
+_BUILTIN_PROPS = ("Name", "Description", "Type", "NumInputs", "InputNames", "NumOutputs", "OutputNames")
+
+
+def call_classdef(interp, name: str, src, args: list, nargout: int, node: Node) -> list:
+    info = _class_info(interp, name, src)
+    is_layer = any(s.startswith("nnet.layer.") for s in info.supers)
+    if not is_layer:
+        interp.warn(node, f"classdef '{name}' is not a custom layer (superclasses: "
+                          f"{', '.join(info.supers) or 'none'}); its objects are treated as opaque")
+        return [Opaque(f"{name} at {interp.where(node)}")]
+    from .interp import Frame, _Return
+
+    frame_defaults = {}
+    dframe = Frame(src, info.methods, name)
+    for pname, default in list(info.props.items()) + list(info.learnables.items()):
+        frame_defaults[pname] = interp.eval(default, dframe) if default is not None else np.zeros((0, 0))
+    obj = Struct({"Name": "", **frame_defaults})
+    ctor = info.methods.get(name)
+    if ctor is None:
+        if args:
+            raise interp.error(node, f"{name} has no constructor and takes no arguments")
+    else:
+        interp.depth += 1
+        try:
+            if interp.depth > interp.max_depth:
+                raise interp.error(node, f"maximum recursion depth ({interp.max_depth}) exceeded")
+            frame = Frame(src, info.methods, name, nargin=len(args), nargout=1)
+            interp.bind_args(ctor, args, frame, node)
+            out_name = ctor.outputs[0] if ctor.outputs else "obj"
+            frame.vars[out_name] = obj
+            try:
+                interp.exec_block(ctor.body, frame)
+            except _Return:
+                pass
+        finally:
+            interp.depth -= 1
+        obj = frame.vars.get(out_name)
+        if not isinstance(obj, Struct):
+            raise interp.error(node, f"the constructor of {name} did not return the layer")
+    layer_cls = _layer_class(interp, info, obj, node, frame_defaults)
+    values = {}
+    for key, value in obj.fields.items():
+        if key not in layer_cls.options():
+            raise interp.error(node, f"{name}: the constructor sets '{key}', which is not a declared property")
+        if isinstance(value, Opaque):
+            raise interp.opaque_error(node, value, f"property {key} of custom layer {name}")
+        if isinstance(value, np.ndarray) and value.size == 0:
+            continue
+        if key in ("Description", "Type", "Name") and not isinstance(value, str):
+            raise interp.error(node, f"{name}: {key} must be text")
+        values[key] = interp.to_py(value, node) if key not in info.learnables else value
+    try:
+        layer = layer_cls(**values)
+    except Exception as exc:  # noqa: BLE001 - report any construction failure at the call site
+        raise interp.error(node, f"{name}: {exc}") from None
+    return [layer]
+
+
+def _layer_class(interp, info: ClassInfo, obj: Struct, node: Node, defaults: dict):
+    if info.cls is not None:
+        return info.cls
+    type_string = obj.fields.get("Type")
+    type_string = str(type_string) if isinstance(type_string, str) else ""
+    props = {}
+    for pname in info.props:
+        if pname in _BUILTIN_PROPS:
+            continue
+        value = defaults.get(pname)
+        if value is None or (isinstance(value, np.ndarray) and value.size == 0):
+            props[pname] = None
+        else:
+            try:
+                props[pname] = _any_value()(interp.to_py(value, node))
+            except ValueError:
+                props[pname] = None
+    learnables = tuple(info.learnables)
+    is_output = any(s in ("nnet.layer.ClassificationLayer", "nnet.layer.RegressionLayer") for s in info.supers)
+    predict = info.methods.get("predict")
+    reason = ""
+    translation = None
+    if is_output:
+        reason = "custom output layers (forwardLoss) are not translated"
+    elif predict is None:
+        reason = "the class has no predict method"
+    else:
+        try:
+            translation = translate_predict(predict, predict.params[0], set(props) | set(learnables))
+        except _NotTranslatable as exc:
+            reason = str(exc)
+    attrs = {"MATLAB_NAME": info.name, "TYPE": type_string, "PROPERTIES": props, "LEARNABLES": learnables,
+             "SOURCE": info.src.path, "__module__": __name__}
+    if translation is None:
+        base = _PlaceholderOutput if is_output else PlaceholderLayer
+        attrs["REASON"] = reason
+        cls = type(info.name, (base,), attrs)
+        interp.warn(node, f"custom layer {info.name}: {reason}; it becomes a placeholder layer "
+                          "(the network still ports; analysis flags the layer)")
+    else:
+        stmts, inputs, outputs = translation
+
+        def predict_fn(layer, *xs, _stmts=stmts, _inputs=inputs, _outputs=outputs):
+            env = dict(zip(_inputs, xs))
+            for name, expr in _stmts:
+                env[name] = evaluate(expr, env, layer)
+            res = tuple(env[o] for o in _outputs)
+            return res[0] if len(res) == 1 else res
+
+        attrs["predict"] = staticmethod(predict_fn)
+        attrs["TRANSLATION"] = translation
+        cls = type(info.name, (MatlabCustomLayer,), attrs)
+    cls.PY_CONSTRUCTOR = info.name
+    info.cls = cls
+    return cls
+
+
+def class_source(cls) -> str:
+    """Python source of a translated (or placeholder) custom layer class, for the generated script."""
+    placeholder = issubclass(cls, PlaceholderLayer)
+    base = "PlaceholderLayer" if placeholder else "MatlabCustomLayer"
+    lines = [f"class {cls.MATLAB_NAME}({base}):",
+             f'    """Custom layer from {cls.SOURCE.replace(chr(92), "/").split("/")[-1]} '
+             f'({"placeholder: " + cls.REASON if placeholder else "predict translated to torch"})."""',
+             "",
+             f"    MATLAB_NAME = {cls.MATLAB_NAME!r}",
+             f"    TYPE = {cls.TYPE if cls.TYPE != cls.MATLAB_NAME else ''!r}",
+             f"    PROPERTIES = {dict(cls.PROPERTIES)!r}",
+             f"    LEARNABLES = {tuple(cls.LEARNABLES)!r}"]
+    if placeholder:
+        lines.append(f"    REASON = {cls.REASON!r}")
+        if getattr(cls, "IS_OUTPUT", False):
+            lines.append("    IS_OUTPUT = True")
+            lines.append("")
+            lines.append("    def output_names(self):")
+            lines.append("        return ()")
+        return "\n".join(lines)
+    stmts, inputs, outputs = cls.TRANSLATION
+    lines += ["", "    @staticmethod", f"    def predict(layer, {', '.join(inputs)}):"]
+    for name, expr in stmts:
+        lines.append(f"        {name} = {render(expr)}")
+    lines.append(f"        return {', '.join(outputs)}")
+    return "\n".join(lines)
+
+
+def custom_class_sources(networks: dict) -> list[str]:
+    seen = {}
+    for value in networks.values():
+        if hasattr(value, "layer_list"):
+            layers = value.layer_list()
+        elif isinstance(value, list):
+            layers = value
+        else:
+            meta = getattr(value, "_lg", None)
+            layers = meta.graph.layer_list() if meta is not None else []
+        for layer in layers:
+            cls = type(layer)
+            if issubclass(cls, MatlabCustomLayer) and cls.__module__ == __name__:
+                seen.setdefault(cls.MATLAB_NAME, cls)
+    return [class_source(c) for c in seen.values()]
+
+
+__all__ = ["MatlabCustomLayer", "PlaceholderLayer", "mfun", "call_classdef", "custom_class_sources",
+           "to_matlab_layout", "from_matlab_layout", "translate_predict"]

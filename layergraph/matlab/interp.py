@@ -1,0 +1,1960 @@
+"""A restricted MATLAB interpreter over the syntax tree (no Python eval/exec anywhere).
+
+It runs what network-building scripts need (values, arrays, indexing, control flow, local and file
+functions, function handles, the common builtins) and calls the layergraph registries for every layer
+constructor and MATLAB-named function. What it does not model becomes an :class:`Opaque` value with a
+warning; an opaque value reaching a network raises :class:`MatlabPortError` naming the variable to supply.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import io
+import os
+
+import numpy as np
+import torch
+
+from ..errors import LayerGraphError, MatlabPortError
+from ..functions import FUNCTIONS
+from ..graph import LayerGraph
+from ..layers.base import REGISTRY, Layer
+from .source import Node, SourceFile, format_error, parse_source, read_file
+from .values import (
+    EMPTY, Cell, CsList, FuncHandle, LayerArr, MString, Opaque, StrArr, Struct, merge_opaque, num,
+)
+
+COLON = object()  # a bare ':' index
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+class _Return(Exception):
+    pass
+
+
+class Frame:
+    __slots__ = ("vars", "file", "nargin", "nargout", "name", "functions")
+
+    def __init__(self, file: SourceFile, functions: dict, name: str = "<script>", nargin=0, nargout=0):
+        self.vars: dict = {}
+        self.file = file
+        self.functions = functions
+        self.name = name
+        self.nargin = nargin
+        self.nargout = nargout
+
+
+class FunctionDef:
+    __slots__ = ("name", "params", "outputs", "body", "file", "functions", "node", "nv", "defaults")
+
+    def __init__(self, node: Node, file: SourceFile, functions: dict):
+        self.node = node
+        self.name = node.f["name"].v
+        self.params = []
+        self.outputs = []
+        self.file = file
+        self.functions = functions
+        self.body = []
+        self.nv = None          # (struct name, {field: default node}) from an arguments block
+        self.defaults = {}      # positional argument -> default node (arguments block)
+        for k in node.kids:
+            if k.t == "arguments_statement":
+                for p in k.kids:
+                    if p.t != "property" or not p.kids:
+                        continue
+                    pname = p.kids[0]
+                    default = next((d.kids[0] for d in p.kids if d.t == "default_value" and d.kids), None)
+                    if pname.t == "property_name":
+                        parts = [x.v for x in pname.kids if x.t == "identifier"]
+                        if len(parts) == 2:
+                            if self.nv is None:
+                                self.nv = (parts[0], {})
+                            self.nv[1][parts[1]] = default
+                    elif pname.t == "identifier" and default is not None:
+                        self.defaults[pname.v] = default
+            if k.t == "function_arguments":
+                self.params = [a.v if a.t == "identifier" else "~" for a in k.kids]
+            elif k.t == "function_output":
+                for o in k.kids:
+                    if o.t == "identifier":
+                        self.outputs.append(o.v)
+                    elif o.t == "multioutput_variable":
+                        self.outputs.extend(x.v for x in o.kids if x.t == "identifier")
+            elif k.t == "block":
+                self.body = k.kids
+
+
+def _is_empty(v) -> bool:
+    if isinstance(v, np.ndarray):
+        return v.size == 0
+    if isinstance(v, MString):
+        return False
+    if isinstance(v, str):
+        return len(v) == 0
+    if isinstance(v, (Cell, LayerArr, StrArr)):
+        return v.a.size == 0
+    return False
+
+
+def matlab_num_str(x: float) -> str:
+    """num2str / string() of a real scalar."""
+    if isinstance(x, (bool, np.bool_)):
+        return "1" if x else "0"
+    x = float(x)
+    if np.isnan(x):
+        return "NaN"
+    if np.isinf(x):
+        return "Inf" if x > 0 else "-Inf"
+    if x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    digits = max(5, int(np.floor(np.log10(abs(x)))) + 5) if x != 0 else 5
+    return f"{x:.{min(digits, 16)}g}"
+
+
+def _pad(a: np.ndarray, nd: int) -> np.ndarray:
+    if a.ndim < nd:
+        return a.reshape(a.shape + (1,) * (nd - a.ndim))
+    return a
+
+
+def _squeeze_trailing(a: np.ndarray) -> np.ndarray:
+    while a.ndim > 2 and a.shape[-1] == 1:
+        a = a.reshape(a.shape[:-1])
+    return a
+
+
+class Interpreter:
+    def __init__(self, workspace=None, search_path=None, max_steps: int = 1_000_000, max_depth: int = 100,
+                 seed: int = 0):
+        self.warnings: list[str] = []
+        self._seen_warnings: set = set()
+        self.errors: list[str] = []
+        self.search_path = [os.path.abspath(p) for p in (search_path or [])]
+        self.max_steps = max_steps
+        self.max_depth = max_depth
+        self.steps = 0
+        self.depth = 0
+        self.end_ctx: list = []
+        self.file_cache: dict = {}
+        self.lookup_cache: dict = {}
+        self.rng = np.random.default_rng(seed)
+        self.pinned = dict(workspace or {})
+        self.custom_classes: dict = {}   # classdef name -> info (custom.py)
+        self.current: Node | None = None
+        from . import builtins as _b
+        self.builtins = _b.BUILTINS
+
+    # ---- diagnostics --------------------------------------------------------------------------------
+
+    def where(self, node: Node) -> str:
+        return node.src.location(node.line, node.col)
+
+    def warn(self, node: Node, message: str) -> None:
+        text = f"{self.where(node)}: warning: {message}"
+        if text not in self._seen_warnings:
+            self._seen_warnings.add(text)
+            self.warnings.append(text)
+
+    def error(self, node: Node, message: str) -> MatlabPortError:
+        return MatlabPortError(format_error(node.src, node.line, node.col, message))
+
+    # ---- entry points -------------------------------------------------------------------------------
+
+    def run_source(self, src: SourceFile, workspace: dict | None = None) -> Frame:
+        functions = self.collect_functions(src)
+        self.main_src, self.main_functions = src, functions
+        frame = Frame(src, functions)
+        for k, v in (workspace or {}).items():
+            frame.vars[k] = v
+        for line, col, msg in src.syntax_errors:
+            text = format_error(src, line, col, msg)
+            self.errors.append(text)
+            self.warnings.append(f"{src.location(line, col)}: error: {msg} (statement skipped)")
+        body = [k for k in src.root.kids if k.t not in ("function_definition", "class_definition")]
+        if any(k.t == "class_definition" for k in src.root.kids) and not body:
+            return frame
+        self.exec_block(body, frame)
+        return frame
+
+    def collect_functions(self, src: SourceFile) -> dict:
+        functions: dict = {}
+        for k in src.root.kids:
+            if k.t == "function_definition" and "name" in k.f:
+                fd = FunctionDef(k, src, functions)
+                functions.setdefault(fd.name, fd)
+        return functions
+
+    # ---- statements ---------------------------------------------------------------------------------
+
+    def exec_block(self, stmts, frame: Frame) -> None:
+        for st in stmts:
+            self.exec_stmt(st, frame)
+
+    def tick(self, node: Node) -> None:
+        self.steps += 1
+        if self.steps > self.max_steps:
+            raise self.error(node, f"step budget exceeded ({self.max_steps} steps): the script does not finish "
+                                   "(an infinite loop?). Raise max_steps if the script is just long.")
+
+    def exec_stmt(self, st: Node, frame: Frame) -> None:
+        self.steps += 1
+        if self.steps > self.max_steps:
+            self.tick(st)
+        t = st.t
+        self.current = st
+        if t == "assignment":
+            self.exec_assignment(st, frame)
+        elif t == "if_statement":
+            self.exec_if(st, frame)
+        elif t == "for_statement":
+            self.exec_for(st, frame)
+        elif t == "while_statement":
+            self.exec_while(st, frame)
+        elif t == "switch_statement":
+            self.exec_switch(st, frame)
+        elif t == "break_statement":
+            raise _Break()
+        elif t == "continue_statement":
+            raise _Continue()
+        elif t == "return_statement":
+            raise _Return()
+        elif t == "block":
+            self.exec_block(st.kids, frame)
+        elif t == "try_statement":
+            self.exec_try(st, frame)
+        elif t == "command":
+            self.exec_command(st, frame)
+        elif t in ("function_definition", "class_definition", "comment", "global_operator",
+                   "persistent_operator", "arguments_statement"):
+            return
+        elif t == "error":
+            return  # reported as a syntax error; the rest of the file still runs
+        else:
+            self.exec_expression_statement(st, frame)
+
+    def exec_expression_statement(self, st: Node, frame: Frame) -> None:
+        if st.t == "identifier" and st.v not in frame.vars:
+            self.call_named(st.v, [], 0, st, frame)
+            return
+        if st.t == "function_call" and st.v != "{}" and st.f["name"].v not in frame.vars:
+            self.eval_chain(st, frame, nargout=0)
+            return
+        self.eval(st, frame)
+
+    def exec_command(self, st: Node, frame: Frame) -> None:
+        name = st.kids[0].v
+        args = [MString(k.v) if False else k.v for k in st.kids[1:]]
+        if name in frame.vars:
+            return
+        self.call_named(name, args, 0, st, frame)
+
+    def exec_if(self, st: Node, frame: Frame) -> None:
+        cond = st.f.get("condition")
+        if self.condition(cond, frame, st):
+            block = next((k for k in st.kids if k.t == "block"), None)
+            if block is not None:
+                self.exec_block(block.kids, frame)
+            return
+        for k in st.kids:
+            if k.t == "elseif_clause":
+                if self.condition(k.f.get("condition"), frame, k):
+                    block = next((b for b in k.kids if b.t == "block"), None)
+                    if block is not None:
+                        self.exec_block(block.kids, frame)
+                    return
+            elif k.t == "else_clause":
+                block = next((b for b in k.kids if b.t == "block"), None)
+                if block is not None:
+                    self.exec_block(block.kids, frame)
+                return
+
+    def condition(self, node: Node, frame: Frame, where: Node) -> bool:
+        if node is None:
+            raise self.error(where, "missing condition")
+        v = self.eval(node, frame)
+        if isinstance(v, Opaque):
+            self.warn(node, f"the condition depends on a value the porter does not compute "
+                            f"({_opaque_desc(v)}); treated as false")
+            return False
+        return self.truthy(v, node)
+
+    def truthy(self, v, node: Node) -> bool:
+        if type(v) is np.ndarray and v.size == 1:
+            return bool(v.flat[0] != 0)
+        if isinstance(v, np.ndarray):
+            if v.size == 0:
+                return False
+            return bool(np.all(v != 0))
+        if isinstance(v, str):
+            return len(v) > 0 and all(ord(c) != 0 for c in v)
+        if isinstance(v, (bool, int, float)):
+            return bool(v)
+        raise self.error(node, f"cannot use a {type_name(v)} value as a condition")
+
+    def exec_for(self, st: Node, frame: Frame) -> None:
+        it = next(k for k in st.kids if k.t in ("iterator", "parfor_options")) if st.kids else None
+        if it is None or len(it.kids) < 2:
+            raise self.error(st, "unsupported for-loop header")
+        var = it.kids[0].v
+        value = self.eval(it.kids[1], frame)
+        block = next((k for k in st.kids if k.t == "block"), None)
+        body = block.kids if block is not None else []
+        if isinstance(value, Opaque):
+            self.warn(it.kids[1], f"the loop range depends on a value the porter does not compute "
+                                  f"({_opaque_desc(value)}); the loop is skipped")
+            return
+        for item in self.iter_columns(value, it.kids[1]):
+            self.tick(st)
+            frame.vars[var] = item
+            try:
+                self.exec_block(body, frame)
+            except _Break:
+                break
+            except _Continue:
+                continue
+
+    def iter_columns(self, value, node):
+        if isinstance(value, np.ndarray):
+            if value.size == 0:
+                return
+            if value.ndim == 2 and value.shape[0] == 1:
+                dt = value.dtype
+                for x in value[0]:
+                    yield np.array([[x]], dtype=dt)
+                return
+            a = value.reshape(value.shape[0], -1, order="F")
+            for j in range(a.shape[1]):
+                yield a[:, j:j + 1].copy()
+        elif isinstance(value, str):
+            for ch in value:
+                yield ch
+        elif isinstance(value, (Cell, LayerArr, StrArr)):
+            a = value.a
+            for j in range(a.shape[1]):
+                yield type(value)(a[:, j:j + 1].copy())
+        elif isinstance(value, Struct):
+            yield value
+        else:
+            raise self.error(node, f"cannot loop over a {type_name(value)} value")
+
+    def exec_while(self, st: Node, frame: Frame) -> None:
+        cond = st.f.get("condition")
+        block = next((k for k in st.kids if k.t == "block"), None)
+        body = block.kids if block is not None else []
+        while True:
+            self.tick(st)
+            if not self.condition(cond, frame, st):
+                break
+            try:
+                self.exec_block(body, frame)
+            except _Break:
+                break
+            except _Continue:
+                continue
+
+    def exec_switch(self, st: Node, frame: Frame) -> None:
+        value = self.eval(st.f["condition"], frame)
+        if isinstance(value, Opaque):
+            self.warn(st, f"the switch value depends on a value the porter does not compute "
+                          f"({_opaque_desc(value)}); only 'otherwise' runs")
+        for k in st.kids:
+            if k.t == "case_clause":
+                if isinstance(value, Opaque):
+                    continue
+                cv = self.eval(k.f["condition"], frame)
+                options = cv.items() if isinstance(cv, Cell) else [cv]
+                if any(self.switch_match(value, o) for o in options):
+                    block = next((b for b in k.kids if b.t == "block"), None)
+                    if block is not None:
+                        self.exec_block(block.kids, frame)
+                    return
+            elif k.t == "otherwise_clause":
+                block = next((b for b in k.kids if b.t == "block"), None)
+                if block is not None:
+                    self.exec_block(block.kids, frame)
+                return
+
+    @staticmethod
+    def switch_match(value, option) -> bool:
+        if isinstance(value, str) and isinstance(option, str):
+            return str(value) == str(option)
+        if isinstance(value, np.ndarray) and isinstance(option, np.ndarray):
+            return value.size == 1 and option.size == 1 and float(value.flat[0]) == float(option.flat[0])
+        return False
+
+    def exec_try(self, st: Node, frame: Frame) -> None:
+        block = next((k for k in st.kids if k.t == "block"), None)
+        catch = next((k for k in st.kids if k.t == "catch_clause"), None)
+        try:
+            if block is not None:
+                self.exec_block(block.kids, frame)
+        except MatlabPortError as exc:
+            if catch is None:
+                return
+            ident = next((k for k in catch.kids if k.t == "identifier"), None)
+            if ident is not None:
+                frame.vars[ident.v] = Struct({"message": str(exc), "identifier": "layergraph:port"})
+            cblock = next((k for k in catch.kids if k.t == "block"), None)
+            if cblock is not None:
+                self.exec_block(cblock.kids, frame)
+
+    # ---- assignment ---------------------------------------------------------------------------------
+
+    def exec_assignment(self, st: Node, frame: Frame) -> None:
+        left = st.f["left"]
+        right = st.f["right"]
+        if left.t == "multioutput_variable":
+            targets = left.kids
+            values = self.eval_multi(right, frame, len(targets))
+            if len(values) < len(targets):
+                raise self.error(right, f"too many output arguments: {len(targets)} requested, "
+                                        f"{len(values)} available")
+            for target, value in zip(targets, values):
+                if target.t == "ignored_argument":
+                    continue
+                self.assign(target, value, frame)
+            return
+        value = self.eval(right, frame)
+        if isinstance(value, CsList):
+            if not value:
+                raise self.error(right, "the right-hand side produced no value")
+            value = value[0]
+        self.assign(left, value, frame)
+
+    def assign(self, target: Node, value, frame: Frame) -> None:
+        if target.t == "identifier":
+            self.set_var(frame, target.v, value)
+            return
+        root, chain = self.lvalue_chain(target)
+        if root is None:
+            raise self.error(target, "unsupported assignment target")
+        base = frame.vars.get(root)
+        if isinstance(base, Opaque):
+            return
+        new = self.assign_into(base, chain, value, frame, target)
+        self.set_var(frame, root, new)
+
+    def set_var(self, frame: Frame, name: str, value) -> None:
+        if isinstance(value, Opaque):
+            if frame.name == "<script>" and name in self.pinned:
+                frame.vars[name] = self.pinned[name]
+                return
+            value = value.named(name)
+        frame.vars[name] = value
+
+    def lvalue_chain(self, node: Node):
+        """(root variable, [(kind, payload)]) for x, x(i), x{i}, x.f, x(i).f{j}..."""
+        if node.t == "identifier":
+            return node.v, []
+        if node.t == "function_call":
+            root, chain = self.lvalue_chain(node.f["name"])
+            args = node.f.get("arguments")
+            argnodes = (args[0].f.get("argument", []) if isinstance(args, list) else [])
+            argnodes = self._args_of(node)
+            chain.append(("{}" if node.v == "{}" else "()", argnodes, node))
+            return root, chain
+        if node.t == "field_expression":
+            root, chain = self.lvalue_chain(node.f["object"])
+            if root is None:
+                return None, None
+            for fld in node.f.get("field", []):
+                self._field_accessors(fld, chain)
+            return root, chain
+        return None, None
+
+    def _field_accessors(self, fld: Node, chain: list) -> None:
+        if fld.t == "identifier":
+            chain.append((".", fld.v, fld))
+        elif fld.t == "function_call":
+            chain.append((".", fld.f["name"].v, fld))
+            chain.append(("{}" if fld.v == "{}" else "()", self._args_of(fld), fld))
+        elif fld.t == "indirect_access":
+            chain.append((".()", fld.kids[0], fld))
+        else:
+            raise self.error(fld, f"unsupported field syntax '{fld.t}'")
+
+    @staticmethod
+    def _args_of(call: Node) -> list:
+        for k in call.kids:
+            if k.t == "arguments":
+                return k.kids
+        return []
+
+    def assign_into(self, base, chain, value, frame, node):
+        kind, payload, where = chain[0]
+        rest = chain[1:]
+        if kind == ".":
+            return self.assign_field(base, payload, rest, value, frame, where)
+        if kind == ".()":
+            name = self.eval(payload, frame)
+            if not isinstance(name, str):
+                raise self.error(where, "dynamic field names must be text")
+            return self.assign_field(base, str(name), rest, value, frame, where)
+        idx = self.eval_index_args(payload, frame, base, where)
+        if any(isinstance(i, Opaque) for i in idx):
+            self.warn(where, "an index depends on a value the porter does not compute; assignment skipped")
+            return base
+        if kind == "{}":
+            if base is None or (isinstance(base, np.ndarray) and base.size == 0):
+                base = Cell(np.empty((0, 0), dtype=object))
+            if not isinstance(base, Cell):
+                raise self.error(where, f"brace indexing is only for cell arrays, not {type_name(base)}")
+            if rest:
+                current = self.index_get(base, idx, where, allow_grow=True)
+                inner = current.items()[0] if isinstance(current, Cell) and current.a.size == 1 else None
+                value = self.assign_into(inner, rest, value, frame, node)
+            return self.index_set(base, idx, Cell.row([value]), where)
+        # parenthesis indexing
+        if rest:
+            current = None
+            if base is not None and not _is_empty(base):
+                try:
+                    current = self.index_get(base, idx, where)
+                except MatlabPortError:
+                    current = None
+            if isinstance(current, LayerArr) and current.a.size == 1:
+                current = current.a.flat[0]
+            elif isinstance(current, Struct):
+                pass
+            new_elem = self.assign_into(current, rest, value, frame, node)
+            value = new_elem
+        if isinstance(value, Layer):
+            value = LayerArr.row([value])
+        return self.index_set(base, idx, value, where)
+
+    def assign_field(self, base, name, rest, value, frame, where):
+        if base is None or (isinstance(base, np.ndarray) and base.size == 0):
+            base = Struct()
+        if isinstance(base, LayerArr):
+            if base.a.size != 1:
+                raise self.error(where, "property assignment needs a single layer: index the layer array first")
+            base = base.a.flat[0]
+        if isinstance(base, Struct):
+            new = base.copy()
+            if rest:
+                value = self.assign_into(new.fields.get(name), rest, value, frame, where)
+            new.fields[name] = value
+            return new
+        if isinstance(base, Layer):
+            if rest:
+                try:
+                    current = getattr(base, name)
+                except (AttributeError, LayerGraphError) as exc:
+                    raise self.error(where, str(exc)) from None
+                value = self.assign_into(to_m(current), rest, value, frame, where)
+            if isinstance(value, Opaque):
+                raise self.opaque_error(where, value, f"the {name} property of layer '{base.Name}'")
+            new = base.copy()
+            try:
+                setattr(new, name, self.to_py(value, where, for_network=True))
+            except LayerGraphError as exc:
+                raise self.error(where, str(exc)) from None
+            except (AttributeError, TypeError, ValueError) as exc:
+                raise self.error(where, f"cannot set {name}: {exc}") from None
+            return new
+        if isinstance(base, Opaque):
+            return base
+        if hasattr(base, "__dict__") or hasattr(base, "__slots__"):
+            try:
+                setattr(base, name, self.to_py(value, where))
+            except LayerGraphError as exc:
+                raise self.error(where, str(exc)) from None
+            except Exception as exc:  # noqa: BLE001 - any failure of a foreign object is the user's error
+                raise self.error(where, f"cannot set property '{name}' of a {type_name(base)}: {exc}") from None
+            return base
+        raise self.error(where, f"cannot assign field '{name}' of a {type_name(base)} value")
+
+    # ---- expressions --------------------------------------------------------------------------------
+
+    def eval(self, node: Node, frame: Frame):
+        t = node.t
+        if t == "number":
+            return self.eval_number(node)
+        if t == "identifier":
+            v = frame.vars.get(node.v, _UNSET)
+            if v is not _UNSET:
+                return v
+            out = self.call_named(node.v, [], 1, node, frame)
+            return out[0] if out else self.no_value(node, node.v)
+        if t == "string":
+            return self.eval_string(node)
+        if t == "binary_operator":
+            return self.eval_binary(node, frame)
+        if t in ("function_call", "field_expression"):
+            outs = self.eval_chain_multi(node, frame, 1)
+            if isinstance(outs, CsList):
+                return outs
+            if not outs:
+                raise self.error(node, "the expression returns no value")
+            return outs[0]
+        if t == "matrix":
+            return self.eval_matrix(node, frame)
+        if t == "cell":
+            return self.eval_cell(node, frame)
+        if t == "parenthesis":
+            v = self.eval(node.kids[0], frame)
+            if isinstance(v, CsList):
+                return v[0] if v else self.no_value(node, "expression")
+            return v
+        if t == "comparison_operator":
+            return self.compare(node.v, self.eval(node.kids[0], frame), self.eval(node.kids[1], frame), node)
+        if t == "boolean_operator":
+            a = self.eval(node.f.get("left", node.kids[0]), frame)
+            if isinstance(a, Opaque):
+                return a
+            ta = self.truthy(a, node)
+            if node.v == "&&" and not ta:
+                return np.array([[False]])
+            if node.v == "||" and ta:
+                return np.array([[True]])
+            b = self.eval(node.f.get("right", node.kids[-1]), frame)
+            if isinstance(b, Opaque):
+                return b
+            return np.array([[self.truthy(b, node)]])
+        if t == "unary_operator":
+            v = self.eval(node.f.get("operand", node.kids[0]), frame)
+            if isinstance(v, Opaque):
+                return v
+            if node.v == "-":
+                return -self.numeric(v, node)
+            return self.numeric(v, node) if not isinstance(v, np.ndarray) else v
+        if t == "not_operator":
+            v = self.eval(node.kids[0], frame)
+            if isinstance(v, Opaque):
+                return v
+            return self.numeric(v, node) == 0
+        if t == "postfix_operator":
+            v = self.eval(node.f.get("operand", node.kids[0]), frame)
+            return self.transpose(v, node)
+        if t == "range":
+            return self.eval_range(node, frame)
+        if t == "end_keyword":
+            return self.eval_end(node)
+        if t == "lambda":
+            return self.make_lambda(node, frame)
+        if t == "handle_operator":
+            target = node.kids[0]
+            return FuncHandle(name=target.v if target.t == "identifier" else _text_of(target), interp=self,
+                              text="@" + (target.v or ""))
+        if t == "spread_operator":
+            return COLON
+        if t == "error":
+            raise self.error(node, "syntax error")
+        if t == "metaclass_operator":
+            return Opaque(f"metaclass at {self.where(node)}")
+        raise self.error(node, f"unsupported syntax '{t}'")
+
+    def no_value(self, node, what):
+        raise self.error(node, f"{what} returns no value")
+
+    def eval_number(self, node: Node):
+        text = node.v
+        if node.extra is None:
+            t = text.lower()
+            if t.endswith(("i", "j")):
+                raise self.error(node, "complex numbers are not supported")
+            try:
+                if t.startswith("0x"):
+                    value = float(int(t, 16))
+                elif t.startswith("0b"):
+                    value = float(int(t, 2))
+                else:
+                    value = float(t)
+            except ValueError:
+                raise self.error(node, f"invalid number '{text}'") from None
+            node.extra = value
+        return np.array([[node.extra]])
+
+    def eval_string(self, node: Node):
+        if node.extra is None:
+            raw = node.v
+            quote = raw[0]
+            body = raw[1:-1] if len(raw) >= 2 and raw[-1] == quote else raw[1:]
+            body = body.replace(quote * 2, quote)
+            node.extra = MString(body) if quote == '"' else body
+        return node.extra
+
+    def eval_range(self, node: Node, frame: Frame):
+        parts = [self.eval(k, frame) for k in node.kids]
+        for p in parts:
+            if isinstance(p, Opaque):
+                return merge_opaque(parts)
+        vals = [self.scalar(p, node, "a range bound") for p in parts]
+        if len(vals) == 2:
+            a, step, b = vals[0], 1.0, vals[1]
+        elif len(vals) == 3:
+            a, step, b = vals
+        else:
+            raise self.error(node, "invalid range")
+        return make_range(a, step, b)
+
+    def eval_end(self, node: Node):
+        if not self.end_ctx:
+            raise self.error(node, "'end' used outside of an index expression")
+        base, k, n = self.end_ctx[-1]
+        if base is None:
+            return num(0)
+        shape = shape_of(base)
+        if n == 1:
+            return num(int(np.prod(shape)))
+        if k < n - 1:
+            return num(shape[k] if k < len(shape) else 1)
+        return num(int(np.prod(shape[k:])) if k < len(shape) else 1)
+
+    def make_lambda(self, node: Node, frame: Frame):
+        params = []
+        for k in node.kids:
+            if k.t == "arguments":
+                params = [a.v for a in k.kids]
+        body = node.f.get("expression")
+        if body is None:
+            raise self.error(node, "anonymous function without a body")
+        text = node.src.lines[node.line][node.col:].split(";")[0].strip() if node.line == body.line else "@(...)"
+        return FuncHandle(params=params, body=body, env=dict(frame.vars), interp=self, text=text)
+
+    # ---- chains: x(i).f{j}, f(args), obj.prop ------------------------------------------------------
+
+    def eval_chain(self, node: Node, frame: Frame, nargout: int):
+        outs = self.eval_chain_multi(node, frame, max(nargout, 1) if nargout else 0)
+        if nargout == 0:
+            return outs[0] if outs else None
+        if not outs:
+            raise self.error(node, "the expression returns no value")
+        return outs[0]
+
+    def eval_multi(self, node: Node, frame: Frame, nargout: int) -> list:
+        if node.t in ("function_call", "field_expression", "identifier"):
+            return list(self.eval_chain_multi(node, frame, nargout))
+        v = self.eval(node, frame)
+        if isinstance(v, CsList):
+            return list(v)
+        return [v]
+
+    def eval_chain_multi(self, node: Node, frame: Frame, nargout: int) -> list:
+        root, chain = self.lvalue_chain(node)
+        if root is None:
+            # expression followed by accessors: only for field_expression on a general object
+            obj = node.f.get("object")
+            base = self.eval(obj, frame)
+            chain = []
+            for fld in node.f.get("field", []):
+                self._field_accessors(fld, chain)
+            return self.apply_chain(base, chain, frame, nargout)
+        if root in frame.vars:
+            base = frame.vars[root]
+            if isinstance(base, FuncHandle) and chain and chain[0][0] == "()":
+                args = self.eval_args(chain[0][1], frame)
+                outs = self.call_handle(base, args, nargout if len(chain) == 1 else 1, chain[0][2])
+                if len(chain) == 1:
+                    return outs
+                return self.apply_chain(outs[0], chain[1:], frame, nargout)
+            return self.apply_chain(base, chain, frame, nargout)
+        # a function: root(args) or root; possibly a dotted package name
+        name = root
+        i = 0
+        while i < len(chain) and chain[i][0] == "." and not self.function_exists(name, frame):
+            name = name + "." + chain[i][1]
+            i += 1
+        if i == len(chain) or chain[i][0] != "()":
+            if i < len(chain) and chain[i][0] == "{}":
+                raise self.error(chain[i][2], f"'{name}' is not a variable (brace indexing needs a cell array)")
+            args = []
+            rest = chain[i:]
+            where = node
+        else:
+            args = self.eval_args(chain[i][1], frame)
+            rest = chain[i + 1:]
+            where = chain[i][2]
+        outs = self.call_named(name, args, nargout if not rest else 1, where, frame)
+        if not rest:
+            return outs
+        if not outs:
+            raise self.error(where, f"{name} returns no value")
+        return self.apply_chain(outs[0], rest, frame, nargout)
+
+    def apply_chain(self, base, chain, frame, nargout):
+        value = base
+        for pos, (kind, payload, where) in enumerate(chain):
+            if isinstance(value, Opaque):
+                return [value]
+            if kind == "." or kind == ".()":
+                name = payload if kind == "." else self.eval(payload, frame)
+                if not isinstance(name, str):
+                    raise self.error(where, "dynamic field names must be text")
+                # obj.method(args) on Python objects
+                if (pos + 1 < len(chain) and chain[pos + 1][0] == "()" and not isinstance(value, (Struct, LayerArr, Layer))
+                        and callable(getattr(value, str(name), None)) and not _is_property(value, str(name))):
+                    raise self.error(where, f"method calls on {type_name(value)} values are not supported")
+                value = self.get_field(value, str(name), where)
+            elif kind == "()":
+                if isinstance(value, FuncHandle):
+                    args = self.eval_args(payload, frame)
+                    outs = self.call_handle(value, args, 1, where)
+                    value = outs[0]
+                    continue
+                idx = self.eval_index_args(payload, frame, value, where)
+                if any(isinstance(i, Opaque) for i in idx):
+                    return [merge_opaque(idx)]
+                value = self.index_get(value, idx, where)
+            elif kind == "{}":
+                idx = self.eval_index_args(payload, frame, value, where)
+                if any(isinstance(i, Opaque) for i in idx):
+                    return [merge_opaque(idx)]
+                if not isinstance(value, Cell):
+                    raise self.error(where, f"brace indexing is only for cell arrays, not {type_name(value)}")
+                sub = self.index_get(value, idx, where)
+                items = sub.items()
+                value = items[0] if len(items) == 1 else CsList(items)
+        if isinstance(value, CsList):
+            return value
+        return [value]
+
+    def get_field(self, value, name: str, where: Node):
+        if isinstance(value, CsList):
+            return CsList(self.get_field(v, name, where) for v in value)
+        if isinstance(value, Struct):
+            if name not in value.fields:
+                raise self.error(where, f"reference to non-existent field '{name}'")
+            return value.fields[name]
+        if isinstance(value, LayerArr):
+            items = value.items()
+            if len(items) == 1:
+                return self.get_field(items[0], name, where)
+            return CsList(self.get_field(x, name, where) for x in items)
+        if isinstance(value, Layer):
+            try:
+                return to_m(getattr(value, name))
+            except AttributeError:
+                raise self.error(where, f"{value.label()} has no property '{name}'") from None
+        if isinstance(value, (np.ndarray, str, Cell, StrArr)):
+            raise self.error(where, f"a {type_name(value)} value has no field '{name}'")
+        if isinstance(value, Opaque):
+            return value
+        try:
+            result = getattr(value, name)
+        except AttributeError:
+            raise self.error(where, f"a {type_name(value)} value has no property '{name}'") from None
+        except LayerGraphError as exc:
+            raise self.error(where, str(exc)) from None
+        return to_m(result)
+
+    def eval_args(self, argnodes, frame: Frame) -> list:
+        out = []
+        for a in argnodes:
+            if a.extra == "name_value" and a.t == "identifier":
+                out.append(MString(a.v))
+                continue
+            v = self.eval(a, frame)
+            if isinstance(v, CsList):
+                out.extend(v)
+            else:
+                out.append(v)
+        return out
+
+    def eval_index_args(self, argnodes, frame: Frame, base, where) -> list:
+        n = len(argnodes)
+        out = []
+        for k, a in enumerate(argnodes):
+            if a.t == "spread_operator":
+                out.append(COLON)
+                continue
+            self.end_ctx.append((base, k, n))
+            try:
+                v = self.eval(a, frame)
+            finally:
+                self.end_ctx.pop()
+            if isinstance(v, CsList):
+                out.extend(v)
+            else:
+                out.append(v)
+        return out
+
+    # ---- function calls -----------------------------------------------------------------------------
+
+    def function_exists(self, name: str, frame: Frame) -> bool:
+        return (name in frame.functions or name in REGISTRY or name in FUNCTIONS or name in self.builtins
+                or self.find_file(name, frame) is not None)
+
+    def find_file(self, name: str, frame: Frame):
+        key = (name, frame.file.path)
+        try:
+            return self.lookup_cache[key]
+        except KeyError:
+            pass
+        found = None
+        if name.isidentifier():
+            here = os.path.dirname(os.path.abspath(frame.file.path)) if frame.file.path != "<string>" else None
+            for d in ([here] if here else []) + self.search_path:
+                p = os.path.join(d, name + ".m")
+                if os.path.isfile(p):
+                    found = p
+                    break
+        self.lookup_cache[key] = found
+        return found
+
+    def load_file(self, path: str) -> SourceFile:
+        if path not in self.file_cache:
+            src = read_file(path)
+            for line, col, msg in src.syntax_errors:
+                self.errors.append(format_error(src, line, col, msg))
+                self.warnings.append(f"{src.location(line, col)}: error: {msg}")
+            self.file_cache[path] = (src, self.collect_functions(src))
+        return self.file_cache[path]
+
+    def call_named(self, name: str, args: list, nargout: int, node: Node, frame: Frame) -> list:
+        fd = frame.functions.get(name)
+        if fd is not None:
+            return self.call_user(fd, args, nargout, node)
+        path = self.find_file(name, frame)
+        if path is not None:
+            src, functions = self.load_file(path)
+            kinds = [k.t for k in src.root.kids if k.t not in ("comment",)]
+            if kinds and kinds[0] == "class_definition":
+                from .custom import call_classdef
+                return call_classdef(self, name, src, args, nargout, node)
+            if kinds and kinds[0] == "function_definition":
+                fd = functions.get(name) or next(iter(functions.values()))
+                return self.call_user(fd, args, nargout, node)
+            # a script: runs in the caller's workspace
+            if args:
+                raise self.error(node, f"'{name}' is a script and takes no arguments")
+            self.depth += 1
+            try:
+                if self.depth > self.max_depth:
+                    raise self.error(node, f"maximum recursion depth ({self.max_depth}) exceeded calling '{name}'")
+                sub = Frame(src, functions, frame.name)
+                sub.vars = frame.vars
+                self.exec_block([k for k in src.root.kids if k.t != "function_definition"], sub)
+            finally:
+                self.depth -= 1
+            return []
+        special = _FRAME_FUNCTIONS.get(name)
+        if special is not None:
+            return special(self, frame, args, nargout, node)
+        if name in REGISTRY:
+            return [self.call_layer(name, args, node)]
+        fn = FUNCTIONS.get(name)
+        if fn is not None:
+            return self.call_registered(fn, args, nargout, node)
+        b = self.builtins.get(name)
+        if b is not None:
+            out = b(self, args, nargout, node)
+            return out
+        if name in ("varargin", "varargout"):
+            raise self.error(node, f"'{name}' is not defined here")
+        what = f"'{name}' is not a variable, a function file or a function the porter models"
+        self.warn(node, f"{what}; its result is treated as opaque data")
+        return [Opaque(f"{name} at {self.where(node)}", missing=name)] * max(nargout, 1)
+
+    def bind_args(self, fd: FunctionDef, args: list, frame: Frame, node: Node) -> None:
+        params = fd.params
+        has_varargin = bool(params) and params[-1] == "varargin"
+        nv_name = fd.nv[0] if fd.nv and params and params[-1] == fd.nv[0] else None
+        fixed = params[:-1] if (has_varargin or nv_name) else params
+        positional = list(args)
+        pairs = []
+        if nv_name is not None and len(args) > len(fixed):
+            positional, pairs = list(args[:len(fixed)]), list(args[len(fixed):])
+        if len(positional) > len(fixed) and not has_varargin:
+            raise self.error(node, f"too many input arguments: {fd.name} takes at most {len(fixed)}, "
+                                   f"got {len(args)}")
+        frame.nargin = len(args)
+        for p, a in zip(fixed, positional):
+            if p != "~":
+                frame.vars[p] = a
+        if has_varargin:
+            frame.vars["varargin"] = Cell.row(positional[len(fixed):])
+        for p in fixed[len(positional):]:
+            if p in fd.defaults:
+                frame.vars[p] = self.eval(fd.defaults[p], frame)
+        if nv_name is not None:
+            fields = {}
+            if len(pairs) % 2:
+                raise self.error(node, f"{fd.name}: name-value arguments must come in pairs")
+            lower = {k.lower(): k for k in fd.nv[1]}
+            for key, value in zip(pairs[::2], pairs[1::2]):
+                if not isinstance(key, str) or str(key).lower() not in lower:
+                    valid = ", ".join(fd.nv[1])
+                    raise self.error(node, f"{fd.name}: '{key}' is not a valid name-value argument "
+                                           f"(valid: {valid})")
+                fields[lower[str(key).lower()]] = value
+            for k, default in fd.nv[1].items():
+                if k not in fields and default is not None:
+                    fields[k] = self.eval(default, frame)
+            frame.vars[nv_name] = Struct(fields)
+
+    def call_user(self, fd: FunctionDef, args: list, nargout: int, node: Node) -> list:
+        outputs = fd.outputs
+        has_varargout = bool(outputs) and outputs[-1] == "varargout"
+        if nargout > len(outputs) and not has_varargout:
+            raise self.error(node, f"too many output arguments: {fd.name} returns at most {len(outputs)}, "
+                                   f"{nargout} requested")
+        self.depth += 1
+        try:
+            if self.depth > self.max_depth:
+                raise self.error(node, f"maximum recursion depth ({self.max_depth}) exceeded calling "
+                                       f"'{fd.name}' (infinite recursion?)")
+            frame = Frame(fd.file, fd.functions, fd.name, nargin=len(args), nargout=nargout)
+            self.bind_args(fd, args, frame, node)
+            try:
+                self.exec_block(fd.body, frame)
+            except _Return:
+                pass
+            except (_Break, _Continue):
+                pass
+        except RecursionError:
+            raise self.error(node, f"maximum recursion depth exceeded calling '{fd.name}'") from None
+        finally:
+            self.depth -= 1
+        out = []
+        want = max(nargout, 1)
+        for o in outputs:
+            if len(out) >= want:
+                break
+            if o == "varargout":
+                vo = frame.vars.get("varargout")
+                if isinstance(vo, Cell):
+                    out.extend(vo.items()[: want - len(out)])
+                continue
+            if o not in frame.vars:
+                if nargout == 0 and not out:
+                    return []
+                raise self.error(node, f"output argument '{o}' of {fd.name} was not assigned")
+            out.append(frame.vars[o])
+        return out
+
+    def call_handle(self, h: FuncHandle, args: list, nargout: int, node: Node) -> list:
+        if h.name is not None:
+            frame = Frame(node.src, self._functions_of(node.src), "<handle>")
+            return self.call_named(h.name, args, nargout, node, frame)
+        if len(args) > len(h.params):
+            raise self.error(node, f"too many input arguments for {h.text}")
+        self.depth += 1
+        try:
+            if self.depth > self.max_depth:
+                raise self.error(node, f"maximum recursion depth ({self.max_depth}) exceeded")
+            frame = Frame(h.body.src, self._functions_of(h.body.src), "<lambda>", nargin=len(args))
+            frame.vars = dict(h.env)
+            for p, a in zip(h.params, args):
+                frame.vars[p] = a
+            return self.eval_multi(h.body, frame, max(nargout, 1))
+        finally:
+            self.depth -= 1
+
+    def _functions_of(self, src: SourceFile) -> dict:
+        for s, fns in self.file_cache.values():
+            if s is src:
+                return fns
+        return getattr(self, "main_functions", {}) if src is getattr(self, "main_src", None) else {}
+
+    def opaque_error(self, node: Node, value: Opaque, what: str) -> MatlabPortError:
+        needs = value.needs or ((value.var,) if value.var else ())
+        if needs:
+            names = ", ".join(f"'{n}'" for n in needs)
+            example = needs[0]
+            hint = (f" Supply {names} with --var {example}=VALUE on the command line or "
+                    f"workspace={{'{example}': ...}} from Python.")
+            detail = f"depends on {names}, which comes from {value.origin} (not computed by the porter)."
+        else:
+            hint = " Assign the value to a variable and supply it with --var NAME=VALUE or workspace={...}."
+            detail = f"comes from {value.origin}, which the porter does not compute."
+        if value.missing and value.missing.isidentifier() and value.missing not in _DATA_FUNCTIONS:
+            hint += (f" If '{value.missing}' is a function of yours, put {value.missing}.m beside the script or "
+                     f"add its folder with --path DIR (path=[...] from Python).")
+        return self.error(node, f"{what} needs a value that {detail}{hint}")
+
+    def call_layer(self, name: str, args: list, node: Node):
+        cls = REGISTRY[name]
+        for a in args:
+            if isinstance(a, Opaque):
+                raise self.opaque_error(node, a, f"{name}")
+        pyargs = [self.to_py(a, node, for_network=True) for a in args]
+        try:
+            return cls(*pyargs)
+        except LayerGraphError as exc:
+            raise self.error(node, str(exc)) from None
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
+            raise self.error(node, f"{name}: invalid arguments ({exc})") from None
+
+    def call_registered(self, fn, args: list, nargout: int, node: Node) -> list:
+        name = fn.name
+        builds = bool(fn.outputs) and fn.outputs[0] in ("lgraph", "net", "layers", "layer", "dlnet")
+        if not fn.data_free:
+            self.warn(node, f"{name} needs data the porter does not have; its result is treated as opaque")
+            return [Opaque(f"{name} at {self.where(node)}")] * max(nargout, 1)
+        opaque = [a for a in args if isinstance(a, Opaque)]
+        if opaque:
+            if builds:
+                raise self.opaque_error(node, merge_opaque(opaque), name)
+            self.warn(node, f"{name} is called with a value the porter does not compute; its result is opaque")
+            return [Opaque(f"{name} at {self.where(node)}")] * max(nargout, 1)
+        pyargs = [self.to_py(a, node, for_network=builds) for a in args]
+        try:
+            inspect.signature(fn.function).bind(*pyargs)
+        except TypeError:
+            raise self.error(node, f"wrong number of arguments to {name} ({len(args)} given)") from None
+        except ValueError:
+            pass
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                result = fn.function(*pyargs)
+        except LayerGraphError as exc:
+            raise self.error(node, f"{name}: {exc}") from None
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
+            raise self.error(node, f"{name}: invalid arguments ({exc})") from None
+        if not fn.outputs:
+            return []
+        if len(fn.outputs) > 1:
+            outs = list(result) if isinstance(result, tuple) else [result]
+        else:
+            outs = [result]
+        return [to_m(o) for o in outs]
+
+    # ---- conversions ---------------------------------------------------------------------------------
+
+    def to_py(self, v, node: Node, for_network: bool = False):
+        """A porter value as the layergraph Python API takes it."""
+        if isinstance(v, np.ndarray):
+            if v.size == 1 and v.ndim == 2:
+                x = v[0, 0]
+                if v.dtype == bool:
+                    return bool(x)
+                x = float(x)
+                return int(x) if x.is_integer() and abs(x) < 2**53 else x
+            if v.dtype == bool:
+                v = v.astype(np.float64)
+            if v.ndim == 2 and (v.shape[0] == 1 or v.shape[1] == 1):
+                return [int(x) if float(x).is_integer() and abs(x) < 2**53 else float(x)
+                        for x in v.reshape(-1)]
+            return v.copy()
+        if isinstance(v, MString):
+            return str(v)
+        if isinstance(v, str):
+            return v
+        if isinstance(v, LayerArr):
+            return list(v.items())
+        if isinstance(v, (Cell, StrArr)):
+            return [self.to_py(x, node, for_network) for x in v.items()]
+        if isinstance(v, FuncHandle):
+            return _py_callable(self, v, node)
+        if isinstance(v, Struct):
+            return {k: self.to_py(x, node, for_network) for k, x in v.fields.items()}
+        if isinstance(v, Opaque):
+            raise self.opaque_error(node, v, "this call")
+        return v
+
+    # ---- indexing -----------------------------------------------------------------------------------
+
+    def index_positions(self, idx, shape, where, allow_grow=False):
+        """Per-index integer position arrays (0-based) for shape; k indices (k>=1)."""
+        n = len(idx)
+        if n == 1:
+            dims = [int(np.prod(shape))]
+        else:
+            dims = list(shape[: n - 1]) + [int(np.prod(shape[n - 1:])) if len(shape) >= n else 1]
+            while len(dims) < n:
+                dims.append(1)
+        out = []
+        for k, (i, d) in enumerate(zip(idx, dims)):
+            if i is COLON:
+                out.append(np.arange(d))
+                continue
+            if isinstance(i, str) and not isinstance(i, MString) and i == ":":
+                out.append(np.arange(d))
+                continue
+            if not isinstance(i, np.ndarray):
+                raise self.error(where, f"invalid index of type {type_name(i)}")
+            if i.dtype == bool:
+                flat = i.reshape(-1, order="F")
+                if flat.size > d and np.any(flat[d:]):
+                    raise self.error(where, f"index out of bounds: logical index has {flat.size} elements, "
+                                            f"the array {d}")
+                out.append(np.nonzero(flat)[0])
+                continue
+            flat = i.reshape(-1, order="F")
+            if flat.size and (np.any(flat < 1) or np.any(flat != np.floor(flat))):
+                bad = flat[(flat < 1) | (flat != np.floor(flat))][0]
+                raise self.error(where, f"array indices must be positive integers (got {matlab_num_str(bad)})")
+            pos = flat.astype(np.int64) - 1
+            if not allow_grow and pos.size and pos.max() >= d:
+                raise self.error(where, f"index exceeds the number of array elements: index "
+                                        f"{int(pos.max()) + 1}, but the dimension has {d}")
+            out.append(pos)
+        return out, dims
+
+    def index_get(self, base, idx, where, allow_grow=False):
+        if isinstance(base, Opaque):
+            return base
+        if base is None:
+            raise self.error(where, "indexing an undefined value")
+        if isinstance(base, Layer):
+            base = LayerArr.row([base])
+        if isinstance(base, (bool, int, float)):
+            base = num(float(base))
+        if isinstance(base, Struct):
+            if all(isinstance(i, np.ndarray) and i.size == 1 and float(i.flat[0]) == 1 for i in idx) or \
+                    all(i is COLON for i in idx):
+                return base
+            raise self.error(where, "struct arrays are not supported")
+        if isinstance(base, str):
+            arr = np.array([list(base)], dtype=object) if base else np.empty((0, 0), dtype=object)
+            res = self._take(arr, idx, where)
+            return "".join(res.reshape(-1, order="F").tolist())
+        if isinstance(base, np.ndarray):
+            return self._take(base, idx, where)
+        if isinstance(base, (Cell, LayerArr, StrArr)):
+            res = self._take(base.a, idx, where)
+            if isinstance(base, StrArr) and res.size == 1:
+                return MString(res.flat[0])
+            return type(base)(res if res.ndim == 2 else res.reshape(res.shape[0], -1, order="F"))
+        if isinstance(base, LayerGraph):
+            raise self.error(where, "a LayerGraph cannot be indexed; use lgraph.Layers(i)")
+        raise self.error(where, f"a {type_name(base)} value cannot be indexed")
+
+    def _take(self, arr: np.ndarray, idx, where):
+        shape = arr.shape
+        if not idx:
+            return arr
+        pos, dims = self.index_positions(idx, shape, where)
+        if len(idx) == 1:
+            flat = arr.reshape(-1, order="F")
+            res = flat[pos[0]]
+            i0 = idx[0]
+            if i0 is COLON:
+                return res.reshape(-1, 1)
+            is_vec_idx = isinstance(i0, np.ndarray) and (i0.ndim == 2 and min(i0.shape) <= 1)
+            if arr.ndim == 2 and shape[0] == 1 and is_vec_idx:
+                return res.reshape(1, -1)
+            if arr.ndim == 2 and shape[1] == 1 and is_vec_idx:
+                return res.reshape(-1, 1)
+            if isinstance(i0, np.ndarray):
+                if i0.dtype == bool:
+                    return res.reshape(-1, 1) if not (arr.ndim == 2 and shape[0] == 1) else res.reshape(1, -1)
+                return res.reshape(i0.shape, order="F")
+            return res.reshape(1, -1)
+        a = arr.reshape(dims, order="F")
+        res = a[np.ix_(*pos)]
+        return _squeeze_trailing(res) if res.ndim > 2 else res
+
+    def index_set(self, base, idx, value, where):
+        """A new array: base with base(idx) = value (growing as MATLAB does; value [] deletes)."""
+        deleting = isinstance(value, np.ndarray) and value.size == 0 and value.ndim == 2 and value.shape == (0, 0)
+        if isinstance(base, Layer):
+            base = LayerArr.row([base])
+        if base is None:
+            if deleting:
+                raise self.error(where, "cannot delete elements of an undefined variable")
+            if isinstance(value, LayerArr):
+                base = LayerArr(np.empty((0, 0), dtype=object))
+            elif isinstance(value, Cell):
+                base = Cell(np.empty((0, 0), dtype=object))
+            elif isinstance(value, (MString, StrArr)):
+                base = StrArr(np.empty((0, 0), dtype=object))
+            elif isinstance(value, str):
+                base = ""
+            else:
+                base = np.zeros((0, 0))
+        if isinstance(base, np.ndarray) and base.size == 0 and isinstance(value, (LayerArr, Cell, StrArr)):
+            base = type(value)(np.empty((0, 0), dtype=object))
+        if isinstance(base, str) and not isinstance(base, MString):
+            arr = np.array([list(base)], dtype=object) if base else np.empty((0, 0), dtype=object)
+            if isinstance(value, str):
+                vals = np.array([list(value)], dtype=object) if value else np.empty((0, 0), dtype=object)
+            elif isinstance(value, np.ndarray):
+                vals = np.vectorize(lambda x: chr(int(x)), otypes=[object])(value) if value.size else value
+            else:
+                raise self.error(where, f"cannot store a {type_name(value)} in a char array")
+            res = self._put(arr, idx, vals, where, deleting, fill=" ")
+            return "".join(res.reshape(-1, order="F").tolist())
+        if isinstance(base, np.ndarray):
+            if deleting:
+                return self._put(base, idx, value, where, True, fill=0)
+            if isinstance(value, Opaque):
+                return value
+            vals = self.numeric(value, where)
+            if base.dtype == bool and vals.dtype != bool:
+                base = base.astype(np.float64)
+            elif base.dtype != bool and vals.dtype == bool:
+                vals = vals.astype(np.float64)
+            return self._put(base, idx, vals, where, False, fill=0)
+        if isinstance(base, (Cell, LayerArr, StrArr)):
+            if deleting:
+                return type(base)(self._put(base.a, idx, None, where, True, fill=None))
+            if isinstance(base, LayerArr):
+                if isinstance(value, Layer):
+                    value = LayerArr.row([value])
+                if not isinstance(value, LayerArr):
+                    raise self.error(where, f"cannot store a {type_name(value)} in a layer array")
+            elif isinstance(base, Cell):
+                if not isinstance(value, Cell):
+                    raise self.error(where, "use braces c{i} = value to store a value in a cell array, "
+                                            "or assign a cell")
+            elif isinstance(base, StrArr):
+                if isinstance(value, str):
+                    value = StrArr.row([MString(value)])
+                if not isinstance(value, StrArr):
+                    raise self.error(where, f"cannot store a {type_name(value)} in a string array")
+            fill = MString("") if isinstance(base, StrArr) else (
+                np.zeros((0, 0)) if isinstance(base, Cell) else None)
+            res = self._put(base.a, idx, value.a, where, False, fill=fill)
+            if isinstance(base, LayerArr) and any(x is None for x in res.flat):
+                raise self.error(where, "assigning past the end of a layer array leaves a gap; "
+                                        "use layers(end+1) = ...")
+            return type(base)(res)
+        if isinstance(base, Struct):
+            if all(isinstance(i, np.ndarray) and i.size == 1 and float(i.flat[0]) == 1 for i in idx) and \
+                    isinstance(value, Struct):
+                return value
+            raise self.error(where, "struct arrays are not supported")
+        raise self.error(where, f"a {type_name(base)} value cannot be indexed for assignment")
+
+    def _put(self, arr: np.ndarray, idx, vals, where, deleting: bool, fill):
+        shape = arr.shape
+        if deleting:
+            if len(idx) == 1:
+                pos, _ = self.index_positions(idx, shape, where)
+                flat = arr.reshape(-1, order="F")
+                keep = np.ones(flat.size, dtype=bool)
+                keep[pos[0]] = False
+                res = flat[keep]
+                if arr.ndim == 2 and shape[1] == 1:
+                    return res.reshape(-1, 1)
+                return res.reshape(1, -1)
+            colons = [i is COLON for i in idx]
+            if sum(not c for c in colons) != 1:
+                raise self.error(where, "a null assignment can have only one non-colon index")
+            k = colons.index(False)
+            pos, dims = self.index_positions(idx, shape, where)
+            a = arr.reshape(dims, order="F")
+            return np.delete(a, pos[k], axis=k)
+        pos, dims = self.index_positions(idx, shape, where, allow_grow=True)
+        nsel = int(np.prod([len(p) for p in pos]))
+        v = vals
+        if v.size != 1 and v.size != nsel:
+            raise self.error(where, f"unable to perform assignment: the left side has {nsel} elements "
+                                    f"and the right side {v.size}")
+        if len(idx) == 1:
+            p = pos[0]
+            total = int(np.prod(shape))
+            need = int(p.max()) + 1 if p.size else 0
+            flat = arr.reshape(-1, order="F")
+            if need > total:
+                if arr.ndim == 2 and (shape[0] <= 1 or total == 0) and not (shape[1] == 1 and shape[0] > 1):
+                    new_shape = (1, need)
+                elif arr.ndim == 2 and shape[1] == 1:
+                    new_shape = (need, 1)
+                else:
+                    raise self.error(where, "cannot grow a matrix with a linear index")
+                grown = np.empty(need, dtype=arr.dtype if fill is not None or arr.dtype == object else arr.dtype)
+                if arr.dtype == object:
+                    grown = np.empty(need, dtype=object)
+                    for j in range(need):
+                        grown[j] = fill
+                else:
+                    grown[:] = fill if fill is not None else 0
+                grown[:total] = flat
+                flat = grown
+                out_shape = new_shape
+            else:
+                flat = flat.copy()
+                out_shape = shape
+            src = v.reshape(-1, order="F")
+            if src.size == 1:
+                if flat.dtype == object:
+                    for j in p:
+                        flat[j] = src[0]
+                else:
+                    flat[p] = src[0]
+            else:
+                flat[p] = src
+            return flat.reshape(out_shape, order="F")
+        need = [max(d, int(pp.max()) + 1 if pp.size else 0) for d, pp in zip(dims, pos)]
+        if len(idx) < len(shape) and need[-1] > dims[-1]:
+            raise self.error(where, "cannot grow an N-D array through a merged trailing index")
+        a = arr.reshape(dims, order="F")
+        if need != list(dims):
+            if arr.dtype == object:
+                grown = np.empty(need, dtype=object)
+                grown.fill(fill)
+            else:
+                grown = np.zeros(need, dtype=arr.dtype)
+            grown[tuple(slice(0, d) for d in dims)] = a
+            a = grown
+        else:
+            a = a.copy()
+        sel = np.ix_(*pos)
+        if v.size == 1:
+            if a.dtype == object:
+                a[sel] = np.full([len(pp) for pp in pos], None, dtype=object)
+                sub = a[sel]
+                for j in np.ndindex(sub.shape):
+                    sub[j] = v.flat[0]
+                a[sel] = sub
+            else:
+                a[sel] = v.flat[0]
+        else:
+            a[sel] = v.reshape([len(pp) for pp in pos], order="F")
+        if len(idx) >= len(shape) or list(a.shape) != list(dims):
+            return _squeeze_trailing(a) if a.ndim > 2 else a
+        return a.reshape(shape, order="F")
+
+    # ---- arithmetic ---------------------------------------------------------------------------------
+
+    def numeric(self, v, node) -> np.ndarray:
+        if isinstance(v, np.ndarray):
+            return v
+        if isinstance(v, MString):
+            raise self.error(node, "a string cannot be used as a number here (use str2double)")
+        if isinstance(v, str):
+            return np.array([[float(ord(c)) for c in v]]) if v else np.zeros((0, 0))
+        if isinstance(v, (bool, np.bool_)):
+            return np.array([[bool(v)]])
+        if isinstance(v, (int, float)):
+            return num(v)
+        if isinstance(v, torch.Tensor):
+            return to_m(v)
+        raise self.error(node, f"a {type_name(v)} value cannot be used as a number here")
+
+    def scalar(self, v, node, what="a scalar") -> float:
+        a = self.numeric(v, node)
+        if a.size != 1:
+            raise self.error(node, f"expected {what}, got an array of size {'x'.join(map(str, a.shape))}")
+        return float(a.flat[0])
+
+    def eval_binary(self, node: Node, frame: Frame):
+        op = node.v
+        left = node.f.get("left") or node.kids[0]
+        right = node.f.get("right") or node.kids[-1]
+        if op in ("^", ".^") and left.t == "unary_operator" and left.v in ("-", "+"):
+            # MATLAB: -a^b is -(a^b); the grammar binds the sign tighter
+            inner = self.binary(op, self.eval(left.f.get("operand", left.kids[0]), frame),
+                                self.eval(right, frame), node)
+            return -inner if left.v == "-" and not isinstance(inner, Opaque) else inner
+        return self.binary(op, self.eval(left, frame), self.eval(right, frame), node)
+
+    def binary(self, op, a, b, node):
+        if type(a) is np.ndarray and type(b) is np.ndarray and a.shape == (1, 1) and b.shape == (1, 1) \
+                and a.dtype == np.float64 and b.dtype == np.float64:
+            fast = _FAST_BINARY.get(op)
+            if fast is not None:
+                try:
+                    return np.array([[fast(float(a[0, 0]), float(b[0, 0]))]])
+                except (ZeroDivisionError, OverflowError, TypeError, ValueError):
+                    pass
+        if isinstance(a, Opaque) or isinstance(b, Opaque):
+            return merge_opaque([a, b])
+        if isinstance(a, CsList):
+            a = a[0]
+        if isinstance(b, CsList):
+            b = b[0]
+        if op == "+" and (isinstance(a, (MString, StrArr)) or isinstance(b, (MString, StrArr))):
+            return self.string_plus(a, b, node)
+        x = self.numeric(a, node)
+        y = self.numeric(b, node)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if op in ("*", "/", "\\", "^") and x.size != 1 and y.size != 1:
+                if op == "*":
+                    if x.ndim > 2 or y.ndim > 2 or x.shape[1] != y.shape[0]:
+                        raise self.error(node, f"incorrect dimensions for matrix multiplication "
+                                               f"({_size(x)} * {_size(y)})")
+                    return x.astype(np.float64) @ y.astype(np.float64)
+                if op == "/":
+                    return np.linalg.lstsq(y.T.astype(float), x.T.astype(float), rcond=None)[0].T
+                if op == "\\":
+                    return np.linalg.lstsq(x.astype(float), y.astype(float), rcond=None)[0]
+                raise self.error(node, "matrix power needs a square matrix and a scalar")
+            if op == "^" and x.size != 1:
+                if x.ndim != 2 or x.shape[0] != x.shape[1] or float(y.flat[0]) != int(y.flat[0]):
+                    raise self.error(node, "matrix power needs a square matrix and an integer exponent (use .^)")
+                return np.linalg.matrix_power(x.astype(float), int(y.flat[0]))
+            if op == "\\":
+                op = "/"
+                x, y = y, x
+            nd = max(x.ndim, y.ndim)
+            xx, yy = _pad(x, nd), _pad(y, nd)
+            for dx, dy in zip(xx.shape, yy.shape):
+                if dx != dy and dx != 1 and dy != 1:
+                    raise self.error(node, f"arrays have incompatible sizes for this operation "
+                                           f"({_size(x)} and {_size(y)})")
+            xf = xx.astype(np.float64) if xx.dtype == bool else xx
+            yf = yy.astype(np.float64) if yy.dtype == bool else yy
+            if op == "+":
+                return xf + yf
+            if op == "-":
+                return xf - yf
+            if op in ("*", ".*"):
+                return xf * yf
+            if op in ("/", "./"):
+                return xf / yf
+            if op == ".\\":
+                return yf / xf
+            if op in ("^", ".^"):
+                return np.power(xf.astype(float), yf)
+            if op == "&":
+                return (xx != 0) & (yy != 0)
+            if op == "|":
+                return (xx != 0) | (yy != 0)
+        raise self.error(node, f"unsupported operator '{op}'")
+
+    def string_plus(self, a, b, node):
+        def parts(v):
+            if isinstance(v, StrArr):
+                return v.items(), v.a.shape
+            if isinstance(v, str):
+                return [str(v)], (1, 1)
+            if isinstance(v, np.ndarray):
+                return [matlab_num_str(x) for x in v.reshape(-1, order="F")], v.shape
+            if isinstance(v, Cell):
+                return [str(x) for x in v.items()], v.a.shape
+            raise self.error(node, f"cannot add a {type_name(v)} to a string")
+
+        pa, sa = parts(a)
+        pb, sb = parts(b)
+        if len(pa) == 1:
+            res, shape = [pa[0] + y for y in pb], sb
+        elif len(pb) == 1:
+            res, shape = [x + pb[0] for x in pa], sa
+        elif len(pa) == len(pb):
+            res, shape = [x + y for x, y in zip(pa, pb)], sa
+        else:
+            raise self.error(node, "string arrays have incompatible sizes")
+        if len(res) == 1:
+            return MString(res[0])
+        arr = np.empty(len(res), dtype=object)
+        for i, s in enumerate(res):
+            arr[i] = MString(s)
+        return StrArr(arr.reshape(shape, order="F"))
+
+    def compare(self, op, a, b, node):
+        if type(a) is np.ndarray and type(b) is np.ndarray and a.shape == (1, 1) and b.shape == (1, 1) \
+                and a.dtype == np.float64 and b.dtype == np.float64:
+            fast = _FAST_COMPARE.get(op)
+            if fast is not None:
+                return np.array([[fast(float(a[0, 0]), float(b[0, 0]))]])
+        if isinstance(a, Opaque) or isinstance(b, Opaque):
+            return merge_opaque([a, b])
+        if op == "!=":
+            op = "~="
+        if isinstance(a, (MString, StrArr)) or isinstance(b, (MString, StrArr)):
+            la = a.items() if isinstance(a, StrArr) else [str(a)] if isinstance(a, str) else None
+            lb = b.items() if isinstance(b, StrArr) else [str(b)] if isinstance(b, str) else None
+            if la is None or lb is None:
+                raise self.error(node, "cannot compare a string with a non-text value")
+            if len(la) == 1:
+                la = la * len(lb)
+            if len(lb) == 1:
+                lb = lb * len(la)
+            fn = {"==": lambda x, y: x == y, "~=": lambda x, y: x != y, "<": lambda x, y: x < y,
+                  ">": lambda x, y: x > y, "<=": lambda x, y: x <= y, ">=": lambda x, y: x >= y}[op]
+            res = np.array([[fn(x, y) for x, y in zip(la, lb)]])
+            return res
+        if isinstance(a, Layer) or isinstance(b, Layer) or isinstance(a, LayerGraph) or isinstance(b, LayerGraph):
+            if op in ("==", "~="):
+                eq = a == b
+                return np.array([[eq if op == "==" else not eq]])
+        x = self.numeric(a, node)
+        y = self.numeric(b, node)
+        nd = max(x.ndim, y.ndim)
+        xx, yy = _pad(x, nd), _pad(y, nd)
+        for dx, dy in zip(xx.shape, yy.shape):
+            if dx != dy and dx != 1 and dy != 1:
+                raise self.error(node, f"arrays have incompatible sizes for comparison ({_size(x)} and {_size(y)})")
+        with np.errstate(invalid="ignore"):
+            if op == "==":
+                return xx == yy
+            if op == "~=":
+                return xx != yy
+            if op == "<":
+                return xx < yy
+            if op == "<=":
+                return xx <= yy
+            if op == ">":
+                return xx > yy
+            if op == ">=":
+                return xx >= yy
+        raise self.error(node, f"unsupported comparison '{op}'")
+
+    def transpose(self, v, node):
+        if isinstance(v, Opaque):
+            return v
+        if isinstance(v, np.ndarray):
+            if v.ndim > 2:
+                raise self.error(node, "transpose is defined only for 2-D arrays")
+            return v.T.copy()
+        if isinstance(v, (Cell, LayerArr, StrArr)):
+            return type(v)(v.a.T.copy())
+        if isinstance(v, MString):
+            return v
+        if isinstance(v, str):
+            if len(v) <= 1:
+                return v
+            return Cell.column(list(v)) if False else self.error_value(node, "a transposed char vector "
+                                                                          "(char matrix) is not supported")
+        if isinstance(v, (Layer, Struct)):
+            return v
+        raise self.error(node, f"cannot transpose a {type_name(v)} value")
+
+    def error_value(self, node, message):
+        raise self.error(node, message)
+
+    # ---- concatenation -------------------------------------------------------------------------------
+
+    def eval_row_items(self, row: Node, frame: Frame) -> list:
+        items = []
+        for k in row.kids:
+            v = self.eval(k, frame)
+            if isinstance(v, CsList):
+                items.extend(v)
+            else:
+                items.append(v)
+        return items
+
+    def eval_matrix(self, node: Node, frame: Frame):
+        rows = [self.eval_row_items(r, frame) for r in node.kids if r.t == "row"]
+        return self.concat_rows(rows, node)
+
+    def concat_rows(self, rows, node):
+        flat = [x for r in rows for x in r]
+        if not flat:
+            return np.zeros((0, 0))
+        opaque = [x for x in flat if isinstance(x, Opaque)]
+        if opaque:
+            return merge_opaque(opaque)
+        if any(isinstance(x, (Layer, LayerArr)) for x in flat):
+            return self.concat_layers(rows, node)
+        if any(isinstance(x, Cell) for x in flat):
+            hrows = [self.hcat_obj([x if isinstance(x, Cell) else Cell.row([x]) for x in r if not _is_empty(x)
+                                    or isinstance(x, Cell)], node, Cell) for r in rows]
+            return self.vcat_obj([h for h in hrows if h.a.size], node, Cell) if any(h.a.size for h in hrows) \
+                else Cell(np.empty((0, 0), dtype=object))
+        if any(isinstance(x, (MString, StrArr)) for x in flat):
+            def as_str(x):
+                if isinstance(x, StrArr):
+                    return x
+                if isinstance(x, str):
+                    return StrArr.row([MString(x)])
+                if isinstance(x, np.ndarray):
+                    return StrArr.row([MString(matlab_num_str(v)) for v in x.reshape(-1, order="F")])
+                raise self.error(node, f"cannot concatenate a {type_name(x)} with strings")
+            hrows = [self.hcat_obj([as_str(x) for x in r], node, StrArr) for r in rows]
+            return self.vcat_obj(hrows, node, StrArr)
+        if any(isinstance(x, str) for x in flat):
+            lines = []
+            for r in rows:
+                parts = []
+                for x in r:
+                    if isinstance(x, str):
+                        parts.append(x)
+                    elif isinstance(x, np.ndarray):
+                        parts.append("".join(chr(int(c)) for c in x.reshape(-1, order="F")))
+                    else:
+                        raise self.error(node, f"cannot concatenate a {type_name(x)} with text")
+                lines.append("".join(parts))
+            lines = [ln for ln in lines if ln] or [""]
+            if len(lines) == 1:
+                return lines[0]
+            if len({len(ln) for ln in lines}) != 1:
+                raise self.error(node, "dimensions of arrays being concatenated are not consistent "
+                                       "(char rows of different lengths)")
+            return Cell.column(lines) if False else self.error_value(node, "char matrices are not supported; "
+                                                                         "use a cell array of char vectors")
+        for x in flat:
+            if not isinstance(x, np.ndarray):
+                if isinstance(x, (bool, int, float)):
+                    continue
+                raise self.error(node, f"cannot concatenate a {type_name(x)} value into a numeric array")
+        hrows = []
+        for r in rows:
+            parts = [self.numeric(x, node) for x in r]
+            parts = [p for p in parts if not (p.ndim == 2 and p.shape == (0, 0))]
+            if not parts:
+                continue
+            hrows.append(self.ncat(parts, 1, node))
+        if not hrows:
+            return np.zeros((0, 0))
+        return self.ncat(hrows, 0, node)
+
+    def ncat(self, parts, axis, node):
+        if len(parts) == 1:
+            return parts[0]
+        nd = max(max(p.ndim for p in parts), 2)
+        parts = [_pad(p, nd) for p in parts]
+        if any(p.dtype != bool for p in parts):
+            parts = [p.astype(np.float64) if p.dtype == bool else p for p in parts]
+        ref = list(parts[0].shape)
+        for p in parts[1:]:
+            s = list(p.shape)
+            if [d for i, d in enumerate(s) if i != axis] != [d for i, d in enumerate(ref) if i != axis]:
+                raise self.error(node, "dimensions of arrays being concatenated are not consistent "
+                                       f"({_size(parts[0])} and {_size(p)})")
+        return np.concatenate(parts, axis=axis)
+
+    def hcat_obj(self, parts, node, cls):
+        parts = [p for p in parts if p.a.size]
+        if not parts:
+            return cls(np.empty((0, 0), dtype=object))
+        if len(parts) == 1:
+            return parts[0]
+        h = {p.a.shape[0] for p in parts}
+        if len(h) != 1:
+            raise self.error(node, "dimensions of arrays being concatenated are not consistent")
+        return cls(np.concatenate([p.a for p in parts], axis=1))
+
+    def vcat_obj(self, parts, node, cls):
+        parts = [p for p in parts if p.a.size]
+        if not parts:
+            return cls(np.empty((0, 0), dtype=object))
+        if len(parts) == 1:
+            return parts[0]
+        w = {p.a.shape[1] for p in parts}
+        if len(w) != 1:
+            raise self.error(node, "dimensions of arrays being concatenated are not consistent")
+        return cls(np.concatenate([p.a for p in parts], axis=0))
+
+    def concat_layers(self, rows, node):
+        hrows = []
+        for r in rows:
+            parts = []
+            for x in r:
+                if isinstance(x, Layer):
+                    parts.append(LayerArr.row([x]))
+                elif isinstance(x, LayerArr):
+                    parts.append(x)
+                elif _is_empty(x):
+                    continue
+                else:
+                    raise self.error(node, f"cannot concatenate a {type_name(x)} value with layers")
+            if not parts:
+                continue
+            if len(parts) == 1:
+                hrows.append(parts[0])
+            elif all(p.a.shape[0] == 1 for p in parts):
+                hrows.append(LayerArr(np.concatenate([p.a for p in parts], axis=1)))
+            else:
+                hrows.append(LayerArr.row([x for p in parts for x in p.items()]))
+        if not hrows:
+            return LayerArr(np.empty((0, 0), dtype=object))
+        if len(hrows) == 1:
+            return hrows[0]
+        cols = []
+        for h in hrows:
+            if h.a.shape[1] == 1:
+                cols.append(h.a)
+            else:
+                cols.append(LayerArr.column(h.items()).a)
+        return LayerArr(np.concatenate(cols, axis=0))
+
+    def eval_cell(self, node: Node, frame: Frame):
+        rows = []
+        for r in node.kids:
+            if r.t != "row":
+                continue
+            items = self.eval_row_items(r, frame)
+            if items:
+                rows.append(items)
+        if not rows:
+            return Cell(np.empty((0, 0), dtype=object))
+        width = len(rows[0])
+        if any(len(r) != width for r in rows):
+            raise self.error(node, "dimensions of arrays being concatenated are not consistent (cell rows)")
+        arr = np.empty((len(rows), width), dtype=object)
+        for i, r in enumerate(rows):
+            for j, x in enumerate(r):
+                arr[i, j] = x
+        return Cell(arr)
+
+
+_UNSET = object()
+
+# Well-known data and display functions: an opaque value from them never suggests a missing file.
+_DATA_FUNCTIONS = {
+    "imageDatastore", "load", "imread", "readtable", "categories", "countEachLabel", "splitEachLabel",
+    "fullfile", "matlabroot", "randperm", "readimage", "augmentedImageDatastore", "digitTrain4DArrayData",
+    "japaneseVowelsTrainData", "size", "numel", "unique", "categorical", "table", "readmatrix",
+}
+
+
+def _pow(x, y):
+    r = x ** y
+    if isinstance(r, complex):
+        raise ValueError
+    return r
+
+
+_FAST_BINARY = {
+    "+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y, ".*": lambda x, y: x * y,
+    "/": lambda x, y: x / y, "./": lambda x, y: x / y, "^": _pow, ".^": _pow,
+}
+_FAST_COMPARE = {
+    "==": lambda x, y: x == y, "~=": lambda x, y: x != y, "!=": lambda x, y: x != y, "<": lambda x, y: x < y,
+    "<=": lambda x, y: x <= y, ">": lambda x, y: x > y, ">=": lambda x, y: x >= y,
+}
+
+
+def _nargin(interp, frame, args, nargout, node):
+    if args:
+        raise interp.error(node, "nargin(fn) is not supported; use nargin inside a function")
+    if frame.name in ("<script>",):
+        raise interp.error(node, "nargin is only valid inside a function")
+    return [num(frame.nargin)]
+
+
+def _nargout(interp, frame, args, nargout, node):
+    if frame.name in ("<script>",):
+        raise interp.error(node, "nargout is only valid inside a function")
+    return [num(frame.nargout)]
+
+
+def _clear(interp, frame, args, nargout, node):
+    names = [str(a) for a in args if isinstance(a, str)]
+    if not names or any(n in ("all", "-all", "variables") for n in names):
+        frame.vars.clear()
+    else:
+        for n in names:
+            frame.vars.pop(n, None)
+    return []
+
+
+def _exist(interp, frame, args, nargout, node):
+    if not args or not isinstance(args[0], str):
+        raise interp.error(node, "exist needs a name")
+    name = str(args[0])
+    kind = str(args[1]) if len(args) > 1 and isinstance(args[1], str) else None
+    if name in frame.vars and kind in (None, "var"):
+        return [num(1)]
+    if kind == "var":
+        return [num(0)]
+    if interp.find_file(name, frame) is not None and kind in (None, "file"):
+        return [num(2)]
+    if (name in REGISTRY or name in FUNCTIONS or name in interp.builtins) and kind in (None, "builtin"):
+        return [num(5)]
+    return [num(0)]
+
+
+def _noop(interp, frame, args, nargout, node):
+    return []
+
+
+_FRAME_FUNCTIONS = {"nargin": _nargin, "nargout": _nargout, "clear": _clear, "clearvars": _clear,
+                    "exist": _exist, "clc": _noop, "close": _noop, "format": _noop, "more": _noop}
+
+
+def _text_of(node: Node) -> str:
+    return node.v or node.t
+
+
+def _is_property(obj, name: str) -> bool:
+    attr = getattr(type(obj), name, None)
+    return isinstance(attr, property)
+
+
+def _opaque_desc(v: Opaque) -> str:
+    if v.needs:
+        return "depends on " + ", ".join(f"'{n}'" for n in v.needs)
+    return f"from {v.origin}"
+
+
+def _size(a: np.ndarray) -> str:
+    return "x".join(str(d) for d in a.shape)
+
+
+def make_range(a: float, step: float, b: float) -> np.ndarray:
+    if step == 0 or (step > 0 and a > b) or (step < 0 and a < b) or np.isnan(step):
+        return np.zeros((1, 0))
+    n = int(np.floor((b - a) / step + 1e-10)) + 1
+    return (a + step * np.arange(n, dtype=np.float64)).reshape(1, -1)
+
+
+def shape_of(v) -> tuple:
+    if isinstance(v, np.ndarray):
+        return v.shape
+    if isinstance(v, MString):
+        return (1, 1)
+    if isinstance(v, str):
+        return (1, len(v)) if v else (0, 0)
+    if isinstance(v, (Cell, LayerArr, StrArr)):
+        return v.a.shape
+    if isinstance(v, LayerGraph):
+        return (1, 1)
+    if isinstance(v, Layer) or isinstance(v, Struct) or isinstance(v, FuncHandle):
+        return (1, 1)
+    return (1, 1)
+
+
+def type_name(v) -> str:
+    if isinstance(v, np.ndarray):
+        return "logical" if v.dtype == bool else "numeric"
+    if isinstance(v, MString):
+        return "string"
+    if isinstance(v, str):
+        return "char"
+    if isinstance(v, Cell):
+        return "cell"
+    if isinstance(v, LayerArr):
+        return "layer array"
+    if isinstance(v, StrArr):
+        return "string array"
+    if isinstance(v, Struct):
+        return "struct"
+    if isinstance(v, FuncHandle):
+        return "function handle"
+    if isinstance(v, Layer):
+        return "layer"
+    if isinstance(v, LayerGraph):
+        return "LayerGraph"
+    if isinstance(v, Opaque):
+        return "opaque"
+    if v is None:
+        return "undefined"
+    return type(v).__name__
+
+
+def to_m(v):
+    """A Python value from the layergraph API as a porter value."""
+    if v is None:
+        return np.zeros((0, 0))
+    if isinstance(v, (bool, np.bool_)):
+        return np.array([[bool(v)]])
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return num(float(v))
+    if isinstance(v, Layer):
+        return LayerArr.row([v])
+    if isinstance(v, str):
+        return v
+    if isinstance(v, torch.Tensor):
+        a = v.detach().cpu().double().numpy()
+        return a.reshape(1, -1) if a.ndim < 2 else a.copy()
+    if isinstance(v, np.ndarray):
+        if v.dtype == object:
+            return Cell(v.reshape(1, -1) if v.ndim < 2 else v)
+        a = v.astype(np.float64) if v.dtype.kind in "iuf" else v
+        return a.reshape(1, -1) if a.ndim < 2 else a
+    if isinstance(v, (list, tuple)):
+        items = list(v)
+        if items and all(isinstance(x, Layer) for x in items):
+            return LayerArr.column(items)
+        if items and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in items):
+            return np.array([items], dtype=np.float64)
+        return Cell.row([to_m(x) if not isinstance(x, str) else x for x in items])
+    return v
+
+
+def _py_callable(interp: Interpreter, h: FuncHandle, node: Node):
+    def fn(*args):
+        outs = interp.call_handle(h, [to_m(a) for a in args], 1, node)
+        return interp.to_py(outs[0], node)
+
+    fn.__name__ = h.text or "handle"
+    fn.matlab_text = h.text
+    return fn
+
+
+__all__ = ["Interpreter", "Frame", "to_m", "type_name", "make_range", "matlab_num_str", "COLON"]

@@ -1,0 +1,321 @@
+"""Reading MATLAB source: byte decoding, tree-sitter parsing, Octave spellings and a compact syntax tree.
+
+The grammar is tree-sitter-matlab. Octave spellings the grammar does not know (``#`` comments, ``!=``,
+``!x``, ``endfor``/``endwhile``/``endif``/``endfunction``/``endswitch``) are rewritten to their MATLAB
+forms *where the grammar reports them*, with replacements of the same length so that every line:column
+still points into the user's file. The tree-sitter tree is then copied once into :class:`Node` objects
+(plain Python, cheap to walk many times inside loops).
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+
+import tree_sitter as _ts
+import tree_sitter_matlab as _tsm
+
+from ..errors import MatlabPortError
+
+_LANGUAGE = _ts.Language(_tsm.language())
+
+# --------------------------------------------------------------------------------------------------
+# Decoding
+
+
+def _kana_count(text: str) -> int:
+    return sum(1 for ch in text if "\u3040" <= ch <= "\u30ff")
+
+
+def decode_source(data: bytes) -> tuple[str, str]:
+    """Text and encoding of a source file: UTF-8 (with or without BOM), Shift-JIS, GBK or Latin-1.
+
+    Non-ASCII bytes in MATLAB scripts are nearly always in comments or strings. UTF-8 is tried first
+    (it almost never decodes other encodings by accident); then Shift-JIS when its decoding contains
+    kana (Japanese comments do, GBK text read as Shift-JIS does not), then GBK, then Shift-JIS, and
+    Latin-1 (which decodes anything) last.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    candidates = {}
+    for enc in ("cp932", "gbk"):
+        try:
+            candidates[enc] = data.decode(enc)
+        except UnicodeDecodeError:
+            pass
+    if "cp932" in candidates and _kana_count(candidates["cp932"]) > 0:
+        return candidates["cp932"], "shift_jis"
+    if "gbk" in candidates and all(_is_cjk(ch) for ch in candidates["gbk"] if ord(ch) > 127):
+        return candidates["gbk"], "gbk"
+    if not any(0x80 <= b <= 0x9F for b in data):
+        return data.decode("latin-1"), "latin-1"
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        pass
+    if "cp932" in candidates:
+        return candidates["cp932"], "shift_jis"
+    if "gbk" in candidates:
+        return candidates["gbk"], "gbk"
+    return data.decode("latin-1"), "latin-1"
+
+
+def _is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return 0x4E00 <= o <= 0x9FFF or 0x3000 <= o <= 0x303F or 0xFF01 <= o <= 0xFF5E or 0x3400 <= o <= 0x4DBF
+
+
+# --------------------------------------------------------------------------------------------------
+# Compact syntax tree
+
+_SKIP = {"comment", "line_continuation"}
+_OPERATOR_NODES = {
+    "binary_operator", "comparison_operator", "boolean_operator", "unary_operator",
+    "postfix_operator", "not_operator",
+}
+
+
+class Node:
+    """A named syntax node: ``t`` type, ``kids`` named children, ``f`` fields, ``v`` text or operator,
+    ``line``/``col`` 0-based position (column in characters), ``src`` the file it came from."""
+
+    __slots__ = ("t", "kids", "f", "v", "line", "col", "src", "end_line", "extra")
+
+    def __init__(self, t, line, col, src):
+        self.t = t
+        self.kids = []
+        self.f = {}
+        self.v = None
+        self.line = line
+        self.col = col
+        self.src = src
+        self.end_line = line
+        self.extra = None
+
+    def field(self, name):
+        return self.f.get(name)
+
+    def __repr__(self):
+        return f"<{self.t} {self.line + 1}:{self.col + 1}>"
+
+
+@dataclass
+class SourceFile:
+    path: str                 # display name (file path or '<string>')
+    text: str
+    encoding: str
+    lines: list = field(default_factory=list)
+    root: Node | None = None
+    syntax_errors: list = field(default_factory=list)   # (line, col, message)
+    octave_fixes: int = 0
+
+    def location(self, line: int, col: int) -> str:
+        return f"{self.path}:{line + 1}:{col + 1}"
+
+    def source_line(self, line: int) -> str:
+        return self.lines[line] if 0 <= line < len(self.lines) else ""
+
+    def error(self, node_or_pos, message: str) -> MatlabPortError:
+        if isinstance(node_or_pos, Node):
+            line, col = node_or_pos.line, node_or_pos.col
+        else:
+            line, col = node_or_pos
+        return MatlabPortError(format_error(self, line, col, message))
+
+
+def format_error(src: SourceFile, line: int, col: int, message: str) -> str:
+    text = src.source_line(line)
+    caret = " " * col + "^"
+    return f"{src.location(line, col)}: {message}\n    {text.rstrip()}\n    {caret}"
+
+
+class _Columns:
+    """Byte column -> character column, per line (only lines with non-ASCII text need work)."""
+
+    def __init__(self, data: bytes):
+        self.lines = data.split(b"\n")
+        self.cache = {}
+
+    def col(self, row: int, bytecol: int) -> int:
+        if row >= len(self.lines):
+            return bytecol
+        line = self.lines[row]
+        if line.isascii():
+            return bytecol
+        key = (row, bytecol)
+        if key not in self.cache:
+            self.cache[key] = len(line[:bytecol].decode("utf-8", errors="replace"))
+        return self.cache[key]
+
+
+_OCTAVE_ENDS = {"endfor", "endwhile", "endif", "endfunction", "endswitch", "end_try_catch", "endparfor",
+                "end_unwind_protect", "endclassdef", "endmethods", "endproperties"}
+
+
+def _octave_fixes(tree, data: bytes) -> list:
+    """Same-length byte replacements for Octave spellings at the places the grammar rejected."""
+    fixes = []
+    protected = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type in ("string", "comment"):
+            protected.append((node.start_byte, node.end_byte))
+            continue
+        if node.type == "command":
+            name = node.child(0)
+            if name is not None and name.type == "command_name":
+                word = name.text.decode("utf-8", "replace")
+                if word in _OCTAVE_ENDS and node.child_count == 1:
+                    fixes.append((name.start_byte, name.end_byte, b"end" + b" " * (len(word) - 3)))
+                    continue
+        if node.is_error or node.type == "ERROR":
+            if node.child_count == 0:
+                tok = data[node.start_byte:node.end_byte]
+                s = node.start_byte
+                if tok.startswith(b"#"):
+                    fixes.append((s, s + 1, b"%"))
+                elif tok.startswith(b"!"):
+                    fixes.append((s, s + 1, b"~"))
+                continue
+        if node.child_count == 0 and node.type in ("ERROR",):
+            continue
+        stack.extend(node.children)
+    # A '#' that starts a comment may also have been swallowed into other tokens: look at raw lines
+    # for '#' at the first non-blank position (unambiguous: MATLAB has no '#' operator).
+    pos = 0
+    for line in data.split(b"\n"):
+        stripped = line.lstrip(b" \t")
+        if stripped.startswith(b"#") and not stripped.startswith(b"#!"):
+            i = pos + (len(line) - len(stripped))
+            fixes.append((i, i + 1, b"%"))
+        pos += len(line) + 1
+    # '!' is Octave's not ('!x', '!='); outside strings and comments MATLAB has no other use for it
+    # except a shell escape at the start of a line, which is left alone.
+    if b"!" in data:
+        protected.sort()
+        starts = [p[0] for p in protected]
+        import bisect
+
+        i = data.find(b"!")
+        while i != -1:
+            k = bisect.bisect_right(starts, i) - 1
+            inside = k >= 0 and protected[k][0] <= i < protected[k][1]
+            line_start = data.rfind(b"\n", 0, i) + 1
+            if not inside and data[line_start:i].strip(b" \t") != b"":
+                fixes.append((i, i + 1, b"~"))
+            i = data.find(b"!", i + 1)
+    out = {}
+    for s, e, rep in fixes:
+        if data[s:e] != rep:
+            out[s] = (s, e, rep)
+    return sorted(out.values())
+
+
+def _has_error(node) -> bool:
+    return node.has_error
+
+
+def parse_source(text: str, path: str = "<string>", encoding: str = "utf-8") -> SourceFile:
+    """Parse MATLAB text into a :class:`SourceFile` with its compact tree and any syntax errors."""
+    src = SourceFile(path, text, encoding, text.split("\n"))
+    data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+    src.lines = data.decode("utf-8").split("\n")
+    parser = _ts.Parser(_LANGUAGE)
+    tree = parser.parse(data)
+    for _ in range(50):
+        if not tree.root_node.has_error and b"end" not in data:
+            break
+        fixes = _octave_fixes(tree, data)
+        if not fixes:
+            break
+        buf = bytearray(data)
+        for s, e, rep in fixes:
+            buf[s:e] = rep
+        data = bytes(buf)
+        src.octave_fixes += len(fixes)
+        tree = parser.parse(data)
+    cols = _Columns(data)
+    src.root = _convert(tree.root_node, data, cols, src)
+    return src
+
+
+def _convert(root, data: bytes, cols: _Columns, src: SourceFile) -> Node:
+    """Copy the tree-sitter tree into Node objects; ERROR regions become ``error`` nodes."""
+
+    def conv(ts_node) -> Node:
+        row, bcol = ts_node.start_point
+        t = ts_node.type
+        if ts_node.is_error or t == "ERROR" or ts_node.is_missing:
+            n = Node("error", row, cols.col(row, bcol), src)
+            n.end_line = ts_node.end_point[0]
+            n.v = data[ts_node.start_byte:ts_node.end_byte].decode("utf-8", "replace")
+            if ts_node.is_missing:
+                n.v = f"missing {t}"
+            _note_syntax_error(src, ts_node, row, cols.col(row, bcol), data)
+            return n
+        n = Node(t, row, cols.col(row, bcol), src)
+        n.end_line = ts_node.end_point[0]
+        if t in ("number", "identifier", "command_name", "command_argument", "string_content",
+                 "escape_sequence", "formatting_sequence", "end_keyword", "spread_operator",
+                 "ignored_argument", "attribute") or ts_node.child_count == 0:
+            n.v = data[ts_node.start_byte:ts_node.end_byte].decode("utf-8", "replace")
+            if t not in ("attribute",):
+                return n
+        if t == "string":
+            n.v = data[ts_node.start_byte:ts_node.end_byte].decode("utf-8", "replace")
+            return n
+        children = ts_node.children
+        pending_name = None
+        for i, child in enumerate(children):
+            fname = ts_node.field_name_for_child(i)
+            if not child.is_named and not (child.is_error or child.is_missing):
+                if t in _OPERATOR_NODES and n.v is None and child.type not in ("(", ")"):
+                    n.v = child.type
+                elif t == "arguments" and child.type == "=" and n.kids:
+                    pending_name = n.kids[-1]
+                elif t == "function_call" and child.type == "{":
+                    n.v = "{}"
+                continue
+            if child.type in _SKIP:
+                continue
+            c = conv(child)
+            if pending_name is not None:
+                # Name=Value inside a call: mark the name node
+                pending_name.extra = "name_value"
+                pending_name = None
+            n.kids.append(c)
+            if fname:
+                if fname in ("argument", "field", "arguments"):
+                    n.f.setdefault(fname, []).append(c)
+                else:
+                    n.f[fname] = c
+        return n
+
+    return conv(root)
+
+
+def _note_syntax_error(src: SourceFile, ts_node, row, col, data) -> None:
+    if ts_node.is_missing:
+        msg = f"syntax error: missing '{ts_node.type}'"
+    else:
+        snippet = data[ts_node.start_byte:ts_node.end_byte].decode("utf-8", "replace").strip().split("\n")[0]
+        msg = f"syntax error near '{snippet[:30]}'" if snippet else "syntax error"
+    src.syntax_errors.append((row, col, msg))
+
+
+def read_file(path: str) -> SourceFile:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise MatlabPortError(f"{path}: cannot read the file ({exc.strerror or exc}).") from None
+    text, enc = decode_source(data)
+    return parse_source(text, path, enc)
+
+
+__all__ = ["Node", "SourceFile", "decode_source", "parse_source", "read_file", "format_error"]

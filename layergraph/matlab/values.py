@@ -1,0 +1,186 @@
+"""The porter's value model.
+
+* numeric and logical arrays: ``numpy.ndarray`` with at least 2 dimensions (float64 or bool);
+* char row vectors: ``str``; string scalars: :class:`MString` (a ``str`` subclass); string arrays: :class:`StrArr`;
+* cell arrays: :class:`Cell`; layer arrays: :class:`LayerArr` (2-D object arrays of layers);
+* scalar structs: :class:`Struct`; function handles: :class:`FuncHandle`;
+* LayerGraph, networks, options and other objects from the layergraph API: the Python objects themselves;
+* results of calls the porter does not model: :class:`Opaque`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..layers.base import Layer
+
+
+class MString(str):
+    """A MATLAB string scalar ("text")."""
+
+    __slots__ = ()
+
+
+class _ObjArray:
+    __slots__ = ("a",)
+
+    def __init__(self, a):
+        if not isinstance(a, np.ndarray):
+            items = list(a)
+            arr = np.empty((1, len(items)), dtype=object)
+            for i, x in enumerate(items):
+                arr[0, i] = x
+            a = arr
+        self.a = a
+
+    def items(self) -> list:
+        return list(self.a.reshape(-1, order="F"))
+
+    def __len__(self):
+        return self.a.size
+
+    @classmethod
+    def column(cls, items):
+        items = list(items)
+        arr = np.empty((len(items), 1), dtype=object)
+        for i, x in enumerate(items):
+            arr[i, 0] = x
+        return cls(arr)
+
+    @classmethod
+    def row(cls, items):
+        items = list(items)
+        arr = np.empty((1, len(items)), dtype=object)
+        for i, x in enumerate(items):
+            arr[0, i] = x
+        return cls(arr)
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.a.shape == other.a.shape and all(
+            _same(x, y) for x, y in zip(self.items(), other.items())
+        )
+
+    __hash__ = None
+
+
+def _same(x, y):
+    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        return isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.shape == y.shape and bool(np.all(x == y))
+    return x == y
+
+
+class Cell(_ObjArray):
+    __slots__ = ()
+
+    def __repr__(self):
+        return "Cell(" + repr(self.items()) + ")"
+
+
+class LayerArr(_ObjArray):
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"LayerArr({self.a.shape[0]}x{self.a.shape[1]})"
+
+
+class StrArr(_ObjArray):
+    __slots__ = ()
+
+    def __repr__(self):
+        return "StrArr(" + repr(self.items()) + ")"
+
+
+class Struct:
+    __slots__ = ("fields",)
+
+    def __init__(self, fields=None):
+        self.fields = dict(fields or {})
+
+    def copy(self):
+        return Struct(self.fields)
+
+    def __repr__(self):
+        return f"Struct({list(self.fields)})"
+
+    def __eq__(self, other):
+        return isinstance(other, Struct) and self.fields.keys() == other.fields.keys() and all(
+            _same(self.fields[k], other.fields[k]) for k in self.fields
+        )
+
+    __hash__ = None
+
+
+class FuncHandle:
+    """``@name`` (``name`` set) or ``@(params) expr`` (``params``, ``body`` and captured ``env``)."""
+
+    __slots__ = ("name", "params", "body", "env", "interp", "text")
+
+    def __init__(self, name=None, params=None, body=None, env=None, interp=None, text=""):
+        self.name = name
+        self.params = params
+        self.body = body
+        self.env = env
+        self.interp = interp
+        self.text = text
+
+    def __repr__(self):
+        return self.text or f"@{self.name}"
+
+
+class CsList(list):
+    """A comma-separated list (``c{:}``, ``s(2:3).Name``): expands inside [], {} and argument lists."""
+
+
+class Opaque:
+    """A value the porter does not compute (data, plots, unknown functions, undefined variables).
+
+    ``origin`` says where it came from (``imageDatastore at file:3:8``); ``var`` is the variable to supply
+    (set when the value is stored in a variable); ``needs`` is the set of supply-able variable names.
+    """
+
+    __slots__ = ("origin", "var", "needs", "missing")
+
+    def __init__(self, origin: str, var: str | None = None, needs=(), missing: str | None = None):
+        self.origin = origin
+        self.var = var
+        self.needs = tuple(needs)
+        self.missing = missing   # name of an unknown function this value comes from
+
+    def named(self, var: str) -> "Opaque":
+        return Opaque(self.origin, var, (var,), self.missing)
+
+    def __repr__(self):
+        return f"<opaque {self.var or ''} from {self.origin}>"
+
+
+def merge_opaque(values) -> Opaque:
+    first = None
+    needs = []
+    for v in values:
+        if isinstance(v, Opaque):
+            first = first or v
+            for n in v.needs:
+                if n not in needs:
+                    needs.append(n)
+    missing = next((v.missing for v in values if isinstance(v, Opaque) and v.missing), None)
+    return Opaque(first.origin, None, needs, missing)
+
+
+def is_layer(v) -> bool:
+    return isinstance(v, Layer)
+
+
+def num(x) -> np.ndarray:
+    return np.array([[x]], dtype=np.float64)
+
+
+def boolean(x) -> np.ndarray:
+    return np.array([[bool(x)]])
+
+
+EMPTY = np.zeros((0, 0))
+
+__all__ = [
+    "MString", "Cell", "LayerArr", "StrArr", "Struct", "FuncHandle", "CsList", "Opaque", "merge_opaque",
+    "num", "boolean", "EMPTY", "is_layer",
+]
