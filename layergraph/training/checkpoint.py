@@ -130,8 +130,15 @@ def _load_state(net, state: dict) -> None:
     own = net.state_dict()
     for key, value in state.items():
         if key not in own:
-            raise TrainingError(f"The checkpoint holds '{key}', which the network does not have.")
-        if own[key].shape == value.shape:
+            module_name, _, attr = key.rpartition(".")
+            try:
+                module = net.get_submodule(module_name)
+            except AttributeError:
+                module = None
+            if module is None or attr not in module._buffers:
+                raise TrainingError(f"The checkpoint holds '{key}', which the network does not have.")
+            setattr(module, attr, value.clone())   # a statistic not computed in a fresh build
+        elif own[key].shape == value.shape:
             own[key].copy_(value)
         else:  # e.g. input normalization statistics not computed yet in a fresh build
             module_name, _, attr = key.rpartition(".")

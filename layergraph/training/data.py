@@ -157,7 +157,10 @@ class Source:
                 xs = torch.stack(xs)
             return xs, ys
         if self.is_seq:
-            return [self.xs[int(i)] for i in idx], (None if self.ys is None else [self.ys[int(i)] for i in idx])
+            xs = [self.xs[int(i)] for i in idx]
+            if isinstance(self.ys, torch.Tensor):
+                return xs, self.ys.index_select(0, torch.as_tensor(idx, dtype=torch.long))
+            return xs, (None if self.ys is None else [self.ys[int(i)] for i in idx])
         index = torch.as_tensor(idx, dtype=torch.long)
         x = self.xs.index_select(0, index) if len(idx) != len(self.xs) else self.xs
         if self.ys is None:

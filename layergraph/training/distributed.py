@@ -104,7 +104,7 @@ def _worker(rank, world, port, backend, args, queue):
     try:
         net, info = _run_rank(rank, world, *args)
         if rank == 0:
-            state = {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}
+            state = {k: v.detach().cpu().numpy().copy() for k, v in net.state_dict().items()}
             queue.put(("ok", state, dict(net._lg.extra), info))
     except BaseException as exc:  # report to the parent instead of a bare traceback
         if rank == 0 or not isinstance(exc, RuntimeError):
@@ -179,6 +179,7 @@ def train_data_parallel(X, Y, net, options, *, clock=None, style="trainNetwork",
     status, state, extra, info = queue.get()
     if status != "ok":
         raise TrainingError(f"Data-parallel training failed: {state}")
+    state = {k: torch.from_numpy(v) for k, v in state.items()}
     result = _network_from_payload({"spec": payload["spec"], "kind": payload["kind"], "state": state, "extra": extra})
     if "classes" in extra and result.kind == "assembled":
         name = result._lg.graph.OutputNames[0]

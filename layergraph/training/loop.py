@@ -611,9 +611,22 @@ def _build_for_training(layers, function: str):
     if not isinstance(layers, (LayerGraph, list, tuple, Layer)) and getattr(layers, "layer_class", None) is None:
         raise TrainingError(f"Error using {function}\nLayers argument must be an array of layers or a layer graph.")
     try:
-        return _build(layers, target="trainNetwork", kind="assembled", function=function)
+        return _own_tensors(_build(layers, target="trainNetwork", kind="assembled", function=function))
     except NetworkError as exc:
         raise TrainingError(str(exc)) from exc
+
+
+@torch.no_grad()
+def _own_tensors(net):
+    """Give the network its own parameter/buffer storage, so training never writes into the caller's layers."""
+    for module in net.modules():
+        for name, p in list(module._parameters.items()):
+            if p is not None:
+                p.data = p.data.clone()
+        for name, b in list(module._buffers.items()):
+            if b is not None:
+                module._buffers[name] = b.clone()
+    return net
 
 
 def _preamble(options, device, echo, world: int = 1):
@@ -796,7 +809,7 @@ def trainnet(*args, clock: Callable[[], float] | None = None):
         net = copy.deepcopy(net)
     else:
         try:
-            net = dlnetwork(net)
+            net = _own_tensors(dlnetwork(net))
         except NetworkError as exc:
             raise TrainingError(str(exc)) from exc
     loss_spec = trainnet_loss(loss_name)
