@@ -96,8 +96,11 @@ def _load_plugins(subparsers, warnings: list) -> None:
                     register_file_loader(suffix, loader)
 
 
-def load_file(path: str, network: str | None = None) -> dict:
-    """``{name: network}`` from a file through the loader for its suffix; ``network`` selects one.
+def load_file(path: str, network: str | None = None, *, every: bool = False) -> dict:
+    """``{name: network}`` from a file through the loader for its suffix.
+
+    ``network`` selects one by name; otherwise a file that defines several (a MATLAB script building
+    ``layers`` and then ``lgraph``) gives its last one, or all of them with ``every=True``.
 
     Raises UsageError (exit 2) for a missing/unreadable file or an unsupported type; the loaders'
     LayerGraphErrors (exit 1) pass through.
@@ -130,6 +133,9 @@ def load_file(path: str, network: str | None = None) -> dict:
         return {network: networks[network]}
     if not networks:
         raise LayerGraphError(f"{path}: the file defines no network")
+    if len(networks) > 1 and not every:
+        name = list(networks)[-1]
+        return {name: networks[name]}
     return networks
 
 
@@ -160,11 +166,15 @@ def _count(n) -> str:
     return f"{int(n):,}"
 
 
+def _label(args, name) -> str:
+    return args.file if args.network or Path(args.file).suffix.lower() == ".json" or args.file == "-" else f"{args.file} ({name})"
+
+
 def cmd_validate(args) -> int:
-    networks = load_file(args.file, args.network)
+    networks = load_file(args.file, args.network, every=args.all)
     status = EXIT_OK
     for name, net in networks.items():
-        label = args.file if len(networks) == 1 else f"{args.file} ({name})"
+        label = _label(args, name)
         analysis = _analyze(net, args.target)
         layers = len(analysis.LayerInfo)
         edges = len(analysis.graph.edge_list())
@@ -187,7 +197,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_analyze(args) -> int:
-    networks = load_file(args.file, args.network)
+    networks = load_file(args.file, args.network, every=args.all)
     status = EXIT_OK
     for i, (name, net) in enumerate(networks.items()):
         if len(networks) > 1:
@@ -221,9 +231,6 @@ def cmd_plot(args) -> int:
     if output.suffix.lower() not in PLOT_FORMATS:
         raise UsageError(f"{output}: unsupported image type '{output.suffix}' (use {', '.join(PLOT_FORMATS)})")
     networks = load_file(args.file, args.network)
-    if len(networks) > 1:
-        names = ", ".join(networks)
-        raise UsageError(f"{args.file} defines several networks ({names}); choose one with --network NAME")
     (name, net), = networks.items()
     try:
         import matplotlib  # noqa: F401
@@ -248,7 +255,8 @@ def cmd_plot(args) -> int:
 
 def _file_arguments(parser) -> None:
     parser.add_argument("file", metavar="FILE", help="network file: a JSON spec (.json, '-' for stdin) or a plugin's type (.m)")
-    parser.add_argument("--network", metavar="NAME", help="the network to use when FILE defines several")
+    parser.add_argument("--network", metavar="NAME",
+                        help="the network to use when FILE defines several (default: the last one it defines)")
     parser.add_argument(
         "--target", choices=("auto", "trainNetwork", "dlnetwork"), default="auto",
         help="analyse for trainNetwork or dlnetwork (default auto: dlnetwork when there is no output layer)",
@@ -269,12 +277,14 @@ def build_parser(warnings: list | None = None) -> argparse.ArgumentParser:
         "Load FILE and check the network as analyzeNetwork does. Prints the problems found. "
         "Exit 0 when valid, 1 when invalid, 2 when FILE cannot be read."))
     _file_arguments(p)
+    p.add_argument("--all", action="store_true", help="check every network FILE defines, not only the last")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("analyze", help="print the analyzeNetwork report", description=(
         "Print MATLAB's analyzeNetwork report of FILE: layers, activation sizes, learnables and issues. "
         "Exit 1 when the network has errors."))
     _file_arguments(p)
+    p.add_argument("--all", action="store_true", help="analyse every network FILE defines, not only the last")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("schema", help="print the JSON Schema of network specs", description=(
