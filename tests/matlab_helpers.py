@@ -43,7 +43,7 @@ def same_network(a, b) -> bool:
         return same_layers(a, b)
     ga, gb = getattr(a, "_lg", None), getattr(b, "_lg", None)
     if ga is not None and gb is not None:
-        return type(a) is type(b) and same_network(ga.graph, gb.graph)
+        return ga.kind == gb.kind and same_network(ga.graph, gb.graph)
     return False
 
 

@@ -225,6 +225,8 @@ def parse_source(text: str, path: str = "<string>", encoding: str = "utf-8") -> 
     src = SourceFile(path, text, encoding, text.split("\n"))
     data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
     src.lines = data.decode("utf-8").split("\n")
+    if not data.endswith(b"\n"):
+        data += b"\n"   # the grammar needs a newline after a final 'end'
     parser = _ts.Parser(_LANGUAGE)
     tree = parser.parse(data)
     for _ in range(50):
@@ -239,9 +241,74 @@ def parse_source(text: str, path: str = "<string>", encoding: str = "utf-8") -> 
         data = bytes(buf)
         src.octave_fixes += len(fixes)
         tree = parser.parse(data)
+    if tree.root_node.has_error:
+        data, tree = _confine_errors(src, parser, data, tree)
     cols = _Columns(data)
     src.root = _convert(tree.root_node, data, cols, src)
     return src
+
+
+def _error_nodes(tree) -> list:
+    out = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.is_error or node.type == "ERROR" or node.is_missing:
+            out.append(node)
+            continue
+        if node.has_error:
+            stack.extend(node.children)
+    return out
+
+
+def _confine_errors(src: SourceFile, parser, data: bytes, tree):
+    """Blank the lines holding syntax errors (keeping every offset) so the rest of the file parses as
+    if they were not there; each error is reported once, at its place in the original text."""
+    cols = _Columns(data)
+    blanked: set = set()
+    for _ in range(100):
+        errors = _error_nodes(tree)
+        if not errors:
+            break
+        rows = set()
+        errors.sort(key=lambda n: (n.is_missing, n.start_byte))
+        for node in errors:
+            row = node.start_point[0]
+            if node.is_missing or (node.end_point[0] > row and node.start_point[1] >= len(data.split(b"\n")[row])):
+                # a missing token is reported where the parser gave up: blame the statement's line
+                row = _statement_row(node)
+            if row in blanked:
+                row = min(node.end_point[0], len(src.lines) - 1)
+                if row in blanked:
+                    continue
+            if row not in rows and not any(e[0] == row for e in src.syntax_errors):
+                if node.start_point[0] == row:
+                    _note_syntax_error(src, node, row, cols.col(*node.start_point), data)
+                else:
+                    text = src.source_line(row)
+                    src.syntax_errors.append((row, len(text) - len(text.lstrip()), "syntax error: unfinished statement"))
+            rows.add(row)
+        rows -= blanked
+        if not rows:
+            break
+        lines = data.split(b"\n")
+        for row in rows:
+            if row < len(lines):
+                lines[row] = b" " * len(lines[row])
+        blanked |= rows
+        data = b"\n".join(lines)
+        tree = parser.parse(data)
+    for row in sorted(blanked):
+        if not any(e[0] == row for e in src.syntax_errors):
+            src.syntax_errors.append((row, 0, "statement skipped because of the syntax error above"))
+    src.syntax_errors.sort()
+    return data, tree
+
+
+def _statement_row(node) -> int:
+    while node.parent is not None and node.parent.type not in ("source_file", "block"):
+        node = node.parent
+    return node.start_point[0]
 
 
 def _convert(root, data: bytes, cols: _Columns, src: SourceFile) -> Node:
