@@ -242,3 +242,45 @@ def test_console_script_runs_as_a_process(tmp_path):
     result = subprocess.run([sys.executable, "-m", "layergraph.cli", "validate", str(bad)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 1 and "newer layergraph" in result.stderr and "Traceback" not in result.stderr
+
+
+MATLAB_SCRIPT = """% a small residual network
+layers = [
+    imageInputLayer([28 28 1])
+    convolution2dLayer(3, 8, 'Padding', 'same')
+    reluLayer('Name', 'relu_1')
+    additionLayer(2, 'Name', 'add')
+    fullyConnectedLayer(10)
+    softmaxLayer
+    classificationLayer];
+lgraph = layerGraph(layers);
+lgraph = connectLayers(lgraph, 'relu_1', 'add/in2');
+"""
+
+SAME_AS_JSON = """{"format": "layergraph-network", "version": 1,
+  "layers": [
+    {"type": "imageInputLayer", "InputSize": [28, 28, 1]},
+    {"type": "convolution2dLayer", "FilterSize": 3, "NumFilters": 8, "Padding": "same"},
+    {"type": "reluLayer", "Name": "relu_1"},
+    {"type": "additionLayer", "NumInputs": 2, "Name": "add"},
+    {"type": "fullyConnectedLayer", "OutputSize": 10},
+    {"type": "softmaxLayer"},
+    {"type": "classificationLayer"}],
+  "connections": [["relu_1", "add/in2"]]}
+"""
+
+
+def test_matlab_scripts_through_the_porter_plugin(tmp_path, capsys):
+    from layergraph.spec import load_spec
+
+    script = write(tmp_path, MATLAB_SCRIPT, "net.m")
+    code, out, _ = run(["validate", script], capsys)
+    # conv 3*3*1*8 + 8, fc 28*28*8*10 + 10
+    assert code == 0
+    assert out.strip() == f"{script} (lgraph): valid network for trainNetwork (7 layers, 7 connections, 62,810 learnables)"
+    code, out, _ = run(["analyze", script, "--network", "lgraph"], capsys)
+    assert code == 0 and "Total learnables: 62810" in out
+    # the script and the JSON spec reach the same LayerGraph
+    from layergraph.matlab.cli import load_networks
+
+    assert load_networks(script)["lgraph"] == load_spec(SAME_AS_JSON)
