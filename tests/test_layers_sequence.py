@@ -102,6 +102,11 @@ def np_bilstm(X, W, R, b, state="tanh", gate="sigmoid"):
     return np.concatenate([yf, yb], axis=-1), np.concatenate([hf, hb], axis=-1)
 
 
+def f32(a):
+    """Values exactly representable in float32 (layer properties are stored in single, as in MATLAB)."""
+    return np.asarray(a, dtype=np.float32).astype(np.float64)
+
+
 def matlab_weights(rows, cols, scale=0.5):
     return RNG.normal(0, scale, (rows, cols))
 
@@ -417,3 +422,282 @@ def test_gru_sizes_defaults_and_errors():
     with pytest.raises(OptionError, match="gruLayer.*CellState"):
         gruLayer(4, CellState=[1, 2, 3, 4])
     assert gruLayer(4, RecurrentWeightsL2Factor=[1, 0, 2]).RecurrentWeightsL2Factor == (1.0, 0.0, 2.0)
+
+
+# --------------------------------------------------------------------------------------------------
+# flattenLayer, folding / unfolding
+
+
+def test_flatten_is_matlab_column_major():
+    from layergraph import flattenLayer
+
+    layer = flattenLayer()
+    assert layer.Type == "Flatten" and layer.DEFAULT_NAME == "flatten"
+    h, w, c = 3, 4, 2
+    inputs = [Layout((h, w), c)]
+    assert layer.infer(inputs) == [Layout((), h * w * c)]
+    # a MATLAB H×W×C×N array and its torch N×C×H×W view
+    X = RNG.normal(0, 1, (h, w, c, 2))
+    torch_x = np.transpose(X, (3, 2, 0, 1))
+    y = run(layer, inputs, torch_x).numpy()
+    for n in range(2):
+        np.testing.assert_array_equal(y[n], X[:, :, :, n].reshape(-1, order="F"))   # H fastest, then W, then C
+
+
+def test_flatten_image_sequences_and_3d():
+    from layergraph import flattenLayer
+
+    X = RNG.normal(0, 1, (2, 3, 4, 5, 6))            # MATLAB h×w×d×c×N
+    torch_x = np.transpose(X, (4, 3, 0, 1, 2))       # torch N×C×H×W×D
+    y = run(flattenLayer(), [Layout((2, 3, 4), 5)], torch_x).numpy()
+    np.testing.assert_array_equal(y[1], X[..., 1].reshape(-1, order="F"))
+    seq = RNG.normal(0, 1, (2, 7, 3, 2, 2))          # torch N×T×C×H×W
+    y = run(flattenLayer(), [Layout((2, 2), 3, True)], seq).numpy()
+    assert y.shape == (2, 7, 12)
+    # MATLAB element (h, w, c) of observation n, step t lands at h + 2w + 4c
+    assert y[1, 4, 1 + 2 * 0 + 4 * 2] == seq[1, 4, 2, 1, 0]
+
+
+def test_folding_section_applies_image_layers_per_time_step():
+    from layergraph import (convolution2dLayer, flattenLayer, layerGraph, connectLayers, sequenceFoldingLayer,
+                            sequenceUnfoldingLayer)
+
+    fold = sequenceFoldingLayer(Name="fold")
+    assert fold.OutputNames == ["out", "miniBatchSize"] and fold.NumOutputs == 2
+    unfold = sequenceUnfoldingLayer(Name="unfold")
+    assert unfold.InputNames == ["in", "miniBatchSize"]
+    W = RNG.normal(0, 1, (3, 3, 2, 4))
+    b = RNG.normal(0, 1, (1, 1, 4))
+    layers = [
+        sequenceInputLayer([5, 6, 2], Name="in"),
+        fold,
+        convolution2dLayer(3, 4, Name="conv", Weights=W, Bias=b),
+        unfold,
+        flattenLayer(Name="flat"),
+        lstmLayer(3, Name="lstm", OutputMode="last"),
+    ]
+    lgraph = connectLayers(layerGraph(layers), "fold/miniBatchSize", "unfold/miniBatchSize")
+    net = dlnetwork(lgraph)
+    x = torch.randn(2, 4, 2, 5, 6)
+    y = net.predict(x)
+    assert y.shape == (2, 3)
+    # reference: the same convolution applied to each of the N·T images separately
+    conv = torch.nn.functional.conv2d(x.reshape(8, 2, 5, 6), torch.tensor(W, dtype=torch.float32).permute(3, 2, 0, 1),
+                                      torch.tensor(b.reshape(-1), dtype=torch.float32))
+    flat = conv.reshape(2, 4, 4, 3, 4).permute(0, 1, 2, 4, 3).reshape(2, 4, 48)
+    lstm = net.Layers[5]
+    _, h_ref, _ = np_lstm(flat.double().numpy(), lstm.InputWeights.double().numpy(),
+                          lstm.RecurrentWeights.double().numpy(), lstm.Bias.double().numpy()[:, 0])
+    np.testing.assert_allclose(y.numpy(), h_ref, rtol=1e-4, atol=1e-5)
+
+
+def test_folding_errors():
+    from layergraph import sequenceFoldingLayer, sequenceUnfoldingLayer
+
+    with pytest.raises(LayoutError, match="image sequence"):
+        sequenceFoldingLayer().infer([Layout((4, 4), 3)])
+    with pytest.raises(LayoutError, match="miniBatchSize"):
+        sequenceUnfoldingLayer().infer([Layout((4, 4), 3, True), Layout((), 3)])
+
+
+# --------------------------------------------------------------------------------------------------
+# wordEmbeddingLayer
+
+
+def test_word_embedding_one_based_indices_and_oov_to_last_column():
+    from layergraph import wordEmbeddingLayer
+
+    dim, words = 3, 4
+    W = f32(RNG.normal(0, 1, (dim, words + 1)))
+    layer = wordEmbeddingLayer(dim, words, Weights=W)
+    assert layer.Description == "Word embedding layer with 3 dimensions and 4 unique words"
+    idx = np.array([[[1], [4], [2], [9]], [[3], [5], [1], [1]]], dtype=float)  # N×T×1, 1-based
+    y = run(layer, [Layout((), 1, True)], idx).numpy()
+    expected = np.zeros((2, 4, dim))
+    for n in range(2):
+        for t in range(4):
+            k = int(idx[n, t, 0])
+            expected[n, t] = W[:, min(k, words + 1) - 1]     # OOV (> NumWords) -> last column
+    np.testing.assert_array_equal(y, expected)
+    # a Dimension×NumWords matrix: out-of-vocabulary words share the last word's vector
+    W2 = f32(RNG.normal(0, 1, (dim, words)))
+    y2 = run(wordEmbeddingLayer(dim, words, Weights=W2), [Layout((), 1, True)], idx).numpy()
+    np.testing.assert_array_equal(y2[0, 3], W2[:, -1])
+    np.testing.assert_array_equal(y2[0, 0], W2[:, 0])
+
+
+def test_word_embedding_sizes_init_and_errors():
+    from layergraph import LayerGraphError, wordEmbeddingLayer
+
+    torch.manual_seed(2)
+    layer = wordEmbeddingLayer(300, 5000)
+    seq = Layout((), 1, True)
+    assert layer.learnable_sizes([seq]) == {"Weights": (300, 5001)}
+    w = layer.initial_value("Weights", [seq])
+    assert abs(float(w.std()) - 0.01) < 0.001          # narrow-normal
+    with pytest.raises(LayoutError, match="one channel"):
+        layer.infer([Layout((), 3, True)])
+    with pytest.raises(OptionError, match="wordEmbeddingLayer.*Weights"):
+        wordEmbeddingLayer(3, 4, Weights=np.zeros((3, 7)))
+    with pytest.raises(OptionError, match="wordEmbeddingLayer.*OOVMode"):
+        wordEmbeddingLayer(3, 4, OOVMode="ignore")
+    strict = wordEmbeddingLayer(2, 3, OOVMode="error")
+    with pytest.raises(LayerGraphError, match="out-of-vocabulary"):
+        run(strict, [seq], np.array([[[1.0], [4.0]]]))
+
+
+# --------------------------------------------------------------------------------------------------
+# position embeddings, indexing, embedding concatenation
+
+
+def test_position_embedding_outputs_weight_columns():
+    from layergraph import positionEmbeddingLayer
+
+    W = f32(RNG.normal(0, 1, (4, 10)))
+    layer = positionEmbeddingLayer(4, 10, Weights=W)
+    x = RNG.normal(0, 1, (2, 6, 3))
+    y = run(layer, [SEQ], x).numpy()
+    assert y.shape == (2, 6, 4)
+    for t in range(6):
+        np.testing.assert_array_equal(y[1, t], W[:, t])
+    assert layer.infer([Layout((), 3, True, 6)]) == [Layout((), 4, True, 6)]
+    with pytest.raises(LayoutError, match="MaxPosition"):
+        layer.infer([Layout((), 3, True, 11)])
+    spatial = positionEmbeddingLayer(4, 10, Weights=W)
+    ys = run(spatial, [Layout((5,), 3)], RNG.normal(0, 1, (2, 3, 5))).numpy()   # N×C×S
+    np.testing.assert_array_equal(ys[0, :, 2], W[:, 2])
+
+
+def test_sinusoidal_encoding_formula():
+    from layergraph import sinusoidalPositionEncodingLayer
+
+    d = 6
+    layer = sinusoidalPositionEncodingLayer(d)
+    y = run(layer, [SEQ], np.zeros((2, 5, 3))).numpy()
+    assert y.shape == (2, 5, d)
+    for t in range(5):
+        for i in range(d // 2):
+            angle = t / 10000 ** (2 * i / d)
+            assert y[1, t, 2 * i] == pytest.approx(math.sin(angle))
+            assert y[1, t, 2 * i + 1] == pytest.approx(math.cos(angle))
+    values = sinusoidalPositionEncodingLayer(4, Positions="data-values")
+    v = run(values, [Layout((), 1, True)], np.array([[[2.5], [7.0]]])).numpy()
+    assert v[0, 1, 2] == pytest.approx(math.sin(7.0 / 100.0))
+    with pytest.raises(OptionError, match="sinusoidalPositionEncodingLayer.*OutputSize"):
+        sinusoidalPositionEncodingLayer(5)
+
+
+def test_indexing1d_first_last_and_padding_mask():
+    from layergraph import indexing1dLayer
+
+    x = RNG.normal(0, 1, (2, 5, 3))
+    np.testing.assert_array_equal(run(indexing1dLayer(), [SEQ], x).numpy(), x[:, 0])
+    np.testing.assert_array_equal(run(indexing1dLayer("last"), [SEQ], x).numpy(), x[:, -1])
+    assert indexing1dLayer().infer([SEQ]) == [Layout((), 3)]
+    masked = indexing1dLayer("last", HasPaddingMaskInput=True)
+    assert masked.InputNames == ["in", "mask"]
+    mask = np.ones((2, 5, 1))
+    mask[1, 3:] = 0                      # second sequence: 3 real steps, 2 padded
+    y = run(masked, [SEQ, Layout((), 1, True)], x, mask).numpy()
+    np.testing.assert_array_equal(y[0], x[0, 4])
+    np.testing.assert_array_equal(y[1], x[1, 2])
+    first = indexing1dLayer("first", HasPaddingMaskInput=True)
+    left = np.ones((2, 5, 1))
+    left[0, :2] = 0                      # left padding
+    y = run(first, [SEQ, Layout((), 1, True)], x, left).numpy()
+    np.testing.assert_array_equal(y[0], x[0, 2])
+    with pytest.raises(OptionError, match="indexing1dLayer.*Index"):
+        indexing1dLayer("middle")
+
+
+def test_embedding_concatenation_prepends_weights():
+    from layergraph import embeddingConcatenationLayer
+
+    w = f32(RNG.normal(0, 1, (3, 1)))
+    layer = embeddingConcatenationLayer(Weights=w)
+    x = RNG.normal(0, 1, (2, 4, 3))
+    y = run(layer, [SEQ], x).numpy()
+    assert y.shape == (2, 5, 3)
+    np.testing.assert_array_equal(y[:, 0], np.tile(w[:, 0], (2, 1)))
+    np.testing.assert_array_equal(y[:, 1:], x)
+    assert layer.infer([Layout((), 3, True, 4)]) == [Layout((), 3, True, 5)]
+    assert layer.infer([Layout((6,), 3)]) == [Layout((7,), 3)]
+    ys = run(layer, [Layout((4,), 3)], np.transpose(x, (0, 2, 1))).numpy()   # SCB: N×C×S
+    np.testing.assert_array_equal(ys[:, :, 0], np.tile(w[:, 0], (2, 1)))
+
+
+# --------------------------------------------------------------------------------------------------
+# selfAttentionLayer
+
+
+def np_attention(X, Wq, bq, Wk, bk, Wv, bv, Wo, bo, heads, causal=False, keep=None):
+    """X: N×T×C. Per head h: softmax over keys of (q·k)/sqrt(d) using channel block h."""
+    n, t_len, _ = X.shape
+    out = np.zeros((n, t_len, Wo.shape[0]))
+    for k in range(n):
+        Q = Wq @ X[k].T + bq[:, None]       # dk×T (MATLAB: channels × time)
+        K = Wk @ X[k].T + bk[:, None]
+        V = Wv @ X[k].T + bv[:, None]
+        dq, dv = Q.shape[0] // heads, V.shape[0] // heads
+        merged = np.zeros((V.shape[0], t_len))
+        for h in range(heads):
+            q, kk, v = Q[h * dq:(h + 1) * dq], K[h * dq:(h + 1) * dq], V[h * dv:(h + 1) * dv]
+            s = kk.T @ q / math.sqrt(dq)     # keys × queries
+            if causal:
+                s = np.where(np.arange(t_len)[:, None] > np.arange(t_len)[None, :], -np.inf, s)
+            if keep is not None:
+                s = np.where(keep[k][:, None], s, -np.inf)
+            a = np.exp(s - s.max(axis=0, keepdims=True))
+            a = a / a.sum(axis=0, keepdims=True)
+            merged[h * dv:(h + 1) * dv] = v @ a
+        out[k] = (Wo @ merged + bo[:, None]).T
+    return out
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_self_attention_matches_numpy(causal):
+    from layergraph import selfAttentionLayer
+
+    c, dk, dv, o, heads = 5, 4, 6, 3, 2
+    p = dict(QueryWeights=matlab_weights(dk, c), KeyWeights=matlab_weights(dk, c), ValueWeights=matlab_weights(dv, c),
+             OutputWeights=matlab_weights(o, dv), QueryBias=RNG.normal(0, 1, (dk, 1)), KeyBias=RNG.normal(0, 1, (dk, 1)),
+             ValueBias=RNG.normal(0, 1, (dv, 1)), OutputBias=RNG.normal(0, 1, (o, 1)))
+    layer = selfAttentionLayer(heads, dk, NumValueChannels=dv, OutputSize=o,
+                               AttentionMask="causal" if causal else "none", **p)
+    seq = Layout((), c, True)
+    X = RNG.normal(0, 1, (2, 6, c))
+    y = run(layer, [seq], X).numpy()
+    ref = np_attention(X, p["QueryWeights"], p["QueryBias"][:, 0], p["KeyWeights"], p["KeyBias"][:, 0],
+                       p["ValueWeights"], p["ValueBias"][:, 0], p["OutputWeights"], p["OutputBias"][:, 0],
+                       heads, causal=causal)
+    np.testing.assert_allclose(y, ref, rtol=1e-6, atol=1e-6)
+
+
+def test_self_attention_padding_mask_defaults_and_errors():
+    from layergraph import selfAttentionLayer
+
+    torch.manual_seed(4)
+    layer = selfAttentionLayer(2, 4, HasPaddingMaskInput=True)
+    assert layer.InputNames == ["in", "mask"]
+    seq = Layout((), 4, True)
+    sizes = layer.learnable_sizes([seq, Layout((), 1, True)])
+    assert sizes["OutputWeights"] == (4, 4) and sizes["ValueWeights"] == (4, 4)
+    module = layer.build([seq, Layout((), 1, True)]).double()
+    p = {name: getattr(module, name).detach().numpy() for name in sizes}
+    X = RNG.normal(0, 1, (2, 5, 4))
+    mask = np.ones((2, 5, 1))
+    mask[0, 3:] = 0
+    with torch.no_grad():
+        y = module(as_t(X), as_t(mask)).numpy()
+    ref = np_attention(X, p["QueryWeights"], p["QueryBias"], p["KeyWeights"], p["KeyBias"], p["ValueWeights"],
+                       p["ValueBias"], p["OutputWeights"], p["OutputBias"], 2, keep=mask[..., 0] != 0)
+    np.testing.assert_allclose(y, ref, rtol=1e-6, atol=1e-6)
+    assert np.abs(p["QueryBias"]).sum() == 0         # BiasInitializer 'zeros'
+    assert layer.learnable_factors("QueryBias") == (1.0, 0.0)
+    assert layer.learnable_factors("KeyWeights") == (1.0, 1.0)
+    with pytest.raises(OptionError, match="selfAttentionLayer.*divisible"):
+        selfAttentionLayer(3, 4)
+    with pytest.raises(OptionError, match="selfAttentionLayer.*HasScoresOutput"):
+        selfAttentionLayer(2, 4, HasScoresOutput=True)
+    with pytest.raises(LayoutError, match="'SSCB'"):
+        selfAttentionLayer(2, 4).infer([Layout((3, 3), 4)])
