@@ -1098,7 +1098,10 @@ class Interpreter:
             return [Opaque(f"{name} at {self.where(node)}")] * max(nargout, 1)
         pyargs = [self.to_py(a, node, for_network=builds) for a in args]
         try:
-            inspect.signature(fn.function).bind(*pyargs)
+            sig = _SIGNATURES.get(name)
+            if sig is None:
+                sig = _SIGNATURES[name] = inspect.signature(fn.function)
+            sig.bind(*pyargs)
         except TypeError:
             raise self.error(node, f"wrong number of arguments to {name} ({len(args)} given)") from None
         except ValueError:
@@ -1773,6 +1776,7 @@ class Interpreter:
 
 
 _UNSET = object()
+_SIGNATURES: dict = {}
 
 # Well-known data and display functions: an opaque value from them never suggests a missing file.
 _DATA_FUNCTIONS = {
