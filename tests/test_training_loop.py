@@ -299,3 +299,20 @@ def test_training_leaves_the_given_layers_unchanged():
     net2, _ = trainNetwork(X, y, layers, quiet(MaxEpochs=2, MiniBatchSize=5, Shuffle="never"))
     assert torch.equal(net1.Layers[1].Weights, net2.Layers[1].Weights)
     assert not torch.equal(net1.Layers[1].Weights, W)
+
+
+def test_volumes_and_dataset_validation_data():
+    from layergraph import image3dInputLayer
+
+    g = torch.Generator().manual_seed(8)
+    X = torch.rand(24, 2, 4, 5, 3, generator=g)          # torch layout of the engine: N×C×H×W×D
+    y = np.where(X[:, 0].mean((1, 2, 3)).numpy() > 0.5, "hi", "lo")
+    layers = [image3dInputLayer([4, 5, 3, 2]), fullyConnectedLayer(2), softmaxLayer, classificationLayer]
+    val = LoggingDataset(X[:8], y[:8])
+    net, info = trainNetwork(X, y, layers, quiet(MaxEpochs=2, MiniBatchSize=6, ValidationData=val,
+                                                  ValidationFrequency=2))
+    assert tuple(net.Layers[0].Mean.shape)[-1] == 2
+    np.testing.assert_allclose(net.Layers[0].Mean.numpy().reshape(-1), X.double().mean((0, 2, 3, 4)).numpy(), rtol=1e-5)
+    assert np.isfinite(info.ValidationLoss[[0, 1, 3, 5, 7]]).all()
+    yp, scores = classify(net, X)
+    assert scores.shape == (24, 2)

@@ -277,7 +277,7 @@ def check_observation_size(x: torch.Tensor, io: NetIO, what: str, is_seq: bool) 
         gotm = TIMES.join(map(str, tuple(got[1:]) + got[:1])) if len(got) >= 1 else "0"
         raise TrainingError(
             f"Invalid {what}. The training {kind} are of size {gotm} but the input layer '{name}' expects "
-            f"{kind} of size {exp} (torch layout N×C×{'H×W' if len(lay.spatial) == 2 else 'D×H×W'})."
+            f"{kind} of size {exp} (torch layout N×{TIMES.join(map(str, expected))})."
         )
     raise TrainingError(
         f"Invalid {what}. The predictors have {TIMES.join(map(str, got)) or 1} features but the input layer "

@@ -716,9 +716,9 @@ def _train(X, Y, net, options, *, device, clock, style, resume=None, loss_spec=N
     io, source, targets, loss, validation = _prepare(X, Y, net, options, style=style, loss_spec=loss_spec)
     if dist is None or dist[0] == 0:
         _preamble(options, device, echo, 1 if dist is None else dist[1])
-    net = net.to(device)
     if resume is None:
         initialize_normalization(net, source, options, echo if (dist is None or dist[0] == 0) else (lambda *a: None))
+    net = net.to(device)
     _set_classes(net, targets)
     if dist is not None:
         from torch.nn.parallel import DistributedDataParallel
