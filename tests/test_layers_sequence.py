@@ -701,3 +701,24 @@ def test_self_attention_padding_mask_defaults_and_errors():
         selfAttentionLayer(2, 4, HasScoresOutput=True)
     with pytest.raises(LayoutError, match="'SSCB'"):
         selfAttentionLayer(2, 4).infer([Layout((3, 3), 4)])
+
+
+def test_recurrent_layers_in_a_network_default_names_and_readback():
+    from layergraph import layerGraph
+
+    W = matlab_weights(24, 3)
+    R = matlab_weights(24, 3)
+    b = RNG.normal(0, 0.5, (24, 1))
+    layers = [sequenceInputLayer(3), bilstmLayer(3, InputWeights=W, RecurrentWeights=R, Bias=b), bilstmLayer(2),
+              gruLayer(4, OutputMode="last")]
+    names = [layer.Name for layer in layerGraph(layers).Layers]
+    assert names == ["sequenceinput", "biLSTM_1", "biLSTM_2", "gru"]
+    net = dlnetwork(layers)
+    first = net.Layers[1]
+    np.testing.assert_allclose(first.InputWeights.numpy(), W, rtol=1e-6)
+    np.testing.assert_allclose(first.Bias.numpy(), b, rtol=1e-6)
+    assert tuple(first.HiddenState.shape) == (6, 1) and float(first.HiddenState.abs().sum()) == 0
+    gru = net.Layers[3]
+    assert tuple(gru.InputWeights.shape) == (12, 4) and tuple(gru.Bias.shape) == (12, 1)
+    y = net.predict(torch.randn(2, 7, 3))
+    assert y.shape == (2, 4)
