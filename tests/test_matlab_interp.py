@@ -340,3 +340,51 @@ def test_load_networks_for_the_analyze_command():
     assert graphs["layers"].layer_list()[7].OutputSize == 3
     with pytest.raises(MatlabPortError, match="defines no network"):
         load_networks(case("stemLayers.m").replace("stemLayers", "helpers_lib/addSkip"))
+
+
+# ---- robustness: any input gives a result or a MatlabPortError ---------------------------------------
+
+from hypothesis import given, settings, HealthCheck, strategies as st  # noqa: E402
+
+_TOKENS = ["x", "y", "layers", "=", "1", "2.5", "'a'", '"b"', "[", "]", "{", "}", "(", ")", ";", ",", "\n",
+           "+", "-", "*", "'", ":", "end", "for", "if", "while", "function", "reluLayer", "layerGraph",
+           "fullyConnectedLayer", "...", "%", "#", "!", "~=", ".", "Name", "@", "numel", "x(end+1)", " "]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_TOKENS), max_size=30))
+def test_any_token_soup_ports_or_fails_cleanly(tokens):
+    try:
+        port(" ".join(tokens), max_steps=5_000)
+    except MatlabPortError:
+        pass
+
+
+def test_layers_and_functions_come_from_the_registries():
+    from layergraph.functions import FUNCTIONS, matlab_function
+    from layergraph.layers.base import Layer, register, unregister
+    from layergraph.layers.options import Option, positive_integer
+
+    class _ProbeLayer(Layer):
+        MATLAB_NAME = "probeLayerForPorterTest"
+        TYPE = "Probe"
+        DEFAULT_NAME = "probe"
+        OPTIONS = (Option("Width", positive_integer(), 1),)
+        POSITIONAL = ("Width",)
+
+    register(_ProbeLayer)
+
+    @matlab_function("probeFunctionForPorterTest", outputs=("a", "b"))
+    def _probe(x):
+        return x + 1, x + 2
+
+    try:
+        r = port("l = probeLayerForPorterTest(3, 'Name', 'p'); [u, v] = probeFunctionForPorterTest(1); "
+                 "w = probeFunctionForPorterTest(10);")
+        assert isinstance(r.networks["l"][0], _ProbeLayer) and r.networks["l"][0].Width == 3
+        assert val(r.workspace["u"]) == 2 and val(r.workspace["v"]) == 3 and val(r.workspace["w"]) == 11
+    finally:
+        unregister("probeLayerForPorterTest")
+        FUNCTIONS.pop("probeFunctionForPorterTest", None)
+    r = port("l = probeLayerForPorterTest(3);")
+    assert "l" not in r.networks and any("probeLayerForPorterTest" in w for w in r.warnings)

@@ -12,7 +12,7 @@ from ..errors import LayerGraphError, MatlabPortError
 from ..graph import LayerArray, LayerGraph, layerGraph
 from ..layers.base import Layer
 from .interp import Interpreter, to_m
-from .source import decode_source, parse_source, read_file
+from .source import decode_source, format_error, parse_source, read_file
 from .values import Cell, LayerArr, MString, Opaque, StrArr
 
 
@@ -154,7 +154,8 @@ def port(path_or_source, workspace=None, path=None, *, max_steps: int = 1_000_00
         text, enc = decode_source(path_or_source)
         src = parse_source(text, "<string>", enc)
     elif isinstance(path_or_source, os.PathLike) or (
-            isinstance(path_or_source, str) and "\n" not in path_or_source and path_or_source.endswith(".m")):
+            isinstance(path_or_source, str) and "\n" not in path_or_source
+            and (path_or_source.endswith(".m") or os.path.isfile(path_or_source))):
         p = os.fspath(path_or_source)
         if not os.path.isfile(p):
             raise MatlabPortError(f"{p}: no such file.")
@@ -177,6 +178,14 @@ def port(path_or_source, workspace=None, path=None, *, max_steps: int = 1_000_00
         node = interp.current
         where = f"{node.src.location(node.line, node.col)}: " if node is not None else ""
         raise MatlabPortError(f"{where}the script nests too deeply (recursion limit reached).") from None
+    except LayerGraphError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - an interpreter gap must still be a located, clean error
+        node = interp.current
+        text = f"the porter cannot run this statement ({type(exc).__name__}: {exc})"
+        if node is not None:
+            raise MatlabPortError(format_error(node.src, node.line, node.col, text)) from exc
+        raise MatlabPortError(text) from exc
     finally:
         sys.setrecursionlimit(old_limit)
     networks = {}

@@ -22,7 +22,12 @@ def builtin(*names, opaque_ok=False):
         def run(interp, args, nargout, node):
             if not opaque_ok and any(isinstance(a, Opaque) for a in args):
                 return [merge_opaque(args)] * max(nargout, 1)
-            out = fn(interp, args, nargout, node)
+            try:
+                out = fn(interp, args, nargout, node)
+            except IndexError:
+                raise interp.error(node, f"not enough input arguments to {names[0]}") from None
+            except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
+                raise interp.error(node, f"{names[0]}: invalid arguments ({exc})") from None
             return out if isinstance(out, list) else [out]
 
         for n in names:
