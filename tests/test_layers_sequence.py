@@ -252,6 +252,8 @@ def test_lstm_layout_sizes_and_description():
 def test_lstm_rejects_image_and_non_sequence_input():
     with pytest.raises(LayoutError, match="SSCBT"):
         lstmLayer(4).infer([Layout((8, 8), 3, True)])
+    with pytest.raises(LayoutError, match="image input with format 'SSCB'"):
+        gruLayer(4).infer([Layout((8, 8), 1)])
     with pytest.raises(LayoutError, match="'CB'"):
         lstmLayer(4).infer([Layout((), 3)])
     with pytest.raises(LayoutError, match="hidden"):

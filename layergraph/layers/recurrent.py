@@ -184,6 +184,12 @@ class _RecurrentLayer(Layer):
 
     def _input(self, inputs) -> Layout:
         x = inputs[0]
+        if x.spatial and not x.has_time:
+            raise LayoutError(
+                f"Invalid input data. {self.TYPE} layers expect vector sequence input (format 'CBT'), but received "
+                f"image input with format '{x.format}' (size {x.matlab_size()}). Use a sequenceInputLayer for "
+                f"sequence data."
+            )
         if x.spatial:
             raise LayoutError(
                 f"Invalid input data. {self.TYPE} layers expect vector sequence input (format 'CBT'), but received "
