@@ -215,3 +215,30 @@ def test_examples_port():
             r = port(os.path.join(root, name))
             assert r.networks, name
             assert_rebuilds(r)
+
+
+def test_dlnetwork_designer_style_initialize():
+    from layergraph import dlnetwork
+
+    r = port(case("dnd_dlnetwork.m"))
+    g = layerGraph([featureInputLayer(4, Name="features"), fullyConnectedLayer(16, Name="fc_1"), reluLayer(Name="relu")])
+    g = addLayers(g, [fullyConnectedLayer(16, Name="fc_2"), additionLayer(2, Name="add"),
+                      fullyConnectedLayer(3, Name="fc_out"), softmaxLayer(Name="softmax")])
+    g = connectLayers(g, "relu", "fc_2")
+    g = connectLayers(g, "relu", "add/in2")
+    net = r.networks["net"]
+    assert type(net).__name__ == "Network" and net._lg.kind == "dlnetwork"
+    assert net._lg.graph == g
+    assert tuple(net(torch.randn(5, 4)).shape) == (5, 3)
+    assert tuple(dlnetwork(g)(torch.randn(5, 4)).shape) == (5, 3)
+    assert_rebuilds(r)
+
+
+def test_json_spec_of_a_ported_network():
+    from layergraph.spec import load_spec
+
+    r = port(case("dnd_residual.m"))
+    spec = r.to_json("lgraph")
+    assert spec["layers"][0]["Name"] == "data"
+    assert load_spec(spec) == r.networks["lgraph"]
+    assert set(r.to_json()) == {"lgraph"}

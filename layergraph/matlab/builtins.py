@@ -1056,6 +1056,15 @@ def _str2func(interp, args, nargout, node):
     return FuncHandle(name=s, interp=interp, text="@" + s)
 
 
+@builtin("initialize")
+def _initialize(interp, args, nargout, node):
+    from ..functions import FUNCTIONS
+
+    if not args or not isinstance(args[0], LayerGraph):
+        raise interp.error(node, "initialize needs an uninitialized dlnetwork (built with dlnetwork and addLayers)")
+    return interp.call_registered(FUNCTIONS["dlnetwork"], [args[0]], 1, node)
+
+
 # ---- errors and messages -------------------------------------------------------------------------
 
 

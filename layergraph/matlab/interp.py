@@ -1086,6 +1086,13 @@ class Interpreter:
 
     def call_registered(self, fn, args: list, nargout: int, node: Node) -> list:
         name = fn.name
+        if name == "dlnetwork" and not _initialized(args):
+            # R2024 Deep Network Designer code: net = dlnetwork; net = addLayers(net, ...); net = initialize(net)
+            # An uninitialized dlnetwork is a graph in progress; initialize(net) builds the network.
+            from ..graph import layerGraph as _layer_graph
+            if not args:
+                return [LayerGraph()]
+            return self.call_registered(FUNCTIONS["layerGraph"], [args[0]], 1, node)
         builds = bool(fn.outputs) and fn.outputs[0] in ("lgraph", "net", "layers", "layer", "dlnet")
         if not fn.data_free:
             self.warn(node, f"{name} needs data the porter does not have; its result is treated as opaque")
@@ -1776,6 +1783,17 @@ class Interpreter:
 
 
 _UNSET = object()
+
+
+def _initialized(args) -> bool:
+    """False for dlnetwork() and dlnetwork(x, 'Initialize', false)."""
+    if not args:
+        return False
+    for key, value in zip(args[1::2], args[2::2]):
+        if isinstance(key, str) and str(key).lower() == "initialize" and isinstance(value, np.ndarray) \
+                and value.size == 1 and not bool(value.flat[0]):
+            return False
+    return True
 _SIGNATURES: dict = {}
 
 # Well-known data and display functions: an opaque value from them never suggests a missing file.
