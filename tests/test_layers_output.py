@@ -691,3 +691,50 @@ def test_quadratic_layer_monomial_order():
     assert layer.infer([Layout((), 4, True)]) == [Layout((), 10, True)]
     with pytest.raises(LayoutError, match="vector per observation"):
         layer.infer([Layout((3, 3), 2)])
+
+
+from layergraph import depthToSpace2dLayer, spaceToDepthLayer  # noqa: E402
+
+
+def depth_to_space_np(x, bh, bw, mode):
+    n, c, h, w = x.shape
+    k = c // (bh * bw)
+    y = np.zeros((n, k, h * bh, w * bw))
+    for b, cc, r, s, i, j in np.ndindex(n, k, h, w, bh, bw):
+        src = (i * bw + j) * k + cc if mode == "dcr" else cc * bh * bw + i * bw + j
+        y[b, cc, r * bh + i, s * bw + j] = x[b, src, r, s]
+    return y
+
+
+@pytest.mark.parametrize("block, mode", [((2, 2), "dcr"), ((2, 2), "crd"), ((2, 1), "dcr"), ((1, 3), "crd")])
+def test_depth_to_space_matches_onnx_ordering(block, mode):
+    rng = np.random.default_rng(23)
+    bh, bw = block
+    x = rng.normal(size=(2, 2 * bh * bw, 3, 2))
+    layer = depthToSpace2dLayer(list(block), Mode=mode)
+    layout = Layout((3, 2), 2 * bh * bw)
+    assert layer.infer([layout]) == [Layout((3 * bh, 2 * bw), 2)]
+    y = layer.build([layout])(t64(x)).numpy()
+    np.testing.assert_array_equal(y, depth_to_space_np(x, bh, bw, mode))
+
+
+def test_space_to_depth_matches_onnx_and_inverts_dcr():
+    rng = np.random.default_rng(24)
+    x = rng.normal(size=(1, 3, 4, 6))
+    layer = spaceToDepthLayer([2, 3])
+    assert layer.BlockSize == (2, 3)
+    assert layer.infer([Layout((4, 6), 3)]) == [Layout((2, 2), 18)]
+    y = layer.build([Layout((4, 6), 3)])(t64(x)).numpy()
+    expected = np.zeros((1, 18, 2, 2))
+    for c, r, s, i, j in np.ndindex(3, 2, 2, 2, 3):
+        expected[0, (i * 3 + j) * 3 + c, r, s] = x[0, c, r * 2 + i, s * 3 + j]
+    np.testing.assert_array_equal(y, expected)
+    back = depthToSpace2dLayer([2, 3]).build([Layout((2, 2), 18)])(torch.tensor(y)).numpy()
+    np.testing.assert_array_equal(back, x)
+    with pytest.raises(LayoutError, match="divisible"):
+        layer.infer([Layout((5, 6), 3)])
+    with pytest.raises(LayoutError, match="divisible"):
+        depthToSpace2dLayer(2).infer([Layout((3, 3), 6)])
+    with pytest.raises(OptionError, match="Mode"):
+        depthToSpace2dLayer(2, Mode="rdc")
+    assert depthToSpace2dLayer(2).Mode == "dcr"

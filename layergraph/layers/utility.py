@@ -1,4 +1,4 @@
-"""Utility layers: identityLayer, functionLayer, scalingLayer, quadraticLayer."""
+"""Utility layers: identityLayer, functionLayer, scalingLayer, quadraticLayer, depthToSpace2dLayer, spaceToDepthLayer."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from torch import nn
 
 from ..errors import LayoutError
 from .base import Layer, Layout, num_str, register, times_str
-from .options import Converter, Option, boolean, numeric_array, positive_integer, string_list, text
+from .options import Converter, Option, boolean, choice, numeric_array, positive_integer, size_vector, string_list, text
 
 
 # --------------------------------------------------------------------------------------------------
@@ -322,4 +322,128 @@ class QuadraticLayer(Layer):
         return "Quadratic"
 
 
-__all__ = ["IdentityLayer", "FunctionLayer", "ScalingLayer", "QuadraticLayer", "matlab_to_torch_broadcast"]
+# --------------------------------------------------------------------------------------------------
+# depthToSpace2dLayer, spaceToDepthLayer (Image Processing Toolbox)
+
+
+def _require_image_2d(layer: Layer, x: Layout) -> None:
+    if len(x.spatial) != 2 or x.has_time:
+        raise LayoutError(
+            f"Invalid input data. {layer.MATLAB_NAME} expects 2-D image input (format 'SSCB'), "
+            f"but received input with format '{x.format}'."
+        )
+
+
+class DepthToSpaceModule(nn.Module):
+    """N×(C·bh·bw)×H×W -> N×C×(H·bh)×(W·bw), ONNX DepthToSpace ordering (DCR or CRD)."""
+
+    def __init__(self, bh: int, bw: int, mode: str):
+        super().__init__()
+        self.bh, self.bw, self.mode = bh, bw, mode
+
+    def forward(self, x):
+        n, c, h, w = x.shape
+        bh, bw = self.bh, self.bw
+        k = c // (bh * bw)
+        if self.mode == "dcr":      # channel = (i*bw + j)*k + c'
+            t = x.reshape(n, bh, bw, k, h, w).permute(0, 3, 4, 1, 5, 2)
+        else:                       # "crd": channel = c'*bh*bw + i*bw + j
+            t = x.reshape(n, k, bh, bw, h, w).permute(0, 1, 4, 2, 5, 3)
+        return t.reshape(n, k, h * bh, w * bw)
+
+    def extra_repr(self) -> str:
+        return f"block=({self.bh}, {self.bw}), mode={self.mode!r}"
+
+
+class SpaceToDepthModule(nn.Module):
+    """N×C×H×W -> N×(C·bh·bw)×(H/bh)×(W/bw), ONNX SpaceToDepth ordering: channel = (i*bw + j)*C + c."""
+
+    def __init__(self, bh: int, bw: int):
+        super().__init__()
+        self.bh, self.bw = bh, bw
+
+    def forward(self, x):
+        n, c, h, w = x.shape
+        bh, bw = self.bh, self.bw
+        t = x.reshape(n, c, h // bh, bh, w // bw, bw).permute(0, 3, 5, 1, 2, 4)
+        return t.reshape(n, bh * bw * c, h // bh, w // bw)
+
+    def extra_repr(self) -> str:
+        return f"block=({self.bh}, {self.bw})"
+
+
+@register
+class DepthToSpace2dLayer(Layer):
+    """Depth to space: ``depthToSpace2dLayer(blockSize, Mode="dcr")`` (R2021a).
+
+    H×W×(C·h·w) -> (H·h)×(W·w)×C. The channel order follows ONNX DepthToSpace ('dcr': depth, column,
+    row; 'crd': column, row, depth), the operator MATLAB imports into this layer.
+    """
+
+    MATLAB_NAME = "depthToSpace2dLayer"
+    TYPE = "Depth to Space"
+    DEFAULT_NAME = "depthtospace"
+    SYNTAX = "depthToSpace2dLayer(blockSize, Mode=\"dcr\")"
+    FAMILY = "utility"
+    POSITIONAL = ("BlockSize",)
+    OPTIONS = (
+        Option("BlockSize", size_vector(2), required=True),
+        Option("Mode", choice("dcr", "crd"), "dcr"),
+    )
+
+    def infer(self, inputs):
+        x = inputs[0]
+        _require_image_2d(self, x)
+        bh, bw = self.BlockSize
+        if x.channels % (bh * bw):
+            raise LayoutError(
+                f"Invalid input data. The number of input channels ({x.channels}) must be divisible by the number "
+                f"of elements of a block ({bh}×{bw} = {bh * bw})."
+            )
+        h, w = x.spatial
+        return [Layout((h * bh, w * bw), x.channels // (bh * bw))]
+
+    def build(self, inputs):
+        return DepthToSpaceModule(*self.BlockSize, self.Mode)
+
+    def description(self):
+        return f"Depth to space with block size {times_str(self.BlockSize)} and mode '{self.Mode}'"
+
+
+@register
+class SpaceToDepthLayer(Layer):
+    """Space to depth: ``spaceToDepthLayer(blockSize)`` (R2021a).
+
+    H×W×C -> (H/h)×(W/w)×(C·h·w), the ordering of ONNX SpaceToDepth (block offsets first, then channel).
+    """
+
+    MATLAB_NAME = "spaceToDepthLayer"
+    TYPE = "Space to Depth"
+    DEFAULT_NAME = "spacetodepth"
+    SYNTAX = "spaceToDepthLayer(blockSize, Name=Value)"
+    FAMILY = "utility"
+    POSITIONAL = ("BlockSize",)
+    OPTIONS = (Option("BlockSize", size_vector(2), required=True),)
+
+    def infer(self, inputs):
+        x = inputs[0]
+        _require_image_2d(self, x)
+        bh, bw = self.BlockSize
+        h, w = x.spatial
+        if h % bh or w % bw:
+            raise LayoutError(
+                f"Invalid input data. The spatial size {h}×{w} must be divisible by the block size {bh}×{bw}."
+            )
+        return [Layout((h // bh, w // bw), x.channels * bh * bw)]
+
+    def build(self, inputs):
+        return SpaceToDepthModule(*self.BlockSize)
+
+    def description(self):
+        return f"Space to depth with block size {times_str(self.BlockSize)}"
+
+
+__all__ = [
+    "IdentityLayer", "FunctionLayer", "ScalingLayer", "QuadraticLayer", "DepthToSpace2dLayer", "SpaceToDepthLayer",
+    "matlab_to_torch_broadcast",
+]

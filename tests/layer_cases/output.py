@@ -68,3 +68,9 @@ CASES += [
     LayerCase("quadraticLayer", (), {}, [FEAT4], 0),
     LayerCase("quadraticLayer", (), {}, [SEQ4], 0, id="quadratic-sequence"),
 ]
+CASES += [
+    LayerCase("depthToSpace2dLayer", (2,), {}, [Layout((3, 4), 8)], 0),
+    LayerCase("depthToSpace2dLayer", ([2, 1],), {"Mode": "crd"}, [Layout((3, 4), 6)], 0, id="depthToSpace-crd-2x1"),
+    LayerCase("spaceToDepthLayer", (2,), {}, [Layout((4, 6), 3)], 0),
+    LayerCase("spaceToDepthLayer", ([1, 3],), {}, [Layout((4, 6), 2)], 0, id="spaceToDepth-1x3"),
+]
