@@ -18,11 +18,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import LayoutError, MatlabPortError
+from ..errors import LayoutError
 from ..layers.base import Layer, Layout
 from ..layers.options import Converter, Option, numeric_array, text
 from .source import Node
-from .values import Cell, LayerArr, Opaque, Struct
+from .values import Opaque, Struct
 
 # --------------------------------------------------------------------------------------------------
 # MATLAB functions on tensors (shared by the evaluator and the generated Python)

@@ -20,9 +20,9 @@ from ..errors import LayerGraphError, MatlabPortError
 from ..functions import FUNCTIONS
 from ..graph import LayerGraph
 from ..layers.base import REGISTRY, Layer
-from .source import Node, SourceFile, format_error, parse_source, read_file
+from .source import Node, SourceFile, format_error, read_file
 from .values import (
-    EMPTY, Cell, CsList, FuncHandle, LayerArr, MString, Opaque, StrArr, Struct, merge_opaque, num,
+    Cell, CsList, FuncHandle, LayerArr, MString, Opaque, StrArr, Struct, merge_opaque, num,
 )
 
 COLON = object()  # a bare ':' index
@@ -1089,7 +1089,6 @@ class Interpreter:
         if name == "dlnetwork" and not _initialized(args):
             # R2024 Deep Network Designer code: net = dlnetwork; net = addLayers(net, ...); net = initialize(net)
             # An uninitialized dlnetwork is a graph in progress; initialize(net) builds the network.
-            from ..graph import layerGraph as _layer_graph
             if not args:
                 return [LayerGraph()]
             return self.call_registered(FUNCTIONS["layerGraph"], [args[0]], 1, node)
