@@ -82,7 +82,7 @@ def run(layer, layout, x):
 def test_pooling_default_stride_is_one():
     layer = maxPooling2dLayer(2)
     assert layer.Stride == (1, 1)
-    assert layer.PaddingSize == (0, 0, 0, 0) and layer.PaddingMode == "manual"
+    assert layer.PaddingSize == [0, 0, 0, 0] and layer.PaddingMode == "manual"
     x = RNG.standard_normal((2, 3, 7, 9))
     y = run(layer, Layout((7, 9), 3), x)
     assert y.shape == (2, 3, 6, 8)
@@ -133,8 +133,8 @@ def test_max_pooling_pads_with_minus_infinity():
 
 
 def test_manual_padding_forms_and_floor_output():
-    assert maxPooling2dLayer(3, "Padding", 1).PaddingSize == (1, 1, 1, 1)
-    assert maxPooling2dLayer(3, "Padding", [1, 2]).PaddingSize == (1, 1, 2, 2)
+    assert maxPooling2dLayer(3, "Padding", 1).PaddingSize == [1, 1, 1, 1]
+    assert maxPooling2dLayer(3, "Padding", [1, 2]).PaddingSize == [1, 1, 2, 2]
     layer = averagePooling2dLayer([3, 2], "Stride", [2, 3], "Padding", [2, 0, 1, 1])
     layout = Layout((9, 10), 2)
     # H: (9+2-3)//2+1 = 5; W: (10+2-2)//3+1 = 4 (floor)
@@ -212,7 +212,7 @@ def test_padding_error_when_set_after_construction_keeps_old_value():
     layer = maxPooling2dLayer(3, "Name", "mp")
     with pytest.raises(OptionError, match="maxPooling2dLayer 'mp'.*Padding"):
         layer.Padding = 3
-    assert layer.PaddingSize == (0, 0, 0, 0)
+    assert layer.PaddingSize == [0, 0, 0, 0]
 
 
 def test_pooling_input_errors():
@@ -279,13 +279,13 @@ def test_one_d_pooling_over_time_space_and_same():
     y = run(averagePooling1dLayer(4, "Stride", 3, "Padding", "same"), Layout((10,), 3), sig)
     np.testing.assert_allclose(y, ref_pool(sig, (4,), (3,), [(1, 2)], "average"))
     assert averagePooling1dLayer(2).Stride == 1
-    assert averagePooling1dLayer(2, "Padding", 1).PaddingSize == (1, 1)
+    assert averagePooling1dLayer(2, "Padding", 1).PaddingSize == [1, 1]
 
 
 def test_three_d_pooling_with_two_by_three_padding():
     layer = averagePooling3dLayer(3, "Stride", 2, "Padding", [[1, 0, 2], [1, 2, 0]])
-    assert layer.PaddingSize == ((1, 0, 2), (1, 2, 0))
-    assert averagePooling3dLayer(3, "Padding", [1, 2, 0]).PaddingSize == ((1, 2, 0), (1, 2, 0))
+    assert layer.PaddingSize == [[1, 0, 2], [1, 2, 0]]
+    assert averagePooling3dLayer(3, "Padding", [1, 2, 0]).PaddingSize == [[1, 2, 0], [1, 2, 0]]
     layout = Layout((6, 5, 4), 2)
     x = RNG.standard_normal((2, 2, 6, 5, 4))
     pads = [(1, 1), (0, 2), (2, 0)]

@@ -1,8 +1,10 @@
-"""Convolution and fully connected layers: convolution2dLayer, fullyConnectedLayer."""
+"""Convolution and fully connected layers: convolution1d/2d/3dLayer, groupedConvolution2dLayer,
+transposedConv2d/3dLayer, fullyConnectedLayer, and the padding machinery shared with pooling."""
 
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -10,13 +12,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import LayoutError
-from .base import Layer, Layout, LayoutFold, initialize, learnable_values, register, times_str, vec_str
+from .base import Layer, Layout, initialize, learnable_values, register, times_str, vec_str
 from .options import (
     Converter,
     Option,
     _as_flat_numbers,
     _int_value,
     auto_or,
+    choice,
+    either,
     factor,
     initializer,
     numeric_array,
@@ -157,128 +161,672 @@ def stride_display(values) -> str:
         return vec_str(values)
     return str(values)
 
+# --------------------------------------------------------------------------------------------------
+# Padding values and the arrangement of the operated dimensions in the torch tensor
 
-class Conv2dModule(nn.Module):
-    """2-D convolution with MATLAB padding [t b l r]; Weights F×C×kh×kw, Bias F (torch layout)."""
 
-    def __init__(self, weights, bias, stride, dilation, padding):
+PADDING_VALUE_MODES = ("symmetric-include-edge", "symmetric-exclude-edge", "replicate")
+_NUMPY_PAD_MODE = {"symmetric-include-edge": "symmetric", "symmetric-exclude-edge": "reflect", "replicate": "edge"}
+
+
+def padding_value() -> Converter:
+    """PaddingValue: a real number (-Inf and Inf allowed) or a mirror/replicate mode name."""
+    return either(real_scalar(finite=False), choice(*PADDING_VALUE_MODES))
+
+
+def torch_pad(pads: list) -> list:
+    """(before, after) per dim D1..Dn -> F.pad's order (last dim first)."""
+    flat: list = []
+    for before, after in reversed(pads):
+        flat += [int(before), int(after)]
+    return flat
+
+
+def pad_nd(x: torch.Tensor, pads: list, value=0.0) -> torch.Tensor:
+    """Pad the trailing len(pads) dims of N×C×D1..Dn.
+
+    ``value`` is a number (constant padding) or a MATLAB PaddingValue mode: 'symmetric-include-edge'
+    (mirror including the edge value, numpy 'symmetric'), 'symmetric-exclude-edge' (mirror without the
+    edge value, numpy 'reflect'), 'replicate' (repeat the edge, numpy 'edge'). Modes work for any
+    padding size, by indexing with NumPy's own padding of the index vector.
+    """
+    if not any(b or a for b, a in pads):
+        return x
+    if not isinstance(value, str):
+        return F.pad(x, torch_pad(pads), value=float(value))
+    mode = _NUMPY_PAD_MODE[value]
+    lead = x.dim() - len(pads)
+    for d, (before, after) in enumerate(pads):
+        if before or after:
+            size = int(x.shape[lead + d])
+            index = np.pad(np.arange(size), (int(before), int(after)), mode=mode)
+            x = x.index_select(lead + d, torch.as_tensor(index, dtype=torch.long, device=x.device))
+    return x
+
+
+def arrangement(layer: Layer, x: Layout, n: int) -> str:
+    """How an n-D convolution/pooling layer reads input ``x`` (MATLAB's rule for which dims it operates on).
+
+    'plain': N×C×S1..Sn; 'fold': N×T×C×S1..Sn, per time step; 'st': N×T×C×S1..S(n-1), over the S dims
+    and T (1-D image sequences for 2-D layers, 2-D image sequences for 3-D layers); 'ct': N×T×C, a 1-D
+    layer over T.
+    """
+    k = len(x.spatial)
+    if k == n:
+        return "fold" if x.has_time else "plain"
+    if x.has_time and k == n - 1:
+        return "ct" if n == 1 else "st"
+    formats = {
+        1: "'CBT', 'SCB' or 'SCBT'",
+        2: "'SSCB', 'SSCBT' or 'SCBT'",
+        3: "'SSSCB', 'SSSCBT' or 'SSCBT'",
+    }[n]
+    raise LayoutError(
+        f"Invalid input data. {layer.MATLAB_NAME} expects input with format {formats}, "
+        f"but received input with format '{x.format}'."
+    )
+
+
+def operated_sizes(x: Layout, mode: str) -> list:
+    """Sizes of the operated dimensions, in order (None for an unknown T)."""
+    if mode in ("plain", "fold"):
+        return list(x.spatial)
+    return list(x.spatial) + [x.time]
+
+
+def output_layout(x: Layout, mode: str, sizes: list, channels: int | None = None) -> Layout:
+    """The layout after the operated dims have become ``sizes`` (and C ``channels``)."""
+    c = x.channels if channels is None else channels
+    if mode in ("plain", "fold"):
+        return Layout(tuple(sizes), c, x.has_time, x.time)
+    return Layout(tuple(sizes[:-1]), c, True, sizes[-1])
+
+
+class Arranged(nn.Module):
+    """Run ``inner`` (written for N×C×D1..Dn) on a torch tensor of the given arrangement."""
+
+    def __init__(self, inner: nn.Module, mode: str):
+        super().__init__()
+        self.inner = inner
+        self.mode = mode
+
+    def forward(self, x):
+        mode = self.mode
+        if mode == "plain":
+            return self.inner(x)
+        if mode == "fold":
+            n, t = x.shape[0], x.shape[1]
+            y = self.inner(x.reshape((n * t,) + tuple(x.shape[2:])))
+            return y.reshape((n, t) + tuple(y.shape[1:]))
+        k = x.dim() - 3  # spatial dims besides T
+        y = self.inner(x.permute((0, 2) + tuple(range(3, 3 + k)) + (1,)))   # N T C S.. -> N C S.. T
+        return y.permute((0, k + 2, 1) + tuple(range(2, k + 2)))             # N C S.. T -> N T C S..
+
+    def extra_repr(self) -> str:
+        return f"arrangement={self.mode}"
+
+
+def arranged(module: nn.Module, mode: str) -> nn.Module:
+    """``module`` itself for plain input, else wrapped (its parameters stay reachable as ``inner.*``)."""
+    return module if mode == "plain" else Arranged(module, mode)
+
+
+# --------------------------------------------------------------------------------------------------
+# Convolution (1-D, 2-D, 3-D, grouped)
+
+_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+_CONV_T = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+
+
+class ConvModule(nn.Module):
+    """Convolution (cross-correlation) over the n trailing dims of N×C×D1..Dn with MATLAB padding.
+
+    ``Weights`` F×(C/groups)×k1..kn and ``Bias`` F (torch layout). ``pads`` is [(before, after)] per
+    dim, or None for 'same' (computed from each input's size, the extra after). Padding is applied
+    with :func:`pad_nd` (constant value or a mirror/replicate mode) and the convolution is unpadded.
+    """
+
+    def __init__(self, weights, bias, stride, dilation, pads, padding_value=0.0, groups: int = 1):
         super().__init__()
         self.Weights = nn.Parameter(weights)
         self.Bias = nn.Parameter(bias)
-        self.stride = tuple(stride)
-        self.dilation = tuple(dilation)
-        t, b, l, r = padding
-        self.symmetric = t == b and l == r
-        self.conv_padding = (t, l) if self.symmetric else (0, 0)
-        self.pad = (l, r, t, b)
+        self.stride = tuple(int(s) for s in stride)
+        self.dilation = tuple(int(d) for d in dilation)
+        self.pads = None if pads is None else [tuple(int(v) for v in p) for p in pads]
+        self.padding_value = padding_value
+        self.groups = int(groups)
+        self.n = len(self.stride)
 
     def forward(self, x):
-        if not self.symmetric:
-            x = F.pad(x, self.pad)
-        return F.conv2d(x, self.Weights, self.Bias, self.stride, self.conv_padding, self.dilation)
+        pads = self.pads
+        if pads is None:
+            kernel = self.Weights.shape[2:]
+            pads = [same_padding(int(s), int(k), st, d)
+                    for s, k, st, d in zip(x.shape[2:], kernel, self.stride, self.dilation)]
+        symmetric = all(b == a for b, a in pads)
+        if symmetric and not isinstance(self.padding_value, str) and self.padding_value == 0:
+            padding = tuple(b for b, _ in pads)
+        else:
+            x = pad_nd(x, pads, self.padding_value)
+            padding = 0
+        return _CONV[self.n](x, self.Weights, self.Bias, self.stride, padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
-        return f"{tuple(self.Weights.shape)}, stride={self.stride}, padding(l,r,t,b)={self.pad}"
+        pads = "same" if self.pads is None else self.pads
+        return (f"{tuple(self.Weights.shape)}, stride={self.stride}, dilation={self.dilation}, padding={pads}, "
+                f"padding_value={self.padding_value!r}, groups={self.groups}")
+
+
+def _filter_options(n: int) -> tuple:
+    if n == 1:
+        return (
+            Option("FilterSize", positive_integer(), required=True),
+            Option("NumFilters", positive_integer(), required=True),
+            Option("Stride", positive_integer(), 1),
+            Option("DilationFactor", positive_integer(), 1),
+            Option("Padding", padding_1d("same", "causal"), (0, 0)),
+        )
+    if n == 2:
+        return (
+            Option("FilterSize", size_vector(2), required=True),
+            Option("NumFilters", positive_integer(), required=True),
+            Option("Stride", size_vector(2), (1, 1)),
+            Option("DilationFactor", size_vector(2), (1, 1)),
+            Option("Padding", padding_2d(), (0, 0, 0, 0)),
+        )
+    return (
+        Option("FilterSize", size_vector(3), required=True),
+        Option("NumFilters", positive_integer(), required=True),
+        Option("Stride", size_vector(3), (1, 1, 1)),
+        Option("DilationFactor", size_vector(3), (1, 1, 1)),
+        Option("Padding", padding_3d("same"), ((0, 0, 0), (0, 0, 0))),
+    )
+
+
+def _as_tuple(value) -> tuple:
+    return (value,) if isinstance(value, int) else tuple(value)
+
+
+def _padding_size(padding):
+    """PaddingSize as MATLAB shows it: [t b l r], [l r] or the 2×3 [t l f; b r k] (nested lists)."""
+    if isinstance(padding, str):
+        return None
+    if padding and isinstance(padding[0], tuple):
+        return [list(row) for row in padding]
+    return list(padding)
+
+
+class _Convolution(Layer):
+    """Shared behaviour of convolution1d/2d/3dLayer (and groupedConvolution2dLayer)."""
+
+    NDIMS: ClassVar[int] = 2
+    FAMILY = "convolution"
+    POSITIONAL = ("FilterSize", "NumFilters")
+
+    @classmethod
+    def derived_properties(cls):
+        props = dict(super().derived_properties())
+        props["PaddingMode"] = lambda self: self.Padding if isinstance(self.Padding, str) else "manual"
+        props["PaddingSize"] = lambda self: _padding_size(self.Padding)
+        return props
+
+    # ---- sizes -----------------------------------------------------------------------------------
+
+    def filter_size(self) -> tuple:
+        return _as_tuple(self._values["FilterSize"])
+
+    def strides(self) -> tuple:
+        return _as_tuple(self._values["Stride"])
+
+    def dilations(self) -> tuple:
+        return _as_tuple(self._values["DilationFactor"])
+
+    def _input(self, inputs) -> tuple[Layout, str]:
+        x = inputs[0]
+        mode = arrangement(self, x, self.NDIMS)
+        self._check_channels(x)
+        return x, mode
+
+    def _check_channels(self, x: Layout) -> None:
+        if self.NumChannels != "auto" and self.NumChannels != x.channels:
+            raise LayoutError(
+                f"Input size mismatch. The layer expects input with {self.NumChannels} channels, "
+                f"but received input with {x.channels} channels."
+            )
+
+    def pads_for(self, sizes: list) -> list:
+        """(before, after) per operated dim; None entries for 'same' over an unknown T."""
+        filt, stride, dil = self.filter_size(), self.strides(), self.dilations()
+        if self.Padding == "same":
+            return [same_padding(s, f, st, d) if s is not None else None for s, f, st, d in zip(sizes, filt, stride, dil)]
+        if self.Padding == "causal":
+            return [((f - 1) * d, 0) for f, d in zip(filt, dil)]
+        return pads_per_dim(self.Padding, self.NDIMS)
+
+    def out_channels(self, x: Layout) -> int:
+        return self.NumFilters
+
+    def infer(self, inputs):
+        x, mode = self._input(inputs)
+        sizes = operated_sizes(x, mode)
+        pads = self.pads_for(sizes)
+        filt, stride, dil = self.filter_size(), self.strides(), self.dilations()
+        out = []
+        for s, p, f, st, d in zip(sizes, pads, filt, stride, dil):
+            if s is None:
+                out.append(None)
+                continue
+            o = conv_output_size(s, p[0], p[1], f, st, d)
+            if o < 1:
+                padded = [sz + sum(pd) for sz, pd in zip(sizes, pads) if sz is not None]
+                effective = [(f_ - 1) * d_ + 1 for f_, d_ in zip(filt, dil)]
+                raise LayoutError(
+                    f"Input size mismatch. The padded input size {times_str(padded)} is smaller than the dilated "
+                    f"filter size {times_str(effective)}."
+                )
+            out.append(o)
+        return [output_layout(x, mode, out, self.out_channels(x))]
+
+    # ---- learnables ------------------------------------------------------------------------------
+
+    def learnable_sizes(self, inputs):
+        x, _ = self._input(inputs)
+        n = self.NDIMS
+        return {"Weights": self.filter_size() + (x.channels, self.NumFilters), "Bias": (1,) * n + (self.NumFilters,)}
+
+    def resolve(self, inputs):
+        return {"NumChannels": inputs[0].channels}
+
+    def fans(self, inputs) -> tuple[int, int]:
+        x, _ = self._input(inputs)
+        k = math.prod(self.filter_size())
+        return k * x.channels, k * self.NumFilters
+
+    def initial_value(self, prop, inputs):
+        fan_in, fan_out = self.fans(inputs)
+        init = self.WeightsInitializer if prop == "Weights" else self.BiasInitializer
+        return initialize(init, self.learnable_sizes(inputs)[prop], fan_in, fan_out, layer=self, prop=prop)
+
+    def to_torch(self, prop, value, inputs):
+        n = self.NDIMS
+        if prop == "Weights":
+            return value.permute((n + 1, n) + tuple(range(n))).contiguous()   # k.. × C × F -> F × C × k..
+        return value.reshape(-1)
+
+    def from_torch(self, prop, value, inputs):
+        n = self.NDIMS
+        if prop == "Weights":
+            return value.permute(tuple(range(2, n + 2)) + (1, 0)).contiguous()
+        return value.reshape((1,) * n + (-1,))
+
+    def groups(self, inputs) -> int:
+        return 1
+
+    def build(self, inputs):
+        x, mode = self._input(inputs)
+        params = learnable_values(self, inputs)
+        pads = None if self.Padding == "same" else self.pads_for(operated_sizes(x, mode))
+        module = ConvModule(params["Weights"], params["Bias"], self.strides(), self.dilations(), pads,
+                            self.PaddingValue, self.groups(inputs))
+        return arranged(module, mode)
+
+    def description(self):
+        size = list(self.filter_size()) + ([self.NumChannels] if self.NumChannels != "auto" else [])
+        return (f"{self.NumFilters} {size_display(size)} convolutions with stride {stride_display(self.Stride)} "
+                f"and padding {padding_display(self.Padding, self.NDIMS)}")
 
 
 @register
-class Convolution2DLayer(Layer):
+class Convolution2DLayer(_Convolution):
     """2-D convolution (cross-correlation, as MATLAB): ``convolution2dLayer(filterSize, numFilters)``.
 
-    Torch layout in/out: N×C×H×W (image sequences N×T×C×H×W, per time step).
-    Weights FilterSize(1)×FilterSize(2)×NumChannels×NumFilters and Bias 1×1×NumFilters in MATLAB layout.
+    Torch layout in/out: N×C×H×W (image sequences N×T×C×H×W, per time step; 1-D image sequences
+    N×T×C×H convolve over H and T). Weights FilterSize(1)×FilterSize(2)×NumChannels×NumFilters and
+    Bias 1×1×NumFilters in MATLAB layout. PaddingValue: a number, 'symmetric-include-edge',
+    'symmetric-exclude-edge' or 'replicate'.
     """
 
     MATLAB_NAME = "convolution2dLayer"
     TYPE = "2-D Convolution"
     DEFAULT_NAME = "conv"
     SYNTAX = "convolution2dLayer(filterSize, numFilters, Name=Value)"
-    FAMILY = "convolution"
-    POSITIONAL = ("FilterSize", "NumFilters")
+    NDIMS = 2
+    OPTIONS = _filter_options(2) + (
+        Option("PaddingValue", padding_value(), 0.0),
+        Option("NumChannels", auto_or(positive_integer()), "auto"),
+    ) + learnable_options()
+
+    def padding_for(self, layout: Layout) -> tuple:
+        """[t b l r] for an SSCB/SSCBT input of this layout."""
+        if self.Padding == "same":
+            (t, b), (l, r) = self.pads_for(list(layout.spatial))
+            return (t, b, l, r)
+        return self.Padding
+
+
+@register
+class Convolution1DLayer(_Convolution):
+    """1-D convolution: ``convolution1dLayer(filterSize, numFilters)``.
+
+    Convolves over T for N×T×C (CBT), over L for N×C×L (SCB) and N×T×C×L (SCBT, per time step).
+    Padding: p, [l r], 'same' or 'causal' ((FilterSize-1)*DilationFactor on the left only).
+    Weights FilterSize×NumChannels×NumFilters, Bias 1×NumFilters (MATLAB layout).
+    """
+
+    MATLAB_NAME = "convolution1dLayer"
+    TYPE = "1-D Convolution"
+    DEFAULT_NAME = "conv1d"
+    SYNTAX = "convolution1dLayer(filterSize, numFilters, Name=Value)"
+    NDIMS = 1
+    OPTIONS = _filter_options(1) + (
+        Option("PaddingValue", padding_value(), 0.0),
+        Option("NumChannels", auto_or(positive_integer()), "auto"),
+    ) + learnable_options()
+
+
+@register
+class Convolution3DLayer(_Convolution):
+    """3-D convolution: ``convolution3dLayer(filterSize, numFilters)``.
+
+    Torch layout N×C×H×W×D (N×T×C×H×W×D per time step; 2-D image sequences N×T×C×H×W convolve over
+    H, W and T). Padding p, [a b c], 2×3 [t l f; b r k] or 'same'. Weights h×w×d×NumChannels×NumFilters,
+    Bias 1×1×1×NumFilters (MATLAB layout).
+    """
+
+    MATLAB_NAME = "convolution3dLayer"
+    TYPE = "3-D Convolution"
+    DEFAULT_NAME = "conv3d"
+    SYNTAX = "convolution3dLayer(filterSize, numFilters, Name=Value)"
+    NDIMS = 3
+    OPTIONS = _filter_options(3) + (
+        Option("PaddingValue", padding_value(), 0.0),
+        Option("NumChannels", auto_or(positive_integer()), "auto"),
+    ) + learnable_options()
+
+
+def _num_groups() -> Converter:
+    base = positive_integer()
+
+    def convert(v):
+        if isinstance(v, str) and v.lower() in ("channel-wise", "channelwise"):
+            return "channel-wise"
+        return base(v)
+
+    return Converter(convert, "a positive integer or 'channel-wise'",
+                     {"anyOf": [base.schema, {"const": "channel-wise"}]})
+
+
+@register
+class GroupedConvolution2DLayer(_Convolution):
+    """2-D grouped convolution: ``groupedConvolution2dLayer(filterSize, numFiltersPerGroup, numGroups)``
+    or ``(filterSize, numFiltersPerGroup, 'channel-wise')`` (NumGroups = number of input channels).
+
+    Output channels NumFiltersPerGroup*NumGroups, group-major (torch ``groups`` order). Weights
+    h×w×NumChannelsPerGroup×NumFiltersPerGroup×NumGroups, Bias 1×1×NumFiltersPerGroup×NumGroups
+    (MATLAB layout). Torch layout as convolution2dLayer.
+    """
+
+    MATLAB_NAME = "groupedConvolution2dLayer"
+    TYPE = "2-D Grouped Convolution"
+    DEFAULT_NAME = "grouped_conv"
+    SYNTAX = "groupedConvolution2dLayer(filterSize, numFiltersPerGroup, numGroups, Name=Value)"
+    NDIMS = 2
+    POSITIONAL = ("FilterSize", "NumFiltersPerGroup", "NumGroups")
     OPTIONS = (
         Option("FilterSize", size_vector(2), required=True),
-        Option("NumFilters", positive_integer(), required=True),
+        Option("NumFiltersPerGroup", positive_integer(), required=True),
+        Option("NumGroups", _num_groups(), required=True),
         Option("Stride", size_vector(2), (1, 1)),
         Option("DilationFactor", size_vector(2), (1, 1)),
         Option("Padding", padding_2d(), (0, 0, 0, 0)),
-        Option("PaddingValue", real_scalar(), 0.0),
-        Option("NumChannels", auto_or(positive_integer()), "auto"),
+        Option("PaddingValue", padding_value(), 0.0),
+        Option("NumChannelsPerGroup", auto_or(positive_integer()), "auto"),
     ) + learnable_options()
+
+    def group_count(self, x: Layout) -> int:
+        return x.channels if self.NumGroups == "channel-wise" else self.NumGroups
+
+    def _check_channels(self, x: Layout) -> None:
+        g = self.group_count(x)
+        if x.channels % g:
+            raise LayoutError(
+                f"Input size mismatch. The number of input channels ({x.channels}) must be divisible by the number "
+                f"of groups ({g})."
+            )
+        cpg = x.channels // g
+        if self.NumChannelsPerGroup != "auto" and self.NumChannelsPerGroup != cpg:
+            raise LayoutError(
+                f"Input size mismatch. The layer expects {self.NumChannelsPerGroup} channels per group, but the "
+                f"input has {x.channels} channels in {g} groups ({cpg} per group)."
+            )
+
+    def out_channels(self, x: Layout) -> int:
+        return self.NumFiltersPerGroup * self.group_count(x)
+
+    def learnable_sizes(self, inputs):
+        x, _ = self._input(inputs)
+        g = self.group_count(x)
+        fpg = self.NumFiltersPerGroup
+        return {"Weights": self.filter_size() + (x.channels // g, fpg, g), "Bias": (1, 1, fpg, g)}
+
+    def resolve(self, inputs):
+        x = inputs[0]
+        g = self.group_count(x)
+        return {"NumChannelsPerGroup": x.channels // g, "NumGroups": g}
+
+    def fans(self, inputs):
+        x, _ = self._input(inputs)
+        k = math.prod(self.filter_size())
+        return k * (x.channels // self.group_count(x)), k * self.NumFiltersPerGroup
+
+    def groups(self, inputs) -> int:
+        return self.group_count(inputs[0])
+
+    def to_torch(self, prop, value, inputs):
+        if prop == "Weights":
+            h, w, cpg, fpg, g = value.shape
+            # W[h, w, c, f, g] -> torch[g*fpg + f, c, h, w]
+            return value.permute(4, 3, 2, 0, 1).reshape(g * fpg, cpg, h, w).contiguous()
+        return value.reshape(value.shape[-2], value.shape[-1]).T.reshape(-1).contiguous()
+
+    def from_torch(self, prop, value, inputs):
+        x = inputs[0]
+        g = self.group_count(x)
+        fpg = self.NumFiltersPerGroup
+        if prop == "Weights":
+            _, cpg, h, w = value.shape
+            return value.reshape(g, fpg, cpg, h, w).permute(3, 4, 2, 1, 0).contiguous()
+        return value.reshape(g, fpg).T.reshape(1, 1, fpg, g).contiguous()
+
+    def description(self):
+        size = times_str(self.filter_size())
+        groups = "channel-wise" if self.NumGroups == "channel-wise" else f"{self.NumGroups} groups of"
+        return (f"{groups} {self.NumFiltersPerGroup} {size} convolutions with stride {stride_display(self.Stride)} "
+                f"and padding {padding_display(self.Padding, 2)}")
+
+
+# --------------------------------------------------------------------------------------------------
+# Transposed convolution
+
+
+def transposed_crops(size: int, filt: int, stride: int, cropping) -> tuple[int, int, int]:
+    """(crop before, crop after, rows appended) for one dim: MATLAB's rule.
+
+    Full output S*(in-1)+F. 'same': crop F-S in total (floor before, ceil after) and, when S > F, append
+    S-F rows, so the output is S*in. Manual: crop as given; rows are appended only when the output
+    would otherwise be smaller than 1.
+    """
+    full = stride * (size - 1) + filt
+    if cropping == "same":
+        offset = max(0, stride - filt)
+        total = filt - stride + offset
+        return total // 2, total - total // 2, offset
+    before, after = cropping
+    offset = max(0, 1 - (full - before - after))
+    return before, after, offset
+
+
+class TransposedConvModule(nn.Module):
+    """Transposed convolution over the n trailing dims of N×C×D1..Dn, then MATLAB's cropping, then bias.
+
+    ``Weights`` C×F×k1..kn (torch ConvTranspose layout), ``Bias`` F. ``crops`` is [(before, after)] per
+    dim or None for 'same'.
+    """
+
+    def __init__(self, weights, bias, stride, crops):
+        super().__init__()
+        self.Weights = nn.Parameter(weights)
+        self.Bias = nn.Parameter(bias)
+        self.stride = tuple(int(s) for s in stride)
+        self.crops = None if crops is None else [tuple(int(v) for v in c) for c in crops]
+        self.n = len(self.stride)
+
+    def forward(self, x):
+        kernel = self.Weights.shape[2:]
+        y = _CONV_T[self.n](x, self.Weights, None, self.stride)
+        plan = [transposed_crops(int(s), int(k), st, "same" if self.crops is None else c)
+                for s, k, st, c in zip(x.shape[2:], kernel, self.stride, self.crops or [None] * self.n)]
+        if any(off for _, _, off in plan):
+            y = F.pad(y, torch_pad([(0, off) for _, _, off in plan]))
+        index = [slice(None), slice(None)]
+        for d, (before, after, _) in enumerate(plan):
+            index.append(slice(before, int(y.shape[2 + d]) - after))
+        y = y[tuple(index)]
+        return y + self.Bias.reshape((1, -1) + (1,) * self.n)
+
+    def extra_repr(self) -> str:
+        crops = "same" if self.crops is None else self.crops
+        return f"{tuple(self.Weights.shape)}, stride={self.stride}, cropping={crops}"
+
+
+class _TransposedConvolution(Layer):
+    """Shared behaviour of transposedConv2dLayer and transposedConv3dLayer."""
+
+    NDIMS: ClassVar[int] = 2
+    FAMILY = "convolution"
+    POSITIONAL = ("FilterSize", "NumFilters")
 
     @classmethod
     def derived_properties(cls):
         props = dict(super().derived_properties())
-        props["PaddingMode"] = lambda self: "same" if self.Padding == "same" else "manual"
-        props["PaddingSize"] = lambda self: None if self.Padding == "same" else list(self.Padding)
+        props["CroppingMode"] = lambda self: "same" if self.Cropping == "same" else "manual"
+        props["CroppingSize"] = lambda self: _padding_size(self.Cropping)
         return props
 
-    def padding_for(self, layout: Layout) -> tuple:
-        if self.Padding == "same":
-            (h, w), (fh, fw) = layout.spatial, self.FilterSize
-            top, bottom = same_padding(h, fh, self.Stride[0], self.DilationFactor[0])
-            left, right = same_padding(w, fw, self.Stride[1], self.DilationFactor[1])
-            return (top, bottom, left, right)
-        return self.Padding
+    def filter_size(self) -> tuple:
+        return tuple(self._values["FilterSize"])
 
-    def _input(self, inputs) -> Layout:
+    def _input(self, inputs) -> tuple[Layout, str]:
         x = inputs[0]
-        if len(x.spatial) != 2:
-            raise LayoutError(
-                f"Invalid input data. The layer expects input with two spatial dimensions (format 'SSCB' or 'SSCBT'), "
-                f"but received input with format '{x.format}'."
-            )
+        mode = arrangement(self, x, self.NDIMS)
         if self.NumChannels != "auto" and self.NumChannels != x.channels:
             raise LayoutError(
                 f"Input size mismatch. The layer expects input with {self.NumChannels} channels, "
                 f"but received input with {x.channels} channels."
             )
-        return x
+        return x, mode
+
+    def crops(self):
+        return None if self.Cropping == "same" else pads_per_dim(self.Cropping, self.NDIMS)
 
     def infer(self, inputs):
-        x = self._input(inputs)
-        t, b, l, r = self.padding_for(x)
-        (h, w), (fh, fw) = x.spatial, self.FilterSize
-        oh = conv_output_size(h, t, b, fh, self.Stride[0], self.DilationFactor[0])
-        ow = conv_output_size(w, l, r, fw, self.Stride[1], self.DilationFactor[1])
-        if oh < 1 or ow < 1:
-            raise LayoutError(
-                f"Input size mismatch. The padded input size {h + t + b}×{w + l + r} is smaller than the dilated "
-                f"filter size {times_str(((fh - 1) * self.DilationFactor[0] + 1, (fw - 1) * self.DilationFactor[1] + 1))}."
-            )
-        return [Layout((oh, ow), self.NumFilters, x.has_time, x.time)]
+        x, mode = self._input(inputs)
+        crops = self.crops() or ["same"] * self.NDIMS
+        out = []
+        for s, f, st, c in zip(operated_sizes(x, mode), self.filter_size(), self.Stride, crops):
+            if s is None:
+                out.append(None)
+                continue
+            before, after, offset = transposed_crops(s, f, st, c)
+            out.append(st * (s - 1) + f + offset - before - after)
+        return [output_layout(x, mode, out, self.NumFilters)]
 
     def learnable_sizes(self, inputs):
-        x = self._input(inputs)
-        fh, fw = self.FilterSize
-        return {"Weights": (fh, fw, x.channels, self.NumFilters), "Bias": (1, 1, self.NumFilters)}
+        x, _ = self._input(inputs)
+        return {"Weights": self.filter_size() + (self.NumFilters, x.channels),
+                "Bias": (1,) * self.NDIMS + (self.NumFilters,)}
 
     def resolve(self, inputs):
         return {"NumChannels": inputs[0].channels}
 
     def initial_value(self, prop, inputs):
-        sizes = self.learnable_sizes(inputs)
-        fh, fw, c, f = sizes["Weights"]
-        fan_in, fan_out = fh * fw * c, fh * fw * f
+        x, _ = self._input(inputs)
+        k = math.prod(self.filter_size())
+        # fan-in from the input channels, fan-out from the filters (not verified against MATLAB; only 'he' cares)
         init = self.WeightsInitializer if prop == "Weights" else self.BiasInitializer
-        return initialize(init, sizes[prop], fan_in, fan_out, layer=self, prop=prop)
+        return initialize(init, self.learnable_sizes(inputs)[prop], k * x.channels, k * self.NumFilters,
+                          layer=self, prop=prop)
 
     def to_torch(self, prop, value, inputs):
-        return value.permute(3, 2, 0, 1).contiguous() if prop == "Weights" else value.reshape(-1)
+        n = self.NDIMS
+        if prop == "Weights":
+            return value.permute((n + 1, n) + tuple(range(n))).contiguous()   # k.. × F × C -> C × F × k..
+        return value.reshape(-1)
 
     def from_torch(self, prop, value, inputs):
-        return value.permute(2, 3, 1, 0).contiguous() if prop == "Weights" else value.reshape(1, 1, -1)
+        n = self.NDIMS
+        if prop == "Weights":
+            return value.permute(tuple(range(2, n + 2)) + (1, 0)).contiguous()
+        return value.reshape((1,) * n + (-1,))
 
     def build(self, inputs):
-        x = self._input(inputs)
+        _, mode = self._input(inputs)
         params = learnable_values(self, inputs)
-        module = Conv2dModule(params["Weights"], params["Bias"], self.Stride, self.DilationFactor, self.padding_for(x))
-        return LayoutFold(module) if x.has_time else module
+        return arranged(TransposedConvModule(params["Weights"], params["Bias"], self.Stride, self.crops()), mode)
 
     def description(self):
-        size = list(self.FilterSize) + ([self.NumChannels] if self.NumChannels != "auto" else [])
-        pad = "'same'" if self.Padding == "same" else vec_str(self.Padding)
-        return f"{self.NumFilters} {times_str(size)} convolutions with stride {vec_str(self.Stride)} and padding {pad}"
+        size = list(self.filter_size()) + ([self.NumChannels] if self.NumChannels != "auto" else [])
+        return (f"{self.NumFilters} {times_str(size)} transposed convolutions with stride {vec_str(self.Stride)} "
+                f"and cropping {padding_display(self.Cropping, self.NDIMS)}")
 
+
+@register
+class TransposedConvolution2DLayer(_TransposedConvolution):
+    """2-D transposed convolution: ``transposedConv2dLayer(filterSize, numFilters)``.
+
+    Output S*(in-1)+F minus Cropping ([t b l r], or 'same': output S*in). Weights
+    h×w×NumFilters×NumChannels (filters before channels), Bias 1×1×NumFilters (MATLAB layout).
+    Torch layout N×C×H×W (sequences per time step).
+    """
+
+    MATLAB_NAME = "transposedConv2dLayer"
+    TYPE = "2-D Transposed Convolution"
+    DEFAULT_NAME = "transposed-conv"
+    SYNTAX = "transposedConv2dLayer(filterSize, numFilters, Name=Value)"
+    NDIMS = 2
+    OPTIONS = (
+        Option("FilterSize", size_vector(2), required=True),
+        Option("NumFilters", positive_integer(), required=True),
+        Option("Stride", size_vector(2), (1, 1)),
+        Option("Cropping", padding_2d(), (0, 0, 0, 0)),
+        Option("NumChannels", auto_or(positive_integer()), "auto"),
+    ) + learnable_options()
+
+
+@register
+class TransposedConvolution3DLayer(_TransposedConvolution):
+    """3-D transposed convolution: ``transposedConv3dLayer(filterSize, numFilters)``.
+
+    Cropping p, [a b c], 2×3 [t l f; b r k] or 'same'. Weights h×w×d×NumFilters×NumChannels, Bias
+    1×1×1×NumFilters (MATLAB layout). Torch layout N×C×H×W×D (sequences per time step).
+    """
+
+    MATLAB_NAME = "transposedConv3dLayer"
+    TYPE = "3-D Transposed Convolution"
+    DEFAULT_NAME = "transposed-conv3d"
+    SYNTAX = "transposedConv3dLayer(filterSize, numFilters, Name=Value)"
+    NDIMS = 3
+    OPTIONS = (
+        Option("FilterSize", size_vector(3), required=True),
+        Option("NumFilters", positive_integer(), required=True),
+        Option("Stride", size_vector(3), (1, 1, 1)),
+        Option("Cropping", padding_3d("same"), ((0, 0, 0), (0, 0, 0))),
+        Option("NumChannels", auto_or(positive_integer()), "auto"),
+    ) + learnable_options()
+
+
+# --------------------------------------------------------------------------------------------------
+# Fully connected
 
 class LinearModule(nn.Module):
     """Fully connected: flattens S×C in MATLAB's column-major order (H fastest, then W, then C)."""

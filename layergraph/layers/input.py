@@ -107,8 +107,13 @@ class _InputLayer(Layer):
         return [self.output_layout()]
 
     def stat_to_torch(self, value: torch.Tensor, layout: Layout) -> torch.Tensor:
-        """MATLAB statistic (scalar, per channel or per element) -> a tensor broadcasting over torch layout."""
+        """MATLAB statistic (scalar, per channel or per element) -> a tensor broadcasting over torch layout.
+
+        With NormalizationDimension 'channel', 'element' or 'all' the statistic must have that form
+        (1×..×1×C, the full per-observation size, or a scalar); 'auto' accepts any of them.
+        """
         k = len(layout.spatial)
+        self._check_stat_form(value, layout)
         if value.numel() == 1:
             return value.reshape(())
         if value.numel() == layout.channels:
@@ -121,6 +126,27 @@ class _InputLayer(Layer):
             f"{self.label()}: statistic of size {times_str(value.shape)} does not match the input size "
             f"{layout.matlab_size()} (expected a scalar, {layout.channels} channel values, or one value per element)."
         )
+
+    def _check_stat_form(self, value: torch.Tensor, layout: Layout) -> None:
+        dim = self._values.get("NormalizationDimension", "auto")
+        n, c, e = value.numel(), layout.channels, layout.num_elements
+        ok = {
+            "auto": n in (1, c, e),
+            "channel": n == c,
+            "element": n == e,
+            "all": n == 1,
+        }[dim]
+        if not ok:
+            expected = {
+                "auto": f"a scalar, {c} channel values, or one value per element ({e})",
+                "channel": f"one value per channel ({c})",
+                "element": f"one value per element ({layout.matlab_size()})",
+                "all": "a scalar",
+            }[dim]
+            raise OptionError(
+                f"{self.label()}: statistic of size {times_str(value.shape)} does not match the input size "
+                f"{layout.matlab_size()} with NormalizationDimension '{dim}' (expected {expected})."
+            )
 
     def stat_from_torch(self, value: torch.Tensor, layout: Layout) -> torch.Tensor | None:
         if value.numel() == 0:
@@ -235,3 +261,65 @@ class SequenceInputLayer(_InputLayer):
         if isinstance(size, int):
             return f"Sequence input with {size} dimensions"
         return f"Sequence input with {times_str(size)} dimensions"
+
+
+@register
+class Image3DInputLayer(_InputLayer):
+    """3-D image input: ``image3dInputLayer([h w d c])``. Torch layout out: N×C×H×W×D."""
+
+    MATLAB_NAME = "image3dInputLayer"
+    TYPE = "3-D Image Input"
+    DEFAULT_NAME = "image3dinput"
+    SYNTAX = "image3dInputLayer(inputSize, Name=Value)"
+    FAMILY = "input"
+    POSITIONAL = ("InputSize",)
+    OPTIONS = (Option("InputSize", _image_size(3), required=True),) + normalization_options("zerocenter")
+
+    def output_layout(self) -> Layout:
+        h, w, d, c = self.InputSize
+        return Layout((h, w, d), c)
+
+    def description(self) -> str:
+        size = times_str(self.InputSize)
+        if self.Normalization == "none":
+            return f"{size} images"
+        return f"{size} images with '{self.normalization_text()}' normalization"
+
+
+class _Identity(nn.Module):
+    def forward(self, x):
+        return x
+
+
+@register
+class ROIInputLayer(Layer):
+    """Region-of-interest input for Fast R-CNN: ``roiInputLayer``.
+
+    Its data are boxes ``[x y w h]`` (one row per ROI): torch layout M×4, reported as 4(C) × 1(B).
+    The layer passes them through unchanged.
+    """
+
+    MATLAB_NAME = "roiInputLayer"
+    TYPE = "ROI Input"
+    DEFAULT_NAME = "roiinput"
+    SYNTAX = "roiInputLayer(Name=Value)"
+    FAMILY = "input"
+    IS_INPUT = True
+
+    @classmethod
+    def derived_properties(cls):
+        props = dict(super().derived_properties())
+        props["Normalization"] = lambda self: "none"   # no input normalization (read-only)
+        return props
+
+    def output_layout(self) -> Layout:
+        return Layout((), 4)
+
+    def infer(self, inputs):
+        return [self.output_layout()]
+
+    def build(self, inputs):
+        return _Identity()
+
+    def description(self) -> str:
+        return "ROI input"

@@ -25,7 +25,6 @@ layer      format           pooled                          torch layout in
 
 from __future__ import annotations
 
-import math
 from typing import ClassVar
 
 import torch
@@ -35,10 +34,18 @@ from torch import nn
 from ..errors import LayoutError
 from .base import Layer, Layout, register, times_str, vec_str
 from .convolution import (
+    Arranged,
+    arranged,
+    arrangement,
     conv_output_size,
+    operated_sizes,
+    output_layout,
+    pad_nd,
+    torch_pad,
     padding_1d,
     padding_3d,
     padding_display,
+    _padding_size,
     pads_per_dim,
     same_padding,
     size_display,
@@ -47,87 +54,11 @@ from .convolution import (
 from .options import Option, boolean, padding_2d, positive_integer, size_vector
 
 # --------------------------------------------------------------------------------------------------
-# How a layer's pooled dimensions sit in the torch tensor
-
-
-def arrangement(layer: Layer, x: Layout, n: int) -> str:
-    """How an n-D pooling/convolution layer reads input ``x``.
-
-    'plain': N×C×S... with n S dims; 'fold': N×T×C×S... (per time step); 'st': N×T×C×S... with n-1 S
-    dims, operating over the S dims and T; 'ct': N×T×C (1-D over T).
-    """
-    k = len(x.spatial)
-    if k == n:
-        return "fold" if x.has_time else "plain"
-    if x.has_time and k == n - 1:
-        return "ct" if n == 1 else "st"
-    formats = {
-        1: "'CBT', 'SCB' or 'SCBT'",
-        2: "'SSCB', 'SSCBT' or 'SCBT'",
-        3: "'SSSCB', 'SSSCBT' or 'SSCBT'",
-    }[n]
-    raise LayoutError(
-        f"Invalid input data. {layer.MATLAB_NAME} expects input with format {formats}, "
-        f"but received input with format '{x.format}'."
-    )
-
-
-def operated_sizes(x: Layout, mode: str) -> list:
-    """Sizes of the operated dimensions (None for an unknown T)."""
-    if mode in ("plain", "fold"):
-        return list(x.spatial)
-    return list(x.spatial) + [x.time]
-
-
-def output_layout(x: Layout, mode: str, sizes: list, channels: int | None = None) -> Layout:
-    """The layout after the operated dims have become ``sizes``."""
-    c = x.channels if channels is None else channels
-    if mode in ("plain", "fold"):
-        return Layout(tuple(sizes), c, x.has_time, x.time)
-    return Layout(tuple(sizes[:-1]), c, True, sizes[-1])
-
-
-class Arranged(nn.Module):
-    """Run ``inner`` (written for N×C×D1..Dn) on a torch tensor of the given arrangement."""
-
-    def __init__(self, inner: nn.Module, mode: str, n: int):
-        super().__init__()
-        self.inner = inner
-        self.mode = mode
-        self.n = n
-
-    def forward(self, x):
-        mode = self.mode
-        if mode == "plain":
-            return self.inner(x)
-        if mode == "fold":
-            n, t = x.shape[0], x.shape[1]
-            y = self.inner(x.reshape((n * t,) + tuple(x.shape[2:])))
-            return y.reshape((n, t) + tuple(y.shape[1:]))
-        k = x.dim() - 3  # spatial dims besides T
-        # N T C S1..Sk -> N C S1..Sk T
-        y = self.inner(x.permute((0, 2) + tuple(range(3, 3 + k)) + (1,)))
-        # N C S1..Sk T -> N T C S1..Sk
-        return y.permute((0, k + 2, 1) + tuple(range(2, k + 2)))
-
-    def extra_repr(self) -> str:
-        return f"arrangement={self.mode}"
-
-
-# --------------------------------------------------------------------------------------------------
 # Local pooling
 
 
 _MAX_POOL = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
 _AVG_POOL = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
-
-
-def torch_pad(pads: list) -> list:
-    """(before, after) per dim D1..Dn -> F.pad's order (last dim first)."""
-    flat = []
-    for before, after in reversed(pads):
-        flat += [before, after]
-    return flat
 
 
 class PoolModule(nn.Module):
@@ -215,7 +146,7 @@ class _Pooling(Layer):
     def derived_properties(cls):
         props = dict(super().derived_properties())
         props["PaddingMode"] = lambda self: self.Padding if isinstance(self.Padding, str) else "manual"
-        props["PaddingSize"] = lambda self: None if isinstance(self.Padding, str) else self.Padding
+        props["PaddingSize"] = lambda self: _padding_size(self.Padding)
         return props
 
     def _sizes(self, name) -> tuple:
@@ -268,7 +199,7 @@ class _Pooling(Layer):
     def build(self, inputs):
         x = inputs[0]
         mode = arrangement(self, x, self.NDIMS)
-        return Arranged(self._module(inputs), mode, self.NDIMS)
+        return arranged(self._module(inputs), mode)
 
     def description(self):
         word = "max" if self.KIND == "max" else "average"
@@ -449,7 +380,7 @@ class _GlobalPooling(Layer):
 
     def build(self, inputs):
         mode = arrangement(self, inputs[0], self.NDIMS)
-        return Arranged(GlobalPoolModule(self.KIND, self.NDIMS), mode, self.NDIMS)
+        return arranged(GlobalPoolModule(self.KIND, self.NDIMS), mode)
 
     def description(self):
         word = "max" if self.KIND == "max" else "average"
@@ -557,12 +488,4 @@ class MaxUnpooling2DLayer(Layer):
         return "Max Unpooling"
 
 
-__all__ = [
-    "PoolModule",
-    "GlobalPoolModule",
-    "UnpoolModule",
-    "Arranged",
-    "arrangement",
-    "output_layout",
-    "operated_sizes",
-]
+__all__ = ["PoolModule", "GlobalPoolModule", "UnpoolModule", "Arranged", "arrangement"]
