@@ -388,3 +388,19 @@ def test_layers_and_functions_come_from_the_registries():
         FUNCTIONS.pop("probeFunctionForPorterTest", None)
     r = port("l = probeLayerForPorterTest(3);")
     assert "l" not in r.networks and any("probeLayerForPorterTest" in w for w in r.warnings)
+
+
+def test_scripts_called_by_name_and_function_handle_options(tmp_path):
+    from layergraph import dlnetwork
+
+    (tmp_path / "setup_params.m").write_text("numHidden = 7;  % a script, run in the caller's workspace\n")
+    main_m = tmp_path / "main.m"
+    main_m.write_text("setup_params\nlayers = [featureInputLayer(3, 'Name', 'in')\n"
+                      "    fullyConnectedLayer(numHidden, 'Name', 'fc', 'WeightsInitializer', @(sz) ones(sz) * 0.5)];\n")
+    r = port(str(main_m))
+    assert r.networks["layers"][1].OutputSize == 7
+    net = dlnetwork(r.networks["layers"])  # the MATLAB initializer runs in the porter
+    weights = dict(net.named_parameters())["fc.Weights"]
+    assert bool((weights == 0.5).all())
+    assert any("@(sz) ones(sz) * 0.5" in w and "cannot be written as Python" in w for w in r.warnings)
+    assert "# NOTE:" in r.python_source

@@ -717,7 +717,7 @@ class Interpreter:
         body = node.f.get("expression")
         if body is None:
             raise self.error(node, "anonymous function without a body")
-        text = node.src.lines[node.line][node.col:].split(";")[0].strip() if node.line == body.line else "@(...)"
+        text = node.v or "@(...)"
         return FuncHandle(params=params, body=body, env=dict(frame.vars), interp=self, text=text)
 
     # ---- chains: x(i).f{j}, f(args), obj.prop ------------------------------------------------------

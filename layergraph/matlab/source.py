@@ -361,6 +361,8 @@ def _convert(root, data: bytes, cols: _Columns, src: SourceFile) -> Node:
                     n.f.setdefault(fname, []).append(c)
                 else:
                     n.f[fname] = c
+        if t == "lambda":
+            n.v = " ".join(data[ts_node.start_byte:ts_node.end_byte].decode("utf-8", "replace").split())
         return n
 
     return conv(root)
