@@ -404,3 +404,9 @@ def test_scripts_called_by_name_and_function_handle_options(tmp_path):
     assert bool((weights == 0.5).all())
     assert any("@(sz) ones(sz) * 0.5" in w and "cannot be written as Python" in w for w in r.warnings)
     assert "# NOTE:" in r.python_source
+
+
+def test_absurdly_deep_expressions_are_a_clear_error():
+    assert val(port("x = " + "+".join(["1"] * 2000) + ";").workspace["x"]) == 2000
+    with pytest.raises(MatlabPortError, match="nests too deeply"):
+        port("x = " + "+".join(["1"] * 30000) + ";")

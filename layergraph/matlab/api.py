@@ -149,6 +149,18 @@ def port(path_or_source, workspace=None, path=None, *, max_steps: int = 1_000_00
     classdef files (the script's own folder is always searched).
     """
     _load_registries()
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, 20000))
+    try:
+        return _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed)
+    except RecursionError:
+        raise MatlabPortError("the script nests too deeply to port (expression or call nesting exceeds "
+                              "the interpreter's limit).") from None
+    finally:
+        sys.setrecursionlimit(old_limit)
+
+
+def _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed) -> PortResult:
     search = [path] if isinstance(path, str) else list(path or [])
     if isinstance(path_or_source, bytes):
         text, enc = decode_source(path_or_source)
@@ -170,8 +182,6 @@ def port(path_or_source, workspace=None, path=None, *, max_steps: int = 1_000_00
         k, v = parse_var(interp, spec)
         pinned[k] = v
     interp.pinned = pinned
-    old_limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old_limit, 20000))
     try:
         frame = interp.run_source(src, pinned)
     except RecursionError:
@@ -186,8 +196,6 @@ def port(path_or_source, workspace=None, path=None, *, max_steps: int = 1_000_00
         if node is not None:
             raise MatlabPortError(format_error(node.src, node.line, node.col, text)) from exc
         raise MatlabPortError(text) from exc
-    finally:
-        sys.setrecursionlimit(old_limit)
     networks = {}
     for name, value in frame.vars.items():
         net = _network_value(value)
