@@ -277,3 +277,20 @@ def test_resnet_example_structure():
     assert graph.source_of("add11", "in2") == ("reluInp", "out")
     assert graph.source_of("add21", "in2") == ("skipBN2", "out")
     assert graph.source_of("skipConv2", "in") == ("relu11", "out")
+
+
+def test_weights_file_bytes_are_deterministic(tmp_path):
+    layers = [featureInputLayer_(4)] + [fullyConnectedLayer(3, Weights=torch.full((3, 4 if i == 0 else 3), float(i)),
+                                                            Bias=torch.zeros(3, 1), Name=f"fc{i}") for i in range(12)]
+    graph = layerGraph(layers)
+    blobs = set()
+    for i in range(10):
+        save_spec(graph, tmp_path / f"n{i}.json", weights=tmp_path / "w.safetensors")
+        blobs.add((tmp_path / "w.safetensors").read_bytes())
+    assert len(blobs) == 1
+
+
+def featureInputLayer_(n):
+    from layergraph import featureInputLayer
+
+    return featureInputLayer(n, Name="in")

@@ -37,8 +37,9 @@ def test_schema_has_one_model_per_registered_layer_in_a_discriminated_union():
 
 
 def test_layer_models_list_settable_options_but_not_learnables():
+    schema = spec_schema()
     for name, cls in REGISTRY.items():
-        model = spec_schema()["$defs"][name]
+        model = schema["$defs"][name]
         props = model["properties"]
         assert props["type"]["const"] == name
         assert model["additionalProperties"] is False

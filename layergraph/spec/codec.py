@@ -43,7 +43,8 @@ from .models import (
     weight_fields,
 )
 
-WEIGHTS_METADATA = {"format": "layergraph-weights", "version": "1"}
+# one key: safetensors writes metadata in hash-map order, so several keys would make the bytes vary
+WEIGHTS_METADATA = {"format": "layergraph-weights/1"}
 TOP_KEYS = ("$schema", "format", "version", "layers", "chains", "connections", "weights")
 
 
