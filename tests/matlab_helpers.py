@@ -55,6 +55,11 @@ def rebuild(result) -> dict:
 
 
 def assert_rebuilds(result) -> dict:
+    """The generated Python rebuilds every network; every warning and error names file:line:col."""
+    import re
+
+    for text in list(result.warnings) + list(result.errors):
+        assert re.match(r"^.+:\d+:\d+: ", text), text
     ns = rebuild(result)
     for name, value in result.networks.items():
         assert name in ns, f"generated code does not define {name}"

@@ -402,7 +402,8 @@ def test_scripts_called_by_name_and_function_handle_options(tmp_path):
     net = dlnetwork(r.networks["layers"])  # the MATLAB initializer runs in the porter
     weights = dict(net.named_parameters())["fc.Weights"]
     assert bool((weights == 0.5).all())
-    assert any("@(sz) ones(sz) * 0.5" in w and "cannot be written as Python" in w for w in r.warnings)
+    assert any("@(sz) ones(sz) * 0.5" in n and "cannot be written as Python" in n for n in r.notes)
+    assert all(w.startswith(str(main_m)) for w in r.warnings)
     assert "# NOTE:" in r.python_source
 
 

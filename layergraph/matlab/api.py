@@ -31,7 +31,8 @@ def _load_registries() -> None:
 @dataclass
 class PortResult:
     """What :func:`port` found: ``networks`` (variable -> layer list, LayerGraph or network), ``warnings``
-    and ``errors`` (each naming file:line:col), ``python_source``, and the script's final ``workspace``."""
+    and ``errors`` (each naming file:line:col), ``python_source``, the script's final ``workspace`` and
+    ``notes`` on values the generated Python cannot carry (they are also comments in the source)."""
 
     networks: dict
     warnings: list
@@ -39,6 +40,7 @@ class PortResult:
     python_source: str
     workspace: dict = field(repr=False, default_factory=dict)
     source_name: str = "<string>"
+    notes: list = field(default_factory=list)
 
     def graphs(self) -> dict:
         """Every network as a LayerGraph (layer lists connected in order, networks via layerGraph(net))."""
@@ -207,8 +209,8 @@ def _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed
     classes = custom_class_sources(networks)
     python_source, notes = generate(networks, os.path.basename(src.path) if src.path != "<string>" else "a MATLAB "
                                     "script", classes)
-    warnings = list(interp.warnings) + [f"codegen: {n}" for n in notes]
-    return PortResult(networks, warnings, list(interp.errors), python_source, dict(frame.vars), src.path)
+    return PortResult(networks, list(interp.warnings), list(interp.errors), python_source, dict(frame.vars),
+                      src.path, list(notes))
 
 
 __all__ = ["port", "PortResult", "as_layer_graph", "parse_var"]

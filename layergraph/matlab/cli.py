@@ -54,6 +54,8 @@ def run_port(args) -> int:
     if not args.quiet:
         for w in result.warnings:
             print(w, file=sys.stderr)
+        for n in result.notes:
+            print(f"note: {n}", file=sys.stderr)
     for e in result.errors:
         print(f"error: {e}", file=sys.stderr)
     if not result.networks:
