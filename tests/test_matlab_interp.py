@@ -411,3 +411,26 @@ def test_absurdly_deep_expressions_are_a_clear_error():
     assert val(port("x = " + "+".join(["1"] * 2000) + ";").workspace["x"]) == 2000
     with pytest.raises(MatlabPortError, match="nests too deeply"):
         port("x = " + "+".join(["1"] * 30000) + ";")
+
+
+def test_multiline_arrays_with_blank_and_comment_lines_and_continuations():
+    r = port("""layers = [
+    featureInputLayer(3, 'Name', 'in')   % comment
+
+    % a comment line
+    reluLayer('Name', 'r')
+    ...
+    fullyConnectedLayer(2, 'Name', 'fc')
+];
+a = [1, 2, ...
+     3];
+b = {'a', ...  comment after the dots
+     'b'};
+c = [ones(1,2)' zeros(2,1)];
+d = layers(1:2)';
+""")
+    assert [x.Name for x in r.networks["layers"]] == ["in", "r", "fc"]
+    w = r.workspace
+    assert val(w["a"]) == [[1, 2, 3]] and w["b"].items() == ["a", "b"]
+    assert val(w["c"]) == [[1, 0], [1, 0]] and w["d"].a.shape == (1, 2)
+    assert r.warnings == [] and r.errors == []
