@@ -252,6 +252,14 @@ def test_concatenation_dim_indexes_matlab_layout(dim, layouts):
     assert out.torch_shape(2) == y.shape
 
 
+def test_concatenation_of_volumes_dim_4_is_channels():
+    layouts = [Layout((2, 3, 4), 2), Layout((2, 3, 4), 3)]
+    arrays = [RNG.normal(size=lay.torch_shape(2)) for lay in layouts]    # N×C×H×W×D
+    y, _ = run(lg.concatenationLayer(4, 2), layouts, *arrays)
+    np.testing.assert_array_equal(y, np.concatenate(arrays, axis=1))
+    assert lg.concatenationLayer(4, 2).infer(layouts) == [Layout((2, 3, 4), 5)]
+
+
 def test_concatenation_of_sequences_along_channels_and_time():
     a, b = RNG.normal(size=(2, 4, 3)), RNG.normal(size=(2, 4, 2))      # torch N×T×C
     layer = lg.concatenationLayer(1, 2)                                   # CBT: 1 = C
