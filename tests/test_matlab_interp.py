@@ -434,3 +434,14 @@ d = layers(1:2)';
     assert val(w["a"]) == [[1, 2, 3]] and w["b"].items() == ["a", "b"]
     assert val(w["c"]) == [[1, 0], [1, 0]] and w["d"].a.shape == (1, 2)
     assert r.warnings == [] and r.errors == []
+
+
+def test_main_layergraph_command_ports_and_analyzes_m_files():
+    proc = subprocess.run([sys.executable, "-m", "layergraph.cli", "port", case("dnd_residual.m"), "-q"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "connectLayers(lgraph, 'relu1', 'add/in2')" in proc.stdout
+    proc = subprocess.run([sys.executable, "-m", "layergraph.cli", "analyze", case("dnd_residual.m")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "'add'" in proc.stdout and "Traceback" not in proc.stderr
