@@ -180,7 +180,10 @@ def cmd_validate(args) -> int:
         edges = len(analysis.graph.edge_list())
         errors = [i for i in analysis.Issues if i.Severity == "Error"]
         warnings = [i for i in analysis.Issues if i.Severity != "Error"]
-        if errors:
+        if layers == 0:
+            status = EXIT_INVALID
+            print(f"{label}: invalid network: it has no layers")
+        elif errors:
             status = EXIT_INVALID
             print(f"{label}: invalid network for {analysis.target} ({len(errors)} error{'s' if len(errors) != 1 else ''}"
                   f"{', ' + str(len(warnings)) + ' warning' + ('s' if len(warnings) != 1 else '') if warnings else ''}):")

@@ -83,6 +83,11 @@ def test_unreadable_files_exit_2(tmp_path, capsys):
     assert code == 2 and "UTF-8" in err
 
 
+def test_an_empty_network_is_invalid(tmp_path, capsys):
+    code, out, _ = run(["validate", write(tmp_path, {"format": "layergraph-network", "version": 1, "layers": []})], capsys)
+    assert code == 1 and out.strip().endswith("invalid network: it has no layers")
+
+
 def test_usage_errors_exit_2(capsys):
     assert run([], capsys)[0] == 2
     assert run(["frobnicate"], capsys)[0] == 2

@@ -274,3 +274,45 @@ def test_spec_strings_are_never_evaluated(tmp_path):
         except SpecError:
             pass
     assert not marker.exists()
+
+
+def test_errors_in_a_file_point_at_line_and_column(tmp_path):
+    text = (
+        '{\n'
+        '  "format": "layergraph-network",\n'
+        '  "version": 1,\n'
+        '  "layers": [\n'
+        '    {"type": "imageInputLayer", "InputSize": [28, 28, 1]},\n'
+        '    {"type": "convolution2dLayer", "FilterSize": 3, "NumFilters": 8, "Padding": "sme"},\n'
+        '    {"type": "reluLayr"},\n'
+        '    {"type": "fullyConnectedLayer", "OutputSize": 10, "name": "fc"}\n'
+        '  ]\n'
+        '}\n'
+    )
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    err = error_of(path)
+    lines = text.splitlines()
+    sme = (6, lines[5].index('"sme"') + 1)
+    relu = (7, lines[6].index('"reluLayr"') + 1)
+    fc = (8, lines[7].index('"fc"') + 1)
+    assert (err.line, err.column) == sme
+    shown = str(err).splitlines()
+    assert shown[0] == "3 problems in the network spec:"
+    assert shown[1].startswith(f"  {path}:{sme[0]}:{sme[1]}: layers[1].Padding: invalid value")
+    assert shown[2].startswith(f"  {path}:{relu[0]}:{relu[1]}: layers[2].type: unknown layer type")
+    assert shown[3].startswith(f"  {path}:{fc[0]}:{fc[1]}: layers[3].name: 'name' is not an option")
+
+
+def test_graph_errors_in_text_point_at_the_connection():
+    text = '{"format": "layergraph-network", "version": 1,\n "layers": [{"type": "reluLayer", "Name": "a"}],\n "connections": [["a", "b"]]}'
+    err = error_of(text)
+    assert (err.line, err.column) == (3, text.splitlines()[2].index('"b"') + 1)
+    assert str(err).startswith(f"line 3, column {err.column}: connections[0][1]: destination \"b\"")
+
+
+def test_chains_cannot_continue_after_an_output_layer_or_into_an_input_layer():
+    err = error_of(spec([{"type": "featureInputLayer", "InputSize": 3}, {"type": "regressionLayer"}, {"type": "reluLayer"}]))
+    assert err.path == "layers[2]" and "has no outputs" in str(err) and "Start a new chain" in str(err)
+    err = error_of(spec([{"type": "reluLayer"}, {"type": "featureInputLayer", "InputSize": 3}]))
+    assert err.path == "layers[1]" and "has no inputs" in str(err)

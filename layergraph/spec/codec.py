@@ -164,6 +164,96 @@ def parse_json(text: str, file: str | None = None):
         raise spec_error((None, "malformed JSON: nested too deeply"), file=file) from None
 
 
+_WS = re.compile(r"[ \t\n\r]*")
+_SCALAR = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null")
+_PATH_TOKEN = re.compile(r'\.?([A-Za-z_$][A-Za-z0-9_$]*)|\[([0-9]+)\]|\.?("(?:[^"\\]|\\.)*")')
+
+
+def _skip_value(text: str, pos: int) -> int:
+    """The index just after the JSON value starting at ``pos`` (text already known to be valid JSON)."""
+    char = text[pos]
+    if char == '"':
+        return json.decoder.scanstring(text, pos + 1)[1]
+    if char in "{[":
+        depth = 0
+        while True:
+            char = text[pos]
+            if char == '"':
+                pos = json.decoder.scanstring(text, pos + 1)[1]
+                continue
+            if char in "{[":
+                depth += 1
+            elif char in "}]":
+                depth -= 1
+                if depth == 0:
+                    return pos + 1
+            pos += 1
+    match = _SCALAR.match(text, pos)
+    return match.end() if match else pos + 1
+
+
+def _path_parts(path: str) -> list | None:
+    parts, pos = [], 0
+    while pos < len(path):
+        match = _PATH_TOKEN.match(path, pos)
+        if not match or match.end() == pos:
+            return None
+        if match.group(1) is not None:
+            parts.append(match.group(1))
+        elif match.group(2) is not None:
+            parts.append(int(match.group(2)))
+        else:
+            parts.append(json.loads(match.group(3)))
+        pos = match.end()
+    return parts
+
+
+def locate(text: str, path: str | None) -> tuple[int, int] | None:
+    """(line, column) of the value at a JSON path like ``layers[3].Padding`` in valid JSON text."""
+    parts = _path_parts(path or "")
+    if parts is None:
+        return None
+    try:
+        pos = _WS.match(text, 1 if text.startswith("\ufeff") else 0).end()
+        for part in parts:
+            if text[pos] == "{" and isinstance(part, str):
+                pos += 1
+                while True:
+                    pos = _WS.match(text, pos).end()
+                    if text[pos] == "}":
+                        return None
+                    key, pos = json.decoder.scanstring(text, pos + 1)
+                    pos = _WS.match(text, pos).end() + 1           # the colon
+                    pos = _WS.match(text, pos).end()
+                    if key == part:
+                        break
+                    pos = _WS.match(text, _skip_value(text, pos)).end()
+                    if text[pos] == ",":
+                        pos += 1
+            elif text[pos] == "[" and isinstance(part, int):
+                pos += 1
+                for _ in range(part):
+                    pos = _WS.match(text, pos).end()
+                    if text[pos] == "]":
+                        return None
+                    pos = _WS.match(text, _skip_value(text, pos)).end()
+                    if text[pos] == ",":
+                        pos += 1
+                pos = _WS.match(text, pos).end()
+                if text[pos] == "]":
+                    return None
+            else:
+                return None
+    except (IndexError, ValueError):
+        return None
+    return _line_col(text, pos)
+
+
+def locate_problems(text: str, problems: list) -> list | None:
+    located = [locate(text, path) if path else None for path, _ in problems]
+    return located if any(loc is not None for loc in located) else None
+
+
 def _path_str(parts) -> str:
     out = ""
     for p in parts:
@@ -549,11 +639,24 @@ def load_spec(source, *, registry: Mapping | None = None, custom_layers: Mapping
     directory, for text). Raises :class:`~layergraph.errors.SpecError` for every problem.
     """
     table = _registry(registry, custom_layers)
+    text = None
     if isinstance(source, Mapping):
         data, file, base = source, None, Path(base_dir or ".")
     else:
         text, file, base = _read_source(source, base_dir)
         data = parse_json(text, file)
+    try:
+        return _load(data, table, file, base, functions, weights)
+    except SpecError as exc:
+        if text is None or getattr(exc, "line", None) is not None or not getattr(exc, "problems", None):
+            raise
+        located = locate_problems(text, exc.problems)
+        if located is None:
+            raise
+        raise spec_error(exc.problems, file=file, locations=located, cls=type(exc)) from None
+
+
+def _load(data, table, file, base, functions, weights) -> LayerGraph:
     problems: list = []
     _find_duplicates(data, [], problems)
     if problems:

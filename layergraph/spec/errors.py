@@ -21,8 +21,10 @@ def _where(file, path, line, column) -> str:
 
 
 def spec_error(problems, *, file: str | None = None, line: int | None = None, column: int | None = None,
-               cls=SpecError) -> SpecError:
+               locations: list | None = None, cls=SpecError) -> SpecError:
     """A SpecError for one or more ``(path, message)`` problems (path may be None).
+
+    ``locations`` gives each problem's ``(line, column)`` in the text (or None), shown before its path.
 
     The message is ``file:line:col: message`` or ``file: path: message``; several problems are listed
     one per line. Attributes: ``problems``, ``path`` (of the first problem), ``file``, ``line``, ``column``.
@@ -30,9 +32,12 @@ def spec_error(problems, *, file: str | None = None, line: int | None = None, co
     if isinstance(problems, tuple):
         problems = [problems]
     problems = list(problems)
+    if locations is not None and line is None and locations[0] is not None:
+        line, column = locations[0]
     shown = []
-    for path, message in problems[:20]:
-        where = _where(file, path, line, column)
+    for i, (path, message) in enumerate(problems[:20]):
+        at = locations[i] if locations is not None and locations[i] is not None else (None, None)
+        where = _where(file, path, *at) if locations is not None else _where(file, path, line, column)
         shown.append(f"{where}: {message}" if where else message)
     if len(problems) > 20:
         shown.append(f"... and {len(problems) - 20} more problems")
