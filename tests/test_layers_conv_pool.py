@@ -248,13 +248,16 @@ def test_global_pooling_sequences_and_other_dimensions():
     np.testing.assert_allclose(y, x.max(axis=(3, 4), keepdims=True))
     # SCBT: pools S and T
     layout = Layout((6,), 4, True, 3)
-    assert globalAveragePooling2dLayer().infer([layout])[0] == Layout((1,), 4, True, 1)
+    # pooling over T removes the time dimension: SCBT -> 1(S) × C(C) × 1(B), torch N×C×1
+    assert globalAveragePooling2dLayer().infer([layout])[0] == Layout((1,), 4)
     x = RNG.standard_normal((2, 3, 4, 6))
-    np.testing.assert_allclose(run(globalAveragePooling2dLayer(), layout, x), x.mean(axis=(1, 3), keepdims=True))
-    # 1-D: CBT pools time, SCB pools space
+    np.testing.assert_allclose(run(globalAveragePooling2dLayer(), layout, x), x.mean(axis=(1, 3))[:, :, None])
+    np.testing.assert_allclose(run(globalMaxPooling2dLayer(), layout, x), x.max(axis=(1, 3))[:, :, None])
+    # 1-D: CBT pools time (sequence-to-one, C × B), SCB pools space
     seq = RNG.standard_normal((2, 7, 3))
-    assert globalAveragePooling1dLayer().infer([Layout((), 3, True)])[0] == Layout((), 3, True, 1)
-    np.testing.assert_allclose(run(globalAveragePooling1dLayer(), Layout((), 3, True), seq), seq.mean(axis=1, keepdims=True))
+    assert globalAveragePooling1dLayer().infer([Layout((), 3, True)])[0] == Layout((), 3)
+    np.testing.assert_allclose(run(globalAveragePooling1dLayer(), Layout((), 3, True), seq), seq.mean(axis=1))
+    np.testing.assert_allclose(run(globalMaxPooling1dLayer(), Layout((), 3, True), seq), seq.max(axis=1))
     sig = RNG.standard_normal((2, 3, 9))
     np.testing.assert_allclose(run(globalMaxPooling1dLayer(), Layout((9,), 3), sig), sig.max(axis=2, keepdims=True))
     vol = RNG.standard_normal((2, 3, 4, 5, 2))

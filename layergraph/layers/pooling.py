@@ -366,6 +366,23 @@ class GlobalPoolModule(nn.Module):
         return f"{self.kind}, dims={self.dims}"
 
 
+class GlobalTimePoolModule(nn.Module):
+    """Global pooling over T and the k spatial dims of N×T×C×S1..Sk: output N×C×1..1 (T removed)."""
+
+    def __init__(self, kind: str, k: int):
+        super().__init__()
+        self.kind = kind
+        self.spatial = tuple(range(3, 3 + k))
+
+    def forward(self, x):
+        if self.spatial:
+            x = torch.amax(x, dim=self.spatial, keepdim=True) if self.kind == "max" else x.mean(dim=self.spatial, keepdim=True)
+        return torch.amax(x, dim=1) if self.kind == "max" else x.mean(dim=1)
+
+    def extra_repr(self) -> str:
+        return f"{self.kind} over T and dims {self.spatial}"
+
+
 class _GlobalPooling(Layer):
     """Global pooling: every pooled dimension becomes 1 (kept as a singleton, as MATLAB's 1×1×C)."""
 
@@ -376,10 +393,15 @@ class _GlobalPooling(Layer):
     def infer(self, inputs):
         x = inputs[0]
         mode = arrangement(self, x, self.NDIMS)
+        if mode in ("st", "ct"):
+            # pooling over T removes the time dimension (sequence-to-one), S dims stay as singletons
+            return [Layout((1,) * len(x.spatial), x.channels)]
         return [output_layout(x, mode, [1] * self.NDIMS)]
 
     def build(self, inputs):
         mode = arrangement(self, inputs[0], self.NDIMS)
+        if mode in ("st", "ct"):
+            return GlobalTimePoolModule(self.KIND, len(inputs[0].spatial))
         return arranged(GlobalPoolModule(self.KIND, self.NDIMS), mode)
 
     def description(self):

@@ -92,3 +92,9 @@ CASES += [
                                                "StandardDeviation": [2.0, 4.0]}, [], 0, gradcheck=False,
               id="sequence-1d-image-zscore"),
 ]
+
+CASES += [
+    # global pooling over T removes the time dimension
+    LayerCase("globalAveragePooling1dLayer", (), {}, [SEQ], 0, id="gap1d-cbt-sequence-to-one"),
+    LayerCase("globalMaxPooling2dLayer", (), {}, [IMG1D_SEQ], 0, id="gmp2d-scbt-space-and-time"),
+]
