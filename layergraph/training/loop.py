@@ -97,7 +97,7 @@ class LossAdaptor:
     def targets_for_loss(self, out: torch.Tensor, batch: Batch):
         t = batch.t
         if self.task == "classification":
-            if self.seq_out or (t.dim() == out.dim() - 1 and (t < 0).any()):
+            if self.seq_out:
                 k = out.shape[-1] if self.seq_out else out.shape[1]
                 hot = torch.nn.functional.one_hot(t.clamp_min(0), k).to(out.dtype)
                 hot = hot * (t >= 0).unsqueeze(-1).to(out.dtype)
@@ -122,8 +122,10 @@ class LossAdaptor:
             return math.nan, 0
         t = batch.t
         if self.metric == "accuracy":
-            dim = -1 if self.seq_out else 1
-            pred = out.argmax(dim)
+            if not self.seq_out:
+                n = int(t.numel())
+                return 100.0 * int((out.argmax(1).reshape(t.shape) == t).sum()) / n, n
+            pred = out.argmax(-1)
             valid = t >= 0
             n = int(valid.sum())
             correct = int((pred == t)[valid].sum())
@@ -344,11 +346,15 @@ class Trainer:
         fcns = self.options.OutputFcn
         if not fcns:
             return False
-        state = make_state()
-        fcns = fcns if isinstance(fcns, list) else [fcns]
         stop = False
-        for f in fcns:
-            stop = bool(f(state)) or stop
+        if self.leader:
+            state = make_state()
+            for f in (fcns if isinstance(fcns, list) else [fcns]):
+                stop = bool(f(state)) or stop
+        if self.dist is not None:   # process 0 decides; every process stops together
+            flag = torch.tensor([1 if stop else 0])
+            torch.distributed.broadcast(flag, 0)
+            stop = bool(flag.item())
         return stop
 
     def run(self):

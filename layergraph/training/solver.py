@@ -55,7 +55,7 @@ class MatlabSolver:
         for p, k in zip(self.params, self.l2_factors):
             g = p.grad if p.grad is not None else torch.zeros_like(p)
             if self.l2 and k:
-                g = g + (self.l2 * k) * p.detach()
+                g.add_(p.detach(), alpha=self.l2 * k)     # in place: the gradient buffer is ours
             grads.append(g)
         return clip_gradients(grads, self.method, self.threshold)
 
