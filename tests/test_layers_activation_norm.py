@@ -625,3 +625,31 @@ def test_resize_option_errors():
         lg.resize2dLayer("Scale", 2).infer([Layout((), 3)])
     with pytest.raises(LayoutError, match="at least 1"):
         lg.resize2dLayer("Scale", 0.4).infer([Layout((1, 4), 1)])
+
+
+# --------------------------------------------------------------------------------------------------
+# Constructor forms
+
+
+@pytest.mark.parametrize("ctor", [lg.leakyReluLayer, lg.eluLayer, lg.dropoutLayer, lg.crop3dLayer])
+def test_text_in_an_optional_numeric_position_is_an_option_name(ctor):
+    with pytest.raises(OptionError, match="'Nmae' is not an option.*Did you mean 'Name'"):
+        ctor("Nmae", "x")
+    assert ctor("Name", "x").Name == "x"
+
+
+def test_weighted_addition_positional_name_and_pairs():
+    assert lg.weightedAdditionLayer(2, "w").Name == "w"
+    assert lg.weightedAdditionLayer(2, "Name", "w").Name == "w"
+    assert lg.weightedAdditionLayer(2, "w", "Weights", [[1, 2]]).Weights.shape == (1, 2)
+    with pytest.raises(OptionError, match="'Wieghts' is not an option"):
+        lg.weightedAdditionLayer(2, "Wieghts", [[1, 2]])
+
+
+def test_prelu_alpha_is_trained_through_the_network():
+    net = lg.dlnetwork([lg.featureInputLayer(3, Name="in"), lg.preluLayer(Name="p")])
+    out = net(-torch.ones(4, 3))
+    out.sum().backward()
+    alpha = net.layer_module("p").Alpha
+    assert alpha.grad is not None and torch.allclose(alpha.grad, torch.full_like(alpha, -4.0))
+    assert tuple(net.trained_layer("p").Alpha.shape) == (3, 1)
