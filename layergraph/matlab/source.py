@@ -10,6 +10,7 @@ still points into the user's file. The tree-sitter tree is then copied once into
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 
 import tree_sitter as _ts
@@ -156,6 +157,9 @@ _OCTAVE_ENDS = {"endfor", "endwhile", "endif", "endfunction", "endswitch", "end_
                 "end_unwind_protect", "endclassdef", "endmethods", "endproperties"}
 
 
+_OCTAVE_HINT = re.compile(rb"[#!]|\bend(?:for|while|if|function|switch|_try_catch|parfor|_unwind_protect)\b")
+
+
 def _octave_fixes(tree, data: bytes) -> list:
     """Same-length byte replacements for Octave spellings at the places the grammar rejected."""
     fixes = []
@@ -230,7 +234,7 @@ def parse_source(text: str, path: str = "<string>", encoding: str = "utf-8") -> 
     parser = _ts.Parser(_LANGUAGE)
     tree = parser.parse(data)
     for _ in range(50):
-        if not tree.root_node.has_error and b"end" not in data:
+        if not tree.root_node.has_error and not _OCTAVE_HINT.search(data):
             break
         fixes = _octave_fixes(tree, data)
         if not fixes:
