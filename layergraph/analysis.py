@@ -304,9 +304,9 @@ def format_report(analysis: NetworkAnalysis) -> str:
     for i, info in enumerate(analysis.LayerInfo, 1):
         acts = info.ActivationSizes or (["-"] if info.Name in analysis.output_layouts else ["?"])
         learn = [f"{k} {TIMES.join(str(s) for s in v)}" for k, v in info.LearnableSizes.items()]
-        learn += [f"{k} {TIMES.join(str(s) for s in v)}" for k, v in info.StateSizes.items()]
+        learn += [f"{k} {TIMES.join(str(s) for s in v)} (state)" for k, v in info.StateSizes.items()]
         rows.append((str(i), f"'{info.Name}'", info.Type, acts, learn or ["-"]))
-    headers = ("#", "Name", "Type", "Activations", "Learnable Sizes")
+    headers = ("#", "Name", "Type", "Activations", "Learnables and States")
     wi = max([len(headers[0])] + [len(r[0]) for r in rows])
     wn = max([len(headers[1])] + [len(r[1]) for r in rows])
     wt = max([len(headers[2])] + [len(r[2]) for r in rows])

@@ -330,8 +330,15 @@ class Layer:
             if i >= len(args):
                 break
             arg = args[i]
-            if not opts[pname].required and cls._is_option_name(arg) and (len(args) - i) % 2 == 0:
-                break
+            opt = opts[pname]
+            if not opt.required and isinstance(arg, str) and (len(args) - i) % 2 == 0:
+                # an optional positional never swallows a name: 'Name' (or a misspelled option) starts the pairs
+                if cls._is_option_name(arg):
+                    break
+                try:
+                    opt.convert(arg)
+                except ValueError:
+                    break
             given[pname] = arg
             i += 1
         rest = args[i:]
@@ -550,8 +557,9 @@ class Layer:
         if len(self.output_names()) > 1:
             rows.append(("NumOutputs", len(self.output_names())))
             rows.append(("OutputNames", list(self.output_names())))
+        shown = {key for key, _ in rows}
         for opt in self.options().values():
-            if opt.name == "Name":
+            if opt.name in shown:
                 continue
             rows.append((opt.name, self._values.get(opt.name)))
         width = max(len(r[0]) for r in rows)
