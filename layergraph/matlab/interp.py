@@ -251,7 +251,7 @@ class Interpreter:
 
     def exec_command(self, st: Node, frame: Frame) -> None:
         name = st.kids[0].v
-        args = [MString(k.v) if False else k.v for k in st.kids[1:]]
+        args = [k.v for k in st.kids[1:]]  # command syntax passes char arguments
         if name in frame.vars:
             return
         self.call_named(name, args, 0, st, frame)
@@ -1605,8 +1605,7 @@ class Interpreter:
         if isinstance(v, str):
             if len(v) <= 1:
                 return v
-            return Cell.column(list(v)) if False else self.error_value(node, "a transposed char vector "
-                                                                          "(char matrix) is not supported")
+            return self.error_value(node, "a transposed char vector (char matrix) is not supported")
         if isinstance(v, (Layer, Struct)):
             return v
         raise self.error(node, f"cannot transpose a {type_name(v)} value")
@@ -1673,8 +1672,7 @@ class Interpreter:
             if len({len(ln) for ln in lines}) != 1:
                 raise self.error(node, "dimensions of arrays being concatenated are not consistent "
                                        "(char rows of different lengths)")
-            return Cell.column(lines) if False else self.error_value(node, "char matrices are not supported; "
-                                                                         "use a cell array of char vectors")
+            return self.error_value(node, "char matrices are not supported; use a cell array of char vectors")
         for x in flat:
             if not isinstance(x, np.ndarray):
                 if isinstance(x, (bool, int, float)):
