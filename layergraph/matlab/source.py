@@ -29,12 +29,13 @@ def _kana_count(text: str) -> int:
 
 
 def decode_source(data: bytes) -> tuple[str, str]:
-    """Text and encoding of a source file: UTF-8 (with or without BOM), Shift-JIS, GBK or Latin-1.
+    """Text and encoding of a source file: UTF-8 (with or without BOM), Shift-JIS, GBK, Latin-1 or cp1252.
 
     Non-ASCII bytes in MATLAB scripts are nearly always in comments or strings. UTF-8 is tried first
     (it almost never decodes other encodings by accident); then Shift-JIS when its decoding contains
-    kana (Japanese comments do, GBK text read as Shift-JIS does not), then GBK, then Shift-JIS, and
-    Latin-1 (which decodes anything) last.
+    kana (Japanese comments do; GBK text read as Shift-JIS does not); then GBK when every non-ASCII
+    character it gives is a CJK ideograph or CJK punctuation; then Latin-1 when there are no C1
+    control bytes, else Windows-1252; Shift-JIS or GBK as a last resort.
     """
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace"), "utf-8-sig"
