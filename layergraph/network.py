@@ -7,6 +7,7 @@ scores) and :meth:`Network.loss` computes their loss. ``dlnetwork`` refuses outp
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
@@ -189,7 +190,11 @@ class Network(fx.GraphModule):
         tgts = targets if isinstance(targets, (tuple, list)) and len(outs) > 1 else (targets,)
         total = None
         for i, (y, t) in enumerate(zip(outs, tgts)):
-            term = self.output_layer(i).loss(y, t)
+            layer = self.output_layer(i)
+            if "layout" in inspect.signature(layer.loss).parameters:
+                term = layer.loss(y, t, layout=self._lg.analysis.input_layouts[layer.Name][0])
+            else:
+                term = layer.loss(y, t)
             total = term if total is None else total + term
         return total
 
