@@ -604,3 +604,48 @@ def test_builtin_property_cannot_be_redeclared():
 def test_unknown_option_names_layer(ex):
     with pytest.raises(OptionError, match="learnableEluLayer: 'Alpah' is not an option"):
         ctor("learnableEluLayer")(3, "elu", "Alpah", 1)
+
+
+def test_train_network_honours_the_learn_rate_factor(ex):
+    from layergraph.training import trainNetwork, trainingOptions
+
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 1, 6, 6), dtype=np.float32)
+    Y = rng.integers(0, 3, 40)
+
+    def layers(factor):
+        elu = ctor("learnableEluLayer")(4, "elu", Alpha=torch.full((4, 1, 1), 0.5))
+        return [
+            REG["imageInputLayer"]([6, 6, 1], Name="in"),
+            REG["convolution2dLayer"](3, 4, Name="conv"),
+            setLearnRateFactor(elu, "Alpha", factor),
+            REG["fullyConnectedLayer"](3, Name="fc"),
+            REG["softmaxLayer"](Name="sm"),
+            REG["classificationLayer"](Name="out"),
+        ]
+
+    options = trainingOptions("sgdm", "MaxEpochs", 2, "MiniBatchSize", 10, "Verbose", False, "InitialLearnRate", 0.1)
+    torch.manual_seed(0)
+    frozen, _ = trainNetwork(X, Y, layers(0), options)
+    assert torch.equal(frozen.Layers[2].Alpha, torch.full((4, 1, 1), 0.5))
+    torch.manual_seed(0)
+    trained, _ = trainNetwork(X, Y, layers(1), options)
+    assert not torch.equal(trained.Layers[2].Alpha, torch.full((4, 1, 1), 0.5))
+
+
+def test_compiled_custom_layer_copies_and_state_dict(ex):
+    import copy
+
+    net = dlnetwork([
+        REG["imageInputLayer"]([4, 4, 2], Name="in", Normalization="none"),
+        ctor("learnableEluLayer")(2, "elu"),
+    ])
+    assert "elu.Alpha" in net.state_dict()
+    twin = copy.deepcopy(net)
+    x = torch.randn(3, 2, 4, 4)
+    assert torch.equal(twin(x), net(x))
+    with torch.no_grad():
+        twin.layer_module("elu").Alpha.fill_(3.0)
+    assert not torch.equal(twin(x), net(x))
+    net.load_state_dict(twin.state_dict())
+    assert torch.equal(twin(x), net(x))
