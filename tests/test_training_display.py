@@ -154,3 +154,10 @@ def test_training_progress_plot_png(tmp_path, monkeypatch, capsys):
     assert m
     png = Path(m.group(1))
     assert png.parent == tmp_path and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_hardware_line_only_when_execution_environment_is_auto(capsys):
+    X, y = data()
+    trainNetwork(X, y, fixed_layers(), trainingOptions("sgdm", MaxEpochs=1, MiniBatchSize=32,
+                                                       ExecutionEnvironment="cpu"), clock=Clock())
+    assert capsys.readouterr().out.splitlines()[0].startswith("|====")

@@ -640,7 +640,7 @@ def _preamble(options, device, echo, world: int = 1):
         return
     if world > 1:
         echo(f"Training on {world} {'GPUs' if device.type == 'cuda' else 'CPU processes'} (torch.distributed).")
-    else:
+    elif options.ExecutionEnvironment == "auto":   # MATLAB says which hardware it chose only when it chose
         echo(f"Training on single {'GPU' if device.type == 'cuda' else 'CPU'}.")
 
 
