@@ -31,6 +31,38 @@ from .graph import (
 from .analysis import NetworkAnalysis, analyzeNetwork
 from .network import Network, assembleNetwork, dlnetwork, summary
 from .layers.base import REGISTRY, Layer, Layout, make_constructor, register
+from .layers.custom import (
+    CustomLayer,
+    CustomOutputLayer,
+    Learnable,
+    Property,
+    State,
+    custom_layer,
+    define_custom_layer,
+    getL2Factor,
+    getLearnRateFactor,
+    matlab_to_torch,
+    setL2Factor,
+    setLearnRateFactor,
+    torch_to_matlab,
+)
+from .checklayer import CheckLayerResult, checkLayer
+from .training import (
+    Checkpoint,
+    TrainingInfo,
+    TrainingOptions,
+    activations,
+    classify,
+    loadCheckpoint,
+    minibatchpredict,
+    predict,
+    scores2label,
+    testnet,
+    trainingOptions,
+    trainNetwork,
+    trainnet,
+)
+from .spec import load_spec, save_spec, spec_schema
 
 _constructors = {name: make_constructor(cls) for name, cls in sorted(REGISTRY.items())}
 globals().update(_constructors)
@@ -65,4 +97,35 @@ __all__ = [
     "MatlabPortError",
     "TrainingError",
     "CustomLayerError",
+    "CustomLayer",
+    "CustomOutputLayer",
+    "Property",
+    "Learnable",
+    "State",
+    "custom_layer",
+    "define_custom_layer",
+    "setLearnRateFactor",
+    "getLearnRateFactor",
+    "setL2Factor",
+    "getL2Factor",
+    "torch_to_matlab",
+    "matlab_to_torch",
+    "checkLayer",
+    "CheckLayerResult",
+    "trainingOptions",
+    "TrainingOptions",
+    "trainNetwork",
+    "trainnet",
+    "TrainingInfo",
+    "classify",
+    "predict",
+    "activations",
+    "minibatchpredict",
+    "scores2label",
+    "testnet",
+    "loadCheckpoint",
+    "Checkpoint",
+    "load_spec",
+    "save_spec",
+    "spec_schema",
 ]

@@ -183,3 +183,32 @@ def test_input_normalization_zerocenter_and_zscore():
     expected = (x - torch.tensor([1.0, 2.0, 3.0]).view(1, 3, 1, 1)) / torch.tensor([2.0, 4.0, 8.0]).view(1, 3, 1, 1)
     torch.testing.assert_close(net(x), expected)
     np.testing.assert_array_equal(net.Layers[0].Mean.numpy(), mean)
+
+
+def test_network_parameters_do_not_share_storage_with_layer_values():
+    w = torch.ones(2, 3)
+    layer = fullyConnectedLayer(2, Weights=w, Bias=torch.zeros(2, 1))
+    net = dlnetwork([featureInputLayer(3), layer])
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(5.0)
+    assert torch.equal(layer.Weights, torch.ones(2, 3)) and torch.equal(w, torch.ones(2, 3))
+    assert torch.equal(net.Layers[1].Weights, torch.full((2, 3), 6.0))
+
+
+def test_fully_connected_on_volumes_and_image_sequences_is_column_major():
+    rng = np.random.default_rng(3)
+    from layergraph import image3dInputLayer, sequenceInputLayer
+    h, w_, d, c, o = 2, 3, 2, 2, 3
+    weights = rng.standard_normal((o, h * w_ * d * c)).astype(np.float32)
+    net = dlnetwork([image3dInputLayer([h, w_, d, c], Normalization="none"),
+                     fullyConnectedLayer(o, Weights=weights, Bias=np.zeros((o, 1), np.float32))])
+    x = rng.standard_normal((h, w_, d, c)).astype(np.float32)           # MATLAB H×W×D×C
+    torch_x = torch.from_numpy(x).permute(3, 0, 1, 2)[None]              # layergraph torch layout N×C×H×W×D
+    np.testing.assert_allclose(net(torch_x)[0].detach().numpy(), weights @ x.reshape(-1, order="F"), rtol=1e-5, atol=1e-5)
+    seq = dlnetwork([sequenceInputLayer([h, w_, c]),
+                     fullyConnectedLayer(o, Weights=weights[:, : h * w_ * c], Bias=np.zeros((o, 1), np.float32))])
+    xs = rng.standard_normal((4, h, w_, c)).astype(np.float32)          # T×H×W×C
+    y = seq(torch.from_numpy(xs).permute(0, 3, 1, 2)[None])[0].detach().numpy()
+    expected = np.stack([weights[:, : h * w_ * c] @ xs[t].reshape(-1, order="F") for t in range(4)])
+    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-5)

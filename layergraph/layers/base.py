@@ -646,7 +646,8 @@ def learnable_values(layer: Layer, inputs) -> dict:
                     raise LayoutError(
                         f"Invalid {prop} size. Expected {times_str(shape)}, but {prop} has size {times_str(value.shape)}."
                     )
-        out[prop] = layer.to_torch(prop, value, inputs).to(torch.float32)
+        # a copy: training must never write into the tensors held by the user's layer objects
+        out[prop] = layer.to_torch(prop, value, inputs).to(torch.float32).clone().contiguous()
     return out
 
 

@@ -829,24 +829,21 @@ class TransposedConvolution3DLayer(_TransposedConvolution):
 # Fully connected
 
 class LinearModule(nn.Module):
-    """Fully connected: flattens S×C in MATLAB's column-major order (H fastest, then W, then C)."""
+    """Fully connected on torch-layout input: flatten C×S (torch order) and apply Weights (torch column order).
 
-    def __init__(self, weights, bias, n_spatial: int, time: bool):
+    MATLAB's column-major flatten (H fastest, then W, then C) is folded into the weight columns once,
+    at build time (see FullyConnectedLayer.to_torch), so forward is a plain flatten + linear.
+    """
+
+    def __init__(self, weights, bias, time: bool):
         super().__init__()
         self.Weights = nn.Parameter(weights)
         self.Bias = nn.Parameter(bias)
-        self.n_spatial = n_spatial
-        self.time = time
-        lead = 2 if time else 1
-        # N [T] C S1..Sk -> N [T] C Sk..S1 so that flattening puts S1 (H) fastest
-        self.order = tuple(range(lead + 1)) + tuple(range(lead + n_spatial, lead, -1))
+        self.lead = 2 if time else 1
 
     def forward(self, x):
-        if self.n_spatial:
-            lead = 2 if self.time else 1
-            if self.n_spatial > 1:
-                x = x.permute(self.order)
-            x = x.flatten(lead)
+        if x.dim() > self.lead + 1:
+            x = x.flatten(self.lead)
         return F.linear(x, self.Weights, self.Bias)
 
     def extra_repr(self) -> str:
@@ -858,7 +855,8 @@ class FullyConnectedLayer(Layer):
     """Fully connected: ``fullyConnectedLayer(outputSize)``; Weights OutputSize×InputSize, Bias OutputSize×1.
 
     Torch layout in: N×C×H×W, N×C or N×T×C; out: N×OutputSize (N×T×OutputSize for sequences).
-    Image inputs are flattened in MATLAB's column-major order, so MATLAB weights apply unchanged.
+    Image inputs are flattened in MATLAB's column-major order (H fastest, then W, then C), so MATLAB
+    weights give MATLAB's numbers; the reordering is applied to the weight columns once, not per call.
     """
 
     MATLAB_NAME = "fullyConnectedLayer"
@@ -898,15 +896,29 @@ class FullyConnectedLayer(Layer):
         return initialize(init, self.learnable_sizes(inputs)[prop], n_in, self.OutputSize, layer=self, prop=prop)
 
     def to_torch(self, prop, value, inputs):
-        return value.reshape(-1) if prop == "Bias" else value
+        if prop == "Bias":
+            return value.reshape(-1)
+        spatial, k = inputs[0].spatial, len(inputs[0].spatial)
+        if k < 2:
+            return value
+        # MATLAB column h + H*w + ... + H*W*c  ->  torch flatten column c*H*W + h*W + w
+        out = value.shape[0]
+        columns = value.reshape((out, inputs[0].channels) + tuple(reversed(spatial)))
+        return columns.permute((0, 1) + tuple(range(k + 1, 1, -1))).reshape(out, -1)
 
     def from_torch(self, prop, value, inputs):
-        return value.reshape(-1, 1) if prop == "Bias" else value
+        if prop == "Bias":
+            return value.reshape(-1, 1)
+        spatial, k = inputs[0].spatial, len(inputs[0].spatial)
+        if k < 2:
+            return value
+        out = value.shape[0]
+        columns = value.reshape((out, inputs[0].channels) + tuple(spatial))
+        return columns.permute((0, 1) + tuple(range(k + 1, 1, -1))).reshape(out, -1)
 
     def build(self, inputs):
         params = learnable_values(self, inputs)
-        x = inputs[0]
-        return LinearModule(params["Weights"], params["Bias"], len(x.spatial), x.has_time)
+        return LinearModule(params["Weights"], params["Bias"], inputs[0].has_time)
 
     def description(self):
         return f"{self.OutputSize} fully connected layer"

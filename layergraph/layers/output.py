@@ -254,6 +254,7 @@ class OutputLayer(Layer):
 
     FAMILY = "output"
     IS_OUTPUT = True
+    TASK = "regression"  # "classification": targets are class labels (training reports accuracy)
 
     def infer(self, inputs):
         self.check_input(inputs[0])
@@ -308,6 +309,8 @@ class ClassificationOutputLayer(_ClassesMixin, OutputLayer):
     weights multiply the terms; there is no division by their sum. Torch layout in: N×K, N×K×1×1 or
     N×T×K. Undefined labels (index -1 or an all-zero target) add nothing but still count in N*S.
     """
+
+    TASK = "classification"
 
     MATLAB_NAME = "classificationLayer"
     TYPE = "Classification Output"
@@ -407,6 +410,8 @@ class PixelClassificationLayer(_ClassesMixin, OutputLayer):
     the labelled pixels of the mini-batch. Torch layout in: N×K×H×W or N×K×H×W×D.
     """
 
+    TASK = "classification"
+
     MATLAB_NAME = "pixelClassificationLayer"
     TYPE = "Pixel Classification Layer"
     DEFAULT_NAME = "classoutput"
@@ -443,6 +448,8 @@ class DicePixelClassificationLayer(OutputLayer):
     ``denom = sum_k W_k sum_p (Y^2 + T^2) + eps``; loss ``sum_n (1 - numer/denom) / N`` with eps the
     single-precision eps. Undefined pixels are left out of both sums (their Y is masked).
     """
+
+    TASK = "classification"
 
     MATLAB_NAME = "dicePixelClassificationLayer"
     TYPE = "Dice Pixel Classification Layer"
@@ -485,6 +492,8 @@ class FocalLossLayer(OutputLayer):
     for every class. M is the number of labelled positions (observations × pixels whose target is not
     all zero); the loss is 0 when M = 0. Y and 1-Y are bounded away from 0 by single eps.
     """
+
+    TASK = "classification"
 
     MATLAB_NAME = "focalLossLayer"
     TYPE = "Focal Loss Layer"
@@ -567,6 +576,8 @@ class WeightedClassificationLayer(_NamePositional, OutputLayer):
     Torch layout in: N×K or N×K×1×1.
     """
 
+    TASK = "classification"
+
     MATLAB_NAME = "weightedClassificationLayer"
     TYPE = "weightedClassificationLayer"
     DEFAULT_NAME = "classoutput"
@@ -606,6 +617,8 @@ class TverskyPixelClassificationLayer(_NamePositional, OutputLayer):
     target) is not masked: its scores count as false positives.
     """
 
+    TASK = "classification"
+
     MATLAB_NAME = "tverskyPixelClassificationLayer"
     TYPE = "tverskyPixelClassificationLayer"
     DEFAULT_NAME = "classoutput"
@@ -640,6 +653,8 @@ class SSEClassificationLayer(_NamePositional, OutputLayer):
 
     Loss ``sum (Y - T)^2 / N`` with one-hot targets. Any torch layout.
     """
+
+    TASK = "classification"
 
     MATLAB_NAME = "sseClassificationLayer"
     TYPE = "sseClassificationLayer"
@@ -737,6 +752,8 @@ class RPNClassificationLayer(OutputLayer):
     sampled anchors), not by N. Exactly 2 classes (object, background). Unsampled anchors have all-zero
     targets (or index -1).
     """
+
+    TASK = "classification"
 
     MATLAB_NAME = "rpnClassificationLayer"
     TYPE = "RPN Classification Output"

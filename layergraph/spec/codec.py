@@ -886,9 +886,12 @@ def _check_round_trip(layer: Layer, obj: dict, tensors: dict) -> None:
         back = layer_from_json(obj, tensors, registry={obj["type"]: type(layer)}, functions=functions)
     except LayerGraphError as exc:
         raise SpecError(f"Cannot save layer '{layer.Name}' ({layer.MATLAB_NAME}): its options do not load back ({exc}).") from None
-    if set(back._values) == set(layer._values) and all(_same(layer._values[k], back._values[k]) for k in layer._values):
+    # read-only options (NumChannels filled in by a compiled network, ...) are derived again on load
+    options = type(layer).options()
+    stored = [k for k in layer._values if k not in options or options[k].settable]
+    if all(_same(layer._values[k], back._values.get(k)) for k in stored):
         return
-    for name in layer._values:
+    for name in stored:
         if not _same(layer._values[name], back._values.get(name)):
             raise SpecError(
                 f"Cannot save layer '{layer.Name}' ({layer.MATLAB_NAME}): option '{name}' with value "

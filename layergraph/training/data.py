@@ -50,7 +50,7 @@ def net_io(net, task: str | None = None) -> NetIO:
         out_name = meta.graph.OutputNames[0]
         out_layout = meta.analysis.input_layouts[out_name][0]
         layer = meta.graph.layer(out_name)
-        task = "classification" if layer.MATLAB_NAME == "classificationLayer" else "regression"
+        task = getattr(layer, "TASK", "regression")
     else:
         names = meta.output_names
         if len(names) != 1:

@@ -183,7 +183,8 @@ def train_data_parallel(X, Y, net, options, *, clock=None, style="trainNetwork",
     result = _network_from_payload({"spec": payload["spec"], "kind": payload["kind"], "state": state, "extra": extra})
     if "classes" in extra and result.kind == "assembled":
         name = result._lg.graph.OutputNames[0]
-        if result._lg.graph.layer(name).Classes == "auto":
+        layer = result._lg.graph.layer(name)
+        if "Classes" in layer.options() and layer.Classes == "auto":
             result.set_layer_values(name, Classes=[str(c) for c in extra["classes"]])
     result.eval()
     return result, info

@@ -650,7 +650,7 @@ def _set_classes(net, targets: Targets):
     name = net._lg.graph.OutputNames[0] if net.kind == "assembled" else None
     if name is not None:
         layer = net._lg.graph.layer(name)
-        if layer.Classes == "auto":
+        if "Classes" in layer.options() and layer.Classes == "auto":
             net.set_layer_values(name, Classes=[str(c) for c in targets.classes])
     net._lg.extra["classes"] = list(targets.classes)
 
@@ -694,7 +694,7 @@ def _prepare(X, Y, net, options, *, style: str, loss_spec=None):
     if style == "trainNetwork":
         io = net_io(net)
         out_layer = net._lg.graph.layer(net._lg.graph.OutputNames[0])
-        given = out_layer.Classes if io.task == "classification" else None
+        given = getattr(out_layer, "Classes", "auto") if io.task == "classification" else None
         if net._lg.extra.get("classes") is not None:
             given = net._lg.extra["classes"]
         source = make_source(X, Y, io)

@@ -176,7 +176,7 @@ def classify(net, X, *args, **kwargs):
                                                "SequencePaddingValue", "ExecutionEnvironment", "Acceleration"))
     if net.kind == "assembled":
         layer = net._lg.graph.layer(net._lg.graph.OutputNames[0])
-        if layer.MATLAB_NAME != "classificationLayer" and "Classes" not in layer.options():
+        if getattr(layer, "TASK", "regression") != "classification":
             raise TrainingError("classify: the network has a regression output layer; use predict.")
     classes = _classes(net)
     scores, is_seq = _run(net, X, opts, "classify")
