@@ -15,23 +15,9 @@ def size_mismatch(layer_inputs, names) -> LayoutError:
     return LayoutError("Input size mismatch. Size of input to this layer is different from the expected input size.")
 
 
-class AddModule(nn.Module):
-    def forward(self, *xs):
-        out = xs[0]
-        for x in xs[1:]:
-            out = out + x
-        return out
+class MultiInputLayer(Layer):
+    """A layer with ``NumInputs`` inputs named ``in1 .. inN`` (MATLAB's combination layers)."""
 
-
-@register
-class AdditionLayer(Layer):
-    """Element-wise sum of ``numInputs`` inputs ``in1..inN``: ``additionLayer(numInputs)``. Any torch layout."""
-
-    MATLAB_NAME = "additionLayer"
-    TYPE = "Addition"
-    DEFAULT_NAME = "addition"
-    SYNTAX = "additionLayer(numInputs, Name=Value)"
-    FAMILY = "combination"
     POSITIONAL = ("NumInputs",)
     OPTIONS = (Option("NumInputs", integer_at_least(2), required=True),)
 
@@ -41,8 +27,27 @@ class AdditionLayer(Layer):
     @classmethod
     def derived_properties(cls):
         props = dict(super().derived_properties())
-        props.pop("NumInputs", None)
+        props.pop("NumInputs", None)   # NumInputs is an option here, not the derived count
         return props
+
+
+class AddModule(nn.Module):
+    def forward(self, *xs):
+        out = xs[0]
+        for x in xs[1:]:
+            out = out + x
+        return out
+
+
+@register
+class AdditionLayer(MultiInputLayer):
+    """Element-wise sum of ``numInputs`` inputs ``in1..inN``: ``additionLayer(numInputs)``. Any torch layout."""
+
+    MATLAB_NAME = "additionLayer"
+    TYPE = "Addition"
+    DEFAULT_NAME = "addition"
+    SYNTAX = "additionLayer(numInputs, Name=Value)"
+    FAMILY = "combination"
 
     def infer(self, inputs):
         first = inputs[0]
@@ -74,16 +79,6 @@ class ConcatModule(nn.Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
-
-
-def _num_inputs_ports(layer: Layer) -> tuple:
-    return tuple(f"in{i}" for i in range(1, layer._values["NumInputs"] + 1))
-
-
-def _hide_num_inputs(props: dict) -> dict:
-    props = dict(props)
-    props.pop("NumInputs", None)
-    return props
 
 
 def _concatenate(inputs: list[Layout], matlab_dim: int) -> Layout:
@@ -145,7 +140,7 @@ def torch_concat_dim(layout: Layout, matlab_dim: int) -> int:
 
 
 @register
-class DepthConcatenationLayer(Layer):
+class DepthConcatenationLayer(MultiInputLayer):
     """Concatenation along channels of ``numInputs`` inputs ``in1..inN``: ``depthConcatenationLayer(numInputs)``.
 
     Inputs must agree in every dimension but C. Torch layout: cat along the C dim of N×[T]×C×S...
@@ -156,15 +151,6 @@ class DepthConcatenationLayer(Layer):
     DEFAULT_NAME = "depthcat"
     SYNTAX = "depthConcatenationLayer(numInputs, Name=Value)"
     FAMILY = "combination"
-    POSITIONAL = ("NumInputs",)
-    OPTIONS = (Option("NumInputs", integer_at_least(2), required=True),)
-
-    def input_names(self):
-        return _num_inputs_ports(self)
-
-    @classmethod
-    def derived_properties(cls):
-        return _hide_num_inputs(super().derived_properties())
 
     def infer(self, inputs):
         return [_concatenate(inputs, len(inputs[0].spatial) + 1)]
@@ -177,7 +163,7 @@ class DepthConcatenationLayer(Layer):
 
 
 @register
-class ConcatenationLayer(Layer):
+class ConcatenationLayer(MultiInputLayer):
     """Concatenation along MATLAB dimension ``dim``: ``concatenationLayer(dim, numInputs)``.
 
     ``dim`` indexes the MATLAB data layout of the inputs (S..., C, B, T): for 2-D images 1 = H, 2 = W,
@@ -196,12 +182,6 @@ class ConcatenationLayer(Layer):
         Option("NumInputs", integer_at_least(2), required=True),
     )
 
-    def input_names(self):
-        return _num_inputs_ports(self)
-
-    @classmethod
-    def derived_properties(cls):
-        return _hide_num_inputs(super().derived_properties())
 
     def infer(self, inputs):
         return [_concatenate(inputs, self.Dim)]
@@ -250,7 +230,7 @@ class MultiplyModule(nn.Module):
 
 
 @register
-class MultiplicationLayer(Layer):
+class MultiplicationLayer(MultiInputLayer):
     """Element-wise product of ``numInputs`` inputs ``in1..inN`` with implicit expansion: ``multiplicationLayer(n)``.
 
     Torch layout: any, all inputs of the same format; sizes broadcast where one of them is 1.
@@ -261,15 +241,6 @@ class MultiplicationLayer(Layer):
     DEFAULT_NAME = "multiplication"
     SYNTAX = "multiplicationLayer(numInputs, Name=Value)"
     FAMILY = "combination"
-    POSITIONAL = ("NumInputs",)
-    OPTIONS = (Option("NumInputs", integer_at_least(2), required=True),)
-
-    def input_names(self):
-        return _num_inputs_ports(self)
-
-    @classmethod
-    def derived_properties(cls):
-        return _hide_num_inputs(super().derived_properties())
 
     def infer(self, inputs):
         return [broadcast_layouts(inputs)]
@@ -296,7 +267,7 @@ class WeightedAddModule(nn.Module):
 
 
 @register
-class WeightedAdditionLayer(Layer):
+class WeightedAdditionLayer(MultiInputLayer):
     """Weighted sum ``Z = sum_i W(i)*X_i`` of ``numInputs`` inputs: ``weightedAdditionLayer(numInputs, name)``.
 
     MATLAB's custom-layer documentation example, provided built in. Learnable Weights 1×numInputs,
@@ -321,12 +292,6 @@ class WeightedAdditionLayer(Layer):
             raise cls._unknown_option(args[1])
         return super()._parse_arguments(args, kwargs)
 
-    def input_names(self):
-        return _num_inputs_ports(self)
-
-    @classmethod
-    def derived_properties(cls):
-        return _hide_num_inputs(super().derived_properties())
 
     def infer(self, inputs):
         first = inputs[0]
