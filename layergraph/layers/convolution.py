@@ -48,6 +48,21 @@ def learnable_options(weight_inits=WEIGHT_INITIALIZERS, bias_inits=BIAS_INITIALI
     )
 
 
+def filter_to_torch(prop: str, value: torch.Tensor, n: int) -> torch.Tensor:
+    """MATLAB filter k1..kn × A × B -> torch B × A × k1..kn (conv: A=C, B=F; transposed conv: A=F, B=C);
+    a MATLAB bias 1..1×F -> F."""
+    if prop == "Weights":
+        return value.permute((n + 1, n) + tuple(range(n))).contiguous()
+    return value.reshape(-1)
+
+
+def filter_from_torch(prop: str, value: torch.Tensor, n: int) -> torch.Tensor:
+    """The inverse of :func:`filter_to_torch`."""
+    if prop == "Weights":
+        return value.permute(tuple(range(2, n + 2)) + (1, 0)).contiguous()
+    return value.reshape((1,) * n + (-1,))
+
+
 def same_padding(size: int, filt: int, stride: int, dilation: int = 1) -> tuple[int, int]:
     """MATLAB 'same': output ceil(in/stride); the odd extra row/column goes after (bottom/right)."""
     effective = (filt - 1) * dilation + 1
@@ -448,16 +463,10 @@ class _Convolution(Layer):
         return initialize(init, self.learnable_sizes(inputs)[prop], fan_in, fan_out, layer=self, prop=prop)
 
     def to_torch(self, prop, value, inputs):
-        n = self.NDIMS
-        if prop == "Weights":
-            return value.permute((n + 1, n) + tuple(range(n))).contiguous()   # k.. × C × F -> F × C × k..
-        return value.reshape(-1)
+        return filter_to_torch(prop, value, self.NDIMS)
 
     def from_torch(self, prop, value, inputs):
-        n = self.NDIMS
-        if prop == "Weights":
-            return value.permute(tuple(range(2, n + 2)) + (1, 0)).contiguous()
-        return value.reshape((1,) * n + (-1,))
+        return filter_from_torch(prop, value, self.NDIMS)
 
     def groups(self, inputs) -> int:
         return 1
@@ -758,16 +767,10 @@ class _TransposedConvolution(Layer):
                           layer=self, prop=prop)
 
     def to_torch(self, prop, value, inputs):
-        n = self.NDIMS
-        if prop == "Weights":
-            return value.permute((n + 1, n) + tuple(range(n))).contiguous()   # k.. × F × C -> C × F × k..
-        return value.reshape(-1)
+        return filter_to_torch(prop, value, self.NDIMS)
 
     def from_torch(self, prop, value, inputs):
-        n = self.NDIMS
-        if prop == "Weights":
-            return value.permute(tuple(range(2, n + 2)) + (1, 0)).contiguous()
-        return value.reshape((1,) * n + (-1,))
+        return filter_from_torch(prop, value, self.NDIMS)
 
     def build(self, inputs):
         _, mode = self._input(inputs)
