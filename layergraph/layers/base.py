@@ -508,7 +508,7 @@ class Layer:
 
     def build(self, inputs: list[Layout]) -> nn.Module:
         """The torch module computing this layer on torch-layout tensors (override)."""
-        raise NotImplementedError(f"{type(self).__name__}.build")
+        raise CustomLayerError(f"{type(self).__name__}: a layer class must implement build(inputs) -> nn.Module.")
 
     def to_torch(self, prop: str, value: torch.Tensor, inputs: list[Layout]) -> torch.Tensor:
         """A MATLAB-layout learnable/state value in the layout the torch module stores it."""
@@ -528,11 +528,13 @@ class Layer:
 
     def initial_value(self, prop: str, inputs: list[Layout]) -> torch.Tensor:
         """Initial value of a learnable/state left empty, in MATLAB layout (override per layer)."""
-        raise NotImplementedError(f"{type(self).__name__}.initial_value({prop})")
+        raise CustomLayerError(
+            f"{type(self).__name__}: no initial value for {prop}; the class must implement initial_value(prop, inputs)."
+        )
 
     def loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """Output layers: the loss MATLAB computes, normalised as MATLAB does (override)."""
-        raise NotImplementedError(f"{type(self).__name__}.loss")
+        raise CustomLayerError(f"{type(self).__name__}: an output layer class must implement loss(outputs, targets).")
 
     def learnable_names(self) -> list[str]:
         return [o.name for o in self.options().values() if o.learnable]

@@ -101,7 +101,7 @@ def padding_3d(*modes: str, what: str = "padding") -> Converter:
 
     Canonical form: ((t, l, f), (b, r, k)), MATLAB's 2×3 PaddingSize.
     """
-    expected = (f"a nonnegative integer, a vector [a b c] or a 2×3 matrix [t l f; b r k] of nonnegative integers"
+    expected = ("a nonnegative integer, a vector [a b c] or a 2×3 matrix [t l f; b r k] of nonnegative integers"
                 + "".join(f", or '{m}'" for m in modes))
 
     def convert(v):

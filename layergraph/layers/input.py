@@ -101,7 +101,9 @@ class _InputLayer(Layer):
     BUFFERS: ClassVar[tuple] = STATISTICS
 
     def output_layout(self) -> Layout:
-        raise NotImplementedError
+        from ..errors import CustomLayerError
+
+        raise CustomLayerError(f"{type(self).__name__}: an input layer class must implement output_layout().")
 
     def infer(self, inputs):
         return [self.output_layout()]

@@ -556,7 +556,7 @@ class Indexing1dLayer(Layer):
 
     def infer(self, inputs):
         x = inputs[0]
-        axis = sequence_axis_input(self, x)
+        sequence_axis_input(self, x)  # raises for inputs without a sequence axis
         if self.HasPaddingMaskInput:
             m = inputs[1]
             if m.spatial != x.spatial or m.has_time != x.has_time or m.channels not in (1, x.channels):

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import LayoutError
+from ..errors import CustomLayerError, LayoutError
 from ..layers.base import Layer, Layout
 from ..layers.options import Converter, Option, numeric_array, text
 from .source import Node
@@ -374,7 +374,7 @@ class MatlabCustomLayer(Layer):
 
     @staticmethod
     def predict(layer, *xs):
-        raise NotImplementedError("predict")
+        raise CustomLayerError(f"{layer.MATLAB_NAME}: the ported classdef has no predict method that could be translated.")
 
     def input_names(self) -> tuple:
         names = self._values.get("InputNames")
