@@ -16,6 +16,8 @@ MATLAB has one bias per gate, so the torch fast path (``torch.lstm`` / ``torch.g
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -295,13 +297,30 @@ class _RecurrentModule(nn.Module):
         self.state_inputs = state_inputs
         self.state_outputs = state_outputs
         self.fast = state_fn == "tanh" and gate_fn == "sigmoid"
+        # State carrying between calls (trainingOptions/predict 'SequenceLength' given as an integer):
+        # when ``carry`` is on, a call without state inputs starts from the detached final state of the
+        # previous call and stores its own final state. Off by default; see ``carry_state``.
+        self.carry = False
+        self.carried = None      # {buffer name: N×dH tensor} or None
+
+    def reset_carried(self) -> None:
+        self.carried = None
 
     def _initial(self, x, given, buffer_name, directions):
-        """(directions, N, H) initial state from a state input (N×dH) or the layer's buffer (dH)."""
+        """(directions, N, H) initial state from a state input (N×dH), the carried state or the layer's buffer."""
         n, h = x.shape[0], self.hidden
+        if given is None and self.carry and self.carried is not None:
+            carried = self.carried.get(buffer_name)
+            if carried is not None and carried.shape[0] == n:
+                given = carried.to(x.dtype)
         if given is None:
             given = getattr(self, buffer_name).to(x.dtype).unsqueeze(0).expand(n, directions * h)
         return given.reshape(n, directions, h).transpose(0, 1).contiguous()
+
+    def _store(self, **states) -> None:
+        """Keep the final states (N×dH, detached) for the next call when carrying is on."""
+        if self.carry:
+            self.carried = {k: v.detach() for k, v in states.items()}
 
     def _finish(self, y, states):
         out = y[:, -1] if self.last else y
@@ -328,6 +347,8 @@ class LSTMModule(_RecurrentModule):
             h, c = h[0], c[0]
         else:
             y, h, c = lstm_loop(x, w, r, b, h0[0], c0[0], self.state_fn, self.gate_fn)
+        if hidden is None and cell is None:
+            self._store(HiddenState=h, CellState=c)
         return self._finish(y, (h, c))
 
 
@@ -378,6 +399,8 @@ class BiLSTMModule(_RecurrentModule):
             yb, hb, cb = lstm_loop(x, wb, rb, bb, h0[1], c0[1], self.state_fn, self.gate_fn, reverse=True)
             y = torch.cat([yf, yb], dim=-1)
         h_last = torch.cat([hf, hb], dim=-1)
+        if hidden is None and cell is None:
+            self._store(HiddenState=h_last, CellState=torch.cat([cf, cb], dim=-1))
         out = h_last if self.last else y
         if self.state_outputs:
             return out, h_last, torch.cat([cf, cb], dim=-1)
@@ -434,6 +457,8 @@ class GRUModule(_RecurrentModule):
             h = h[0]
         else:
             y, h = gru_loop(x, w, r, b_in, b_rec, h0[0], self.state_fn, self.gate_fn, self.reset_mode)
+        if hidden is None:
+            self._store(HiddenState=h)
         return self._finish(y, (h,))
 
     def extra_repr(self) -> str:
@@ -467,3 +492,35 @@ class GRULayer(_RecurrentLayer):
     def build(self, inputs):
         self._input(inputs)
         return GRUModule(learnable_values(self, inputs), reset_mode=self.ResetGateMode, **self.module_kwargs())
+
+
+# --------------------------------------------------------------------------------------------------
+# State carried between calls (chunked sequences)
+
+
+def recurrent_modules(module: nn.Module) -> list:
+    """The recurrent modules (LSTM, BiLSTM, GRU) inside a torch module tree."""
+    return [m for m in module.modules() if isinstance(m, _RecurrentModule)]
+
+
+@contextlib.contextmanager
+def carry_state(module: nn.Module, on: bool = True):
+    """Within the block, every recurrent module of ``module`` carries its final state from one call to the next.
+
+    The carried state starts empty (the layers' HiddenState/CellState are the first call's initial
+    state) and is dropped on exit, so each ``with`` block is one independent run — for example one
+    mini-batch split into chunks of SequenceLength time steps. The carried state is detached: gradients
+    do not flow from one chunk into the previous one. Layers fed by state inputs do not carry.
+    ``on=False`` makes the block a no-op. The BiLSTM carries both directions' final states; the backward
+    direction of a chunk then starts from the state it reached at the start of the previous chunk, which
+    is why chunked BiLSTM results differ from whole-sequence ones.
+    """
+    mods = recurrent_modules(module) if on else []
+    saved = [(m.carry, m.carried) for m in mods]
+    for m in mods:
+        m.carry, m.carried = True, None
+    try:
+        yield mods
+    finally:
+        for m, (carry, carried) in zip(mods, saved):
+            m.carry, m.carried = carry, carried

@@ -493,6 +493,50 @@ def make_batch(source: Source, idx, targets: Targets | None, seq: SeqOptions, de
     return Batch(x, y, lengths, t_len)
 
 
+def split_batch(batch: Batch, length: int, direction: str = "right", seq_targets: bool = False) -> list[Batch]:
+    """Split a padded sequence mini-batch into chunks of ``length`` time steps (the last may be shorter).
+
+    SequenceLength given as an integer: the mini-batch is padded to its longest sequence first (as
+    'longest'), then split. Sequence targets are split with the predictors; other targets (one label or
+    response per observation) are shared by every chunk. Each chunk's ``lengths`` count the real
+    (non-padding) steps it holds, so the loss masks stay right.
+    """
+    t = batch.x.shape[1]
+    if t <= length:
+        return [batch]
+    chunks = []
+    for s in range(0, t, length):
+        e = min(s + length, t)
+        lengths = None
+        if batch.lengths is not None:
+            if direction == "right":
+                lengths = [max(0, min(e, n) - s) for n in batch.lengths]
+            else:
+                lengths = [max(0, e - max(s, t - n)) for n in batch.lengths]
+        y = batch.t
+        if seq_targets and isinstance(y, torch.Tensor) and y.dim() >= 2:
+            y = y[:, s:e]
+        chunks.append(Batch(batch.x[:, s:e], y, lengths, e - s))
+    return chunks
+
+
+def chunked_forward(forward, module: torch.nn.Module, x: torch.Tensor, length: int, time_out: bool):
+    """Forward N×T×... ``x`` in chunks of ``length`` steps with the recurrent state carried between chunks.
+
+    Outputs with a time dimension (``time_out``) are joined along time; otherwise the last chunk's
+    output (the state after the whole padded sequence) is the result.
+    """
+    from ..layers.recurrent import carry_state
+
+    outs = []
+    with carry_state(module):
+        for s in range(0, x.shape[1], length):
+            outs.append(forward(x[:, s:s + length]))
+    if time_out:
+        return torch.cat(outs, dim=1)
+    return outs[-1]
+
+
 def epoch_batches(order: torch.Tensor, batch_size: int) -> list[torch.Tensor]:
     """floor(N / MiniBatchSize) full mini-batches; the remainder is discarded, as MATLAB does."""
     n = (len(order) // batch_size) * batch_size
@@ -584,6 +628,7 @@ def needs_statistics(layer, reset: bool) -> bool:
 
 __all__ = [
     "NetIO", "net_io", "categorical_order", "Source", "make_source", "Targets", "make_targets",
-    "encode_source_targets", "SeqOptions", "pad_sequences", "Batch", "make_batch", "epoch_batches",
+    "encode_source_targets", "SeqOptions", "pad_sequences", "Batch", "make_batch", "split_batch",
+    "chunked_forward", "epoch_batches",
     "all_batches", "compute_input_statistics", "needs_statistics",
 ]

@@ -25,8 +25,10 @@ from ..errors import LayerGraphError, NetworkError, TrainingError
 from ..functions import matlab_function
 from .data import (
     Batch, NetIO, SeqOptions, Source, Targets, all_batches, compute_input_statistics, encode_source_targets,
-    epoch_batches, make_batch, make_source, make_targets, needs_statistics, net_io,
+    epoch_batches, make_batch, make_source, make_targets, needs_statistics, net_io, split_batch,
+    chunked_forward,
 )
+from ..layers.recurrent import carry_state
 from .display import ProgressPlot, TrainnetTable, VerboseTable
 from .options import TrainingOptions
 from .solver import MatlabSolver, piecewise_rate
@@ -294,6 +296,22 @@ class Trainer:
         self.last_val = (math.nan, math.nan)
         self.start_offset = 0.0
 
+    # ---- SequenceLength given as an integer ------------------------------------------------------------
+
+    def _chunks(self, batch) -> list:
+        """The mini-batch itself, or its chunks of SequenceLength time steps (integer SequenceLength)."""
+        length = self.options.SequenceLength
+        if isinstance(length, str) or not self.source.is_seq:
+            return [batch]
+        return split_batch(batch, int(length), self.seq.direction, bool(self.targets.seq))
+
+    def _forward_eval(self, x):
+        """Forward for validation: chunked with carried state for an integer SequenceLength."""
+        length = self.options.SequenceLength
+        if isinstance(length, str) or x.dim() < 3 or not self.validation[0].is_seq:
+            return self.net(x)
+        return chunked_forward(self.net, self.net, x, int(length), bool(self.loss.seq_out))
+
     # ---- validation --------------------------------------------------------------------------------
 
     @torch.no_grad()
@@ -306,7 +324,7 @@ class Trainer:
         try:
             for idx in all_batches(len(vsource), self.options.MiniBatchSize):
                 batch = make_batch(vsource, idx, vtargets, self.seq, self.device, "validation data")
-                out = self.net(batch.x)
+                out = self._forward_eval(batch.x)
                 loss = float(self.loss(out, batch))
                 total_loss += loss * len(idx)
                 n_obs += len(idx)
@@ -360,7 +378,6 @@ class Trainer:
     def run(self):
         opts = self.options
         max_epochs = opts.MaxEpochs
-        total_iterations = max_epochs * self.iterations_per_epoch
         validation_on = self.validation is not None
         table = None
         plot = None
@@ -403,62 +420,73 @@ class Trainer:
                 if self.dist is not None:
                     idx = idx.tensor_split(self.dist.world)[self.dist.rank]
                 batch = make_batch(self.source, idx.tolist(), self.targets, self.seq, self.device)
-                out = net_forward(batch.x)
-                loss = self.loss(out, batch)
-                loss_value = float(loss.detach())
-                metric_value, _ = self.loss.metric_value(out, batch)
-                if self.dist is not None:
-                    stats = torch.tensor([loss_value, metric_value], dtype=torch.float64)
-                    torch.distributed.all_reduce(stats)
-                    loss_value, metric_value = (stats / self.dist.world).tolist()
-                if not math.isfinite(loss_value):
-                    # the weights of the last finite loss are those before the previous update
-                    if self.iteration:
+                # SequenceLength n (integer): the padded mini-batch is split into chunks of n time steps,
+                # each one iteration (one parameter update), the recurrent state carried from chunk to chunk
+                # and reset for every mini-batch (see split_batch and layers.recurrent.carry_state).
+                chunks = self._chunks(batch)
+                with carry_state(self.net, on=len(chunks) > 1):
+                    for k, batch in enumerate(chunks):
+                        out = net_forward(batch.x)
+                        loss = self.loss(out, batch)
+                        loss_value = float(loss.detach())
+                        metric_value, _ = self.loss.metric_value(out, batch)
+                        if self.dist is not None:
+                            stats = torch.tensor([loss_value, metric_value], dtype=torch.float64)
+                            torch.distributed.all_reduce(stats)
+                            loss_value, metric_value = (stats / self.dist.world).tolist()
+                        if not math.isfinite(loss_value):
+                            # the weights of the last finite loss are those before the previous update
+                            if self.iteration:
+                                with torch.no_grad():
+                                    for p, b in zip(self.solver.params, backup):
+                                        p.copy_(b)
+                            self.stop_reason = "Training loss is NaN" if math.isnan(loss_value) else "Training loss is Inf"
+                            stop = True
+                            break
+                        self.solver.zero_grad()
+                        loss.backward()
                         with torch.no_grad():
                             for p, b in zip(self.solver.params, backup):
-                                p.copy_(b)
-                    self.stop_reason = "Training loss is NaN" if math.isnan(loss_value) else "Training loss is Inf"
-                    stop = True
-                    break
-                self.solver.zero_grad()
-                loss.backward()
-                with torch.no_grad():
-                    for p, b in zip(self.solver.params, backup):
-                        b.copy_(p)
-                self.solver.step(lr)
-                self.iteration += 1
-                self.position += 1
-                it = self.iteration
-                final = it == total_iterations
-                vloss = vmetric = None
-                if validation_on and (it == 1 or it % opts.ValidationFrequency == 0 or final):
-                    vloss, vmetric = self.validate()
-                    self.last_val = (vloss, vmetric)
-                    if vloss < self.best[0]:
-                        self.best = (vloss, it, {k: v.detach().clone() for k, v in self.net.state_dict().items()})
-                        self.bad_validations = 0
-                    else:
-                        self.bad_validations += 1
-                        if self.bad_validations >= opts.ValidationPatience:
-                            self.stop_reason = "Met validation criterion"
+                                b.copy_(p)
+                        self.solver.step(lr)
+                        final = (self.epoch == max_epochs and self.position == len(batches) - 1
+                                 and k == len(chunks) - 1)
+                        self.iteration += 1
+                        if k == len(chunks) - 1:
+                            self.position += 1
+                        it = self.iteration
+                        vloss = vmetric = None
+                        if validation_on and (it == 1 or it % opts.ValidationFrequency == 0 or final):
+                            vloss, vmetric = self.validate()
+                            self.last_val = (vloss, vmetric)
+                            if vloss < self.best[0]:
+                                weights = {name: v.detach().clone() for name, v in self.net.state_dict().items()}
+                                self.best = (vloss, it, weights)
+                                self.bad_validations = 0
+                            else:
+                                self.bad_validations += 1
+                                if self.bad_validations >= opts.ValidationPatience:
+                                    self.stop_reason = "Met validation criterion"
+                                    stop = True
+                        h = self.history
+                        h["loss"].append(loss_value)
+                        h["metric"].append(metric_value)
+                        h["vloss"].append(math.nan if vloss is None else vloss)
+                        h["vmetric"].append(math.nan if vmetric is None else vmetric)
+                        h["lr"].append(lr)
+                        show = it == 1 or it % opts.VerboseFrequency == 0 or vloss is not None or final or stop
+                        if table is not None and show:
+                            self.print_row(table, it, loss_value, metric_value, vloss, vmetric, lr)
+                            last_row_printed = it
+                        if plot is not None:
+                            plot.add(it, loss_value, metric_value, vloss, vmetric)
+                        if self.call_output_fcns(lambda: self.state_struct("iteration", loss_value, metric_value, vloss, vmetric, lr)):
+                            self.stop_reason = "Stopped by OutputFcn"
                             stop = True
-                h = self.history
-                h["loss"].append(loss_value)
-                h["metric"].append(metric_value)
-                h["vloss"].append(math.nan if vloss is None else vloss)
-                h["vmetric"].append(math.nan if vmetric is None else vmetric)
-                h["lr"].append(lr)
-                show = it == 1 or it % opts.VerboseFrequency == 0 or vloss is not None or final or stop
-                if table is not None and show:
-                    self.print_row(table, it, loss_value, metric_value, vloss, vmetric, lr)
-                    last_row_printed = it
-                if plot is not None:
-                    plot.add(it, loss_value, metric_value, vloss, vmetric)
-                if self.call_output_fcns(lambda: self.state_struct("iteration", loss_value, metric_value, vloss, vmetric, lr)):
-                    self.stop_reason = "Stopped by OutputFcn"
-                    stop = True
-                if opts.CheckpointPath and opts.CheckpointFrequencyUnit == "iteration" and it % opts.CheckpointFrequency == 0:
-                    self.checkpoint()
+                        if opts.CheckpointPath and opts.CheckpointFrequencyUnit == "iteration" and it % opts.CheckpointFrequency == 0:
+                            self.checkpoint()
+                        if stop:
+                            break
                 if stop:
                     break
             if stop:
@@ -548,11 +576,8 @@ def _check_batch_size(n: int, options: TrainingOptions, what="training data") ->
 
 
 def _check_sequence_length(options: TrainingOptions, source: Source, net) -> None:
-    if source.is_seq and not isinstance(options.SequenceLength, str):
-        raise TrainingError(
-            f"SequenceLength {options.SequenceLength} (splitting sequences into chunks of that many time steps, with "
-            "recurrent state carried between chunks) is not supported by layergraph; use 'longest' or 'shortest'."
-        )
+    """An integer SequenceLength splits mini-batches into chunks (Trainer._chunks); nothing to refuse."""
+    return None
 
 
 def _validation_source(options: TrainingOptions, io: NetIO, targets: Targets):

@@ -15,7 +15,7 @@ import torch
 
 from ..errors import TrainingError
 from ..functions import matlab_function
-from .data import SeqOptions, all_batches, categorical_order, make_batch, make_source, net_io
+from .data import SeqOptions, all_batches, categorical_order, chunked_forward, make_batch, make_source, net_io
 
 _PREDICT_OPTIONS = {
     "minibatchsize": "MiniBatchSize",
@@ -74,7 +74,7 @@ def _device_for(net, env: str) -> torch.device:
 def _seq_options(opts) -> SeqOptions:
     sl = opts["SequenceLength"]
     if not isinstance(sl, str):
-        sl = "longest"   # a chunk length does not change stateless prediction of whole sequences
+        sl = "longest"   # an integer pads to the longest sequence, then _run splits the mini-batch into chunks
     return SeqOptions(sl, opts["SequencePaddingDirection"], float(opts["SequencePaddingValue"]))
 
 
@@ -84,6 +84,7 @@ def _run(net, X, opts, function: str, capture: str | None = None):
     source = make_source(X, None, io, what="data", need_y=False)
     device = _device_for(net, opts["ExecutionEnvironment"])
     seq = _seq_options(opts)
+    chunk = opts["SequenceLength"] if not isinstance(opts["SequenceLength"], str) else None
     seq_out = io.output_layout.has_time
     captured: list = []
     hook = None
@@ -101,10 +102,20 @@ def _run(net, X, opts, function: str, capture: str | None = None):
         with torch.no_grad():
             for idx in all_batches(len(source), opts["MiniBatchSize"]):
                 batch = make_batch(source, idx, None, seq, device)
-                out = net(batch.x.to(device))
+                x = batch.x.to(device)
+                if chunk and source.is_seq and x.shape[1] > chunk:
+                    # SequenceLength n: chunks of n steps in turn, recurrent state carried between them
+                    # and reset for each mini-batch; outputs over time are joined, others come from the last chunk
+                    out = chunked_forward(net, net, x, chunk, seq_out)
+                else:
+                    out = net(x)
                 if capture is not None:
-                    out = captured.pop()
-                    out = out[0] if isinstance(out, tuple) else out
+                    parts = [c[0] if isinstance(c, tuple) else c for c in captured]
+                    captured.clear()
+                    if len(parts) > 1 and _captured_has_time(net, capture):
+                        out = torch.cat(parts, dim=1)
+                    else:
+                        out = parts[-1]
                 results.append(out.detach().cpu())
                 lengths_all.append(batch.lengths)
     finally:
