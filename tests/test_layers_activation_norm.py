@@ -63,6 +63,10 @@ def test_elu_tanh_sigmoid_swish_softplus_formulas():
     np.testing.assert_allclose(run(lg.softplusLayer(), [Layout((), 5)], x)[0], np.log1p(np.exp(x)))
     assert lg.tanhLayer().description() == "Hyperbolic tangent"
     assert lg.softplusLayer().TYPE == "Softplus"
+    # https://ww2.mathworks.cn/help/deeplearning/ref/nnet.cnn.layer.swishlayer.html shows "4   ''   Swish   Swish"
+    assert lg.swishLayer().TYPE == "Swish" and lg.swishLayer().description() == "Swish"
+    # https://uk.mathworks.com/help/deeplearning/ref/nnet.cnn.layer.softpluslayer.html: Description and Type stored as 'Softplus'
+    assert lg.softplusLayer().description() == "Softplus"
 
 
 def test_gelu_exact_and_tanh_approximation():

@@ -208,7 +208,8 @@ class SwishLayer(Layer):
         return nn.SiLU()
 
     def description(self):
-        return "swish"
+        # swishLayer doc page's Layer-array printout: "4   ''   Swish   Swish"
+        return "Swish"
 
 
 @register
