@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -155,3 +157,106 @@ def test_wrong_projector_value_size_is_reported():
     layer = lstmProjectedLayer(4, 2, 2, InputProjector=torch.zeros(5, 2))
     with pytest.raises(LayoutError, match="InputProjector"):
         layer.build([SEQ])
+
+
+# --------------------------------------------------------------------------------------------------
+# networkLayer
+
+from layergraph import (  # noqa: E402
+    batchNormalizationLayer,
+    classificationLayer,
+    dlnetwork,
+    featureInputLayer,
+    fullyConnectedLayer,
+    reluLayer,
+    softmaxLayer,
+)
+from layergraph.spec import layer_from_json, layer_to_json  # noqa: E402
+
+networkLayer = make_constructor(REGISTRY["networkLayer"])
+
+
+def _inner_layers(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return [
+        fullyConnectedLayer(4, Name="fc", Weights=torch.randn(4, 3, generator=g), Bias=torch.randn(4, 1, generator=g)),
+        batchNormalizationLayer(Name="bn", TrainedMean=torch.randn(4, 1, generator=g),
+                                TrainedVariance=torch.rand(4, 1, generator=g) + 0.5),
+        reluLayer(Name="relu"),
+        fullyConnectedLayer(2, Name="fc2", Weights=torch.randn(2, 4, generator=g), Bias=torch.randn(2, 1, generator=g)),
+    ]
+
+
+def test_network_layer_equals_running_the_nested_network():
+    inner = _inner_layers()
+    outer = dlnetwork([featureInputLayer(3, Name="x"), networkLayer(inner, Name="nest"), softmaxLayer(Name="sm")])
+    flat = dlnetwork([featureInputLayer(3, Name="x")] + inner + [softmaxLayer(Name="sm")])
+    x = torch.randn(5, 3)
+    torch.testing.assert_close(outer.predict(x), flat.predict(x))
+    # the nested learnables are the network's learnables, named '<inner>/<prop>', in MATLAB layout
+    rows = {(r.Layer, r.Parameter): r.Value for r in outer.Learnables}
+    assert set(rows) == {("nest", "fc/Weights"), ("nest", "fc/Bias"), ("nest", "bn/Offset"), ("nest", "bn/Scale"),
+                         ("nest", "fc2/Weights"), ("nest", "fc2/Bias")}
+    torch.testing.assert_close(rows[("nest", "fc/Weights")], inner[0].Weights)
+    params = {(layer, prop) for layer, prop, _, _, _ in outer.parameter_info()}
+    assert ("nest", "fc2/Bias") in params
+    # learnable count: fc 4×3+4, bn 4+4, fc2 2×4+2
+    sizes = networkLayer(inner).learnable_sizes([Layout((), 3)])
+    assert sum(int(np.prod(s)) for s in sizes.values()) == 16 + 8 + 10
+    assert networkLayer(inner).state_sizes([Layout((), 3)]) == {"bn/TrainedMean": (4, 1), "bn/TrainedVariance": (4, 1)}
+
+
+def test_network_layer_wraps_a_dlnetwork_with_its_input_layer():
+    net = dlnetwork([featureInputLayer(3, Name="in3")] + _inner_layers(1))
+    layer = networkLayer(net, Name="nest")
+    assert layer.InputNames == ["in"] and layer.OutputNames == ["out"]
+    outer = dlnetwork([featureInputLayer(3, Name="x"), layer])
+    x = torch.randn(4, 3)
+    torch.testing.assert_close(outer.predict(x), net.predict(x))
+    with pytest.raises(Exception, match="in3"):
+        dlnetwork([featureInputLayer(5, Name="x"), layer])
+
+
+def test_network_layer_multiple_inputs_and_outputs():
+    from layergraph import additionLayer
+    from layergraph.graph import layerGraph
+
+    graph = layerGraph([additionLayer(2, Name="add"), reluLayer(Name="relu")])
+    from layergraph.graph import addLayers, connectLayers
+
+    graph = addLayers(graph, fullyConnectedLayer(2, Name="side", Weights=torch.eye(2, 3), Bias=torch.zeros(2, 1)))
+    graph = connectLayers(graph, "relu", "side")
+    graph = addLayers(graph, reluLayer(Name="tap"))
+    graph = connectLayers(graph, "add", "tap")
+    layer = networkLayer(graph)
+    assert layer.InputNames == ["in1", "in2"] and layer.OutputNames == ["out1", "out2"]
+    module = layer.build([Layout((), 3), Layout((), 3)])
+    a, b = torch.randn(2, 3), torch.randn(2, 3)
+    side, tap = module(a, b)
+    torch.testing.assert_close(side, torch.relu(a + b)[:, :2])
+    torch.testing.assert_close(tap, torch.relu(a + b))
+
+
+def test_network_layer_values_round_trip_through_json():
+    layer = networkLayer(_inner_layers(2), Name="nest")
+    setattr(layer, "fc2/Bias", torch.tensor([[0.25], [-1.5]]))
+    assert torch.equal(getattr(layer, "fc2/Bias"), torch.tensor([[0.25], [-1.5]]))
+    obj, tensors = layer_to_json(layer)
+    back = layer_from_json(json.loads(json.dumps(obj)), tensors)
+    assert back == layer
+    assert torch.equal(getattr(back, "fc/Weights"), getattr(layer, "fc/Weights"))
+    assert torch.equal(back.nested_graph().layer("bn").TrainedMean, layer.nested_graph().layer("bn").TrainedMean)
+
+
+def test_network_layer_errors():
+    with pytest.raises(OptionError, match="Network"):
+        networkLayer([fullyConnectedLayer(2), softmaxLayer(), classificationLayer()])
+    with pytest.raises(OptionError, match="Network"):
+        networkLayer(3)
+    with pytest.raises(OptionError, match="missing required"):
+        networkLayer()
+    layer = networkLayer([fullyConnectedLayer(2, Name="fc")])
+    with pytest.raises(OptionError, match="nested network has no layer 'nope'"):
+        setattr(layer, "nope/Weights", torch.zeros(2, 2))
+    with pytest.raises(OptionError, match="'Gamma' is not a learnable"):
+        setattr(layer, "fc/Gamma", torch.zeros(2, 2))

@@ -32,3 +32,20 @@ CASES = [
     LayerCase("gruProjectedLayer", (3, 2, 2), {"HasStateInputs": True, "HasStateOutputs": True},
               [SEQ3, Layout((), 3)], projected_count(3, 3, 2, 2, 3), id="grup-state-ports"),
 ]
+
+# networkLayer. Its nested learned values travel inline in the Network JSON text (not in the weights file
+# the spec round trip expects for layer learnables), so the harness cases nest learnable-free networks;
+# nested learnables (counts, values, JSON round trip, training) are tested in tests/test_layers_projected.py.
+from layergraph import additionLayer, reluLayer, sequenceInputLayer, tanhLayer  # noqa: E402
+from layergraph.graph import layerGraph  # noqa: E402
+
+CASES += [
+    LayerCase("networkLayer", ([reluLayer(Name="relu"), tanhLayer(Name="tanh")],), {}, [Layout((), 3)], 0,
+              id="networkLayer-chain"),
+    # two unconnected inputs (add/in1, add/in2) -> ports in1, in2
+    LayerCase("networkLayer", (layerGraph([additionLayer(2, Name="add"), reluLayer(Name="relu")]),), {},
+              [Layout((), 3), Layout((), 3)], 0, id="networkLayer-two-inputs"),
+    # a nested input layer is an input of the network layer
+    LayerCase("networkLayer", ([sequenceInputLayer(3, Name="seq"), tanhLayer(Name="tanh")],), {}, [SEQ3], 0,
+              id="networkLayer-nested-input-layer"),
+]
