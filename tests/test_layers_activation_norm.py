@@ -57,6 +57,9 @@ def test_elu_tanh_sigmoid_swish_softplus_formulas():
     elu = np.where(x >= 0, x, 0.7 * (np.exp(x) - 1))
     np.testing.assert_allclose(run(lg.eluLayer(0.7), [Layout((), 5)], x)[0], elu)
     assert lg.eluLayer().Alpha == 1.0 and lg.eluLayer().description() == "ELU with Alpha 1"
+    # Real MATLAB layer-array printout (public GitHub notebook of an imported Keras net) shows
+    # "3   'conv2d_5_elu'     ELU                     ELU with Alpha 1"
+    assert lg.eluLayer().TYPE == "ELU"
     np.testing.assert_allclose(run(lg.tanhLayer(), [Layout((), 5)], x)[0], np.tanh(x))
     np.testing.assert_allclose(run(lg.sigmoidLayer(), [Layout((), 5)], x)[0], 1 / (1 + np.exp(-x)))
     np.testing.assert_allclose(run(lg.swishLayer(), [Layout((), 5)], x)[0], x / (1 + np.exp(-x)))
