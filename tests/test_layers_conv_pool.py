@@ -483,6 +483,19 @@ def test_channel_wise_grouped_convolution():
         groupedConvolution2dLayer(3, 2, 3).infer([layout])
 
 
+def test_grouped_convolution_type_and_description():
+    # Real MATLAB printout of AlexNet's layers (public GitHub notes of a transfer-learning run):
+    #   6   'conv2'   2-D Grouped Convolution   2 groups of 128 5×5×48 convolutions with stride [1  1] and padding [2  2  2  2]
+    #  12   'conv4'   2-D Grouped Convolution   2 groups of 192 3×3×192 convolutions with stride [1  1] and padding [1  1  1  1]
+    layer = groupedConvolution2dLayer(5, 128, 2, "Padding", 2, "NumChannelsPerGroup", 48)
+    assert layer.TYPE == "2-D Grouped Convolution"
+    assert layer.description() == "2 groups of 128 5×5×48 convolutions with stride [1  1] and padding [2  2  2  2]"
+    layer = groupedConvolution2dLayer(3, 192, 2, "Padding", 1)
+    resolved = layer.copy(**layer.resolve([Layout((13, 13), 384)]))
+    assert resolved.description() == "2 groups of 192 3×3×192 convolutions with stride [1  1] and padding [1  1  1  1]"
+    assert layer.description() == "2 groups of 192 3×3 convolutions with stride [1  1] and padding [1  1  1  1]"
+
+
 def test_causal_one_d_convolution_over_time():
     f, d = 3, 2
     W = RNG.standard_normal((f, 2, 4))            # FilterSize×NumChannels×NumFilters

@@ -648,7 +648,9 @@ class GroupedConvolution2DLayer(_Convolution):
         return value.reshape(g, fpg).T.reshape(1, 1, fpg, g).contiguous()
 
     def description(self):
-        size = times_str(self.filter_size())
+        # AlexNet's printout: "2 groups of 128 5×5×48 convolutions with stride [1  1] and padding [2  2  2  2]"
+        size = list(self.filter_size()) + ([self.NumChannelsPerGroup] if self.NumChannelsPerGroup != "auto" else [])
+        size = size_display(size)
         groups = "channel-wise" if self.NumGroups == "channel-wise" else f"{self.NumGroups} groups of"
         return (f"{groups} {self.NumFiltersPerGroup} {size} convolutions with stride {stride_display(self.Stride)} "
                 f"and padding {padding_display(self.Padding, 2)}")
