@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 import torch
@@ -325,3 +326,107 @@ class ROIInputLayer(Layer):
 
     def description(self) -> str:
         return "ROI input"
+
+
+# --------------------------------------------------------------------------------------------------
+# inputLayer (R2023b): any size with a data format
+
+
+_FORMATS = {"CB", "CBT", "SCB", "SSCB", "SSSCB", "SCBT", "SSCBT", "SSSCBT"}
+
+
+def _format_size() -> Converter:
+    """The InputSize vector: positive integers, NaN where the batch or time size varies."""
+
+    def convert(v):
+        nums = _as_flat_numbers(v)
+        out = []
+        for x in nums:
+            if isinstance(x, float) and x != x:
+                out.append(math.nan)  # one shared NaN object, so equal sizes compare equal
+            else:
+                n = _int_value(x)
+                if n < 1:
+                    raise ValueError
+                out.append(n)
+        if not out:
+            raise ValueError
+        return tuple(out)
+
+    return Converter(
+        convert,
+        "a row vector of positive integers or NaN",
+        {"type": "array", "items": {"anyOf": [{"type": "integer", "minimum": 1}, {"const": "NaN"}]}},
+    )
+
+
+def _data_format() -> Converter:
+    def convert(v):
+        if not isinstance(v, str):
+            raise ValueError
+        fmt = v.upper()
+        ordered = "".join(sorted(fmt, key="SCBT".index)) if set(fmt) <= set("SCBT") else ""
+        if fmt != ordered or fmt not in _FORMATS:
+            raise ValueError
+        return fmt
+
+    return Converter(
+        convert,
+        "a data format with S, C, B and T in that order: " + ", ".join(f"'{f}'" for f in sorted(_FORMATS)),
+        {"type": "string", "enum": sorted(_FORMATS)},
+    )
+
+
+def _is_nan(value) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+@register
+class InputLayer(_InputLayer):
+    """Input with a data format: ``inputLayer(inputSize, inputFormat)``, e.g. ``inputLayer([NaN 12 NaN], "BCT")``.
+
+    ``inputSize`` lists each dimension of ``inputFormat`` (NaN for a variable batch or time size);
+    formats whose labels come in MATLAB's S, C, B, T order are supported. Torch layout out: the layout
+    of that format (N×[T]×C×S...). No normalization.
+    """
+
+    MATLAB_NAME = "inputLayer"
+    TYPE = "Input"
+    DEFAULT_NAME = "input"
+    SYNTAX = "inputLayer(inputSize, inputFormat, Name=Value)"
+    FAMILY = "input"
+    POSITIONAL = ("InputSize", "InputFormat")
+    OPTIONS = (
+        Option("InputSize", _format_size(), required=True),
+        Option("InputFormat", _data_format(), required=True),
+    )
+
+    def _check(self):
+        size, fmt = self._values["InputSize"], self._values["InputFormat"]
+        if len(size) != len(fmt):
+            raise self.fail(
+                f"InputSize has {len(size)} elements but InputFormat '{fmt}' has {len(fmt)} dimensions."
+            )
+        for value, label in zip(size, fmt):
+            if _is_nan(value) and label not in "BT":
+                raise self.fail(f"only the batch (B) and time (T) sizes may be NaN; the '{label}' size is NaN.")
+
+    def build(self, inputs):
+        return nn.Identity()
+
+    def output_layout(self) -> Layout:
+        size, fmt = self.InputSize, self.InputFormat
+        spatial = tuple(s for s, label in zip(size, fmt) if label == "S")
+        channels = next(s for s, label in zip(size, fmt) if label == "C")
+        time = next((s for s, label in zip(size, fmt) if label == "T"), None)
+        return Layout(spatial, channels, "T" in fmt, None if time is None or _is_nan(time) else time)
+
+    @classmethod
+    def derived_properties(cls):
+        props = dict(super().derived_properties())
+        props["Normalization"] = lambda self: "none"
+        return props
+
+    def description(self):
+        shown = "×".join("NaN" if _is_nan(s) else str(s) for s in self.InputSize)
+        return f"Input with size {shown} and format '{self.InputFormat}'"
