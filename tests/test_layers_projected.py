@@ -260,3 +260,20 @@ def test_network_layer_errors():
         setattr(layer, "nope/Weights", torch.zeros(2, 2))
     with pytest.raises(OptionError, match="'Gamma' is not a learnable"):
         setattr(layer, "fc/Gamma", torch.zeros(2, 2))
+
+
+def test_projected_layers_carry_state_across_chunks():
+    """Chunks run with carried state equal one pass over the whole sequence (as for lstmLayer/gruLayer)."""
+    import torch
+
+    from layergraph import dlnetwork, gruProjectedLayer, lstmProjectedLayer, sequenceInputLayer
+    from layergraph.layers.recurrent import carry_state
+
+    torch.manual_seed(0)
+    for layer in (lstmProjectedLayer(6, 3, 2), gruProjectedLayer(6, 3, 2)):
+        net = dlnetwork([sequenceInputLayer(4), layer])
+        x = torch.randn(2, 9, 4)
+        whole = net.predict(x)
+        with carry_state(net):
+            parts = [net.predict(x[:, i:i + 4]) for i in (0, 4, 8)]
+        torch.testing.assert_close(torch.cat(parts, dim=1), whole, rtol=1e-5, atol=1e-6)

@@ -24,10 +24,10 @@ from .options import Option, choice, factor, initializer, numeric_array, positiv
 from .recurrent import (
     RESET_GATE_MODES,
     WEIGHT_INITIALIZERS,
+    GRUModule,
+    LSTMModule,
     _RecurrentLayer,
     _RecurrentModule,
-    gru_loop,
-    lstm_loop,
     recurrent_options,
 )
 
@@ -103,20 +103,8 @@ class _ProjectedModule(_RecurrentModule):
                 f"output={'last' if self.last else 'sequence'}, activations=({self.state_name}, {self.gate_name})")
 
 
-class ProjectedLSTMModule(_ProjectedModule):
-    """MATLAB projected LSTM on N×T×C; forward(x[, hidden, cell]) with hidden/cell N×H."""
-
-    def forward(self, x, hidden=None, cell=None):
-        h0 = self._initial(x, hidden, "HiddenState", 1)
-        c0 = self._initial(x, cell, "CellState", 1)
-        w, r = self.effective()
-        b = self.Bias
-        if self.fast:
-            y, h, c = torch.lstm(x, (h0, c0), [w, r, b, torch.zeros_like(b)], True, 1, 0.0, False, False, True)
-            h, c = h[0], c[0]
-        else:
-            y, h, c = lstm_loop(x, w, r, b, h0[0], c0[0], self.state_fn, self.gate_fn)
-        return self._finish(y, (h, c))
+class ProjectedLSTMModule(_ProjectedModule, LSTMModule):
+    """MATLAB projected LSTM on N×T×C: LSTMModule's forward with W·Q' weights; hidden/cell N×H."""
 
 
 @register
@@ -141,30 +129,8 @@ class LSTMProjectedLayer(_ProjectedLayer):
         return ProjectedLSTMModule(learnable_values(self, inputs), **self.module_kwargs())
 
 
-class ProjectedGRUModule(_ProjectedModule):
-    """MATLAB projected GRU on N×T×C (gate blocks r, z, h̃); forward(x[, hidden])."""
-
-    def __init__(self, params, *, reset_mode, **kwargs):
-        super().__init__(params, **kwargs)
-        self.reset_mode = reset_mode
-        self.fast = self.fast and reset_mode != "before-multiplication"
-
-    def forward(self, x, hidden=None):
-        h0 = self._initial(x, hidden, "HiddenState", 1)
-        w, r = self.effective()
-        b = self.Bias
-        g = 3 * self.hidden
-        if self.reset_mode == "recurrent-bias-after-multiplication":
-            b_in, b_rec = b[:g], b[g:]
-        else:
-            b_in, b_rec = b, None
-        if self.fast:
-            rec = torch.zeros_like(b_in) if b_rec is None else b_rec
-            y, h = torch.gru(x, h0, [w, r, b_in, rec], True, 1, 0.0, False, False, True)
-            h = h[0]
-        else:
-            y, h = gru_loop(x, w, r, b_in, b_rec, h0[0], self.state_fn, self.gate_fn, self.reset_mode)
-        return self._finish(y, (h,))
+class ProjectedGRUModule(_ProjectedModule, GRUModule):
+    """MATLAB projected GRU on N×T×C: GRUModule's forward (all reset-gate modes) with W·Q' weights."""
 
 
 @register

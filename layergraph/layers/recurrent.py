@@ -317,6 +317,10 @@ class _RecurrentModule(nn.Module):
             given = getattr(self, buffer_name).to(x.dtype).unsqueeze(0).expand(n, directions * h)
         return given.reshape(n, directions, h).transpose(0, 1).contiguous()
 
+    def effective(self):
+        """(input weights, recurrent weights) as the gate equations use them (projected layers override)."""
+        return self.InputWeights, self.RecurrentWeights
+
     def _store(self, **states) -> None:
         """Keep the final states (N×dH, detached) for the next call when carrying is on."""
         if self.carry:
@@ -341,7 +345,7 @@ class LSTMModule(_RecurrentModule):
     def forward(self, x, hidden=None, cell=None):
         h0 = self._initial(x, hidden, "HiddenState", 1)
         c0 = self._initial(x, cell, "CellState", 1)
-        w, r, b = self.InputWeights, self.RecurrentWeights, self.Bias
+        (w, r), b = self.effective(), self.Bias
         if self.fast:
             y, h, c = torch.lstm(x, (h0, c0), [w, r, b, torch.zeros_like(b)], True, 1, 0.0, False, False, True)
             h, c = h[0], c[0]
@@ -445,7 +449,7 @@ class GRUModule(_RecurrentModule):
 
     def forward(self, x, hidden=None):
         h0 = self._initial(x, hidden, "HiddenState", 1)
-        w, r, b = self.InputWeights, self.RecurrentWeights, self.Bias
+        (w, r), b = self.effective(), self.Bias
         g = 3 * self.hidden
         if self.reset_mode == "recurrent-bias-after-multiplication":
             b_in, b_rec = b[:g], b[g:]

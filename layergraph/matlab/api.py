@@ -17,15 +17,8 @@ from .values import Cell, LayerArr, MString, Opaque, StrArr
 
 
 def _load_registries() -> None:
-    """Import the modules that register MATLAB functions (trainingOptions, trainNetwork, ...) if present."""
-    import importlib
-
-    for mod in ("layergraph.training", "layergraph.training.options", "layergraph.training.train",
-                "layergraph.spec"):
-        try:
-            importlib.import_module(mod)
-        except Exception:  # noqa: BLE001 - optional parts written elsewhere; absence is fine
-            pass
+    """Import every module that registers MATLAB functions (analyzeNetwork, trainingOptions, checkLayer, ...)."""
+    from .. import analysis, checklayer, network, training  # noqa: F401  (registration)
 
 
 @dataclass
