@@ -7,6 +7,24 @@ registry), layerGraph and its edit functions, analyzeNetwork, assembleNetwork, d
 from __future__ import annotations
 
 from . import layers as _layers
+from .values import (
+    Categorical,
+    Table,
+    addcats,
+    categorical,
+    categories,
+    countcats,
+    iscategory,
+    isundefined,
+    mergecats,
+    onehotdecode,
+    onehotencode,
+    removecats,
+    renamecats,
+    reordercats,
+    setcats,
+    table,
+)
 from .errors import (
     CustomLayerError,
     GraphError,
@@ -71,6 +89,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     *sorted(_constructors),
+    # MATLAB value types (layergraph.values); height/width stay in the registry only
+    "Categorical", "Table", "categorical", "categories", "countcats", "addcats", "removecats", "mergecats",
+    "renamecats", "reordercats", "setcats", "iscategory", "isundefined", "onehotencode", "onehotdecode", "table",
     "LayerGraph",
     "LayerArray",
     "Layer",
