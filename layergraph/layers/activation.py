@@ -113,6 +113,7 @@ class ClippedReLULayer(Layer):
     """Clipped ReLU, ``min(max(x, 0), Ceiling)``: ``clippedReluLayer(ceiling)`` (ceiling required). Any torch layout."""
 
     MATLAB_NAME = "clippedReluLayer"
+    EXAMPLE = "clippedReluLayer(6)"
     TYPE = "Clipped ReLU"
     DEFAULT_NAME = "clippedrelu"
     SYNTAX = "clippedReluLayer(ceiling, Name=Value)"

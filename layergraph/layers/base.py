@@ -249,6 +249,7 @@ class Layer:
     OPTIONS: ClassVar[tuple] = ()
     POSITIONAL: ClassVar[tuple] = ()
     SYNTAX: ClassVar[str] = ""
+    EXAMPLE: ClassVar[str] = ""  # a Python call building one, for the reference docs (default: no arguments)
     IS_INPUT: ClassVar[bool] = False
     IS_OUTPUT: ClassVar[bool] = False
     FAMILY: ClassVar[str] = ""
@@ -303,6 +304,11 @@ class Layer:
             default = "required" if o.required else format_value(o.default) if o.default is not None else "[]"
             lines.append(f"  {o.name} = {default}  ({o.convert.expected})")
         return "\n".join(lines)
+
+    @classmethod
+    def example(cls) -> str:
+        """A Python expression that builds one of these layers, e.g. ``convolution2dLayer(3, 16, Padding='same')``."""
+        return cls.EXAMPLE or f"{cls.MATLAB_NAME}()"
 
     @classmethod
     def display_class_name(cls) -> str:

@@ -44,6 +44,7 @@ class AdditionLayer(MultiInputLayer):
     """Element-wise sum of ``numInputs`` inputs ``in1..inN``: ``additionLayer(numInputs)``. Any torch layout."""
 
     MATLAB_NAME = "additionLayer"
+    EXAMPLE = "additionLayer(2)"
     TYPE = "Addition"
     DEFAULT_NAME = "addition"
     SYNTAX = "additionLayer(numInputs, Name=Value)"
@@ -147,6 +148,7 @@ class DepthConcatenationLayer(MultiInputLayer):
     """
 
     MATLAB_NAME = "depthConcatenationLayer"
+    EXAMPLE = "depthConcatenationLayer(2)"
     TYPE = "Depth concatenation"
     DEFAULT_NAME = "depthcat"
     SYNTAX = "depthConcatenationLayer(numInputs, Name=Value)"
@@ -172,6 +174,7 @@ class ConcatenationLayer(MultiInputLayer):
     """
 
     MATLAB_NAME = "concatenationLayer"
+    EXAMPLE = "concatenationLayer(3, 2)"
     TYPE = "Concatenation"
     DEFAULT_NAME = "concat"
     SYNTAX = "concatenationLayer(dim, numInputs, Name=Value)"
@@ -237,6 +240,7 @@ class MultiplicationLayer(MultiInputLayer):
     """
 
     MATLAB_NAME = "multiplicationLayer"
+    EXAMPLE = "multiplicationLayer(2)"
     TYPE = "Multiplication"
     DEFAULT_NAME = "multiplication"
     SYNTAX = "multiplicationLayer(numInputs, Name=Value)"
@@ -275,6 +279,7 @@ class WeightedAdditionLayer(MultiInputLayer):
     """
 
     MATLAB_NAME = "weightedAdditionLayer"
+    EXAMPLE = "weightedAdditionLayer(2, 'wadd')"
     TYPE = "weightedAdditionLayer"   # a custom layer without a Type shows its class name
     DEFAULT_NAME = "layer"           # the default name of unnamed custom layers
     SYNTAX = "weightedAdditionLayer(numInputs, name)"

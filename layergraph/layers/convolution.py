@@ -496,6 +496,7 @@ class Convolution2DLayer(_Convolution):
     """
 
     MATLAB_NAME = "convolution2dLayer"
+    EXAMPLE = "convolution2dLayer(3, 16, Padding='same')"
     TYPE = "2-D Convolution"
     DEFAULT_NAME = "conv"
     SYNTAX = "convolution2dLayer(filterSize, numFilters, Name=Value)"
@@ -523,6 +524,7 @@ class Convolution1DLayer(_Convolution):
     """
 
     MATLAB_NAME = "convolution1dLayer"
+    EXAMPLE = "convolution1dLayer(3, 16, Padding='causal')"
     TYPE = "1-D Convolution"
     DEFAULT_NAME = "conv1d"
     SYNTAX = "convolution1dLayer(filterSize, numFilters, Name=Value)"
@@ -543,6 +545,7 @@ class Convolution3DLayer(_Convolution):
     """
 
     MATLAB_NAME = "convolution3dLayer"
+    EXAMPLE = "convolution3dLayer(3, 8, Padding='same')"
     TYPE = "3-D Convolution"
     DEFAULT_NAME = "conv3d"
     SYNTAX = "convolution3dLayer(filterSize, numFilters, Name=Value)"
@@ -576,6 +579,7 @@ class GroupedConvolution2DLayer(_Convolution):
     """
 
     MATLAB_NAME = "groupedConvolution2dLayer"
+    EXAMPLE = "groupedConvolution2dLayer(3, 8, 2)"
     TYPE = "2-D Grouped Convolution"
     DEFAULT_NAME = "grouped_conv"
     SYNTAX = "groupedConvolution2dLayer(filterSize, numFiltersPerGroup, numGroups, Name=Value)"
@@ -795,6 +799,7 @@ class TransposedConvolution2DLayer(_TransposedConvolution):
     """
 
     MATLAB_NAME = "transposedConv2dLayer"
+    EXAMPLE = "transposedConv2dLayer(4, 8, Stride=2)"
     TYPE = "2-D Transposed Convolution"
     DEFAULT_NAME = "transposed-conv"
     SYNTAX = "transposedConv2dLayer(filterSize, numFilters, Name=Value)"
@@ -817,6 +822,7 @@ class TransposedConvolution3DLayer(_TransposedConvolution):
     """
 
     MATLAB_NAME = "transposedConv3dLayer"
+    EXAMPLE = "transposedConv3dLayer(4, 8, Stride=2)"
     TYPE = "3-D Transposed Convolution"
     DEFAULT_NAME = "transposed-conv3d"
     SYNTAX = "transposedConv3dLayer(filterSize, numFilters, Name=Value)"
@@ -865,6 +871,7 @@ class FullyConnectedLayer(Layer):
     """
 
     MATLAB_NAME = "fullyConnectedLayer"
+    EXAMPLE = "fullyConnectedLayer(10)"
     TYPE = "Fully Connected"
     DEFAULT_NAME = "fc"
     SYNTAX = "fullyConnectedLayer(outputSize, Name=Value)"

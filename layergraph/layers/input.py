@@ -185,6 +185,7 @@ class ImageInputLayer(_InputLayer):
     """Image input: ``imageInputLayer([h w c])``. Torch layout out: N×C×H×W."""
 
     MATLAB_NAME = "imageInputLayer"
+    EXAMPLE = "imageInputLayer([28, 28, 1])"
     TYPE = "Image Input"
     DEFAULT_NAME = "imageinput"
     SYNTAX = "imageInputLayer(inputSize, Name=Value)"
@@ -208,6 +209,7 @@ class FeatureInputLayer(_InputLayer):
     """Feature input: ``featureInputLayer(numFeatures)``. Torch layout out: N×C."""
 
     MATLAB_NAME = "featureInputLayer"
+    EXAMPLE = "featureInputLayer(4)"
     TYPE = "Feature Input"
     DEFAULT_NAME = "input"
     SYNTAX = "featureInputLayer(numFeatures, Name=Value)"
@@ -243,6 +245,7 @@ class SequenceInputLayer(_InputLayer):
     """Sequence input: ``sequenceInputLayer(numFeatures)``. Torch layout out: N×T×C (image sequences N×T×C×H×W)."""
 
     MATLAB_NAME = "sequenceInputLayer"
+    EXAMPLE = "sequenceInputLayer(12)"
     TYPE = "Sequence Input"
     DEFAULT_NAME = "sequenceinput"
     SYNTAX = "sequenceInputLayer(inputSize, Name=Value)"
@@ -271,6 +274,7 @@ class Image3DInputLayer(_InputLayer):
     """3-D image input: ``image3dInputLayer([h w d c])``. Torch layout out: N×C×H×W×D."""
 
     MATLAB_NAME = "image3dInputLayer"
+    EXAMPLE = "image3dInputLayer([16, 16, 8, 1])"
     TYPE = "3-D Image Input"
     DEFAULT_NAME = "image3dinput"
     SYNTAX = "image3dInputLayer(inputSize, Name=Value)"
@@ -391,6 +395,7 @@ class InputLayer(_InputLayer):
     """
 
     MATLAB_NAME = "inputLayer"
+    EXAMPLE = "inputLayer([12, float('nan')], 'CB')"
     TYPE = "Input"
     DEFAULT_NAME = "input"
     SYNTAX = "inputLayer(inputSize, inputFormat, Name=Value)"

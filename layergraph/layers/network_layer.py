@@ -94,6 +94,7 @@ class NetworkLayer(Layer):
     """
 
     MATLAB_NAME = "networkLayer"
+    EXAMPLE = "networkLayer(dlnetwork([featureInputLayer(4), fullyConnectedLayer(3)]))"
     CLASS_NAME = "NetworkLayer"
     TYPE = "Network"
     DEFAULT_NAME = "network"

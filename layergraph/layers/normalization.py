@@ -200,6 +200,7 @@ class GroupNormalizationLayer(_AffineNormLayer):
     """
 
     MATLAB_NAME = "groupNormalizationLayer"
+    EXAMPLE = "groupNormalizationLayer(4)"
     TYPE = "Group Normalization"
     DEFAULT_NAME = "groupnorm"
     SYNTAX = "groupNormalizationLayer(numGroups, Name=Value)"
@@ -347,6 +348,7 @@ class CrossChannelNormalizationLayer(Layer):
     """
 
     MATLAB_NAME = "crossChannelNormalizationLayer"
+    EXAMPLE = "crossChannelNormalizationLayer(5)"
     TYPE = "Cross Channel Normalization"
     DEFAULT_NAME = "crossnorm"
     SYNTAX = "crossChannelNormalizationLayer(windowChannelSize, Name=Value)"

@@ -579,6 +579,7 @@ class WeightedClassificationLayer(_NamePositional, OutputLayer):
     TASK = "classification"
 
     MATLAB_NAME = "weightedClassificationLayer"
+    EXAMPLE = "weightedClassificationLayer([1, 2, 1])"
     TYPE = "weightedClassificationLayer"
     DEFAULT_NAME = "classoutput"
     SYNTAX = "weightedClassificationLayer(classWeights, name)"

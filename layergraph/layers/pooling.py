@@ -239,6 +239,7 @@ class MaxPooling2DLayer(_Pooling):
     """
 
     MATLAB_NAME = "maxPooling2dLayer"
+    EXAMPLE = "maxPooling2dLayer(2, Stride=2)"
     TYPE = "2-D Max Pooling"
     DEFAULT_NAME = "maxpool"
     SYNTAX = "maxPooling2dLayer(poolSize, Name=Value)"
@@ -285,6 +286,7 @@ class AveragePooling2DLayer(_Pooling):
     """
 
     MATLAB_NAME = "averagePooling2dLayer"
+    EXAMPLE = "averagePooling2dLayer(2, Stride=2)"
     TYPE = "2-D Average Pooling"
     DEFAULT_NAME = "avgpool"
     SYNTAX = "averagePooling2dLayer(poolSize, Name=Value)"
@@ -298,6 +300,7 @@ class MaxPooling1DLayer(_Pooling):
     """1-D max pooling: ``maxPooling1dLayer(poolSize)``. Pools T of N×T×C, L of N×C×L, L of N×T×C×L."""
 
     MATLAB_NAME = "maxPooling1dLayer"
+    EXAMPLE = "maxPooling1dLayer(2, Stride=2)"
     TYPE = "1-D Max Pooling"
     DEFAULT_NAME = "maxpool1d"
     SYNTAX = "maxPooling1dLayer(poolSize, Name=Value)"
@@ -311,6 +314,7 @@ class AveragePooling1DLayer(_Pooling):
     """1-D average pooling: ``averagePooling1dLayer(poolSize)``. Pools T of N×T×C, L of N×C×L, L of N×T×C×L."""
 
     MATLAB_NAME = "averagePooling1dLayer"
+    EXAMPLE = "averagePooling1dLayer(2, Stride=2)"
     TYPE = "1-D Average Pooling"
     DEFAULT_NAME = "avgpool1d"
     SYNTAX = "averagePooling1dLayer(poolSize, Name=Value)"
@@ -324,6 +328,7 @@ class MaxPooling3DLayer(_Pooling):
     """3-D max pooling: ``maxPooling3dLayer(poolSize)``. Torch layout N×C×H×W×D (sequences per time step)."""
 
     MATLAB_NAME = "maxPooling3dLayer"
+    EXAMPLE = "maxPooling3dLayer(2, Stride=2)"
     TYPE = "3-D Max Pooling"
     DEFAULT_NAME = "maxpool3d"
     SYNTAX = "maxPooling3dLayer(poolSize, Name=Value)"
@@ -337,6 +342,7 @@ class AveragePooling3DLayer(_Pooling):
     """3-D average pooling: ``averagePooling3dLayer(poolSize)``. Torch layout N×C×H×W×D (sequences per time step)."""
 
     MATLAB_NAME = "averagePooling3dLayer"
+    EXAMPLE = "averagePooling3dLayer(2, Stride=2)"
     TYPE = "3-D Average Pooling"
     DEFAULT_NAME = "avgpool3d"
     SYNTAX = "averagePooling3dLayer(poolSize, Name=Value)"

@@ -117,6 +117,7 @@ class LSTMProjectedLayer(_ProjectedLayer):
     """
 
     MATLAB_NAME = "lstmProjectedLayer"
+    EXAMPLE = "lstmProjectedLayer(50, 8, 4)"
     CLASS_NAME = "LSTMProjectedLayer"
     TYPE = "Projected LSTM"
     DEFAULT_NAME = "lstmp"
@@ -143,6 +144,7 @@ class GRUProjectedLayer(_ProjectedLayer):
     """
 
     MATLAB_NAME = "gruProjectedLayer"
+    EXAMPLE = "gruProjectedLayer(50, 8, 4)"
     CLASS_NAME = "GRUProjectedLayer"
     TYPE = "Projected GRU"
     DEFAULT_NAME = "grup"

@@ -366,6 +366,7 @@ class LSTMLayer(_RecurrentLayer):
     """
 
     MATLAB_NAME = "lstmLayer"
+    EXAMPLE = "lstmLayer(100, OutputMode='last')"
     TYPE = "LSTM"
     DEFAULT_NAME = "lstm"
     SYNTAX = "lstmLayer(numHiddenUnits, Name=Value)"
@@ -421,6 +422,7 @@ class BiLSTMLayer(_RecurrentLayer):
     """
 
     MATLAB_NAME = "bilstmLayer"
+    EXAMPLE = "bilstmLayer(100, OutputMode='last')"
     TYPE = "BiLSTM"
     DEFAULT_NAME = "biLSTM"
     SYNTAX = "bilstmLayer(numHiddenUnits, Name=Value)"
@@ -479,6 +481,7 @@ class GRULayer(_RecurrentLayer):
     """
 
     MATLAB_NAME = "gruLayer"
+    EXAMPLE = "gruLayer(50)"
     TYPE = "GRU"
     DEFAULT_NAME = "gru"
     SYNTAX = "gruLayer(numHiddenUnits, Name=Value)"

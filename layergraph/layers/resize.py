@@ -155,6 +155,7 @@ class Crop2DLayer(_CropLayer):
     """
 
     MATLAB_NAME = "crop2dLayer"
+    EXAMPLE = "crop2dLayer('centercrop')"
     TYPE = "Crop 2D"
     DEFAULT_NAME = "crop"
     SYNTAX = "crop2dLayer(mode) | crop2dLayer(location), Name=Value"
@@ -376,6 +377,7 @@ class Resize2DLayer(_ResizeLayer):
     """
 
     MATLAB_NAME = "resize2dLayer"
+    EXAMPLE = "resize2dLayer(Scale=2)"
     TYPE = "2-D Resize"
     DEFAULT_NAME = "resize"
     SYNTAX = "resize2dLayer('Scale', scale | 'OutputSize', [h w] | 'EnableReferenceInput', true, Name=Value)"
@@ -390,6 +392,7 @@ class Resize3DLayer(_ResizeLayer):
     """
 
     MATLAB_NAME = "resize3dLayer"
+    EXAMPLE = "resize3dLayer(OutputSize=[8, 8, 8])"
     TYPE = "3-D Resize"
     DEFAULT_NAME = "resize"
     SYNTAX = "resize3dLayer('Scale', scale | 'OutputSize', [h w d] | 'EnableReferenceInput', true, Name=Value)"

@@ -247,6 +247,7 @@ class WordEmbeddingLayer(Layer):
     """
 
     MATLAB_NAME = "wordEmbeddingLayer"
+    EXAMPLE = "wordEmbeddingLayer(50, 1000)"
     TYPE = "Word Embedding Layer"
     DEFAULT_NAME = "wordembedding"
     SYNTAX = "wordEmbeddingLayer(dimension, numWords, Name=Value)"
@@ -332,6 +333,7 @@ class PositionEmbeddingLayer(Layer):
     """
 
     MATLAB_NAME = "positionEmbeddingLayer"
+    EXAMPLE = "positionEmbeddingLayer(16, 128)"
     TYPE = "Position Embedding"
     DEFAULT_NAME = "posembed"
     SYNTAX = "positionEmbeddingLayer(outputSize, maxPosition, Name=Value)"
@@ -436,6 +438,7 @@ class SinusoidalPositionEncodingLayer(Layer):
     """
 
     MATLAB_NAME = "sinusoidalPositionEncodingLayer"
+    EXAMPLE = "sinusoidalPositionEncodingLayer(16)"
     TYPE = "Sinusoidal Position Encoding"
     DEFAULT_NAME = "posenc"
     SYNTAX = "sinusoidalPositionEncodingLayer(outputSize, Name=Value)"
@@ -713,6 +716,7 @@ class SelfAttentionLayer(Layer):
     """
 
     MATLAB_NAME = "selfAttentionLayer"
+    EXAMPLE = "selfAttentionLayer(4, 32)"
     TYPE = "Self-Attention"
     DEFAULT_NAME = "selfattention"
     SYNTAX = "selfAttentionLayer(numHeads, numKeyChannels, Name=Value)"

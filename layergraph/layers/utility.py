@@ -98,6 +98,7 @@ class FunctionLayer(Layer):
     """
 
     MATLAB_NAME = "functionLayer"
+    EXAMPLE = "functionLayer(lambda X: X * 2, Description='doubles its input')"
     TYPE = "Function"
     DEFAULT_NAME = "layer"
     SYNTAX = "functionLayer(fun, Name=Value)"
@@ -381,6 +382,7 @@ class DepthToSpace2dLayer(Layer):
     """
 
     MATLAB_NAME = "depthToSpace2dLayer"
+    EXAMPLE = "depthToSpace2dLayer(2)"
     TYPE = "Depth to Space"
     DEFAULT_NAME = "depthtospace"
     SYNTAX = "depthToSpace2dLayer(blockSize, Mode=\"dcr\")"
@@ -418,6 +420,7 @@ class SpaceToDepthLayer(Layer):
     """
 
     MATLAB_NAME = "spaceToDepthLayer"
+    EXAMPLE = "spaceToDepthLayer(2)"
     TYPE = "Space to Depth"
     DEFAULT_NAME = "spacetodepth"
     SYNTAX = "spaceToDepthLayer(blockSize, Name=Value)"
