@@ -311,8 +311,19 @@ def dlnetwork(layers, *args, Initialize: bool = True) -> Network:
 
 
 @matlab_function(outputs=())
-def summary(net: Network) -> str:
-    """Print ``summary(net)``: initialized, number of learnables and the inputs."""
+def summary(net, name: str | None = None) -> str:
+    """``summary(X)``, one MATLAB name dispatching on its argument.
+
+    ``summary(net)`` prints initialized, number of learnables and the inputs; ``summary(A)`` of a
+    categorical prints each category with its count (``name`` is the variable name MATLAB shows)."""
+    from .values import Categorical
+
+    if isinstance(net, Categorical):
+        text = net.summary_text(name)
+        print(text, end="")
+        return text
+    if not isinstance(net, Network):
+        raise OptionError(f"summary: expected a network or a categorical array, not {type(net).__name__}")
     total = sum(p.numel() for _, _, p, _, _ in net.parameter_info())
     from .analysis import _count_str
 

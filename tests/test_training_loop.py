@@ -276,7 +276,7 @@ def test_trainnet_losses_and_dlnetwork():
 
     scores = minibatchpredict(trained, X)
     labels, best = scores2label(scores, ["no", "yes"])
-    assert labels.shape == (60,) and np.allclose(best, scores.max(1))
+    assert labels.shape == (60, 1) and np.allclose(best, scores.max(1))   # MATLAB: an N×1 categorical
     acc = testnet(trained, X, y, "accuracy")
     assert acc == pytest.approx(100 * np.mean(labels == y))
     # regression losses, and a callable

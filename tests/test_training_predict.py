@@ -13,6 +13,7 @@ from layergraph import (
     imageInputLayer, reluLayer, softmaxLayer,
 )
 from layergraph.errors import TrainingError
+from layergraph.values import Categorical
 from layergraph.spec import load_spec, save_spec
 from layergraph.training import (
     activations, classify, loadCheckpoint, predict, scores2label, trainingOptions, trainNetwork,
@@ -113,7 +114,7 @@ def test_checkpoints_are_complete_and_training_resumes_exactly(tmp_path):
     np.testing.assert_array_equal(info.BaseLearnRate, info2.BaseLearnRate)
     # a checkpoint's network predicts on its own
     yp, _ = classify(ckpt.network, X)
-    assert yp.shape == (24,)
+    assert yp.shape == (24, 1) and isinstance(yp, Categorical)   # MATLAB: an N×1 categorical
 
 
 def test_checkpoint_every_k_iterations(tmp_path):

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from ..values import Categorical
 from ..errors import TrainingError
 from ..layers.base import Layout, TIMES
 
@@ -84,6 +85,8 @@ def categorical_order(labels: Sequence) -> list:
 
     pandas categoricals keep their declared categories. Unsortable mixtures keep first-seen order.
     """
+    if isinstance(labels, Categorical):     # MATLAB categorical: its categories, in order (numbers if made from numbers)
+        return labels.category_values()
     cats = getattr(labels, "categories", None)
     if cats is None and hasattr(labels, "cat"):
         cats = labels.cat.categories

@@ -15,6 +15,7 @@ import torch
 
 from ..errors import TrainingError
 from ..functions import matlab_function
+from ..values import Categorical, from_labels
 from .data import SeqOptions, all_batches, categorical_order, chunked_forward, make_batch, make_source, net_io
 
 _PREDICT_OPTIONS = {
@@ -153,12 +154,9 @@ def _classes(net) -> list:
     )
 
 
-def _label_array(classes: list, idx: np.ndarray) -> np.ndarray:
-    arr = np.asarray(classes)
-    if arr.dtype.kind not in "USbiuf" or arr.ndim != 1:
-        arr = np.empty(len(classes), dtype=object)
-        arr[:] = classes
-    return arr[idx]
+def _label_array(classes: list, idx: np.ndarray, row: bool = False) -> Categorical:
+    """MATLAB's categorical labels (N×1; a sequence's labels 1×T); np.asarray gives the label values."""
+    return from_labels(classes, np.asarray(idx).reshape(-1), row=row)
 
 
 @matlab_function(outputs=("Y",), data_free=False)
@@ -171,7 +169,7 @@ def predict(net, X, *args, **kwargs):
     if opts["ReturnCategorical"]:
         classes = _classes(net)
         if isinstance(out, list):
-            return [_label_array(classes, o.argmax(-1)) for o in out]
+            return [_label_array(classes, o.argmax(-1), row=True) for o in out]
         return _label_array(classes, out.argmax(1))
     return out
 
@@ -192,7 +190,7 @@ def classify(net, X, *args, **kwargs):
     classes = _classes(net)
     scores, is_seq = _run(net, X, opts, "classify")
     if is_seq:
-        return [_label_array(classes, s.argmax(-1)) for s in scores], scores
+        return [_label_array(classes, s.argmax(-1), row=True) for s in scores], scores
     return _label_array(classes, scores.reshape(scores.shape[0], -1).argmax(1)), scores
 
 
@@ -258,7 +256,11 @@ def scores2label(scores, classNames, *args):
     if s.shape[dim] != len(classes):
         raise TrainingError(f"scores2label: the scores have {s.shape[dim]} columns but there are {len(classes)} class names.")
     idx = s.argmax(dim)
-    return _label_array(classes, idx), s.max(dim)
+    if idx.ndim <= 1:
+        return _label_array(classes, idx, row=(dim == 0 and s.ndim == 2)), s.max(dim)
+    labels = _label_array(classes, idx)
+    labels.codes = labels.codes.reshape(idx.shape)
+    return labels, s.max(dim)
 
 
 @matlab_function(outputs=("metricValues",), data_free=False)

@@ -150,6 +150,10 @@ class Categorical:
         arr[:] = self.categories
         return arr
 
+    def category_values(self) -> list:
+        """The categories as Python values: the numbers a numeric categorical was made from, else the names."""
+        return self._category_values().tolist()
+
     def names(self) -> list[str]:
         """Label text of every element in MATLAB linear order ('<undefined>' for undefined)."""
         cats = self.categories
@@ -427,11 +431,11 @@ def categorical(values=(), *args, **kwargs) -> Categorical:
     return Categorical(codes, merged, ordinal, keep_values)
 
 
-def from_labels(classes, index) -> Categorical:
-    """A label column (N×1) picking ``classes[index]``: what classify returns.
+def from_labels(classes, index, row: bool = False) -> Categorical:
+    """A label column (N×1; 1×N with ``row``) picking ``classes[index]``: what classify returns.
 
     ``classes`` may be names or numbers (numbers are remembered, so np.asarray gives them back)."""
-    index = np.asarray(index, dtype=np.int64).reshape(-1, 1)
+    index = np.asarray(index, dtype=np.int64).reshape((1, -1) if row else (-1, 1))
     classes = list(classes.names() if isinstance(classes, Categorical) else classes)
     numeric = classes and all(isinstance(c, (numbers.Number, np.number)) and not isinstance(c, (bool, np.bool_))
                               for c in classes)
