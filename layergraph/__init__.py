@@ -81,6 +81,18 @@ from .training import (
     trainnet,
 )
 from .spec import load_spec, save_spec, spec_schema
+from .dl import (
+    DLArray,
+    dims,
+    dlarray,
+    dlfeval,
+    dlgradient,
+    extractdata,
+    finddim,
+    gather,
+    isdlarray,
+    stripdims,
+)
 
 _constructors = {name: make_constructor(cls) for name, cls in sorted(REGISTRY.items())}
 globals().update(_constructors)
@@ -149,4 +161,15 @@ __all__ = [
     "load_spec",
     "save_spec",
     "spec_schema",
+    # custom training loops (layergraph.dl); MATLAB base functions such as sum/mean/max are never exported
+    "DLArray",
+    "dlarray",
+    "dims",
+    "finddim",
+    "stripdims",
+    "extractdata",
+    "gather",
+    "isdlarray",
+    "dlfeval",
+    "dlgradient",
 ]

@@ -21,6 +21,7 @@ from .errors import GraphError, NetworkError, OptionError
 from .functions import matlab_function
 from .graph import ConnectionTable, LayerArray, LayerGraph, addLayers, connectLayers, layerGraph
 from .layers.base import Layer, LayoutFold, num_str
+from .learnables import LearnableRow, LearnableSource, LearnableTable, wrap_source
 
 
 @dataclass
@@ -33,12 +34,6 @@ class NetworkMeta:
     output_layers: list
     kind: str  # "assembled" | "dlnetwork"
     extra: dict = field(default_factory=dict)
-
-
-class LearnableRow(NamedTuple):
-    Layer: str
-    Parameter: str
-    Value: torch.Tensor
 
 
 def _find_tensor(module: nn.Module, attribute: str):
@@ -69,6 +64,7 @@ class Network(fx.GraphModule):
 
     def __deepcopy__(self, memo):
         result = super().__deepcopy__(memo)
+        result.__dict__.pop("_lg_sources", None)
         result._lg = replace(self._lg)
         return result
 
@@ -123,25 +119,81 @@ class Network(fx.GraphModule):
     def Layers(self) -> LayerArray:
         return LayerArray(self.trained_layer(layer.Name) for layer in self._lg.graph.layer_list())
 
-    @property
-    def Learnables(self) -> list[LearnableRow]:
+    def learnable_sources(self, kind: str = "learnable") -> list[tuple[str, str, LearnableSource]]:
+        """(layer, property, source) for every learnable (``kind="learnable"``) or state (``"state"``) tensor.
+
+        A source holds the module's tensor (torch layout) and the converters to and from MATLAB layout.
+        Computed once per network object.
+        """
+        cache = self.__dict__.setdefault("_lg_sources", {})
+        if kind in cache:
+            return cache[kind]
         rows = []
-        for layer in self.Layers:
-            for prop in layer.learnable_names():
-                value = layer._values.get(prop)
-                if value is not None:
-                    rows.append(LearnableRow(layer.Name, prop, value))
+        for layer in self._lg.graph.layer_list():
+            if layer.Name not in self._lg.module_names or not hasattr(self, self._lg.module_names[layer.Name]):
+                continue
+            module = self.layer_module(layer.Name)
+            inputs = self._lg.analysis.input_layouts.get(layer.Name, [])
+            resolved = layer.copy(**dict(layer.resolve(inputs))) if (inputs or layer.IS_INPUT) else layer
+            names = resolved.learnable_names() if kind == "learnable" else resolved.state_names()
+            for prop in names:
+                tensor = _find_tensor(module, resolved.torch_attribute(prop))
+                if tensor is None or tensor.numel() == 0:
+                    continue
+                rows.append((layer.Name, prop, LearnableSource(
+                    tensor,
+                    lambda t, lay=resolved, p=prop, ins=inputs: lay.from_torch(p, t, ins),
+                    lambda v, lay=resolved, p=prop, ins=inputs: lay.to_torch(p, v, ins),
+                )))
+        cache[kind] = rows
         return rows
 
+    def _table(self, kind: str) -> LearnableTable:
+        rows = self.learnable_sources(kind)
+        return LearnableTable([r[0] for r in rows], [r[1] for r in rows],
+                              [wrap_source(src) for _, _, src in rows], [src for _, _, src in rows])
+
     @property
-    def State(self) -> list[LearnableRow]:
-        rows = []
-        for layer in self.Layers:
-            for prop in layer.state_names():
-                value = layer._values.get(prop)
-                if value is not None:
-                    rows.append(LearnableRow(layer.Name, prop, value))
-        return rows
+    def Learnables(self) -> LearnableTable:
+        """``net.Learnables``: a table (Layer, Parameter, Value); Values are dlarrays in MATLAB layout.
+
+        Assigning a table (``net.Learnables = t``) writes its values into the network's parameters.
+        """
+        return self._table("learnable")
+
+    @Learnables.setter
+    def Learnables(self, table) -> None:
+        self._assign_table(table, "learnable", "Learnables")
+
+    @property
+    def State(self) -> LearnableTable:
+        """``net.State``: a table (Layer, Parameter, Value) of the state tensors (batch norm statistics, RNN states)."""
+        return self._table("state")
+
+    @State.setter
+    def State(self, table) -> None:
+        self._assign_table(table, "state", "State")
+
+    def _assign_table(self, table, kind: str, what: str) -> None:
+        if not isinstance(table, LearnableTable):
+            raise NetworkError([], f"net.{what} must be assigned a table with variables Layer, Parameter and Value.")
+        index = {(layer, prop): src for layer, prop, src in self.learnable_sources(kind)}
+        with torch.no_grad():
+            for (layer, prop, value) in table:
+                src = index.get((layer, prop))
+                if src is None:
+                    raise GraphError(f"net.{what}: the network has no {kind} parameter '{prop}' in layer '{layer}'.")
+                if getattr(value, "_source", None) is src:
+                    continue
+                torch_value = getattr(value, "_torch", None)
+                if torch_value is None or getattr(value, "_data", None) is not None:
+                    data = value.data if hasattr(value, "data") and not isinstance(value, torch.Tensor) else value
+                    torch_value = src.to_torch(torch.as_tensor(data).detach().to(src.tensor.dtype))
+                if tuple(torch_value.shape) != tuple(src.tensor.shape):
+                    torch_value = torch_value.reshape(src.tensor.shape) if torch_value.numel() == src.tensor.numel() else None
+                if torch_value is None:
+                    raise GraphError(f"net.{what}: value for '{layer}/{prop}' has the wrong size.")
+                src.tensor.copy_(torch_value.detach())
 
     def to_layer_graph(self) -> LayerGraph:
         """``layerGraph(net)``: the graph with the current values in its layers."""

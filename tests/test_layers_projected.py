@@ -197,7 +197,8 @@ def test_network_layer_equals_running_the_nested_network():
     rows = {(r.Layer, r.Parameter): r.Value for r in outer.Learnables}
     assert set(rows) == {("nest", "fc/Weights"), ("nest", "fc/Bias"), ("nest", "bn/Offset"), ("nest", "bn/Scale"),
                          ("nest", "fc2/Weights"), ("nest", "fc2/Bias")}
-    torch.testing.assert_close(rows[("nest", "fc/Weights")], inner[0].Weights)
+    # net.Learnables is a table whose Values are dlarrays (MATLAB layout)
+    torch.testing.assert_close(rows[("nest", "fc/Weights")].data.detach(), inner[0].Weights)
     params = {(layer, prop) for layer, prop, _, _, _ in outer.parameter_info()}
     assert ("nest", "fc2/Bias") in params
     # learnable count: fc 4×3+4, bn 4+4, fc2 2×4+2

@@ -1,0 +1,195 @@
+"""``dlfeval`` and ``dlgradient``: automatic differentiation the MATLAB way, on torch autograd.
+
+``dlfeval(fun, x1, ..., xn)`` calls ``fun`` with tracing on: every dlarray in the inputs (also inside
+lists = cell arrays, dicts = structs and Learnables tables) becomes a fresh traced leaf, and dlarrays
+created inside ``fun`` are traced too. Its outputs come back untraced (detached), as in MATLAB.
+
+``dlgradient(y, x1, ..., xk, 'RetainData', tf, 'EnableHigherDerivatives', tf)`` returns the gradients of
+the real scalar ``y`` with respect to each ``x``, in the same structure as ``x`` (a dlarray, a list,
+a dict, a Learnables table). For a table read from a network (``net.Learnables``) the gradient is
+taken with respect to the network's parameters and returned in MATLAB layout.
+``EnableHigherDerivatives`` keeps the gradient traced so it can be differentiated again (physics-informed
+networks, gradient penalties).
+
+Structures are walked by :func:`map_structure`; the MATLAB interpreter's cell/struct values take part
+by defining ``_dl_map(fn)`` (return a copy with ``fn`` applied to every element).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..functions import matlab_function
+from ..learnables import LearnableTable
+from .dlarray import TRACE, DLArray, DLArrayError
+from .options import parse_options
+
+
+def map_structure(fn, obj):
+    """``obj`` with ``fn`` applied to every dlarray inside (lists, tuples, dicts, tables, object arrays)."""
+    if isinstance(obj, DLArray):
+        return fn(obj)
+    if isinstance(obj, LearnableTable):
+        return obj.with_values([map_structure(fn, v) for v in obj.Value], keep_sources=False)
+    if isinstance(obj, list):
+        return [map_structure(fn, v) for v in obj]
+    if isinstance(obj, tuple) and not hasattr(obj, "_fields"):
+        return tuple(map_structure(fn, v) for v in obj)
+    if isinstance(obj, dict):
+        return type(obj)((k, map_structure(fn, v)) for k, v in obj.items())
+    if isinstance(obj, np.ndarray) and obj.dtype == object:
+        out = np.empty(obj.shape, dtype=object)
+        for idx, v in np.ndenumerate(obj):
+            out[idx] = map_structure(fn, v)
+        return out
+    hook = getattr(obj, "_dl_map", None)
+    if callable(hook):
+        return hook(lambda v: map_structure(fn, v))
+    return obj
+
+
+def _trace_leaf(x: DLArray) -> DLArray:
+    if x._source is not None:
+        return x            # a network parameter: already a leaf that requires grad
+    t = x.data
+    if not t.is_floating_point():
+        return x
+    return DLArray(t.detach().requires_grad_(True), x.fmt)
+
+
+def _untrace(x: DLArray) -> DLArray:
+    return x.detach() if (x._data is not None and x._data.requires_grad) or x._torch is not None else x
+
+
+@matlab_function("dlfeval", outputs=("varargout",))
+def dlfeval(fun, *args):
+    """``[y1, ..., yk] = dlfeval(fun, x1, ..., xn)``: evaluate ``fun(x1, ..., xn)`` with automatic differentiation.
+
+    Returns what ``fun`` returns (a tuple for several outputs), with every dlarray untraced.
+    """
+    if not callable(fun):
+        raise DLArrayError("dlfeval: first input must be a function handle.")
+    traced = [map_structure(_trace_leaf, a) for a in args]
+    TRACE.depth += 1
+    try:
+        with torch.enable_grad():
+            out = fun(*traced)
+    finally:
+        TRACE.depth -= 1
+    if TRACE.depth:
+        return out     # nested dlfeval: keep the trace for the outer one
+    return map_structure(_untrace, out)
+
+
+_GRAD_OPTIONS = {"retaindata": ("RetainData", False), "enablehigherderivatives": ("EnableHigherDerivatives", False)}
+
+
+def _targets(x, function: str):
+    """Flatten ``x`` into (tensors, rebuild(grads) -> structure)."""
+    tensors: list[torch.Tensor] = []
+    builders = []
+
+    def visit_value(v):
+        if v._source is not None:
+            src = v._source
+            tensors.append(src.tensor)
+            return lambda g, src=src: DLArray(None, "", torch_data=g, convert=src.to_matlab)
+        t = v.data
+        if not t.requires_grad:
+            raise DLArrayError(
+                f"{function}: value to differentiate with respect to is not traced. It must be a traced dlarray: "
+                "pass it to dlfeval, or create it inside the function that dlfeval evaluates.")
+        tensors.append(t)
+        fmt = v.fmt
+        return lambda g, fmt=fmt: DLArray(g, fmt)
+
+    def visit(obj):
+        if isinstance(obj, DLArray):
+            start = len(tensors)
+            build = visit_value(obj)
+            return lambda grads: build(grads[start])
+        if isinstance(obj, LearnableTable):
+            parts = []
+            for i, v in enumerate(obj.Value):
+                src = obj.source(i)
+                if src is not None:
+                    start = len(tensors)
+                    tensors.append(src.tensor)
+                    parts.append(lambda grads, s=start, src=src: DLArray(None, "", torch_data=grads[s],
+                                                                           convert=src.to_matlab))
+                else:
+                    parts.append(visit(v))
+            return lambda grads: obj.with_values([p(grads) for p in parts], keep_sources=False)
+        if isinstance(obj, (list, tuple)) and not hasattr(obj, "_fields"):
+            parts = [visit(v) for v in obj]
+            kind = type(obj)
+            return lambda grads: kind(p(grads) for p in parts)
+        if isinstance(obj, dict):
+            parts = {k: visit(v) for k, v in obj.items()}
+            kind = type(obj)
+            return lambda grads: kind((k, p(grads)) for k, p in parts.items())
+        if isinstance(obj, np.ndarray) and obj.dtype == object:
+            parts = {idx: visit(v) for idx, v in np.ndenumerate(obj)}
+
+            def build(grads, parts=parts, shape=obj.shape):
+                out = np.empty(shape, dtype=object)
+                for idx, p in parts.items():
+                    out[idx] = p(grads)
+                return out
+            return build
+        hook = getattr(obj, "_dl_map", None)
+        if callable(hook):
+            # structures from the interpreter: collect in visiting order, rebuild with the same hook
+            collected = []
+            hook(lambda v: collected.append(visit(v)) or v)
+            return lambda grads: _rebuild_hook(obj, collected, grads)
+        raise DLArrayError(f"{function}: inputs to differentiate with respect to must be dlarrays, or cell arrays, "
+                           f"structures or tables of dlarrays, not {type(obj).__name__}.")
+
+    return tensors, visit(x)
+
+
+def _rebuild_hook(obj, parts, grads):
+    it = iter(parts)
+    return obj._dl_map(lambda v: next(it)(grads))
+
+
+@matlab_function("dlgradient", outputs=("varargout",))
+def dlgradient(y, *args, **kwargs):
+    """``[dydx1, ..., dydxk] = dlgradient(y, x1, ..., xk, 'RetainData', tf, 'EnableHigherDerivatives', tf)``.
+
+    ``y`` must be a traced real scalar dlarray (inside :func:`dlfeval`). One gradient per ``x``, each
+    in the structure and layout of its ``x``; a tuple when there are several.
+    """
+    xs, opts = parse_options("dlgradient", args, kwargs, _GRAD_OPTIONS, trailing=True)
+    if not TRACE.depth or not isinstance(y, DLArray) or not y.data.requires_grad:
+        if isinstance(y, DLArray) and y.numel() != 1:
+            raise DLArrayError("Value to differentiate is non-scalar. It must be a traced real dlarray scalar.")
+        raise DLArrayError("Value to differentiate is not traced. It must be a traced real dlarray scalar. "
+                           "Use dlgradient inside a function called by dlfeval to trace the variables.")
+    if y.numel() != 1:
+        raise DLArrayError("Value to differentiate is non-scalar. It must be a traced real dlarray scalar.")
+    if torch.is_complex(y.data):
+        raise DLArrayError("Value to differentiate must be real. It must be a traced real dlarray scalar.")
+    if not xs:
+        raise DLArrayError("dlgradient: not enough input arguments; give the variables to differentiate with respect to.")
+    higher = bool(opts["EnableHigherDerivatives"])
+    tensors, builders = [], []
+    for x in xs:
+        ts, build = _targets(x, "dlgradient")
+        builders.append((len(tensors), len(ts), build))
+        tensors.extend(ts)
+    if tensors:
+        grads = torch.autograd.grad(y.data.reshape(()), tensors, retain_graph=True, create_graph=higher,
+                                    allow_unused=True)
+        grads = [g if g is not None else torch.zeros_like(t) for g, t in zip(grads, tensors)]
+        if not higher:
+            grads = [g.detach() for g in grads]
+    else:
+        grads = []
+    out = tuple(build(grads[start:start + n]) for start, n, build in builders)
+    return out[0] if len(out) == 1 else out
+
+
+__all__ = ["dlfeval", "dlgradient", "map_structure"]
