@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from .errors import LayerGraphError
+from .values.table import Table
 
 
 class TableError(LayerGraphError, KeyError):
@@ -37,86 +38,41 @@ class LearnableRow(NamedTuple):
     Value: object
 
 
-class _Column(list):
-    """A table variable (a list you can index and assign: ``t.Value[k] = v``)."""
-
-    __slots__ = ("_table", "_name")
-
-
-class LearnableTable:
-    """MATLAB table with variables ``Layer``, ``Parameter``, ``Value`` (``height(t)`` rows).
+class LearnableTable(Table):
+    """MATLAB table with variables ``Layer``, ``Parameter``, ``Value`` (a :class:`~layergraph.values.Table`).
 
     ``t.Layer``, ``t["Value"]``, ``t.Value[k]`` (read and assign), ``t[rows]`` (a sub-table by int, slice,
-    list or boolean mask), ``len(t)``, iteration over rows (``LearnableRow`` tuples), ``t.VariableNames``.
+    list or boolean mask), ``height(t)``, ``t.VariableNames``; :meth:`rows` iterates (Layer, Parameter, Value).
     """
 
     MATLAB_PROPERTIES = ("Layer", "Parameter", "Value", "Properties", "VariableNames")
     MATLAB_SETTABLE = ("Value",)
-    MATLAB_METHODS = ("height", "width", "size", "numel")
-    VariableNames = ("Layer", "Parameter", "Value")
-
-    __slots__ = ("_layer", "_param", "_value", "_sources")
 
     def __init__(self, Layer=(), Parameter=(), Value=(), sources=None):
-        self._layer = list(Layer)
-        self._param = list(Parameter)
-        self._value = _Column(Value)
-        if not (len(self._layer) == len(self._param) == len(self._value)):
+        layers, params, values = list(Layer), list(Parameter), list(Value)
+        if not (len(layers) == len(params) == len(values)):
             raise TableError("Table variables must have the same number of rows.")
-        self._sources = list(sources) if sources is not None else [None] * len(self._layer)
+        super().__init__({"Layer": _objects(layers), "Parameter": _objects(params), "Value": _objects(values)})
+        object.__setattr__(self, "_sources", list(sources) if sources is not None else [None] * len(layers))
 
-    # ---- MATLAB table interface ------------------------------------------------------------------
-
-    @property
-    def Layer(self) -> list:
-        return self._layer
-
-    @property
-    def Parameter(self) -> list:
-        return self._param
-
-    @property
-    def Value(self) -> list:
-        return self._value
-
-    @Value.setter
-    def Value(self, values):
-        values = list(values)
-        if len(values) != len(self._layer):
-            raise TableError(f"To assign to the Value variable, provide {len(self._layer)} values.")
-        self._value = _Column(values)
-
-    @property
-    def height(self) -> int:
-        return len(self._layer)
-
-    @property
-    def width(self) -> int:
-        return 3
-
-    def __len__(self) -> int:
-        return len(self._layer)
-
-    def __iter__(self):
-        return (LearnableRow(l, p, v) for l, p, v in zip(self._layer, self._param, self._value))
+    def rows(self):
+        """Iterate over rows as ``LearnableRow(Layer, Parameter, Value)``."""
+        cols = self._columns
+        return (LearnableRow(l, p, v) for l, p, v in zip(cols["Layer"], cols["Parameter"], cols["Value"]))
 
     def __getitem__(self, key):
         if isinstance(key, str):
-            if key == "Layer":
-                return self._layer
-            if key == "Parameter":
-                return self._param
-            if key == "Value":
-                return self._value
-            raise TableError(f"Unrecognized table variable name '{key}'.")
-        if isinstance(key, tuple):   # t[rows, :] like MATLAB t(rows,:)
-            key = key[0]
-        rows = self._rows(key)
-        return LearnableTable([self._layer[i] for i in rows], [self._param[i] for i in rows],
-                              [self._value[i] for i in rows], [self._sources[i] for i in rows])
+            return super().__getitem__(key)
+        rows = key[0] if isinstance(key, tuple) else key
+        if isinstance(key, tuple) and not (isinstance(key[1], slice) and key[1] == slice(None)):
+            return super().__getitem__(key)
+        idx = self._row_indices(rows)
+        cols = self._columns
+        return LearnableTable([cols["Layer"][i] for i in idx], [cols["Parameter"][i] for i in idx],
+                              [cols["Value"][i] for i in idx], [self._sources[i] for i in idx])
 
-    def _rows(self, key) -> list[int]:
-        n = len(self._layer)
+    def _row_indices(self, key) -> list[int]:
+        n = self.height
         if isinstance(key, slice):
             return list(range(n))[key]
         if isinstance(key, (int, np.integer)):
@@ -130,47 +86,35 @@ class LearnableTable:
             return [int(i) for i in np.nonzero(arr.reshape(-1))[0]]
         return [int(i) for i in arr.reshape(-1)]
 
-    def row_key(self, i: int) -> tuple[str, str]:
-        return self._layer[i], self._param[i]
-
     def source(self, i: int) -> LearnableSource | None:
-        """The network parameter row ``i`` shows, while its Value is still the one read from the network."""
-        src = self._sources[i]
+        """The network tensor row ``i`` shows, while its Value is still the one read from the network."""
+        src = self._sources[i] if i < len(self._sources) else None
         if src is None:
             return None
-        value = self._value[i]
-        if getattr(value, "_source", None) is not src:
+        if getattr(self._columns["Value"][i], "_source", None) is not src:
             return None
         return src
 
     def with_values(self, values, *, keep_sources: bool = False) -> "LearnableTable":
-        """A table with the same Layer/Parameter and new values (e.g. gradients, update state)."""
-        return LearnableTable(self._layer, self._param, values, self._sources if keep_sources else None)
+        """A table with the same Layer/Parameter and new values (gradients, update state, ...)."""
+        cols = self._columns
+        return LearnableTable(list(cols["Layer"]), list(cols["Parameter"]), list(values),
+                              self._sources if keep_sources else None)
 
-    def copy(self) -> "LearnableTable":
-        return LearnableTable(self._layer, self._param, list(self._value), self._sources)
+    def _cell_text(self, col, i) -> str:
+        v = col[i]
+        if hasattr(v, "dims") and callable(getattr(v, "size", None)):
+            return "{" + "×".join(str(s) for s in v.size()) + " dlarray}"
+        if isinstance(v, str):
+            return '"' + v + '"'
+        return super()._cell_text(col, i)
 
-    # ---- display -----------------------------------------------------------------------------------
 
-    def __repr__(self) -> str:
-        def show(v):
-            shape = getattr(v, "shape", None)
-            if callable(getattr(v, "size", None)) and hasattr(v, "dims"):
-                size = "×".join(str(s) for s in v.size())
-                return f"{{{size} dlarray}}"
-            if shape is not None:
-                return "{" + "×".join(str(s) for s in shape) + " " + type(v).__name__ + "}"
-            return repr(v)
-
-        rows = [(f'"{l}"', f'"{p}"', show(v)) for l, p, v in self]
-        heads = ("Layer", "Parameter", "Value")
-        widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(heads)]
-        lines = [f"  {height_str(len(rows))} table", "",
-                 "    " + "    ".join(h.center(w) for h, w in zip(heads, widths)),
-                 "    " + "    ".join("_" * w for w in widths), ""]
-        for r in rows:
-            lines.append("    " + "    ".join(c.ljust(w) for c, w in zip(r, widths)))
-        return "\n".join(lines) + "\n"
+def _objects(items) -> np.ndarray:
+    arr = np.empty(len(items), dtype=object)
+    for i, x in enumerate(items):
+        arr[i] = x
+    return arr
 
 
 _WRAPPER = [None]
@@ -186,10 +130,6 @@ def wrap_source(src: LearnableSource):
     if _WRAPPER[0] is None:
         return src.to_matlab(src.tensor.detach())
     return _WRAPPER[0](src)
-
-
-def height_str(n: int) -> str:
-    return f"{n}×3"
 
 
 __all__ = ["LearnableTable", "LearnableRow", "LearnableSource", "TableError", "set_value_wrapper", "wrap_source"]

@@ -179,14 +179,14 @@ class Network(fx.GraphModule):
             raise NetworkError([], f"net.{what} must be assigned a table with variables Layer, Parameter and Value.")
         index = {(layer, prop): src for layer, prop, src in self.learnable_sources(kind)}
         with torch.no_grad():
-            for (layer, prop, value) in table:
+            for (layer, prop, value) in table.rows():
                 src = index.get((layer, prop))
                 if src is None:
                     raise GraphError(f"net.{what}: the network has no {kind} parameter '{prop}' in layer '{layer}'.")
                 if getattr(value, "_source", None) is src:
                     continue
                 torch_value = getattr(value, "_torch", None)
-                if torch_value is None or getattr(value, "_data", None) is not None:
+                if torch_value is None:
                     data = value.data if hasattr(value, "data") and not isinstance(value, torch.Tensor) else value
                     torch_value = src.to_torch(torch.as_tensor(data).detach().to(src.tensor.dtype))
                 if tuple(torch_value.shape) != tuple(src.tensor.shape):

@@ -194,7 +194,7 @@ def test_network_layer_equals_running_the_nested_network():
     x = torch.randn(5, 3)
     torch.testing.assert_close(outer.predict(x), flat.predict(x))
     # the nested learnables are the network's learnables, named '<inner>/<prop>', in MATLAB layout
-    rows = {(r.Layer, r.Parameter): r.Value for r in outer.Learnables}
+    rows = {(r.Layer, r.Parameter): r.Value for r in outer.Learnables.rows()}
     assert set(rows) == {("nest", "fc/Weights"), ("nest", "fc/Bias"), ("nest", "bn/Offset"), ("nest", "bn/Scale"),
                          ("nest", "fc2/Weights"), ("nest", "fc2/Bias")}
     # net.Learnables is a table whose Values are dlarrays (MATLAB layout)
