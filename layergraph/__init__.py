@@ -93,6 +93,18 @@ from .dl import (
     isdlarray,
     stripdims,
 )
+from .networks.pretrained import (
+    PretrainedWeightsError,
+    alexnet,
+    googlenet,
+    mobilenetv2,
+    resnet18,
+    resnet50,
+    resnet101,
+    squeezenet,
+    vgg16,
+    vgg19,
+)
 
 _constructors = {name: make_constructor(cls) for name, cls in sorted(REGISTRY.items())}
 globals().update(_constructors)
@@ -172,4 +184,14 @@ __all__ = [
     "isdlarray",
     "dlfeval",
     "dlgradient",
+    "PretrainedWeightsError",
+    "alexnet",
+    "googlenet",
+    "squeezenet",
+    "resnet18",
+    "resnet50",
+    "resnet101",
+    "vgg16",
+    "vgg19",
+    "mobilenetv2",
 ]

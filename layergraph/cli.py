@@ -32,7 +32,7 @@ from .spec.errors import SpecError, SpecFileError
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 #: Modules that may add subcommands and file loaders; a missing module is skipped silently.
-PLUGIN_MODULES = ("layergraph.matlab.cli", "layergraph.demo")
+PLUGIN_MODULES = ("layergraph.matlab.cli", "layergraph.demo", "layergraph.networks.pretrained.cli")
 
 #: Suffixes whose loader is a plugin module's ``load_networks`` function.
 PLUGIN_SUFFIXES = {"layergraph.matlab.cli": (".m",)}

@@ -18,7 +18,7 @@ from .values import Cell, LayerArr, MString, Opaque, StrArr
 
 def _load_registries() -> None:
     """Import every module that registers MATLAB functions (analyzeNetwork, trainingOptions, checkLayer, ...)."""
-    from .. import analysis, checklayer, network, training  # noqa: F401  (registration)
+    from .. import analysis, checklayer, network, networks, training  # noqa: F401  (registration)
 
 
 @dataclass

@@ -1,0 +1,182 @@
+"""The pretrained constructors (alexnet, googlenet, ..., registered as MATLAB functions) and the
+catalogue behind them: MathWorks' table figures, MATLAB's layer/connection counts, the public weight
+file (torchvision's) and how it corresponds to MATLAB's network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ...functions import matlab_function
+from ...graph import LayerArray, LayerGraph
+from . import googlenet as googlenet_arch, mobilenetv2 as mobilenetv2_arch, resnet, series, squeezenet as squeezenet_arch
+from .common import IMAGENET_MEAN, IMAGENET_STD, channel_stats, parse_weights_option
+from .weights import PretrainedWeightsError, fold_input_scale, locate, map_state_dict, read_state_dict
+
+TORCHVISION = "https://download.pytorch.org/models/"
+
+
+@dataclass(frozen=True)
+class PretrainedNetwork:
+    """One network: MathWorks' table row (depth, size MB, parameters in millions, input size), MATLAB's
+    Layers/Connections counts, the builder, and the weight source with its correspondence."""
+
+    name: str
+    depth: int
+    size_mb: float
+    parameters_millions: float
+    input_size: tuple
+    num_layers: int
+    num_connections: int
+    series: bool
+    build: Callable[[], LayerGraph]
+    weight_file: str | None = None
+    correspondence: str = "none"     # 'exact', 'adapted' or 'none'
+    note: str = ""
+    pretrained_build: Callable[[], LayerGraph] | None = None
+    torch_keys: Callable[[], list] | None = None
+    bn_epsilon: float | None = None
+    first_conv: str | None = None    # folded with 1/std when the input is 'zerocenter'
+
+    @property
+    def weight_url(self) -> str | None:
+        return TORCHVISION + self.weight_file if self.weight_file else None
+
+
+NETWORKS: dict[str, PretrainedNetwork] = {}
+
+
+def _add(net: PretrainedNetwork) -> None:
+    NETWORKS[net.name] = net
+
+
+_add(PretrainedNetwork("alexnet", 8, 227, 61.0, (227, 227, 3), 25, 24, True, series.alexnet_graph,
+                       note="Caffe BVLC AlexNet (grouped convolutions, cross-channel normalization); torchvision's "
+                            "alexnet is another variant, so there is no public torch weight file for it."))
+_add(PretrainedNetwork("vgg16", 16, 515, 138, (224, 224, 3), 41, 40, True, lambda: series.vgg_graph(16),
+                       "vgg16-397923af.pth", "exact", torch_keys=lambda: series.vgg_torch_keys(16), first_conv="conv1_1"))
+_add(PretrainedNetwork("vgg19", 19, 535, 144, (224, 224, 3), 47, 46, True, lambda: series.vgg_graph(19),
+                       "vgg19-dcbb9e9d.pth", "exact", torch_keys=lambda: series.vgg_torch_keys(19), first_conv="conv1_1"))
+_add(PretrainedNetwork("squeezenet", 18, 5.2, 1.24, (227, 227, 3), 68, 75, False, squeezenet_arch.squeezenet_graph,
+                       "squeezenet1_1-b8a52dc0.pth", "exact", torch_keys=squeezenet_arch.squeezenet_torch_keys,
+                       first_conv="conv1"))
+_add(PretrainedNetwork("googlenet", 22, 27, 7.0, (224, 224, 3), 144, 170, False, googlenet_arch.googlenet_graph,
+                       note="Caffe BVLC GoogLeNet (no batch normalization, 5×5 branches); torchvision's googlenet "
+                            "is another network, so there is no public torch weight file for it."))
+_add(PretrainedNetwork("resnet18", 18, 44, 11.7, (224, 224, 3), 71, 78, False, resnet.resnet18_graph,
+                       "resnet18-f37072fd.pth", "exact", torch_keys=resnet.resnet18_torch_keys))
+_add(PretrainedNetwork("resnet50", 50, 96, 25.6, (224, 224, 3), 177, 192, False, resnet.resnet50_graph,
+                       "resnet50-0676ba61.pth", "adapted",
+                       note="torchvision's ResNet-50 is v1.5: the pretrained form puts the stride-2 of each stage's "
+                            "first block on 'res*a_branch2b' (not 'res*a_branch2a'), pads 'max_pooling2d_1' by 1 and "
+                            "uses batch normalization Epsilon 1e-5.",
+                       pretrained_build=lambda: resnet.resnet50_graph(torchvision_strides=True),
+                       torch_keys=lambda: resnet.bottleneck_torch_keys(50), bn_epsilon=1e-5, first_conv="conv1"))
+_add(PretrainedNetwork("resnet101", 101, 167, 44.6, (224, 224, 3), 347, 379, False, resnet.resnet101_graph,
+                       "resnet101-63fe2227.pth", "adapted",
+                       note="torchvision's ResNet-101 is v1.5: the pretrained form puts the stride-2 of each stage's "
+                            "first block on 'res*a_branch2b' and pads 'pool1' by 1 on every side.",
+                       pretrained_build=lambda: resnet.resnet101_graph(torchvision_strides=True),
+                       torch_keys=lambda: resnet.bottleneck_torch_keys(101), first_conv="conv1"))
+_add(PretrainedNetwork("mobilenetv2", 53, 13, 3.5, (224, 224, 3), 154, 163, False, mobilenetv2_arch.mobilenetv2_graph,
+                       "mobilenet_v2-b0353104.pth", "adapted",
+                       note="torchvision pads stride-2 convolutions by 1 on every side ('same' pads [0 1 0 1]) and "
+                            "uses batch normalization Epsilon 1e-5; the pretrained form sets those values.",
+                       pretrained_build=lambda: mobilenetv2_arch.mobilenetv2_graph(torchvision_padding=True),
+                       torch_keys=mobilenetv2_arch.mobilenetv2_torch_keys, bn_epsilon=1e-5))
+
+
+def network_info(name: str) -> PretrainedNetwork:
+    key = str(name).lower()
+    if key not in NETWORKS:
+        from ...errors import OptionError
+
+        raise OptionError(f"Unknown pretrained network '{name}'. Available: {', '.join(sorted(NETWORKS))}.")
+    return NETWORKS[key]
+
+
+def pretrained_graph_from_state(name: str, state: dict, *, source: str = "weight file") -> LayerGraph:
+    """The network ``name`` with the tensors of a torchvision-layout ``state`` dict, in MATLAB layout."""
+    info = network_info(name)
+    if info.torch_keys is None:
+        raise PretrainedWeightsError(f"{name}: {info.note}")
+    graph = (info.pretrained_build or info.build)()
+    graph = map_state_dict(graph, info.torch_keys(), dict(state), network=name, bn_epsilon=info.bn_epsilon,
+                           source=source)
+    first = graph.layer_list()[0]
+    if first.Normalization == "zscore":
+        graph = _replace_input(graph, first.copy(Mean=channel_stats(IMAGENET_MEAN),
+                                                 StandardDeviation=channel_stats(IMAGENET_STD)))
+    else:
+        graph = _replace_input(graph, first.copy(Mean=channel_stats(IMAGENET_MEAN)))
+        graph = fold_input_scale(graph, info.first_conv, IMAGENET_STD)
+    return _with_classes(graph)
+
+
+def _replace_input(graph: LayerGraph, layer) -> LayerGraph:
+    from .common import NetBuilder
+
+    b = NetBuilder()
+    b.layers = [layer if l.Name == layer.Name else l for l in graph.layer_list()]
+    b.edges = [(f"{s}/{sp}", f"{d}/{dp}") for s, sp, d, dp in graph.edge_list()]
+    return b.graph()
+
+
+def _with_classes(graph: LayerGraph) -> LayerGraph:
+    from .classes import imagenet_class_names
+
+    last = graph.layer_list()[-1]
+    names = imagenet_class_names()
+    return _replace_input(graph, last.copy(Classes=names)) if names is not None else graph
+
+
+def load_pretrained(name: str):
+    """``net = name``: the assembled network with ImageNet weights from the torch.hub cache."""
+    from ...network import assembleNetwork
+
+    info = network_info(name)
+    if info.weight_file is None:
+        raise PretrainedWeightsError(
+            f"{name}: no public weight file computes MATLAB's {name}. {info.note} "
+            f"Use {name}('Weights','none') for the untrained network."
+        )
+    path = locate(name, info.weight_file, info.weight_url)
+    state = read_state_dict(path)
+    return assembleNetwork(pretrained_graph_from_state(name, state, source=f"weight file '{path.name}'"))
+
+
+def untrained(name: str):
+    info = network_info(name)
+    graph = info.build()
+    return LayerArray(graph.layer_list()) if info.series else graph
+
+
+def _constructor(name: str):
+    def constructor(*args, **kwargs):
+        weights = parse_weights_option(name, args, kwargs)
+        return untrained(name) if weights == "none" else load_pretrained(name)
+
+    constructor.__name__ = constructor.__qualname__ = name
+    info = NETWORKS[name]
+    kind = "SeriesNetwork" if info.series else "DAGNetwork"
+    constructor.__doc__ = (
+        f"``net = {name}`` (pretrained {kind}, ImageNet) or ``{name}('Weights','none')`` (the untrained "
+        f"{'Layer array' if info.series else 'LayerGraph'}). Input {info.input_size}, "
+        f"{info.parameters_millions} M parameters (MathWorks' table)."
+    )
+    return matlab_function(name, outputs=("net",))(constructor)
+
+
+alexnet = _constructor("alexnet")
+googlenet = _constructor("googlenet")
+squeezenet = _constructor("squeezenet")
+resnet18 = _constructor("resnet18")
+resnet50 = _constructor("resnet50")
+resnet101 = _constructor("resnet101")
+vgg16 = _constructor("vgg16")
+vgg19 = _constructor("vgg19")
+mobilenetv2 = _constructor("mobilenetv2")
+
+CONSTRUCTORS = ["alexnet", "googlenet", "squeezenet", "resnet18", "resnet50", "resnet101", "vgg16", "vgg19",
+                "mobilenetv2"]
