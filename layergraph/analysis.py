@@ -20,6 +20,10 @@ TARGETS = ("trainNetwork", "dlnetwork")
 class Issue:
     """One analyzeNetwork issue: ``Severity`` 'Error' or 'Warning', the ``Layer`` name (None: network)."""
 
+    MATLAB_PROPERTIES = ("Severity", "Layer", "Message")
+    MATLAB_SETTABLE = ()
+    MATLAB_METHODS = ()
+
     Severity: str
     Layer: str | None
     Message: str
@@ -33,6 +37,11 @@ class Issue:
 class LayerInfoRow:
     """One row of ``LayerInfo``: MATLAB's NetworkAnalysis columns."""
 
+    MATLAB_PROPERTIES = ("Name", "Type", "ActivationSizes", "ActivationFormats", "LearnableSizes",
+                         "NumLearnables", "StateSizes")
+    MATLAB_SETTABLE = ()
+    MATLAB_METHODS = ()
+
     Name: str
     Type: str
     ActivationSizes: list = field(default_factory=list)
@@ -44,6 +53,11 @@ class LayerInfoRow:
 
 class NetworkAnalysis:
     """What analyzeNetwork returns: ``TotalLearnables`` (NaN with errors), ``LayerInfo``, ``Issues``."""
+
+    # What MATLAB code may touch (layergraph/matlab/access.py)
+    MATLAB_PROPERTIES = ("TotalLearnables", "LayerInfo", "Issues")
+    MATLAB_SETTABLE = ()
+    MATLAB_METHODS = ()
 
     def __init__(self, graph: LayerGraph, target: str):
         self.graph = graph

@@ -42,6 +42,10 @@ RULE = "=" * 80
 class TestResult:
     """One test: MATLAB's ``matlab.unittest.TestResult`` columns (Name, Passed, Failed, Incomplete)."""
 
+    MATLAB_PROPERTIES = ("Name", "Passed", "Failed", "Incomplete", "Details")
+    MATLAB_SETTABLE = ()
+    MATLAB_METHODS = ()
+
     Name: str
     Passed: bool = False
     Failed: bool = False
@@ -52,6 +56,10 @@ class TestResult:
 @dataclass
 class CheckLayerResult:
     """What ``checkLayer`` returns: the test results and the printed report."""
+
+    MATLAB_PROPERTIES = ()
+    MATLAB_SETTABLE = ()
+    MATLAB_METHODS = ()
 
     test_class: str
     tests: list = field(default_factory=list)

@@ -198,6 +198,10 @@ def _normalize_layers(layers, what: str = "layers") -> list[Layer]:
 class ConnectionTable:
     """MATLAB's ``Connections`` table: ``Source`` and ``Destination`` columns of name or name/port strings."""
 
+    MATLAB_PROPERTIES = ("Source", "Destination")
+    MATLAB_SETTABLE = ()
+    MATLAB_METHODS = ()
+
     def __init__(self, rows: list[tuple[str, str]]):
         self.rows = rows
 
@@ -246,6 +250,12 @@ def repr_q(s: str) -> str:
 
 class LayerGraph:
     """MATLAB's LayerGraph. Build it with :func:`layerGraph` and edit it with the MATLAB functions."""
+
+    # What MATLAB code may touch (layergraph/matlab/access.py): MATLAB's LayerGraph properties are read-only
+    MATLAB_PROPERTIES = ("Layers", "Connections", "InputNames", "OutputNames")
+    MATLAB_SETTABLE = ()
+    MATLAB_METHODS = ("addLayers", "removeLayers", "replaceLayer", "connectLayers", "disconnectLayers", "plot",
+                      "analyzeNetwork", "assembleNetwork", "dlnetwork", "layerGraph")
 
     __slots__ = ("_version",)
 

@@ -58,6 +58,12 @@ class Network(fx.GraphModule):
     when there is one). ``Layers`` shows the current values in MATLAB layout.
     """
 
+    # What MATLAB code may touch (layergraph/matlab/access.py); nothing of nn.Module is reachable
+    MATLAB_PROPERTIES = ("Layers", "Connections", "InputNames", "OutputNames", "Learnables", "State", "Initialized")
+    MATLAB_SETTABLE = ()
+    MATLAB_METHODS = ("predict", "classify", "activations", "forward", "summary", "analyzeNetwork", "layerGraph",
+                      "plot", "initialize")
+
     def __init__(self, root: nn.Module, graph: fx.Graph, meta: NetworkMeta):
         super().__init__(root, graph, class_name="Network")
         self._lg = meta

@@ -233,6 +233,28 @@ def as_layer(item) -> "Layer":
 # The Layer base class
 
 
+class _LayerMatlabNames:
+    """``Layer.MATLAB_PROPERTIES`` / ``MATLAB_SETTABLE`` / ``MATLAB_METHODS`` of each layer class, derived
+    from its registry options (plus the read-only Name/NumInputs/InputNames/... every layer has), so a
+    MATLAB script reaches exactly the properties the MATLAB layer has (see layergraph/matlab/access.py)."""
+
+    METHODS = ("setLearnRateFactor", "getLearnRateFactor", "setL2Factor", "getL2Factor")
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    def __get__(self, obj, cls):
+        cache = cls.__dict__.get("_matlab_names")
+        if cache is None:
+            opts = cls.options()
+            props = list(opts) + [d for d in cls.derived_properties() if d not in opts]
+            cache = {"MATLAB_PROPERTIES": tuple(props),
+                     "MATLAB_SETTABLE": tuple(n for n, o in opts.items() if o.settable),
+                     "MATLAB_METHODS": self.METHODS}
+            type.__setattr__(cls, "_matlab_names", cache)
+        return cache[self.kind]
+
+
 class Layer:
     """A MATLAB layer: its options, ports, size rule, learnables and torch implementation.
 
@@ -253,6 +275,10 @@ class Layer:
     IS_INPUT: ClassVar[bool] = False
     IS_OUTPUT: ClassVar[bool] = False
     FAMILY: ClassVar[str] = ""
+    # What MATLAB code may touch (derived from OPTIONS per class; see _LayerMatlabNames)
+    MATLAB_PROPERTIES = _LayerMatlabNames("MATLAB_PROPERTIES")
+    MATLAB_SETTABLE = _LayerMatlabNames("MATLAB_SETTABLE")
+    MATLAB_METHODS = _LayerMatlabNames("MATLAB_METHODS")
 
     _options: ClassVar[dict]
     _options_lower: ClassVar[dict]

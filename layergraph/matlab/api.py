@@ -6,14 +6,15 @@ import os
 import sys
 from dataclasses import dataclass, field
 
-import numpy as np
 
 from ..errors import LayerGraphError, MatlabPortError
 from ..graph import LayerArray, LayerGraph, layerGraph
 from ..layers.base import Layer
-from .interp import Interpreter, to_m
+from ..policy import confined
+from .access import to_matlab
+from .interp import Interpreter
 from .source import decode_source, format_error, parse_source, read_file
-from .values import Cell, LayerArr, MString, Opaque, StrArr
+from .values import LayerArr, Opaque
 
 
 def _load_registries() -> None:
@@ -126,13 +127,22 @@ def parse_var(interp: Interpreter, spec: str):
 
 
 def _workspace_value(name: str, value):
-    if isinstance(value, (bool, int, float, np.ndarray, list, tuple, Layer, LayerGraph, np.integer, np.floating)):
-        return to_m(value)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (Cell, LayerArr, StrArr, MString)):
-        return value
-    return value
+    """A Python value given in ``workspace=`` as a MATLAB value (only what MATLAB code may hold)."""
+    try:
+        return to_matlab(value)
+    except LayerGraphError as exc:
+        raise MatlabPortError(f"workspace variable '{name}': {exc}") from None
+
+
+def script_folders(path_or_source, search) -> list[str]:
+    """Folders a port may read: the script's own folder and the --path folders (nothing is written)."""
+    folders = []
+    if isinstance(path_or_source, (str, os.PathLike)) and not isinstance(path_or_source, bytes):
+        p = os.fspath(path_or_source)
+        if "\n" not in p and "\x00" not in p and (p.endswith(".m") or os.path.isfile(p)):
+            folders.append(os.path.dirname(os.path.abspath(p)))
+    folders.extend(os.path.abspath(d) for d in search if isinstance(d, (str, os.PathLike)) and "\x00" not in str(d))
+    return folders
 
 
 def port(path_or_source, workspace=None, path=None, *, max_steps: int = 1_000_000, max_depth: int = 100,
@@ -146,8 +156,12 @@ def port(path_or_source, workspace=None, path=None, *, max_steps: int = 1_000_00
     _load_registries()
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, 20000))
+    search = [path] if isinstance(path, (str, os.PathLike)) else list(path or [])
     try:
-        return _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed)
+        # The one file policy (layergraph/policy.py): porting reads only the script, its folder and the
+        # --path folders, and writes nothing.
+        with confined((), read_only=True, extra_read=script_folders(path_or_source, search)):
+            return _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed)
     except RecursionError:
         raise MatlabPortError("the script nests too deeply to port (expression or call nesting exceeds "
                               "the interpreter's limit).") from None

@@ -12,7 +12,8 @@ import numpy as np
 
 from ..graph import LayerGraph
 from ..layers.base import Layer
-from .values import Cell, FuncHandle, LayerArr, MString, Opaque, StrArr, Struct, merge_opaque, num
+from .access import check_field_name, matlab_class, property_names
+from .values import Cell, CsList, FuncHandle, LayerArr, MString, Opaque, StrArr, Struct, merge_opaque, num
 
 BUILTINS: dict = {}
 
@@ -185,6 +186,7 @@ def _struct(interp, args, nargout, node):
     for k, v in zip(args[::2], args[1::2]):
         if not isinstance(k, str):
             raise interp.error(node, "struct field names must be text")
+        interp.checked(node, check_field_name, k)
         if isinstance(v, Cell):
             if v.a.size != 1:
                 raise interp.error(node, "struct arrays (cell values in struct()) are not supported")
@@ -577,22 +579,139 @@ def _isfield(interp, args, nargout, node):
     return np.array([[str(f) in s.fields]])
 
 
-@builtin("fieldnames")
+@builtin("isprop")
+def _isprop(interp, args, nargout, node):
+    _need(interp, args, 2, 2, "isprop", node)
+    obj, name = args
+    if isinstance(obj, Struct) or not isinstance(name, str):
+        return np.array([[False]])
+    return np.array([[str(name) in property_names(obj)]])
+
+
+@builtin("fieldnames", "properties")
 def _fieldnames(interp, args, nargout, node):
     s = args[0]
-    if isinstance(s, Struct):
-        return Cell.column(list(s.fields))
-    if isinstance(s, Layer):
-        return Cell.column(list(s.values()))
-    raise interp.error(node, "fieldnames needs a struct")
+    if isinstance(s, Struct) or isinstance(s, (Layer, LayerArr)) or matlab_class(s) is not None:
+        return Cell.column(property_names(s))
+    raise interp.error(node, "fieldnames needs a struct or an object")
 
 
 @builtin("rmfield")
 def _rmfield(interp, args, nargout, node):
+    if not isinstance(args[0], Struct):
+        raise interp.error(node, "rmfield needs a struct")
     s = args[0].copy()
     for f in (args[1].items() if isinstance(args[1], Cell) else [args[1]]):
-        s.fields.pop(str(f), None)
+        name = interp.checked(node, check_field_name, f)
+        if name not in s.fields:
+            raise interp.error(node, f"A field named '{name}' doesn't exist.")
+        s.fields.pop(name)
     return s
+
+
+# getfield / setfield / subsref / subsasgn: every form reaches fields only through the interpreter's
+# access checks (layergraph/matlab/access.py), as s.name and s.(name) do.
+
+
+def _field_path(interp, args, node, fn):
+    path = []
+    for a in args:
+        if isinstance(a, Cell):
+            raise interp.error(node, f"{fn}: indices in the field path are not supported")
+        path.append(interp.checked(node, check_field_name, a))
+    if not path:
+        raise interp.error(node, f"not enough input arguments to {fn}")
+    return path
+
+
+@builtin("getfield")
+def _getfield(interp, args, nargout, node):
+    _need(interp, args, 2, None, "getfield", node)
+    value = args[0]
+    for name in _field_path(interp, args[1:], node, "getfield"):
+        value = interp.get_field(value, name, node)
+    return value
+
+
+@builtin("setfield")
+def _setfield(interp, args, nargout, node):
+    _need(interp, args, 3, None, "setfield", node)
+    path = _field_path(interp, args[1:-1], node, "setfield")
+    chain = [(".", name, node) for name in path]
+    return interp.assign_into(args[0], chain, args[-1], None, node)
+
+
+def _subs_chain(interp, s, node, fn):
+    """A substruct value as an accessor chain: only '.' with a text field name and '()'/'{}' with indices."""
+    levels = s.items() if isinstance(s, Cell) else [s]
+    chain = []
+    for level in levels:
+        if not isinstance(level, Struct) or set(level.fields) != {"type", "subs"}:
+            raise interp.error(node, f"{fn}: the second argument must be a struct with fields 'type' and 'subs'")
+        kind, subs = level.fields["type"], level.fields["subs"]
+        if not isinstance(kind, str) or str(kind) not in (".", "()", "{}"):
+            raise interp.error(node, f"{fn}: type must be '.', '()' or '{{}}'")
+        if str(kind) == ".":
+            chain.append((".", interp.checked(node, check_field_name, subs), node))
+        else:
+            idx = subs.items() if isinstance(subs, Cell) else [subs]
+            chain.append((str(kind), [_Colon.of(i) for i in idx], node))
+    return chain
+
+
+class _Colon:
+    @staticmethod
+    def of(i):
+        from .interp import COLON
+        return COLON if isinstance(i, str) and str(i) == ":" else i
+
+
+@builtin("substruct")
+def _substruct(interp, args, nargout, node):
+    if len(args) != 2:
+        raise interp.error(node, "substruct: only one level (type, subs) is supported")
+    return Struct({"type": args[0], "subs": args[1]})
+
+
+@builtin("subsref")
+def _subsref(interp, args, nargout, node):
+    _need(interp, args, 2, 2, "subsref", node)
+    value = args[0]
+    for kind, payload, where in _subs_chain(interp, args[1], node, "subsref"):
+        if kind == ".":
+            value = interp.get_field(value, payload, node)
+        elif kind == "()":
+            value = interp.index_get(value, payload, node)
+        else:
+            if not isinstance(value, Cell):
+                raise interp.error(node, f"brace indexing is only for cell arrays, not {_kind(value)}")
+            items = interp.index_get(value, payload, node).items()
+            value = items[0] if len(items) == 1 else CsList(items)
+    return value
+
+
+@builtin("subsasgn")
+def _subsasgn(interp, args, nargout, node):
+    _need(interp, args, 3, 3, "subsasgn", node)
+    chain = _subs_chain(interp, args[1], node, "subsasgn")
+    if any(kind != "." for kind, _, _ in chain):
+        raise interp.error(node, "subsasgn: only field assignment ('.') is supported")
+    return interp.assign_into(args[0], chain, args[2], None, node)
+
+
+@builtin("builtin")
+def _builtin_call(interp, args, nargout, node):
+    if not args or not isinstance(args[0], str):
+        raise interp.error(node, "builtin needs a function name")
+    interp.check_call_allowed(str(args[0]), node)
+    fn = BUILTINS.get(str(args[0]))
+    if fn is None:
+        raise interp.error(node, f"builtin: '{args[0]}' is not a function the porter models")
+    return fn(interp, list(args[1:]), nargout, node)
+
+
+def _kind(v):
+    return _interp_helpers().type_name(v)
 
 
 # ---- text --------------------------------------------------------------------------------------------

@@ -20,9 +20,13 @@ from ..errors import LayerGraphError, MatlabPortError
 from ..functions import FUNCTIONS
 from ..graph import LayerGraph
 from ..layers.base import REGISTRY, Layer
+from ..policy import PolicyError, check_function
+from .access import (
+    check_field_name, method_name, read_property, to_matlab, write_property,
+)
 from .source import Node, SourceFile, format_error, read_file
 from .values import (
-    Cell, CsList, FuncHandle, LayerArr, MString, Opaque, StrArr, Struct, merge_opaque, num,
+    Cell, CsList, FuncHandle, HandleFunction, LayerArr, MString, Opaque, StrArr, Struct, merge_opaque, num,
 )
 
 COLON = object()  # a bare ':' index
@@ -252,6 +256,8 @@ class Interpreter:
     def exec_command(self, st: Node, frame: Frame) -> None:
         name = st.kids[0].v
         args = [k.v for k in st.kids[1:]]  # command syntax passes char arguments
+        if name.startswith("!"):
+            self.check_call_allowed("!", st)
         if name in frame.vars:
             return
         self.call_named(name, args, 0, st, frame)
@@ -531,6 +537,8 @@ class Interpreter:
         return self.index_set(base, idx, value, where)
 
     def assign_field(self, base, name, rest, value, frame, where):
+        """``base.name = value`` (after ``rest``): struct fields, or an allow-listed property (access.py)."""
+        name = self.checked(where, check_field_name, name)
         if base is None or (isinstance(base, np.ndarray) and base.size == 0):
             base = Struct()
         if isinstance(base, LayerArr):
@@ -543,34 +551,31 @@ class Interpreter:
                 value = self.assign_into(new.fields.get(name), rest, value, frame, where)
             new.fields[name] = value
             return new
-        if isinstance(base, Layer):
-            if rest:
-                try:
-                    current = getattr(base, name)
-                except (AttributeError, LayerGraphError) as exc:
-                    raise self.error(where, str(exc)) from None
-                value = self.assign_into(to_m(current), rest, value, frame, where)
-            if isinstance(value, Opaque):
-                raise self.opaque_error(where, value, f"the {name} property of layer '{base.Name}'")
-            new = base.copy()
-            try:
-                setattr(new, name, self.to_py(value, where, for_network=True))
-            except LayerGraphError as exc:
-                raise self.error(where, str(exc)) from None
-            except (AttributeError, TypeError, ValueError) as exc:
-                raise self.error(where, f"cannot set {name}: {exc}") from None
-            return new
         if isinstance(base, Opaque):
             return base
-        if hasattr(base, "__dict__") or hasattr(base, "__slots__"):
-            try:
-                setattr(base, name, self.to_py(value, where))
-            except LayerGraphError as exc:
-                raise self.error(where, str(exc)) from None
-            except Exception as exc:  # noqa: BLE001 - any failure of a foreign object is the user's error
-                raise self.error(where, f"cannot set property '{name}' of a {type_name(base)}: {exc}") from None
-            return base
-        raise self.error(where, f"cannot assign field '{name}' of a {type_name(base)} value")
+        if isinstance(base, (np.ndarray, str, Cell, StrArr, FuncHandle)):
+            raise self.error(where, f"cannot assign field '{name}' of a {type_name(base)} value")
+        if rest:
+            current = self.checked(where, read_property, base, name)
+            value = self.assign_into(current, rest, value, frame, where)
+        if isinstance(value, Opaque):
+            what = f"the {name} property of layer '{base.Name}'" if isinstance(base, Layer) else f"property {name}"
+            raise self.opaque_error(where, value, what)
+        return self.checked(where, write_property, base, name, self.to_py(value, where, for_network=True))
+
+    def checked(self, where: Node, fn, *args):
+        """Call an access/policy check; its refusal becomes an error at the script location."""
+        try:
+            return fn(*args)
+        except LayerGraphError as exc:
+            raise self.error(where, str(exc)) from None
+
+    def check_call_allowed(self, name: str, where: Node) -> None:
+        """The one policy check before MATLAB code calls a function by name (system, eval, py.*, ... refused)."""
+        try:
+            check_function(name)
+        except PolicyError as exc:
+            raise self.error(where, str(exc)) from None
 
     # ---- expressions --------------------------------------------------------------------------------
 
@@ -789,10 +794,23 @@ class Interpreter:
                 name = payload if kind == "." else self.eval(payload, frame)
                 if not isinstance(name, str):
                     raise self.error(where, "dynamic field names must be text")
-                # obj.method(args) on Python objects
-                if (pos + 1 < len(chain) and chain[pos + 1][0] == "()" and not isinstance(value, (Struct, LayerArr, Layer))
-                        and callable(getattr(value, str(name), None)) and not _is_property(value, str(name))):
-                    raise self.error(where, f"method calls on {type_name(value)} values are not supported")
+                method = method_name(value, str(name)) if not isinstance(value, CsList) else None
+                if method is not None and not self.has_property(value, method):
+                    # obj.method(args): the registered MATLAB function, with obj as first argument
+                    if pos + 1 < len(chain) and chain[pos + 1][0] == "()":
+                        args = self.eval_args(chain[pos + 1][1], frame)
+                        rest = chain[pos + 2:]
+                        outs = self.call_named(method, [value] + args, nargout if not rest else 1, where,
+                                               self.function_frame(where))
+                    else:
+                        rest = chain[pos + 1:]
+                        outs = self.call_named(method, [value], nargout if not rest else 1, where,
+                                               self.function_frame(where))
+                    if not rest:
+                        return outs
+                    if not outs:
+                        raise self.error(where, f"{method} returns no value")
+                    return self.apply_chain(outs[0], rest, frame, nargout)
                 value = self.get_field(value, str(name), where)
             elif kind == "()":
                 if isinstance(value, FuncHandle):
@@ -818,33 +836,25 @@ class Interpreter:
         return [value]
 
     def get_field(self, value, name: str, where: Node):
+        """``value.name``: struct fields and allow-listed properties only (access.read_property)."""
         if isinstance(value, CsList):
             return CsList(self.get_field(v, name, where) for v in value)
-        if isinstance(value, Struct):
-            if name not in value.fields:
-                raise self.error(where, f"reference to non-existent field '{name}'")
-            return value.fields[name]
         if isinstance(value, LayerArr):
             items = value.items()
             if len(items) == 1:
                 return self.get_field(items[0], name, where)
             return CsList(self.get_field(x, name, where) for x in items)
-        if isinstance(value, Layer):
-            try:
-                return to_m(getattr(value, name))
-            except AttributeError:
-                raise self.error(where, f"{value.label()} has no property '{name}'") from None
-        if isinstance(value, (np.ndarray, str, Cell, StrArr)):
-            raise self.error(where, f"a {type_name(value)} value has no field '{name}'")
         if isinstance(value, Opaque):
             return value
-        try:
-            result = getattr(value, name)
-        except AttributeError:
-            raise self.error(where, f"a {type_name(value)} value has no property '{name}'") from None
-        except LayerGraphError as exc:
-            raise self.error(where, str(exc)) from None
-        return to_m(result)
+        return self.checked(where, read_property, value, name)
+
+    @staticmethod
+    def has_property(value, name: str) -> bool:
+        from .access import property_names
+        return name in property_names(value)
+
+    def function_frame(self, node: Node) -> Frame:
+        return Frame(node.src, self._functions_of(node.src), "<method>")
 
     def eval_args(self, argnodes, frame: Frame) -> list:
         out = []
@@ -910,6 +920,7 @@ class Interpreter:
         return self.file_cache[path]
 
     def call_named(self, name: str, args: list, nargout: int, node: Node, frame: Frame) -> list:
+        self.check_call_allowed(name, node)
         fd = frame.functions.get(name)
         if fd is not None:
             return self.call_user(fd, args, nargout, node)
@@ -1125,7 +1136,7 @@ class Interpreter:
             outs = list(result) if isinstance(result, tuple) else [result]
         else:
             outs = [result]
-        return [to_m(o) for o in outs]
+        return [self.checked(node, to_matlab, o) for o in outs]
 
     # ---- conversions ---------------------------------------------------------------------------------
 
@@ -1870,11 +1881,6 @@ def _text_of(node: Node) -> str:
     return node.v or node.t
 
 
-def _is_property(obj, name: str) -> bool:
-    attr = getattr(type(obj), name, None)
-    return isinstance(attr, property)
-
-
 def _opaque_desc(v: Opaque) -> str:
     if v.needs:
         return "depends on " + ", ".join(f"'{n}'" for n in v.needs)
@@ -1936,44 +1942,11 @@ def type_name(v) -> str:
     return type(v).__name__
 
 
-def to_m(v):
-    """A Python value from the layergraph API as a porter value."""
-    if v is None:
-        return np.zeros((0, 0))
-    if isinstance(v, (bool, np.bool_)):
-        return np.array([[bool(v)]])
-    if isinstance(v, (int, float, np.integer, np.floating)):
-        return num(float(v))
-    if isinstance(v, Layer):
-        return LayerArr.row([v])
-    if isinstance(v, str):
-        return v
-    if isinstance(v, torch.Tensor):
-        a = v.detach().cpu().double().numpy()
-        return a.reshape(1, -1) if a.ndim < 2 else a.copy()
-    if isinstance(v, np.ndarray):
-        if v.dtype == object:
-            return Cell(v.reshape(1, -1) if v.ndim < 2 else v)
-        a = v.astype(np.float64) if v.dtype.kind in "iuf" else v
-        return a.reshape(1, -1) if a.ndim < 2 else a
-    if isinstance(v, (list, tuple)):
-        items = list(v)
-        if items and all(isinstance(x, Layer) for x in items):
-            return LayerArr.column(items)
-        if items and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in items):
-            return np.array([items], dtype=np.float64)
-        return Cell.row([to_m(x) if not isinstance(x, str) else x for x in items])
-    return v
+to_m = to_matlab  # the one Python -> MATLAB boundary lives in access.py
 
 
 def _py_callable(interp: Interpreter, h: FuncHandle, node: Node):
-    def fn(*args):
-        outs = interp.call_handle(h, [to_m(a) for a in args], 1, node)
-        return interp.to_py(outs[0], node)
-
-    fn.__name__ = h.text or "handle"
-    fn.matlab_text = h.text
-    return fn
+    return HandleFunction(interp, h, node)
 
 
 __all__ = ["Interpreter", "Frame", "to_m", "type_name", "make_range", "matlab_num_str", "COLON"]

@@ -114,6 +114,10 @@ class FuncHandle:
     """``@name`` (``name`` set) or ``@(params) expr`` (``params``, ``body`` and captured ``env``)."""
 
     __slots__ = ("name", "params", "body", "env", "interp", "text")
+    # A handle has no MATLAB properties or methods (func2str/feval take it as an argument)
+    MATLAB_PROPERTIES = ()
+    MATLAB_SETTABLE = ()
+    MATLAB_METHODS = ()
 
     def __init__(self, name=None, params=None, body=None, env=None, interp=None, text=""):
         self.name = name
@@ -125,6 +129,27 @@ class FuncHandle:
 
     def __repr__(self):
         return self.text or f"@{self.name}"
+
+
+class HandleFunction:
+    """A MATLAB function handle handed to the Python API (an initializer, a custom function): calling it
+    runs the handle in the interpreter; MATLAB code reading the property back gets the handle itself."""
+
+    def __init__(self, interp, handle: FuncHandle, node):
+        self.handle = handle
+        self._interp = interp
+        self._node = node
+        self.__name__ = handle.text or "handle"
+        self.matlab_text = handle.text
+
+    def __call__(self, *args):
+        from .access import to_matlab
+
+        outs = self._interp.call_handle(self.handle, [to_matlab(a) for a in args], 1, self._node)
+        return self._interp.to_py(outs[0], self._node)
+
+    def __repr__(self):
+        return self.matlab_text or "@handle"
 
 
 class CsList(list):
@@ -181,6 +206,6 @@ def boolean(x) -> np.ndarray:
 EMPTY = np.zeros((0, 0))
 
 __all__ = [
-    "MString", "Cell", "LayerArr", "StrArr", "Struct", "FuncHandle", "CsList", "Opaque", "merge_opaque",
+    "MString", "Cell", "LayerArr", "StrArr", "Struct", "FuncHandle", "HandleFunction", "CsList", "Opaque", "merge_opaque",
     "num", "boolean", "EMPTY", "is_layer",
 ]

@@ -244,6 +244,11 @@ _BY_LOWER = {r.name.lower(): r for r in RULES}
 class TrainingOptions:
     """``TrainingOptionsSGDM`` / ``TrainingOptionsADAM`` / ``TrainingOptionsRMSProp``: read and set by MATLAB name."""
 
+    # What MATLAB code may touch (layergraph/matlab/access.py): every option, settable with validation
+    MATLAB_PROPERTIES = ("SolverName",) + tuple(r.name for r in RULES)
+    MATLAB_SETTABLE = tuple(r.name for r in RULES)
+    MATLAB_METHODS = ()
+
     def __init__(self, solver: str, values: dict):
         object.__setattr__(self, "SolverName", solver)
         object.__setattr__(self, "_values", values)

@@ -1,0 +1,226 @@
+"""What MATLAB code may see and touch: the one place the interpreter asks before it reads a field,
+writes a field, calls a method or hands a Python value to a script.
+
+MATLAB code sees only MATLAB values — numeric and logical arrays, char and string text, cells,
+structs, layer arrays, function handles of the script or the registry — and the project's own objects,
+each through the allow-list its class declares:
+
+* ``MATLAB_PROPERTIES`` — the MATLAB property names MATLAB code may read (``lgraph.Layers``);
+* ``MATLAB_SETTABLE`` — the subset it may assign (``layer.Name = 'fc'``, validated by the class);
+* ``MATLAB_METHODS`` — MATLAB functions it may call as ``obj.method(...)`` (dispatched to the one
+  registry of MATLAB functions, never to a Python method).
+
+Nothing else is reachable: no Python attribute, dunder name, bound method or internal state. Every
+value a registered function or a property returns passes through :func:`to_matlab`, which converts
+it to a MATLAB value or refuses it. Field names follow MATLAB's rule (a letter, then letters, digits
+or underscores, at most 63 characters), so ``s.('__class__')`` is MATLAB's "Invalid field name" error.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import numpy as np
+import torch
+
+from ..errors import LayerGraphError, MatlabPortError
+from ..layers.base import Layer
+from .values import CsList, Cell, FuncHandle, HandleFunction, LayerArr, Opaque, StrArr, Struct, num
+
+
+class MatlabAccessError(MatlabPortError):
+    """MATLAB code asked for a field, property or method its value does not have (or may not touch)."""
+
+
+FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}\Z")
+_MISSING = object()
+
+
+def check_field_name(name) -> str:
+    """``name`` if it is a valid MATLAB field name, else MATLAB's 'Invalid field name' error."""
+    if not isinstance(name, str) or not FIELD_NAME.match(name):
+        shown = name if isinstance(name, str) else type(name).__name__
+        raise MatlabAccessError(f"Invalid field name '{_printable(str(shown))}': a field name starts with a letter, "
+                                "followed by letters, digits or underscores (at most 63 characters).")
+    return str(name)
+
+
+def _printable(text: str, limit: int = 80) -> str:
+    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return out if len(out) <= limit else out[:limit] + "..."
+
+
+# ---- which objects MATLAB code may hold -------------------------------------------------------------
+
+
+def matlab_class(obj):
+    """The class of a project object MATLAB code may hold (it declares MATLAB_PROPERTIES), else None."""
+    cls = type(obj)
+    for base in cls.__mro__:
+        if "MATLAB_PROPERTIES" in base.__dict__ and base.__module__.startswith("layergraph."):
+            return cls
+    return None
+
+
+def allowed_names(obj, kind: str) -> tuple:
+    """``MATLAB_PROPERTIES`` / ``MATLAB_SETTABLE`` / ``MATLAB_METHODS`` of a project object (() if absent)."""
+    cls = matlab_class(obj)
+    if cls is None:
+        return ()
+    return tuple(getattr(cls, kind, None) or ())
+
+
+def is_matlab_value(v) -> bool:
+    """True for the values MATLAB code may hold (arrays, text, cells, structs, handles, project objects)."""
+    if isinstance(v, np.ndarray):
+        return v.dtype in (np.float64, np.bool_)
+    if isinstance(v, (str, Cell, LayerArr, StrArr, Struct, FuncHandle, Opaque)):
+        return True
+    if isinstance(v, CsList):
+        return all(is_matlab_value(x) for x in v)
+    return matlab_class(v) is not None
+
+
+def to_matlab(v):
+    """A Python value from the layergraph API as a MATLAB value; anything else is refused.
+
+    The one boundary from Python to MATLAB code: results of registered functions, property values and
+    arguments of function handles called from Python all come through here.
+    """
+    if v is None:
+        return np.zeros((0, 0))
+    if isinstance(v, (bool, np.bool_)):
+        return np.array([[bool(v)]])
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return num(float(v))
+    if isinstance(v, (str, Cell, LayerArr, StrArr, Struct, FuncHandle, Opaque)):
+        return v
+    if isinstance(v, Layer):
+        return LayerArr.row([v])
+    if isinstance(v, torch.Tensor):
+        a = v.detach().cpu().double().numpy()
+        return a.reshape(1, -1) if a.ndim < 2 else a.copy()
+    if isinstance(v, np.ndarray):
+        if v.dtype == object:
+            items = [to_matlab(x) if not isinstance(x, str) else x for x in v.reshape(-1, order="F")]
+            arr = np.empty(len(items), dtype=object)
+            for i, x in enumerate(items):
+                arr[i] = x
+            shape = v.shape if v.ndim >= 2 else (1, v.size)
+            return Cell(arr.reshape(shape, order="F"))
+        if v.dtype.kind == "b":
+            return v.reshape(1, -1) if v.ndim < 2 else v
+        if v.dtype.kind in "iuf":
+            a = v.astype(np.float64)
+            return a.reshape(1, -1) if a.ndim < 2 else a
+        raise MatlabAccessError(f"a {v.dtype} array cannot be used by MATLAB code")
+    if isinstance(v, (list, tuple)):
+        items = list(v)
+        if items and all(isinstance(x, Layer) for x in items):
+            return LayerArr.column(items)
+        if items and all(isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
+                         for x in items):
+            return np.array([items], dtype=np.float64)
+        return Cell.row([to_matlab(x) for x in items])
+    if isinstance(v, dict):
+        return Struct({check_field_name(k): to_matlab(x) for k, x in v.items()})
+    if isinstance(v, HandleFunction):
+        return v.handle
+    if matlab_class(v) is not None:
+        return v
+    raise MatlabAccessError(f"a Python {type(v).__name__} value cannot be handed to MATLAB code")
+
+
+# ---- properties --------------------------------------------------------------------------------------
+
+
+def read_property(obj, name: str):
+    """``obj.name`` for MATLAB code: struct fields, layer-array elements, allow-listed properties only."""
+    name = check_field_name(name)
+    if isinstance(obj, Struct):
+        if name not in obj.fields:
+            raise MatlabAccessError(f"Reference to non-existent field '{name}'.")
+        return obj.fields[name]
+    if isinstance(obj, Layer):
+        if name not in type(obj).MATLAB_PROPERTIES:
+            raise MatlabAccessError(f"{obj.label()} has no property '{name}'")
+        try:
+            return to_matlab(type(obj).__getattr__(obj, name))
+        except AttributeError:
+            raise MatlabAccessError(f"{obj.label()} has no property '{name}'") from None
+    if isinstance(obj, (np.ndarray, str, Cell, StrArr, FuncHandle)):
+        raise MatlabAccessError(f"a {_kind(obj)} value has no field or property '{name}'")
+    if name not in allowed_names(obj, "MATLAB_PROPERTIES"):
+        raise MatlabAccessError(f"a {_kind(obj)} value has no property '{name}'")
+    return to_matlab(_read_attribute(obj, name))
+
+
+def _read_attribute(obj, name: str):
+    """getattr of an allow-listed property; a Python method of the same name is never returned."""
+    static = inspect.getattr_static(obj, name, _MISSING)
+    if static is not _MISSING and not isinstance(static, property) and callable(static) \
+            and not isinstance(static, (Layer,)):
+        fallback = getattr(type(obj), "__getattr__", None)
+        if fallback is None:
+            raise MatlabAccessError(f"a {_kind(obj)} value has no property '{name}'")
+        return fallback(obj, name)
+    try:
+        return getattr(obj, name)
+    except AttributeError:
+        raise MatlabAccessError(f"a {_kind(obj)} value has no property '{name}'") from None
+
+
+def write_property(obj, name: str, value):
+    """A copy of project object ``obj`` with MATLAB property ``name`` set (validated by its class).
+
+    ``value`` is already converted to the Python API's form. Struct fields are set by the caller.
+    """
+    name = check_field_name(name)
+    settable = type(obj).MATLAB_SETTABLE if isinstance(obj, Layer) else allowed_names(obj, "MATLAB_SETTABLE")
+    if name not in settable:
+        props = type(obj).MATLAB_PROPERTIES if isinstance(obj, Layer) else allowed_names(obj, "MATLAB_PROPERTIES")
+        who = obj.label() if isinstance(obj, Layer) else f"a {_kind(obj)} value"
+        if name in props:
+            raise MatlabAccessError(f"You cannot set the read-only property '{name}' of {who}.")
+        raise MatlabAccessError(f"Unrecognized property '{name}' for {who}.")
+    new = obj.copy()
+    try:
+        setattr(new, name, value)
+    except LayerGraphError:
+        raise
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise MatlabAccessError(f"cannot set {name}: {exc}") from None
+    return new
+
+
+def method_name(obj, name: str) -> str | None:
+    """``name`` if MATLAB code may call it as ``obj.name(...)`` (a registered MATLAB function), else None."""
+    if isinstance(obj, LayerArr):
+        items = obj.items()
+        obj = items[0] if len(items) == 1 else None
+    if obj is None or isinstance(obj, (Struct, np.ndarray, str, Cell, StrArr, FuncHandle, Opaque)):
+        return None
+    methods = type(obj).MATLAB_METHODS if isinstance(obj, Layer) else allowed_names(obj, "MATLAB_METHODS")
+    return name if name in methods else None
+
+
+def property_names(obj) -> list[str]:
+    """``fieldnames`` / ``properties`` of a struct or project object."""
+    if isinstance(obj, Struct):
+        return list(obj.fields)
+    if isinstance(obj, LayerArr) and obj.a.size == 1:
+        obj = obj.a.flat[0]
+    if isinstance(obj, Layer):
+        return list(type(obj).MATLAB_PROPERTIES)
+    return list(allowed_names(obj, "MATLAB_PROPERTIES"))
+
+
+def _kind(v) -> str:
+    from .interp import type_name
+
+    return type_name(v)
+
+
+__all__ = ["MatlabAccessError", "check_field_name", "is_matlab_value", "matlab_class", "method_name",
+           "property_names", "read_property", "to_matlab", "write_property"]
