@@ -105,6 +105,7 @@ from .networks.pretrained import (
     vgg16,
     vgg19,
 )
+from .io.onnx import OnnxError, exportONNXNetwork
 
 _constructors = {name: make_constructor(cls) for name, cls in sorted(REGISTRY.items())}
 globals().update(_constructors)
@@ -194,4 +195,6 @@ __all__ = [
     "vgg16",
     "vgg19",
     "mobilenetv2",
+    "exportONNXNetwork",
+    "OnnxError",
 ]

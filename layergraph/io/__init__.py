@@ -1,0 +1,1 @@
+"""Trained networks in and out: MATLAB .mat files (``layergraph.io.mat``) and ONNX (``layergraph.io.onnx``)."""
