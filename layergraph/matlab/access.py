@@ -125,7 +125,8 @@ def to_matlab(v):
         return Cell.row([to_matlab(x) for x in items])
     if isinstance(v, dict):
         return Struct({check_field_name(k): to_matlab(x) for k, x in v.items()})
-    if isinstance(v, HandleFunction):
+    if isinstance(v, HandleFunction) or (type(v).__name__ == "TranslatedHandle" and hasattr(v, "handle")
+                                         and isinstance(v.handle, FuncHandle)):
         return v.handle
     if matlab_class(v) is not None:
         return v

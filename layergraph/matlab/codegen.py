@@ -14,14 +14,33 @@ import math
 import numpy as np
 import torch
 
+from ..errors import MatlabPortError
 from ..graph import LayerGraph
 from ..layers.base import Layer
 
 INDENT = "    "
 
 
-class CodegenError(Exception):
-    pass
+class CodegenError(MatlabPortError):
+    """A value cannot be written as Python source (the generated script notes it instead)."""
+
+
+def comment_text(text) -> str:
+    """Script text for a one-line ``#`` comment: control characters, line and paragraph separators escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
+def doc_text(text) -> str:
+    """Script text inside a one-line triple-quoted docstring: also backslashes and quotes escaped."""
+    return comment_text(str(text).replace("\\", "\\\\").replace('"', '\\"'))
+
+
+def py_identifier(name: str, fallback: str) -> str:
+    """``name`` if it is a plain ASCII Python identifier that is not a keyword, else ``fallback``."""
+    if isinstance(name, str) and name.isidentifier() and name.isascii() and not keyword.iskeyword(name) \
+            and not keyword.issoftkeyword(name):
+        return name
+    return fallback
 
 
 def py_value(value) -> str:
@@ -51,9 +70,14 @@ def py_value(value) -> str:
         return f"np.array({py_value(value.tolist())})"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{py_value(k)}: {py_value(v)}" for k, v in value.items()) + "}"
-    text = getattr(value, "matlab_text", None)
-    if text is not None:
-        raise CodegenError(f"a function handle ({text})")
+    from .custom import TranslatedHandle
+
+    if isinstance(value, TranslatedHandle):
+        return value.source()     # code generated from the handle's parsed expression tree
+    from .values import HandleFunction
+
+    if isinstance(value, HandleFunction):
+        raise CodegenError(f"a function handle ({comment_text(value.matlab_text)})")
     raise CodegenError(f"a {type(value).__name__} value")
 
 
@@ -77,7 +101,10 @@ def layer_call(layer: Layer, notes: list) -> str:
     for pname in cls.POSITIONAL:
         opt = opts[pname]
         if opt.required:
-            args.append(py_value(values[pname]))
+            try:
+                args.append(py_value(values[pname]))
+            except CodegenError as exc:
+                raise CodegenError(f"{layer.label()}: {pname} is {exc}") from None
             used.add(pname)
         else:
             break
@@ -96,14 +123,16 @@ def layer_call(layer: Layer, notes: list) -> str:
             notes.append(f"{layer.label()}: option {name} is {exc} and cannot be written as Python; "
                          f"it is left at its default here")
             continue
-        key = name if name.isidentifier() and not keyword.iskeyword(name) else None
-        if key is None:
-            raise CodegenError(f"option name {name!r}")
+        key = py_identifier(name, "")
+        if not key:
+            raise CodegenError(f"option name {comment_text(repr(name))}")
         kwargs.append(f"{key}={text}")
     if values.get("Name"):
         kwargs.append(f"Name={py_value(values['Name'])}")
     inner = ", ".join(args + kwargs)
     ctor = getattr(cls, "PY_CONSTRUCTOR", None) or cls.MATLAB_NAME
+    if py_identifier(ctor, "") != ctor:
+        raise CodegenError(f"layer constructor name {comment_text(repr(ctor))}")
     return f"{ctor}({inner})"
 
 
@@ -152,41 +181,39 @@ def graph_code(var: str, graph: LayerGraph, notes: list) -> list[str]:
 
 
 def generate(networks: dict, origin: str, custom_classes: list | None = None) -> tuple[str, list]:
-    """(Python source, notes) rebuilding ``networks`` (name -> layer list, LayerGraph or network)."""
+    """(Python source, notes) rebuilding ``networks`` (name -> layer list, LayerGraph or network).
+
+    Strings from the script reach the source only as ``repr()`` literals (layer names, option values) or
+    as escaped one-line comments and docstring text (notes, the script's file name).
+    """
     notes: list[str] = []
     body: list[str] = []
-    needs_torch = False
-    for name, value in networks.items():
-        var = name if name.isidentifier() and not keyword.iskeyword(name) else f"{name}_"
-        body.append("")
-        if isinstance(value, LayerGraph):
-            body.extend(graph_code(var, value, notes))
-        elif isinstance(value, list):
-            body.append(f"{var} = {layer_list(value, notes, '')}")
-        else:
-            meta = getattr(value, "_lg", None)
-            graph = getattr(meta, "graph", None)
-            if graph is None:
-                notes.append(f"{name}: a {type(value).__name__} value cannot be written as Python")
-                continue
-            fn = "dlnetwork" if getattr(meta, "kind", "") == "dlnetwork" else "assembleNetwork"
-            body.extend(graph_code(f"{var}_graph", graph, notes))
-            body.append(f"{var} = {fn}({var}_graph)")
+    used: set = set()
+    for index, (name, value) in enumerate(networks.items(), start=1):
+        var = py_identifier(name, f"network_{index}")
+        if var in used:
+            var = f"{var}_{index}"
+        used.add(var)
+        try:
+            body.extend(_network_code(name, var, value, notes))
+        except CodegenError as exc:
+            notes.append(f"{name}: the network cannot be written as Python ({exc})")
+    notes = [comment_text(n) for n in notes]
     text = "\n".join(body)
-    if "torch." in text:
-        needs_torch = True
     header = [
-        f'"""Networks defined by {origin}, rebuilt with the layergraph API.',
+        f'"""Networks defined by {doc_text(origin)}, rebuilt with the layergraph API.',
         "",
         "Generated by `layergraph port`; MATLAB layer names and options are kept.",
         '"""',
         "",
         "from layergraph import *  # noqa: F401,F403 - every MATLAB name",
     ]
-    if needs_torch:
+    if "torch." in text:
         header.append("import torch")
     if "np.array" in text:
         header.append("import numpy as np")
+    if "MatlabLambda(" in text or "mfun." in text:
+        header.append("from layergraph.matlab.custom import MatlabLambda, mfun  # noqa: F401")
     if custom_classes:
         header.append("from layergraph.matlab.custom import MatlabCustomLayer, PlaceholderLayer, mfun  # noqa: F401")
         for cls_src in custom_classes:
@@ -197,8 +224,26 @@ def generate(networks: dict, origin: str, custom_classes: list | None = None) ->
     if notes:
         header.append("")
         for n in notes:
-            header.append(f"# NOTE: {n}")
+            header.append(f"# NOTE: {comment_text(n)}")
     return "\n".join(header) + "\n" + text + "\n", notes
 
 
-__all__ = ["generate", "layer_call", "py_value", "graph_code", "CodegenError"]
+def _network_code(name: str, var: str, value, notes: list) -> list[str]:
+    out = [""]
+    if isinstance(value, LayerGraph):
+        out.extend(graph_code(var, value, notes))
+    elif isinstance(value, list):
+        out.append(f"{var} = {layer_list(value, notes, '')}")
+    else:
+        meta = getattr(value, "_lg", None)
+        graph = getattr(meta, "graph", None)
+        if graph is None:
+            notes.append(f"{name}: a {type(value).__name__} value cannot be written as Python")
+            return []
+        fn = "dlnetwork" if getattr(meta, "kind", "") == "dlnetwork" else "assembleNetwork"
+        out.extend(graph_code(f"{var}_graph", graph, notes))
+        out.append(f"{var} = {fn}({var}_graph)")
+    return out
+
+
+__all__ = ["generate", "layer_call", "py_value", "graph_code", "CodegenError", "comment_text", "doc_text"]

@@ -11,6 +11,8 @@ issue 7 can absorb it.
 
 from __future__ import annotations
 
+import contextvars
+import keyword
 import math
 from types import SimpleNamespace
 
@@ -80,6 +82,7 @@ mfun = SimpleNamespace(
     and_=lambda a, b: _logical((_t(a, b) != 0) & (_t(b, a) != 0)),
     or_=lambda a, b: _logical((_t(a, b) != 0) | (_t(b, a) != 0)),
     identity=lambda x: x,
+    const=lambda v: torch.as_tensor(v, dtype=torch.float32),
 )
 
 _FUNCS = {  # MATLAB name -> (mfun attribute, min args, max args)
@@ -100,6 +103,9 @@ _CMPOPS = {">": "gt", "<": "lt", ">=": "ge", "<=": "le", "==": "eq", "~=": "ne",
 
 class _NotTranslatable(Exception):
     pass
+
+
+_CAPTURED: contextvars.ContextVar = contextvars.ContextVar("matlab_captured_values", default=None)
 
 
 def translate_predict(fd, layer_var: str, props: set) -> tuple:
@@ -125,7 +131,9 @@ def translate_predict(fd, layer_var: str, props: set) -> tuple:
     return stmts, inputs, outputs
 
 
-def _tr(node: Node, layer_var: str, props: set, local: set):
+def _tr(node: Node, layer_var: str | None, props: set, local: set, captured: dict | None = None):
+    if captured is not None:
+        return _Tr(layer_var, props, local, captured)(node)
     t = node.t
     if t == "number":
         try:
@@ -139,6 +147,13 @@ def _tr(node: Node, layer_var: str, props: set, local: set):
             return ("num", math.pi)
         if node.v == "eps":
             return ("num", float(np.finfo(np.float32).eps))
+        if _CAPTURED.get() is not None and node.v in _CAPTURED.get():
+            value = _CAPTURED.get()[node.v]
+            if isinstance(value, np.ndarray) and value.dtype in (np.float64, np.bool_) and value.ndim == 2 \
+                    and value.size <= 4096:
+                value = value.astype(np.float64)
+                return ("num", float(value[0, 0])) if value.size == 1 else ("const", value.tolist())
+            raise _NotTranslatable(f"line {node.line + 1}: the captured value '{node.v}' is not a numeric array")
         raise _NotTranslatable(f"line {node.line + 1}: '{node.v}' is not an input or local value")
     if t == "parenthesis":
         return _tr(node.kids[0], layer_var, props, local)
@@ -190,10 +205,27 @@ def _tr(node: Node, layer_var: str, props: set, local: set):
     raise _NotTranslatable(f"line {node.line + 1}: '{t}' syntax")
 
 
+class _Tr:
+    """_tr with the values an anonymous function captured (numeric arrays become constants)."""
+
+    def __init__(self, layer_var, props, local, captured):
+        self.args = (layer_var, props, local)
+        self.captured = captured
+
+    def __call__(self, node):
+        token = _CAPTURED.set(self.captured)
+        try:
+            return _tr(node, *self.args)
+        finally:
+            _CAPTURED.reset(token)
+
+
 def evaluate(expr, env: dict, layer_ns):
     kind = expr[0]
     if kind == "num":
         return expr[1]
+    if kind == "const":
+        return mfun.const(expr[1])
     if kind == "var":
         return env[expr[1]]
     if kind == "prop":
@@ -225,27 +257,129 @@ def evaluate(expr, env: dict, layer_ns):
     raise ValueError(kind)
 
 
+def py_name(name: str) -> str:
+    """A MATLAB identifier as a Python name (Python keywords such as ``lambda`` get a trailing underscore)."""
+    if not name.isidentifier() or not name.isascii():
+        raise ValueError(f"not an identifier: {name!r}")
+    return name + "_" if keyword.iskeyword(name) or keyword.issoftkeyword(name) else name
+
+
 def render(expr) -> str:
+    """Python source of an expression tree (numbers as literals, names as identifiers, calls into mfun)."""
     kind = expr[0]
     if kind == "num":
-        v = expr[1]
-        return repr(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(v)
+        v = float(expr[1])
+        if math.isnan(v):
+            return "float('nan')"
+        if math.isinf(v):
+            return "float('inf')" if v > 0 else "(-float('inf'))"
+        return repr(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    if kind == "const":
+        return "mfun.const(" + repr([[float(x) for x in row] for row in expr[1]]).replace("nan", "float('nan')").replace(
+            "inf", "float('inf')") + ")"
     if kind == "var":
-        return expr[1]
+        return py_name(expr[1])
     if kind == "prop":
         return f"layer.{expr[1]}"
     if kind == "none":
         return "None"
     if kind == "neg":
-        return f"-{render(expr[1])}"
+        return f"(-{render(expr[1])})"
     if kind == "bin":
         op = expr[1]
         if op == "mtimes":
             return f"mfun.mtimes({render(expr[2])}, {render(expr[3])})"
         return f"({render(expr[2])} {op} {render(expr[3])})"
     if kind == "call":
+        if not hasattr(mfun, expr[1]):
+            raise ValueError(expr[1])
         return f"mfun.{expr[1]}(" + ", ".join(render(a) for a in expr[2]) + ")"
     raise ValueError(kind)
+
+
+# --------------------------------------------------------------------------------------------------
+# functionLayer(@(X) ...): a MATLAB anonymous function as a torch function
+
+
+def _matlab_perm(rank: int):
+    """Torch layout -> MATLAB layout permutation by rank: N×C -> C×N, N×T×C -> C×N×T, N×C×H×W -> H×W×C×N,
+    N×C×H×W×D -> H×W×D×C×N (a 3-D tensor is taken as a sequence)."""
+    return {2: (1, 0), 3: (2, 0, 1), 4: (2, 3, 1, 0), 5: (2, 3, 4, 1, 0)}.get(rank)
+
+
+def _inverse(perm):
+    inv = [0] * len(perm)
+    for i, p in enumerate(perm):
+        inv[p] = i
+    return tuple(inv)
+
+
+class MatlabLambda:
+    """A MATLAB anonymous function translated to torch: ``functionLayer(@(X) max(X, 0))`` ported.
+
+    ``fn`` computes on MATLAB-layout tensors (C×N features, C×N×T sequences, H×W×C×N images); calling
+    the object converts torch-layout inputs to MATLAB layout and the result back, by tensor rank.
+    """
+
+    def __init__(self, fn, text: str = ""):
+        self.fn = fn
+        self.matlab_text = text
+        self.__name__ = text[1:] if text.startswith("@") else (text or "lambda")
+
+    def __call__(self, *xs):
+        ts = [_t(x) for x in xs]
+        ms = [x.permute(_matlab_perm(x.dim())) if _matlab_perm(x.dim()) else x for x in ts]
+        out = self.fn(*ms)
+        outs = out if isinstance(out, tuple) else (out,)
+        back = []
+        for z in outs:
+            z = _t(z, ms[0] if ms else None)
+            rank = ms[0].dim() if ms else z.dim()
+            while z.dim() < rank:
+                z = z.unsqueeze(-1)
+            perm = _matlab_perm(z.dim())
+            back.append(z.permute(_inverse(perm)) if perm else z)
+        return back[0] if len(back) == 1 else tuple(back)
+
+    def __repr__(self):
+        return self.matlab_text or "@lambda"
+
+
+class TranslatedHandle(MatlabLambda):
+    """A MatlabLambda built in the porter from a handle's parsed expression tree (also written as Python)."""
+
+    def __init__(self, params, expr, text: str, handle=None):
+        self.params = list(params)
+        self.expr = expr
+        self.handle = handle
+
+        def fn(*xs):
+            return evaluate(self.expr, dict(zip(self.params, xs)), None)
+
+        super().__init__(fn, text)
+
+    def source(self) -> str:
+        """``MatlabLambda(lambda X: mfun.max(X, 0), '@(X) max(X,0)')``: code from the tree, text as a literal."""
+        params = ", ".join(py_name(p) for p in self.params)
+        return f"MatlabLambda(lambda {params}: {render(self.expr)}, {self.matlab_text!r})"
+
+
+_HANDLE_FUNCS = {k: v for k, v in _FUNCS.items() if v[1] == 1}
+
+
+def translate_handle(interp, handle) -> TranslatedHandle:
+    """The torch translation of a function handle (``@(X) expr`` or ``@sigmoid``), or _NotTranslatable."""
+    if handle.name is not None:
+        entry = _HANDLE_FUNCS.get(handle.name)
+        if entry is None:
+            raise _NotTranslatable(f"'{handle.name}' is not an element-wise function the porter translates")
+        return TranslatedHandle(["X"], ("call", entry[0], [("var", "X")]), handle.text, handle)
+    params = list(handle.params or [])
+    if not params or any(p == "~" or not p.isidentifier() for p in params):
+        raise _NotTranslatable("the function needs named inputs")
+    captured = {k: v for k, v in (handle.env or {}).items() if k not in params}
+    expr = _tr(handle.body, None, set(), set(params), captured)
+    return TranslatedHandle(params, expr, handle.text, handle)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -641,14 +775,18 @@ def class_source(cls) -> str:
     """Python source of a translated (or placeholder) custom layer class, for the generated script."""
     placeholder = issubclass(cls, PlaceholderLayer)
     base = "PlaceholderLayer" if placeholder else "MatlabCustomLayer"
-    lines = [f"class {cls.MATLAB_NAME}({base}):",
-             f'    """Custom layer from {cls.SOURCE.replace(chr(92), "/").split("/")[-1]} '
-             f'({"placeholder: " + cls.REASON if placeholder else "predict translated to torch"})."""',
+    from .codegen import doc_text, py_value
+
+    source_name = cls.SOURCE.replace(chr(92), "/").split("/")[-1]
+    what = "placeholder: " + cls.REASON if placeholder else "predict translated to torch"
+    props = "{" + ", ".join(f"{k!r}: {py_value(v)}" for k, v in dict(cls.PROPERTIES).items()) + "}"
+    lines = [f"class {py_name(cls.MATLAB_NAME)}({base}):",
+             f'    """Custom layer from {doc_text(source_name)} ({doc_text(what)})."""',
              "",
              f"    MATLAB_NAME = {cls.MATLAB_NAME!r}",
              f"    TYPE = {cls.TYPE if cls.TYPE != cls.MATLAB_NAME else ''!r}",
-             f"    PROPERTIES = {dict(cls.PROPERTIES)!r}",
-             f"    LEARNABLES = {tuple(cls.LEARNABLES)!r}"]
+             f"    PROPERTIES = {props}",
+             f"    LEARNABLES = {tuple(str(x) for x in cls.LEARNABLES)!r}"]
     if placeholder:
         lines.append(f"    REASON = {cls.REASON!r}")
         if getattr(cls, "IS_OUTPUT", False):
@@ -658,10 +796,10 @@ def class_source(cls) -> str:
             lines.append("        return ()")
         return "\n".join(lines)
     stmts, inputs, outputs = cls.TRANSLATION
-    lines += ["", "    @staticmethod", f"    def predict(layer, {', '.join(inputs)}):"]
+    lines += ["", "    @staticmethod", f"    def predict(layer, {', '.join(py_name(x) for x in inputs)}):"]
     for name, expr in stmts:
-        lines.append(f"        {name} = {render(expr)}")
-    lines.append(f"        return {', '.join(outputs)}")
+        lines.append(f"        {py_name(name)} = {render(expr)}")
+    lines.append(f"        return {', '.join(py_name(x) for x in outputs)}")
     return "\n".join(lines)
 
 
@@ -682,5 +820,5 @@ def custom_class_sources(networks: dict) -> list[str]:
     return [class_source(c) for c in seen.values()]
 
 
-__all__ = ["MatlabCustomLayer", "PlaceholderLayer", "mfun", "call_classdef", "custom_class_sources",
+__all__ = ["MatlabCustomLayer", "PlaceholderLayer", "MatlabLambda", "TranslatedHandle", "translate_handle", "mfun", "call_classdef", "custom_class_sources",
            "to_matlab_layout", "from_matlab_layout", "translate_predict"]

@@ -24,7 +24,7 @@ from ..policy import PolicyError, check_function
 from .access import (
     check_field_name, method_name, read_property, to_matlab, write_property,
 )
-from .source import Node, SourceFile, format_error, read_file
+from .source import Node, SourceFile, format_error, printable, read_file
 from .values import (
     Cell, CsList, FuncHandle, HandleFunction, LayerArr, MString, Opaque, StrArr, Struct, merge_opaque, num,
 )
@@ -162,7 +162,7 @@ class Interpreter:
         return node.src.location(node.line, node.col)
 
     def warn(self, node: Node, message: str) -> None:
-        text = f"{self.where(node)}: warning: {message}"
+        text = printable(f"{self.where(node)}: warning: {message}")
         if text not in self._seen_warnings:
             self._seen_warnings.add(text)
             self.warnings.append(text)
@@ -1088,12 +1088,26 @@ class Interpreter:
             if isinstance(a, Opaque):
                 raise self.opaque_error(node, a, f"{name}")
         pyargs = [self.to_py(a, node, for_network=True) for a in args]
+        if name == "functionLayer" and args and isinstance(args[0], FuncHandle):
+            pyargs[0] = self.translated_handle(args[0], node, "functionLayer")
         try:
             return cls(*pyargs)
         except LayerGraphError as exc:
             raise self.error(node, str(exc)) from None
         except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
             raise self.error(node, f"{name}: invalid arguments ({exc})") from None
+
+    def translated_handle(self, handle: FuncHandle, node: Node, what: str):
+        """A handle as torch code generated from its parsed expression tree (functionLayer's PredictFcn)."""
+        from .custom import _NotTranslatable, translate_handle
+
+        try:
+            return translate_handle(self, handle)
+        except _NotTranslatable as exc:
+            raise self.error(node, f"{what}: the function handle {handle.text} cannot be translated to torch "
+                                   f"({exc}); a ported functionLayer takes element-wise MATLAB math on its inputs "
+                                   "(+ - .* ./ .^, exp, log, sqrt, tanh, sigmoid, relu, abs, max, min, sum, mean, "
+                                   "comparisons) and numeric values it captured") from None
 
     def call_registered(self, fn, args: list, nargout: int, node: Node) -> list:
         name = fn.name

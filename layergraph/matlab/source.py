@@ -129,10 +129,18 @@ class SourceFile:
         return MatlabPortError(format_error(self, line, col, message))
 
 
+def printable(text: str) -> str:
+    """``text`` with control characters, ANSI escapes and Unicode line separators shown as escapes (one line)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def format_error(src: SourceFile, line: int, col: int, message: str) -> str:
+    """``file:line:col: message`` with the source line and a caret; script text is shown escaped."""
     text = src.source_line(line)
     caret = " " * col + "^"
-    return f"{src.location(line, col)}: {message}\n    {text.rstrip()}\n    {caret}"
+    return f"{printable(src.location(line, col))}: {printable(message)}\n    {printable(text.rstrip())}\n    {caret}"
 
 
 class _Columns:

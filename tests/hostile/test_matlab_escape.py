@@ -120,18 +120,24 @@ def test_the_reported_exploit_is_refused_at_its_first_step(tmp_path, monkeypatch
     assert sorted(os.listdir(tmp_path)) == ["exploit.m"]
 
 
-def test_the_exploit_through_the_cli_commands(tmp_path):
+def test_the_exploit_through_the_cli_commands(tmp_path, monkeypatch, capsys):
     import subprocess
     import sys
 
+    from layergraph.cli import main
+
     script = tmp_path / "exploit.m"
     script.write_text(EXPLOIT)
-    for command in (["port", str(script)], ["validate", str(script)], ["analyze", str(script)]):
-        proc = subprocess.run([sys.executable, "-m", "layergraph.cli", *command], cwd=tmp_path,
-                              capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 1, (command, proc.stderr)
-        assert "no field or property 'interp'" in proc.stderr
-        assert "Traceback" not in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "layergraph.cli", "port", str(script)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    assert "no field or property 'interp'" in proc.stderr and "Traceback" not in proc.stderr
+    monkeypatch.chdir(tmp_path)
+    for command in (["validate", str(script)], ["analyze", str(script)],
+                    ["plot", str(script), "-o", str(tmp_path / "x.png")]):
+        assert main(command) == 1, command
+        err = capsys.readouterr().err
+        assert "no field or property 'interp'" in err and "Traceback" not in err, (command, err)
     assert sorted(os.listdir(tmp_path)) == ["exploit.m"]
 
 
