@@ -12,6 +12,7 @@ from .errors import GraphError, LayerGraphError, LayoutError, OptionError
 from .functions import matlab_function
 from .graph import LayerGraph, _normalize_layers, addLayers, assign_names
 from .layers.base import Layer, Layout, TIMES
+from .textsafe import printable, printable_message
 
 TARGETS = ("trainNetwork", "dlnetwork")
 
@@ -29,8 +30,8 @@ class Issue:
     Message: str
 
     def __str__(self) -> str:
-        who = f"Layer '{self.Layer}'" if self.Layer is not None else "Network"
-        return f"{who}: {self.Message}"
+        who = f"Layer '{printable(self.Layer)}'" if self.Layer is not None else "Network"
+        return f"{who}: {printable_message(self.Message)}"
 
 
 @dataclass
@@ -163,6 +164,7 @@ def analyze_graph(graph: LayerGraph, target: str = "trainNetwork") -> NetworkAna
             sizes = layer.learnable_sizes(inputs)
             states = layer.state_sizes(inputs)
             _check_given_values(layer, sizes, states)
+            _check_array_limits(outputs, sizes, states)
         except LayoutError as exc:
             failed.add(name)
             msg = str(exc)
@@ -191,6 +193,23 @@ def analyze_graph(graph: LayerGraph, target: str = "trainNetwork") -> NetworkAna
             row.NumLearnables = sum(math.prod(s) for s in row.LearnableSizes.values())
         analysis.LayerInfo.append(row)
     return analysis
+
+
+def _check_array_limits(outputs: list[Layout], sizes: dict, states: dict) -> None:
+    """Refuse, before anything is allocated, arrays over ``limits.max_array_elements`` (a LayoutError)."""
+    from .limits import current, describe
+
+    limit = current().max_array_elements
+    for prop, shape in list(sizes.items()) + list(states.items()):
+        count = math.prod(int(s) for s in shape)
+        if count > limit:
+            raise LayoutError(f"{prop} of size {TIMES.join(str(s) for s in shape)} has {count:,} elements, over "
+                              f"{describe('max_array_elements')}.")
+    for layout in outputs:
+        count = layout.num_elements * (layout.time or 1 if layout.has_time else 1)
+        if count > limit:
+            raise LayoutError(f"The output of size {layout.matlab_size()} has {count:,} elements per observation, "
+                              f"over {describe('max_array_elements')}.")
 
 
 def _check_given_values(layer: Layer, sizes: dict, states: dict) -> None:
@@ -319,7 +338,8 @@ def format_report(analysis: NetworkAnalysis) -> str:
         acts = info.ActivationSizes or (["-"] if info.Name in analysis.output_layouts else ["?"])
         learn = [f"{k} {TIMES.join(str(s) for s in v)}" for k, v in info.LearnableSizes.items()]
         learn += [f"{k} {TIMES.join(str(s) for s in v)} (state)" for k, v in info.StateSizes.items()]
-        rows.append((str(i), f"'{info.Name}'", info.Type, acts, learn or ["-"]))
+        learn = [printable(s) for s in learn]
+        rows.append((str(i), f"'{printable(info.Name)}'", printable(info.Type), acts, learn or ["-"]))
     headers = ("#", "Name", "Type", "Activations", "Learnables and States")
     wi = max([len(headers[0])] + [len(r[0]) for r in rows])
     wn = max([len(headers[1])] + [len(r[1]) for r in rows])

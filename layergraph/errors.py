@@ -4,7 +4,16 @@ from __future__ import annotations
 
 
 class LayerGraphError(Exception):
-    """Base class of every error layergraph raises on bad input."""
+    """Base class of every error layergraph raises on bad input.
+
+    Its text never carries terminal control sequences: user text in it (layer names, file names) is
+    shown with control characters escaped (see :mod:`layergraph.textsafe`).
+    """
+
+    def __str__(self) -> str:
+        from .textsafe import printable_message
+
+        return printable_message(super().__str__())
 
 
 class OptionError(LayerGraphError, ValueError):

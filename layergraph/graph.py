@@ -14,6 +14,7 @@ from typing import Iterable, Sequence
 from .errors import GraphError
 from .functions import matlab_function
 from .layers.base import Layer, as_layer
+from .textsafe import printable
 
 _MISSING = object()
 
@@ -114,13 +115,13 @@ def format_layer_array(layers: Sequence) -> str:
     n = len(layers)
     if n == 0:
         return "  0×0 empty Layer array."
-    names = [f"'{layer.Name}'" for layer in layers]
+    names = [f"'{printable(layer.Name)}'" for layer in layers]
     types = [layer.TYPE for layer in layers]
     wn = max(len(s) for s in names)
     wt = max(len(s) for s in types)
     lines = [f"  {n}×1 Layer array with layers:", ""]
     for i, layer in enumerate(layers, 1):
-        lines.append(f"{i:>6}   {names[i - 1]:<{wn}}   {types[i - 1]:<{wt}}   {layer.description()}".rstrip())
+        lines.append(f"{i:>6}   {names[i - 1]:<{wn}}   {types[i - 1]:<{wt}}   {printable(layer.description())}".rstrip())
     return "\n".join(lines) + "\n"
 
 
@@ -241,7 +242,7 @@ class ConnectionTable:
 
 
 def repr_q(s: str) -> str:
-    return f"{{'{s}'}}"
+    return f"{{'{printable(s)}'}}"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -444,7 +445,7 @@ def _rebuild_graph(layers, edges) -> "LayerGraph":
 
 
 def _cellstr(names: list[str]) -> str:
-    return "{" + "  ".join(f"'{n}'" for n in names) + "}" if names else "{}"
+    return "{" + "  ".join(f"'{printable(n)}'" for n in names) + "}" if names else "{}"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -625,6 +626,8 @@ def replaceLayer(lgraph, layerName: str, larray, *args, ReconnectBy: str = "name
         out_map = _port_map(old.output_names(), last.output_names(), ReconnectBy, layerName, last.Name, "output")
         for port, source in incoming:
             if source is not None:
+                if source[0] == layerName:  # a self-connection becomes last -> first of the replacement
+                    source = (last.Name, out_map[source[1]])
                 _insert_edge(edit, graph, source[0], source[1], first.Name, in_map[port])
         for src, sport, dst, dport in outgoing:
             _insert_edge(edit, graph, last.Name, out_map[sport], dst, dport)

@@ -199,7 +199,7 @@ def test_weights_of_the_wrong_size_are_refused(tmp_path):
     _without_checksum(path)
     from safetensors.torch import save_file
 
-    save_file({"fc/Weights": torch.ones(2, 5)}, str(tmp_path / "net.safetensors"))
+    save_file({"fc/Weights": torch.ones(2, 5), "fc/Bias": torch.zeros(2, 1)}, str(tmp_path / "net.safetensors"))
     err = error_of(path)
     assert err.path == "weights" and "'fc/Weights' has size 2×5, but layer 'fc' expects 2×3" in str(err)
 

@@ -255,6 +255,23 @@ class _LayerMatlabNames:
         return cache[self.kind]
 
 
+def _short_value(value, limit: int = 80) -> str:
+    """A value for an error message, at most ``limit`` characters, one line, no control characters."""
+    from ..textsafe import printable
+
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        return "an array"
+    if isinstance(value, (list, tuple)) and len(value) > 16:
+        return f"a list of {len(value)} values"
+    if isinstance(value, Layer):
+        return f"a {type(value).MATLAB_NAME} layer"
+    try:
+        text = printable(format_value(value))
+    except Exception:  # an exotic object whose str() fails
+        text = type(value).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class Layer:
     """A MATLAB layer: its options, ports, size rule, learnables and torch implementation.
 
@@ -421,7 +438,7 @@ class Layer:
             return opt.convert(value)
         except ValueError as exc:
             who = f"{cls.MATLAB_NAME}" + (f" '{layer_name}'" if layer_name else "")
-            shown = format_value(value) if not isinstance(value, (torch.Tensor, np.ndarray)) else "an array"
+            shown = _short_value(value)
             raise OptionError(f"{who}: invalid value {shown} for option '{opt.name}': {exc}.") from None
 
     def _check(self) -> None:
@@ -509,7 +526,9 @@ class Layer:
 
     def label(self) -> str:
         """How messages refer to this layer: ``convolution2dLayer 'conv1'`` or ``convolution2dLayer``."""
-        return f"{self.MATLAB_NAME} '{self.Name}'" if self.Name else self.MATLAB_NAME
+        from ..textsafe import printable
+
+        return f"{self.MATLAB_NAME} '{printable(self.Name)}'" if self.Name else self.MATLAB_NAME
 
     # ---- ports -------------------------------------------------------------------------------------
 
@@ -580,8 +599,10 @@ class Layer:
         return self.TYPE
 
     def __repr__(self) -> str:
-        name = f" '{self.Name}'" if self.Name else ""
-        return f"<{self.MATLAB_NAME}{name}: {self.description()}>"
+        from ..textsafe import printable
+
+        name = f" '{printable(self.Name)}'" if self.Name else ""
+        return f"<{self.MATLAB_NAME}{name}: {printable(self.description())}>"
 
     def __str__(self) -> str:
         rows = [("Name", self.Name)]
@@ -598,8 +619,10 @@ class Layer:
             rows.append((opt.name, self._values.get(opt.name)))
         width = max(len(r[0]) for r in rows)
         lines = [f"  {self.display_class_name()} with properties:", ""]
+        from ..textsafe import printable
+
         for key, value in rows:
-            lines.append(f"{key:>{width + 4}}: {_property_str(value)}")
+            lines.append(f"{key:>{width + 4}}: {printable(_property_str(value))}")
         return "\n".join(lines)
 
 

@@ -7,7 +7,7 @@ from torch import nn
 
 from ..errors import LayoutError
 from .base import Layer, Layout, learnable_values, register
-from .options import Option, integer_at_least, numeric_array, positive_integer
+from .options import Option, input_count, numeric_array, positive_integer
 
 
 def size_mismatch(layer_inputs, names) -> LayoutError:
@@ -19,7 +19,7 @@ class MultiInputLayer(Layer):
     """A layer with ``NumInputs`` inputs named ``in1 .. inN`` (MATLAB's combination layers)."""
 
     POSITIONAL = ("NumInputs",)
-    OPTIONS = (Option("NumInputs", integer_at_least(2), required=True),)
+    OPTIONS = (Option("NumInputs", input_count(2), required=True),)
 
     def input_names(self):
         return tuple(f"in{i}" for i in range(1, self._values["NumInputs"] + 1))
@@ -182,7 +182,7 @@ class ConcatenationLayer(MultiInputLayer):
     POSITIONAL = ("Dim", "NumInputs")
     OPTIONS = (
         Option("Dim", positive_integer(), required=True),
-        Option("NumInputs", integer_at_least(2), required=True),
+        Option("NumInputs", input_count(2), required=True),
     )
 
 
@@ -286,7 +286,7 @@ class WeightedAdditionLayer(MultiInputLayer):
     FAMILY = "combination"
     POSITIONAL = ("NumInputs", "Name")
     OPTIONS = (
-        Option("NumInputs", integer_at_least(2), required=True),
+        Option("NumInputs", input_count(2), required=True),
         Option("Weights", numeric_array(), None, learnable=True),
     )
 

@@ -48,7 +48,7 @@ from torch import nn
 from ..errors import CustomLayerError, LayerGraphError, OptionError
 from ..functions import matlab_function
 from .base import Layer, Layout, register, times_str
-from .options import Converter, Option, factor, format_value, nonnegative_integer, positive_integer
+from .options import Converter, Option, factor, format_value, input_count, nonnegative_integer, positive_integer
 
 __all__ = [
     "CustomLayer",
@@ -278,7 +278,7 @@ class CustomLayer(Layer):
     def _custom_options(cls) -> tuple:
         opts = [
             Option("Description", _optional_text(), ""),
-            Option("NumInputs", positive_integer(), cls.NUM_INPUTS),
+            Option("NumInputs", input_count(1), cls.NUM_INPUTS),
             Option("InputNames", _optional_names(), None),
             Option("NumOutputs", nonnegative_integer(), 0 if cls.IS_OUTPUT else cls.NUM_OUTPUTS),
             Option("OutputNames", _optional_names(), None),

@@ -56,10 +56,10 @@ def normalization_options(default: str) -> tuple:
     return (
         Option("Normalization", _normalization(), default),
         Option("NormalizationDimension", choice("auto", "channel", "element", "all"), "auto"),
-        Option("Mean", numeric_array(), None),
-        Option("StandardDeviation", numeric_array(), None),
-        Option("Min", numeric_array(), None),
-        Option("Max", numeric_array(), None),
+        Option("Mean", numeric_array(finite=True), None),
+        Option("StandardDeviation", numeric_array(finite=True, low=0), None),
+        Option("Min", numeric_array(finite=True), None),
+        Option("Max", numeric_array(finite=True), None),
     )
 
 

@@ -19,12 +19,15 @@ gives the LayerGraph.
 
 from __future__ import annotations
 
+import contextvars
 import json
+from collections import OrderedDict
 
 import torch
 from torch import nn
 
-from ..errors import LayoutError
+from ..errors import LayerGraphError, LayoutError
+from ..limits import LimitExceeded, current as current_limits, describe as describe_limit
 from .base import Layer, Layout, register
 from .options import Converter, Option
 
@@ -50,17 +53,45 @@ def _graph_from_text(text: str):
     from ..graph import replaceLayer
     from ..spec import load_spec
 
-    data = json.loads(text)
-    if not isinstance(data, dict) or set(data) != {"network", "values"}:
-        raise ValueError
-    graph = load_spec(data["network"], weights=False)
-    by_layer: dict = {}
-    for key, value in data["values"].items():
-        name, prop = key.rsplit("/", 1)
-        by_layer.setdefault(name, {})[prop] = torch.tensor(value, dtype=torch.float32)
-    for name, values in by_layer.items():
-        graph = replaceLayer(graph, name, graph.layer(name).copy(**values))
-    return graph
+    level = _PARSING.get() + 1
+    if level > current_limits().max_network_nesting:
+        raise LimitExceeded(f"networkLayer nested more than {describe_limit('max_network_nesting')}")
+    token = _PARSING.set(level)
+    try:
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            raise ValueError from None
+        if not isinstance(data, dict) or set(data) != {"network", "values"} or not isinstance(data["values"], dict):
+            raise ValueError
+        try:
+            graph = load_spec(data["network"], weights=False)
+        except LayerGraphError as exc:
+            raise LimitExceeded(f"the nested network is invalid: {_one_line(exc)}") from None
+        by_layer: dict = {}
+        for key, value in data["values"].items():
+            if not isinstance(key, str) or "/" not in key:
+                raise LimitExceeded(f"nested value key {key!r} is not '<layer>/<Property>'")
+            name, prop = key.rsplit("/", 1)
+            try:
+                by_layer.setdefault(name, {})[prop] = torch.tensor(value, dtype=torch.float32)
+            except (TypeError, ValueError, RuntimeError, OverflowError):
+                raise LimitExceeded(f"nested value '{key}' is not a numeric array") from None
+        for name, values in by_layer.items():
+            if not graph.has_layer(name):
+                raise LimitExceeded(f"nested value for layer '{name}', which the nested network does not have")
+            try:
+                graph = replaceLayer(graph, name, graph.layer(name).copy(**values))
+            except LayerGraphError as exc:
+                raise LimitExceeded(f"nested values of layer '{name}': {_one_line(exc)}") from None
+        return graph
+    finally:
+        _PARSING.reset(token)
+
+
+def _one_line(exc) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def _graph_to_text(graph) -> str:
@@ -74,9 +105,53 @@ def _graph_to_text(graph) -> str:
     return json.dumps({"network": json.loads(text), "values": values}, sort_keys=True, separators=(",", ":"))
 
 
+# canonical text -> nesting depth, and any accepted text -> its canonical text (bounded, least recent out):
+# a nested network's text is checked once, not again at every level above it (which made loading
+# nested specs exponential in the depth)
+_CANONICAL: "OrderedDict[str, tuple[str, int]]" = OrderedDict()
+_CACHE_SIZE = 256
+_PARSING = contextvars.ContextVar("layergraph_network_nesting", default=0)
+
+
+def _remember(key: str, canonical: str, depth: int) -> None:
+    _CANONICAL[key] = (canonical, depth)
+    _CANONICAL.move_to_end(key)
+    while len(_CANONICAL) > _CACHE_SIZE:
+        _CANONICAL.popitem(last=False)
+
+
+def _depth_of_graph(graph) -> int:
+    """Levels of networkLayer nesting: 1 for a network without networkLayers inside."""
+    inner = [_canonical(layer._values["Network"])[1] for layer in graph.layer_list() if isinstance(layer, NetworkLayer)]
+    return 1 + max(inner, default=0)
+
+
+def _canonical(value) -> tuple[str, int]:
+    """(canonical text, nesting depth) of a networkLayer's Network value; LimitExceeded past the limit."""
+    if isinstance(value, str):
+        hit = _CANONICAL.get(value)
+        if hit is not None:
+            _CANONICAL.move_to_end(value)
+            _check_depth(hit[1])
+            return hit
+    graph = _as_graph(value)
+    depth = _depth_of_graph(graph)
+    _check_depth(depth)
+    text = _graph_to_text(graph)
+    _remember(text, text, depth)
+    if isinstance(value, str):
+        _remember(value, text, depth)
+    return text, depth
+
+
+def _check_depth(depth: int) -> None:
+    if depth > current_limits().max_network_nesting:
+        raise LimitExceeded(f"networkLayer nested {depth} levels deep exceeds {describe_limit('max_network_nesting')}")
+
+
 def _network_converter() -> Converter:
     def convert(value):
-        return _graph_to_text(_as_graph(value))
+        return _canonical(value)[0]
 
     return Converter(
         convert,
@@ -122,7 +197,10 @@ class NetworkLayer(Layer):
     def nested_graph(self):
         cache = self.__dict__.get("_graph_cache")
         if cache is None or cache[0] is not self._values["Network"]:
-            cache = (self._values["Network"], _graph_from_text(self._values["Network"]))
+            try:
+                cache = (self._values["Network"], _graph_from_text(self._values["Network"]))
+            except (LimitExceeded, ValueError) as exc:   # limits lowered since the layer was made
+                raise self.fail(f"invalid nested network: {exc}") from None
             object.__setattr__(self, "_graph_cache", cache)
         return cache[1]
 

@@ -130,8 +130,8 @@ class BatchNormalizationLayer(_AffineNormLayer):
     OPTIONS = affine_options() + (
         Option("MeanDecay", real_scalar(low=0, high=1), 0.1),
         Option("VarianceDecay", real_scalar(low=0, high=1), 0.1),
-        Option("TrainedMean", numeric_array(), None, state=True),
-        Option("TrainedVariance", numeric_array(), None, state=True),
+        Option("TrainedMean", numeric_array(finite=True), None, state=True),
+        Option("TrainedVariance", numeric_array(finite=True, low=0), None, state=True),
     )
 
     def state_sizes(self, inputs):

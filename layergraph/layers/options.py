@@ -69,8 +69,12 @@ class Converter:
     schema: dict = field(default_factory=dict)
 
     def __call__(self, value):
+        from ..limits import LimitExceeded
+
         try:
             return self.convert(value)
+        except LimitExceeded:
+            raise
         except (ValueError, TypeError, OverflowError):
             raise ValueError(f"expected {self.expected}") from None
 
@@ -117,6 +121,22 @@ def integer_at_least(low: int) -> Converter:
         n = _int_value(_scalar(v))
         if n < low:
             raise ValueError
+        return n
+
+    return Converter(convert, f"an integer greater than or equal to {low}", {"type": "integer", "minimum": low})
+
+
+def input_count(low: int = 2) -> Converter:
+    """A number of layer inputs: an integer >= ``low`` and within ``limits.max_layer_inputs``."""
+
+    def convert(v):
+        from ..limits import LimitExceeded, current, describe
+
+        n = _int_value(_scalar(v))
+        if n < low:
+            raise ValueError
+        if n > current().max_layer_inputs:
+            raise LimitExceeded(f"{n:,} inputs exceed {describe('max_layer_inputs')}")
         return n
 
     return Converter(convert, f"an integer greater than or equal to {low}", {"type": "integer", "minimum": low})
@@ -239,37 +259,62 @@ def padding_2d(allow_same: bool = True) -> Converter:
     return Converter(convert, expected, {"anyOf": alts})
 
 
-def numeric_array() -> Converter:
-    """A numeric array (learnable values, statistics) stored as a float32 tensor in MATLAB layout; [] -> None."""
+def numeric_array(*, finite: bool = False, low: float | None = None, low_open: bool = False) -> Converter:
+    """A numeric array (learnable values, statistics) stored as a float32 tensor in MATLAB layout; [] -> None.
+
+    Complex values are refused (MATLAB's learnables are real). ``finite`` refuses NaN and Inf; ``low``
+    with ``low_open`` requires every element >= low (> low).
+    """
 
     def convert(v):
-        if v is None:
+        t = _numeric_tensor(v)
+        if t is None:
             return None
-        if isinstance(v, torch.Tensor):
-            t = v.detach().clone()
-        elif isinstance(v, np.ndarray):
-            if v.dtype.kind not in "biuf":
-                raise ValueError
-            t = torch.from_numpy(np.array(v, dtype=np.float64))
-        elif isinstance(v, (list, tuple)):
-            if len(v) == 0:
-                return None
-            t = torch.tensor(np.array(v, dtype=np.float64))
-        elif isinstance(v, numbers.Number) and not isinstance(v, bool):
-            t = torch.tensor(float(v))
-        else:
+        if finite and not bool(torch.isfinite(t).all()):
             raise ValueError
-        if t.numel() == 0:
-            return None
-        if not torch.is_floating_point(t):
-            t = t.to(torch.float64)
-        return t.to(torch.float32) if t.dtype != torch.float64 else t.to(torch.float32)
+        if low is not None and bool((t <= low).any() if low_open else (t < low).any()):
+            raise ValueError
+        return t
 
+    parts = ["a real numeric array (or [])"]
+    if finite:
+        parts.append("of finite values")
+    if low is not None:
+        parts.append(f"{'greater than' if low_open else 'at least'} {format_value(float(low))}")
     return Converter(
         convert,
-        "a numeric array (or [])",
+        " ".join(parts),
         {"description": "numeric array in MATLAB layout; stored beside the spec, not inline"},
     )
+
+
+def _numeric_tensor(v):
+    """``v`` as a float32 tensor (None for [] and empty arrays); ValueError for complex or non-numeric values."""
+    if v is None:
+        return None
+    if isinstance(v, torch.Tensor):
+        if v.is_complex():
+            raise ValueError
+        t = v.detach().clone()
+    elif isinstance(v, np.ndarray):
+        if v.dtype.kind not in "biuf":
+            raise ValueError
+        t = torch.from_numpy(np.array(v, dtype=np.float64))
+    elif isinstance(v, (list, tuple)):
+        if len(v) == 0:
+            return None
+        t = torch.tensor(np.array(v, dtype=np.float64))
+    elif isinstance(v, numbers.Number) and not isinstance(v, bool):
+        t = torch.tensor(float(v))
+    else:
+        raise ValueError
+    if t.numel() == 0:
+        return None
+    if t.is_complex():
+        raise ValueError
+    if not torch.is_floating_point(t):
+        t = t.to(torch.float64)
+    return t.to(torch.float32)
 
 
 def initializer(*names: str) -> Converter:

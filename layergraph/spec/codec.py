@@ -139,6 +139,20 @@ def _bad_constant(name):
     raise _BadConstant(name)
 
 
+class _BigInteger(Exception):
+    pass
+
+
+_MAX_INT_DIGITS = 4300    # Python's own limit for int(str); far beyond any size or count a spec holds
+
+
+def _parse_int(literal: str) -> int:
+    digits = len(literal.lstrip("-"))
+    if digits > _MAX_INT_DIGITS:
+        raise _BigInteger(digits)
+    return int(literal)
+
+
 def _line_col(text: str, pos: int) -> tuple[int, int]:
     line = text.count("\n", 0, pos) + 1
     col = pos - (text.rfind("\n", 0, pos) + 1) + 1
@@ -150,7 +164,12 @@ def parse_json(text: str, file: str | None = None):
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
-        return json.loads(text, object_pairs_hook=_object_hook, parse_constant=_bad_constant)
+        return json.loads(text, object_pairs_hook=_object_hook, parse_constant=_bad_constant, parse_int=_parse_int)
+    except _BigInteger as exc:
+        match = re.search(r"-?[0-9]{%d,}" % (_MAX_INT_DIGITS + 1), text)
+        line, col = _line_col(text, match.start()) if match else (None, None)
+        raise spec_error((None, f"malformed JSON: an integer with {exc.args[0]:,} digits (at most {_MAX_INT_DIGITS:,})"),
+                         file=file, line=line, column=col) from None
     except json.JSONDecodeError as exc:
         raise spec_error((None, f"malformed JSON: {exc.msg}"), file=file, line=exc.lineno, column=exc.colno) from None
     except _BadConstant as exc:
@@ -510,17 +529,113 @@ def _needs_decoding(opt, value) -> bool:
         return True
 
 
-def _load_weights(ref: dict, base: Path, file) -> dict:
-    name = ref["file"]
-    target = Path(name)
-    if not target.is_absolute():
-        target = base / target
+_SAFETENSORS_HEADER_MAX = 100 * 2**20   # safetensors' own bound on the JSON header
+_DTYPE_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1,
+                "BOOL": 1, "U16": 2, "U32": 4, "U64": 8, "F8_E4M3": 1, "F8_E5M2": 1, "C64": 8, "C128": 16}
+
+
+def _confined_weights_path(name, base: Path, file) -> Path:
+    """The weights file ``name`` resolved inside ``base`` (the spec's folder), or a SpecError.
+
+    Refused: NUL, absolute paths, '..' components, symlinks (anywhere on the way) that leave the folder,
+    anything but a regular file (devices such as /dev/zero, FIFOs, sockets, folders).
+    """
+    import stat
+
+    if not isinstance(name, str) or not name:
+        raise spec_error(("weights.file", f"the weights file name must be a non-empty string, got {_show(name)}"),
+                         file=file)
+    if "\x00" in name:
+        raise spec_error(("weights.file", f"the weights file name contains a NUL character: {_show(name)}"), file=file)
+    rel = Path(name)
+    if rel.is_absolute() or name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
+        raise spec_error(("weights.file", f"weights file '{name}' is an absolute path: a spec may only reference "
+                                          "a weights file in its own folder (or below it)"), file=file)
+    if ".." in re.split(r"[/\\]", name):
+        raise spec_error(("weights.file", f"weights file '{name}' goes up with '..': a spec may only reference a "
+                                          "weights file in its own folder (or below it)"), file=file)
     try:
-        blob = target.read_bytes()
+        root = base.resolve()
+        target = (root / rel).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:   # symlink loops, bad names
+        raise spec_error(("weights.file", f"cannot resolve weights file '{name}' ({exc})"), file=file) from None
+    if target != root and root not in target.parents:
+        raise spec_error(("weights.file", f"weights file '{name}' resolves to '{target}', outside the spec's folder "
+                                          f"'{root}' (a symlink leaves it): refused"), file=file)
+    try:
+        info = os.stat(target)
     except FileNotFoundError:
-        raise spec_error(("weights.file", f"weights file '{name}' not found (looked for {target})"), file=file) from None
+        raise spec_error(("weights.file", f"weights file '{name}' not found (looked for {root / rel})"), file=file) from None
     except OSError as exc:
         raise spec_error(("weights.file", f"cannot read weights file '{name}' ({exc.strerror or exc})"), file=file) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise spec_error(("weights.file", f"weights file '{name}' is not a regular file (a folder, device, FIFO or "
+                                          "socket): refused"), file=file)
+    return target
+
+
+def _read_weights_blob(target: Path, name: str, file) -> bytes:
+    """The file's bytes, after checking its safetensors header against the size limit."""
+    import stat
+    import struct
+
+    from ..limits import current, describe
+
+    limit = current().max_weights_bytes
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+
+    def bad(message):
+        return spec_error(("weights.file", f"'{name}' is not a valid safetensors file ({message})"), file=file)
+
+    try:
+        fd = os.open(target, flags)
+    except OSError as exc:
+        raise spec_error(("weights.file", f"cannot read weights file '{name}' ({exc.strerror or exc})"), file=file) from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise spec_error(("weights.file", f"weights file '{name}' is not a regular file: refused"), file=file)
+        size = info.st_size
+        if size > limit:
+            raise spec_error(("weights.file", f"weights file '{name}' has {size:,} bytes, over {describe('max_weights_bytes')}"),
+                             file=file)
+        head = f.read(8)
+        if len(head) < 8:
+            raise bad("shorter than its 8-byte header length")
+        (n,) = struct.unpack("<Q", head)
+        if n > min(_SAFETENSORS_HEADER_MAX, size - 8):
+            raise bad(f"its header claims {n:,} bytes, the file has {size:,}")
+        try:
+            header = json.loads(f.read(n).decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise bad("its header is not JSON") from None
+        if not isinstance(header, dict):
+            raise bad("its header is not a JSON object")
+        end = 0
+        for key, entry in header.items():
+            if key == "__metadata__":
+                continue
+            try:
+                dtype, shape, (lo, hi) = entry["dtype"], entry["shape"], entry["data_offsets"]
+                count = math.prod(int(d) for d in shape)
+                if dtype not in _DTYPE_BYTES or any(int(d) < 0 for d in shape) or not 0 <= lo <= hi:
+                    raise ValueError
+            except (KeyError, TypeError, ValueError):
+                raise bad(f"its header entry {_show(key)} is malformed") from None
+            if count * _DTYPE_BYTES[dtype] != hi - lo:
+                raise bad(f"tensor {_show(key)}: {times_str(tuple(shape)) if shape else 'scalar'} {dtype} does not "
+                          f"match its {hi - lo:,} bytes")
+            end = max(end, hi)
+        if 8 + n + end != size:
+            raise bad(f"its header describes {8 + n + end:,} bytes, the file has {size:,}")
+        f.seek(0)
+        return f.read(size)
+
+
+def _load_weights(ref: dict, base: Path, file) -> dict:
+    name = ref["file"]
+    target = _confined_weights_path(name, base, file)
+    blob = _read_weights_blob(target, name, file)
     digest = ref.get("sha256")
     if digest is not None and hashlib.sha256(blob).hexdigest() != str(digest).lower():
         raise spec_error(
@@ -537,7 +652,7 @@ def _load_weights(ref: dict, base: Path, file) -> dict:
     return tensors
 
 
-def _apply_weights(layers: list[Layer], tensors: dict, paths: dict, file) -> tuple[list[Layer], list]:
+def _apply_weights(layers: list[Layer], tensors: dict, paths: dict, file, partial: bool = False) -> tuple[list[Layer], list]:
     by_name = {layer.Name: i for i, layer in enumerate(layers)}
     problems = []
     grouped: dict[int, dict] = {}
@@ -557,7 +672,27 @@ def _apply_weights(layers: list[Layer], tensors: dict, paths: dict, file) -> tup
             problems.append(("weights", f"weights file key '{key}': '{prop}' is not a learnable or state property of "
                                         f"{layer.MATLAB_NAME} (those are: {shown})"))
             continue
-        grouped.setdefault(by_name[lname], {})[prop] = tensors[key]
+        value = tensors[key]
+        if value.is_complex():
+            problems.append(("weights", f"'{key}': layer '{lname}' {prop} has complex values; learnables are real"))
+            continue
+        if value.numel() == 0:
+            problems.append(("weights", f"'{key}': layer '{lname}' {prop} is empty (size "
+                                        f"{times_str(tuple(value.shape)) if value.dim() else '0'})"))
+            continue
+        grouped.setdefault(by_name[lname], {})[prop] = value
+    if not partial:
+        if not tensors:
+            problems.append(("weights", "the weights file holds no values; load with partial_weights=True "
+                                        "(CLI: --partial-weights) to initialise every layer afresh"))
+        else:
+            for i, layer in enumerate(layers):
+                learnables = [n for n, opt in type(layer).options().items() if opt.learnable]
+                missing = [n for n in learnables if n not in grouped.get(i, {})]
+                if missing:
+                    problems.append(("weights", f"the weights file has no {', '.join(missing)} for layer "
+                                                f"'{layer.Name}' ({layer.MATLAB_NAME}); load with partial_weights=True "
+                                                "(CLI: --partial-weights) to initialise missing values afresh"))
     if problems:
         raise spec_error(problems, file=file)
     loaded = []
@@ -628,15 +763,19 @@ def _check_cycles(graph: LayerGraph, connection_edges: list, file) -> None:
 
 
 def load_spec(source, *, registry: Mapping | None = None, custom_layers: Mapping | None = None,
-              functions: Mapping | None = None, weights: bool = True, base_dir=None) -> LayerGraph:
+              functions: Mapping | None = None, weights: bool = True, base_dir=None,
+              partial_weights: bool = False) -> LayerGraph:
     """A LayerGraph from a JSON network spec: a file path, JSON text, bytes or an already parsed dict.
 
     ``custom_layers`` maps extra MATLAB names to Layer classes (in addition to the registered layers;
     ``registry`` replaces the registry entirely); ``functions`` maps the names of function handles the
     spec writes as ``"@name"`` (functionLayer's PredictFcn, initializer functions) to Python callables.
-    ``weights=False`` skips the weights file. Relative
-    weights paths are resolved against the spec file's directory (or ``base_dir``, default the current
-    directory, for text). Raises :class:`~layergraph.errors.SpecError` for every problem.
+    ``weights=False`` skips the weights file. The weights file must lie in the spec file's folder (or
+    below it; for text, ``base_dir``, default the current folder): absolute paths, '..', symlinks leaving
+    the folder and anything but a regular file are refused, and its size is checked from its header
+    against ``layergraph.limits`` before it is read. Every learnable of every layer must be in the file
+    unless ``partial_weights=True`` (missing values are then initialised afresh). Raises
+    :class:`~layergraph.errors.SpecError` for every problem.
     """
     table = _registry(registry, custom_layers)
     text = None
@@ -646,7 +785,7 @@ def load_spec(source, *, registry: Mapping | None = None, custom_layers: Mapping
         text, file, base = _read_source(source, base_dir)
         data = parse_json(text, file)
     try:
-        return _load(data, table, file, base, functions, weights)
+        return _load(data, table, file, base, functions, weights, partial_weights)
     except SpecError as exc:
         if text is None or getattr(exc, "line", None) is not None or not getattr(exc, "problems", None):
             raise
@@ -656,7 +795,7 @@ def load_spec(source, *, registry: Mapping | None = None, custom_layers: Mapping
         raise spec_error(exc.problems, file=file, locations=located, cls=type(exc)) from None
 
 
-def _load(data, table, file, base, functions, weights) -> LayerGraph:
+def _load(data, table, file, base, functions, weights, partial=False) -> LayerGraph:
     problems: list = []
     _find_duplicates(data, [], problems)
     if problems:
@@ -696,7 +835,7 @@ def _load(data, table, file, base, functions, weights) -> LayerGraph:
     loaded: list = []
     if weights and data.get("weights") is not None:
         tensors = _load_weights(data["weights"], base, file)
-        layers, loaded = _apply_weights(layers, tensors, paths, file)
+        layers, loaded = _apply_weights(layers, tensors, paths, file, partial)
 
     # chains
     graph = LayerGraph()

@@ -13,6 +13,7 @@ from pathlib import Path
 import networkx as nx
 
 from ..graph import LayerGraph, layerGraph
+from ..textsafe import printable
 
 NODE_COLOR = "#0072BD"     # MATLAB's default blue
 ERROR_COLOR = "#D95319"
@@ -124,15 +125,15 @@ def plot_layer_graph(graph, path=None, *, highlight=(), title: str | None = None
     colors = [ERROR_COLOR if n in highlight else NODE_COLOR for n in names]
     ax.scatter(xs, ys, s=28, c=colors, zorder=3)
     for name in names:
-        ax.annotate(
-            name, positions[name], xytext=(6, 0), textcoords="offset points", va="center", fontsize=8,
-            color=ERROR_COLOR if name in highlight else "black",
+        ax.annotate(   # names are shown literally: no math text ('$x$'), control characters escaped
+            printable(name), positions[name], xytext=(6, 0), textcoords="offset points", va="center", fontsize=8,
+            color=ERROR_COLOR if name in highlight else "black", parse_math=False, usetex=False,
         )
     if names:
         ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6 + 0.06 * longest)
         ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(printable(title), fontsize=10, parse_math=False, usetex=False)
     if path is not None:
         path = Path(path)
         dpi = min(100.0, 16000.0 / max(fig.get_figheight(), fig.get_figwidth()))
