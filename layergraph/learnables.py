@@ -30,6 +30,7 @@ class LearnableSource(NamedTuple):
     tensor: torch.Tensor
     to_matlab: Callable
     to_torch: Callable
+    owner: tuple | None = None     # (object, attribute) holding the tensor, to swap it (forward's state)
 
 
 class LearnableRow(NamedTuple):

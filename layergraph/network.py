@@ -51,6 +51,23 @@ def _find_tensor(module: nn.Module, attribute: str):
     return None
 
 
+def _find_owner(module: nn.Module, attribute: str, tensor: torch.Tensor):
+    """(object, attribute name) whose attribute is ``tensor`` (for swapping a state buffer)."""
+    for candidate in (module, getattr(module, "inner", None)):
+        if candidate is None:
+            continue
+        obj = candidate
+        parts = attribute.split(".")
+        try:
+            for part in parts[:-1]:
+                obj = getattr(obj, part)
+            if getattr(obj, parts[-1]) is tensor:
+                return obj, parts[-1]
+        except AttributeError:
+            continue
+    return None
+
+
 class Network(fx.GraphModule):
     """A compiled MATLAB network: an ``nn.Module`` taking and returning torch-layout tensors.
 
@@ -150,6 +167,7 @@ class Network(fx.GraphModule):
                     tensor,
                     lambda t, lay=resolved, p=prop, ins=inputs: lay.from_torch(p, t, ins),
                     lambda v, lay=resolved, p=prop, ins=inputs: lay.to_torch(p, v, ins),
+                    _find_owner(module, resolved.torch_attribute(prop), tensor),
                 )))
         cache[kind] = rows
         return rows

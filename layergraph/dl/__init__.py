@@ -13,10 +13,21 @@ from .dlarray import (
     stripdims,
 )
 from .autodiff import dlfeval, dlgradient
+from .network_api import dlupdate, forward, initialize, predict, resetState
+from .ops import (
+    attention, avgpool, batchnorm, binarycrossentropy, crossentropy, dlconv, dltranspconv, dropout, embed,
+    fullyconnect, gelu, groupnorm, gru, huber, instancenorm, l1loss, l2loss, layernorm, leakyrelu, lstm, maxpool,
+    mse, onehotdecode, padsequences, relu, sigmoid, softmax,
+)
+from .updates import LBFGSState, adamupdate, lbfgsState, lbfgsupdate, rmspropupdate, sgdmupdate
 
 __all__ = [
     "DLArray", "DLArrayError", "dlarray", "dims", "extractdata", "finddim", "gather", "isdlarray", "stripdims",
-    "dlfeval", "dlgradient",
+    "dlfeval", "dlgradient", "forward", "predict", "initialize", "resetState", "dlupdate",
+    "attention", "avgpool", "batchnorm", "binarycrossentropy", "crossentropy", "dlconv", "dltranspconv", "dropout",
+    "embed", "fullyconnect", "gelu", "groupnorm", "gru", "huber", "instancenorm", "l1loss", "l2loss", "layernorm",
+    "leakyrelu", "lstm", "maxpool", "mse", "onehotdecode", "padsequences", "relu", "sigmoid", "softmax",
+    "adamupdate", "sgdmupdate", "rmspropupdate", "lbfgsupdate", "lbfgsState", "LBFGSState",
 ]
 
 from ..learnables import set_value_wrapper as _set_value_wrapper

@@ -1,0 +1,248 @@
+"""dlnetwork in custom loops: ``forward``, ``predict``, ``initialize``, ``resetState``, ``dlupdate``.
+
+Inputs: a formatted dlarray is converted to the engine's torch layout by its labels (the one rule of
+:func:`~layergraph.dl.dlarray.to_torch_layout`) and the outputs come back as dlarrays in MATLAB layout
+with the output's format (``'SSCB'``, ``'CB'``, ``'CBT'``, ...). An unformatted dlarray is read with the
+input layer's format and the outputs are unformatted. A torch tensor (or NumPy array) is taken in
+torch layout and the outputs are torch tensors (the Python API).
+
+``forward`` runs in training mode and returns the updated state as a table, but leaves the network's
+state untouched (MATLAB's value semantics): assign it with ``net.State = state``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import fx
+
+from ..errors import GraphError, OptionError
+from ..functions import matlab_function
+from ..learnables import LearnableTable
+from ..network import Network
+from .dlarray import TRACE, DLArray, DLArrayError, from_torch_layout, to_torch_layout
+from .options import parse_options
+
+_FORWARD_OPTIONS = {"outputs": ("Outputs", None), "acceleration": ("Acceleration", "auto"),
+                    "inputdataformats": ("InputDataFormats", "auto")}
+
+
+def _check_net(net, function: str) -> Network:
+    if not isinstance(net, Network):
+        raise OptionError(f"{function}: first input must be a dlnetwork object, not {type(net).__name__}.")
+    return net
+
+
+def _input_format(net: Network, i: int) -> str:
+    name = net.InputNames[i]
+    layouts = net._lg.analysis.output_layouts.get(name)
+    return layouts[0].format if layouts else ""
+
+
+def _output_format(net: Network, name: str) -> str:
+    layer, _, port = name.partition("/")
+    layouts = net._lg.analysis.output_layouts.get(layer)
+    if not layouts:
+        raise GraphError(f"'{name}' is not a layer output of this network.")
+    if port:
+        ports = net._lg.graph.layer(layer).output_names()
+        if port not in ports:
+            raise GraphError(f"Layer '{layer}' has no output '{port}'.")
+        return layouts[ports.index(port)].format
+    return layouts[0].format
+
+
+def _prepare(net: Network, inputs, function: str, formats_opt):
+    if len(inputs) != len(net.InputNames):
+        raise OptionError(f"{function}: the network has {len(net.InputNames)} input(s) "
+                          f"({', '.join(net.InputNames)}) but {len(inputs)} were given.")
+    try:
+        dtype = next(net.parameters()).dtype
+    except StopIteration:
+        dtype = torch.float32
+    tensors, mode = [], None
+    for i, X in enumerate(inputs):
+        if isinstance(X, DLArray):
+            kind = "formatted" if X.fmt else "unformatted"
+            fmt = None
+            if not X.fmt:
+                fmt = _formats_option(formats_opt, i) or _input_format(net, i)
+            t, _ = to_torch_layout(X, fmt)
+        else:
+            kind = "torch"
+            t = torch.as_tensor(np.asarray(X)) if not isinstance(X, torch.Tensor) else X
+        mode = mode or kind
+        if t.is_floating_point() and t.dtype != dtype:
+            t = t.to(dtype)
+        tensors.append(t)
+    return tensors, mode
+
+
+def _formats_option(opt, i):
+    if opt is None or (isinstance(opt, str) and opt.lower() == "auto"):
+        return None
+    if isinstance(opt, str):
+        return opt
+    items = list(opt)
+    return items[i] if i < len(items) else None
+
+
+def _output_names(net: Network, outputs) -> list[str]:
+    if outputs is None:
+        return list(net.OutputNames)
+    if isinstance(outputs, str):
+        return [outputs]
+    return [str(o) for o in (outputs.a.reshape(-1) if hasattr(outputs, "a") else outputs)]
+
+
+def _run(net: Network, tensors, names):
+    if names == list(net.OutputNames):
+        out = net(*tensors)
+        return list(out) if isinstance(out, (tuple, list)) else [out]
+    ports = net._lg.extra.get("port_nodes", {})
+    keys = []
+    for name in names:
+        key = name if "/" in name else next((k for k in ports if k.split("/", 1)[0] == name), None)
+        if key is None or key not in ports:
+            raise GraphError(f"'{name}' is not a layer output of this network.")
+        keys.append(key)
+    interpreter = fx.Interpreter(net, garbage_collect_values=False)
+    interpreter.run(*tensors)
+    by_name = {n.name: n for n in net.graph.nodes}
+    return [interpreter.env[by_name[ports[k]]] for k in keys]
+
+
+def _wrap_outputs(net, outs, names, mode):
+    if mode == "torch":
+        return outs
+    wrapped = []
+    for y, name in zip(outs, names):
+        fmt = _output_format(net, name)
+        d = from_torch_layout(y, fmt)
+        wrapped.append(d if mode == "formatted" else DLArray(d.data, ""))
+    return wrapped
+
+
+def _set_mode(net: Network, training: bool):
+    if net.training != training:
+        net.train(training)
+
+
+@matlab_function("forward", outputs=("Y", "state"))
+def forward(net, *args, **kwargs):
+    """``[Y1, ..., Yk, state] = forward(net, X1, ..., Xm, 'Outputs', names)``: training-mode outputs and state.
+
+    Returns ``(Y1, ..., Yk, state)``; ``state`` is a table like ``net.State`` with the updated values
+    (the network keeps its old state until ``net.State = state``).
+    """
+    inputs, opts = parse_options("forward", args, kwargs, _FORWARD_OPTIONS)
+    net = _check_net(net, "forward")
+    tensors, mode = _prepare(net, inputs, "forward", opts["InputDataFormats"])
+    names = _output_names(net, opts["Outputs"])
+    sources = net.learnable_sources("state")
+    # run on copies of the state tensors, so the network keeps its state (MATLAB's value semantics)
+    swapped = []
+    for _, _, src in sources:
+        copy = src.tensor.detach().clone()
+        if src.owner is not None:
+            setattr(src.owner[0], src.owner[1], copy)
+            swapped.append(copy)
+        else:
+            swapped.append(None)
+    _set_mode(net, True)
+    try:
+        outs = _run(net, tensors, names)
+    finally:
+        updated = []
+        for (_, _, src), copy in zip(sources, swapped):
+            if src.owner is not None:
+                updated.append(getattr(src.owner[0], src.owner[1]).detach())
+                setattr(src.owner[0], src.owner[1], src.tensor)
+            else:
+                updated.append(src.tensor.detach().clone())
+    state = LearnableTable([s[0] for s in sources], [s[1] for s in sources],
+                           [DLArray(None, "", torch_data=u, convert=src.to_matlab)
+                            for u, (_, _, src) in zip(updated, sources)])
+    return (*_wrap_outputs(net, outs, names, mode), state)
+
+
+def dl_predict(net, *args, **kwargs):
+    """``[Y1, ..., Yk] = predict(net, X1, ..., Xm, 'Outputs', names)`` for dlarray inputs (inference mode)."""
+    inputs, opts = parse_options("predict", args, kwargs, _FORWARD_OPTIONS)
+    net = _check_net(net, "predict")
+    tensors, mode = _prepare(net, inputs, "predict", opts["InputDataFormats"])
+    names = _output_names(net, opts["Outputs"])
+    _set_mode(net, False)
+    if TRACE.depth:
+        outs = _run(net, tensors, names)
+    else:
+        with torch.no_grad():
+            outs = _run(net, tensors, names)
+    wrapped = _wrap_outputs(net, outs, names, mode)
+    return wrapped[0] if len(wrapped) == 1 else tuple(wrapped)
+
+
+@matlab_function("predict", outputs=("Y",), data_free=False)
+def predict(net, X, *args, **kwargs):
+    """``Y = predict(net, X, ...)``: one function for both MATLAB forms.
+
+    With dlarray inputs (or the ``'Outputs'`` option) it is the dlnetwork ``predict`` of custom loops
+    (dlarrays in and out, by their labels); otherwise the SeriesNetwork/DAGNetwork/dlnetwork ``predict``
+    of :mod:`layergraph.training` (torch-layout data, mini-batches, NumPy out).
+    """
+    rest = list(args)
+    dl_inputs = isinstance(X, DLArray) or any(isinstance(a, DLArray) for a in rest)
+    wants_outputs = any(isinstance(a, str) and a.lower() == "outputs" for a in rest) or "Outputs" in kwargs
+    if dl_inputs or wants_outputs or isinstance(X, torch.Tensor) and X.requires_grad:
+        return dl_predict(net, X, *args, **kwargs)
+    from ..training.predict import predict as batch_predict
+
+    return batch_predict(net, X, *args, **kwargs)
+
+
+@matlab_function("initialize", outputs=("net",))
+def initialize(net, *args):
+    """``net = initialize(net)``: layergraph dlnetworks are built initialized, so this returns ``net``."""
+    return _check_net(net, "initialize")
+
+
+@matlab_function("resetState", outputs=("net",))
+def resetState(net):
+    """``net = resetState(net)``: recurrent layers' HiddenState/CellState back to their initial values (in place)."""
+    net = _check_net(net, "resetState")
+    with torch.no_grad():
+        for layer_name, prop, src in net.learnable_sources("state"):
+            if prop not in ("HiddenState", "CellState"):
+                continue
+            initial = net._lg.graph.layer(layer_name)._values.get(prop)
+            if initial is None or (hasattr(initial, "numel") and initial.numel() == 0):
+                src.tensor.zero_()
+            else:
+                src.tensor.copy_(src.to_torch(torch.as_tensor(initial).to(src.tensor.dtype)).reshape(src.tensor.shape))
+    return net
+
+
+@matlab_function("dlupdate", outputs=("netUpdated", "varargout"))
+def dlupdate(fun, P, *others):
+    """``[netUpdated, X1, ...] = dlupdate(fun, net, A1, ...)`` / ``params = dlupdate(fun, params, ...)``.
+
+    Calls ``fun(p, a1, ...)`` on every learnable (dlarray in MATLAB layout) with the matching elements of
+    the other inputs (same structure). The first output of ``fun`` replaces the learnable; further
+    outputs are returned as structures like ``P``. A network is updated in place and returned.
+    """
+    from .updates import flatten_like, flatten_params
+
+    leaves = flatten_params(P, "dlupdate")
+    other_leaves = [flatten_like(o, leaves, "dlupdate", as_dlarray=True) for o in others]
+    results = []
+    for i, leaf in enumerate(leaves):
+        value = leaf.as_dlarray()
+        out = fun(value, *[ol[i] for ol in other_leaves])
+        results.append(out if isinstance(out, tuple) else (out,))
+    n = len(results[0]) if results else 1
+    updated = leaves.rebuild([r[0] for r in results], from_dlarrays=True)
+    extras = [leaves.rebuild_structure([r[k] for r in results]) for k in range(1, n)]
+    return updated if not extras else (updated, *extras)
+
+
+__all__ = ["forward", "predict", "dl_predict", "initialize", "resetState", "dlupdate"]
