@@ -202,7 +202,14 @@ def predict(net, X, *args, **kwargs):
 
 @matlab_function("initialize", outputs=("net",))
 def initialize(net, *args):
-    """``net = initialize(net)``: layergraph dlnetworks are built initialized, so this returns ``net``."""
+    """``net = initialize(net)``: a dlnetwork is built initialized, so it is returned as is; an
+    uninitialized dlnetwork (a layer graph in progress, as Deep Network Designer code builds one) is
+    built and initialized with :func:`~layergraph.network.dlnetwork`."""
+    from ..graph import LayerGraph
+    from ..network import dlnetwork
+
+    if isinstance(net, LayerGraph):
+        return dlnetwork(net)
     return _check_net(net, "initialize")
 
 
