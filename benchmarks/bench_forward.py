@@ -2,8 +2,8 @@
 
     python benchmarks/bench_forward.py [--size 112] [--repeats 15]
 
-Prints the median time of each and the ratio (compiled / hand-written). Runs are interleaved so
-machine load affects both alike.
+Prints the median time of each and the ratio (compiled / hand-written), and the cost of the input-size
+check (in the call wrapper) per call. Runs are interleaved so machine load affects both alike.
 """
 
 from __future__ import annotations
@@ -70,6 +70,15 @@ def main(argv=None) -> None:
     print(f"Residual MLP (4 blocks, 64 hidden) batch 10: layergraph {a * 1e6:.1f} us, "
           f"hand-written {b * 1e6:.1f} us, ratio {r:.3f}")
 
+    # the input-size check runs in Network.__call__, outside forward: its own cost per call
+    from layergraph.network import _check_network_inputs
+
+    inner = 20000
+    t0 = time.perf_counter()
+    for _ in range(inner):
+        _check_network_inputs(mlp, (x,))
+    check = (time.perf_counter() - t0) / inner
+    print(f"Input-size check: {check * 1e6:.1f} us per call ({check / a * 100:.1f} % of the residual MLP's call)")
 
 if __name__ == "__main__":
     main()

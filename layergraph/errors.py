@@ -53,5 +53,9 @@ class TrainingError(LayerGraphError):
     """Training data, options or the training run itself are invalid."""
 
 
+class PredictionError(LayerGraphError, ValueError):
+    """Data given to a trained network for prediction does not fit it (size, layout, type)."""
+
+
 class CustomLayerError(LayerGraphError):
     """A custom layer class is defined or behaves incorrectly."""

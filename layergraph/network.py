@@ -17,7 +17,7 @@ from torch import fx, nn
 
 from .analysis import NetworkAnalysis, analyze, analyze_graph
 from .compile import compile_network
-from .errors import GraphError, NetworkError, OptionError
+from .errors import GraphError, NetworkError, OptionError, PredictionError
 from .functions import matlab_function
 from .graph import ConnectionTable, LayerArray, LayerGraph, addLayers, connectLayers, layerGraph
 from .layers.base import Layer, LayoutFold, num_str
@@ -84,6 +84,12 @@ class Network(fx.GraphModule):
     def __init__(self, root: nn.Module, graph: fx.Graph, meta: NetworkMeta):
         super().__init__(root, graph, class_name="Network")
         self._lg = meta
+
+    def __call__(self, *args, **kwargs):
+        # the input check lives here, outside the generated forward, so torch.compile, fx and ONNX
+        # export see a clean graph (a pre-hook would also work but costs ~20 us per call)
+        _check_network_inputs(self, args)
+        return super().__call__(*args, **kwargs)
 
     def __deepcopy__(self, memo):
         result = super().__deepcopy__(memo)
@@ -291,7 +297,11 @@ class Network(fx.GraphModule):
         return interpreter.env[node]
 
     def predict(self, *inputs):
-        """Forward in inference mode (dropout off, batch norm uses trained statistics), without gradients."""
+        """Forward in inference mode (dropout off, batch norm uses trained statistics), without gradients.
+
+        Inputs are torch-layout tensors or NumPy arrays (converted to float32).
+        """
+        inputs = tuple(_as_input_tensor(x, self) for x in inputs)
         was_training = self.training
         self.eval()
         try:
@@ -333,6 +343,86 @@ class Network(fx.GraphModule):
 
     def __repr__(self) -> str:
         return self.__str__()
+
+
+def _as_input_tensor(x, net: "Network"):
+    if isinstance(x, torch.Tensor):
+        return x
+    try:
+        import numpy as np
+
+        array = np.asarray(x, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise PredictionError(f"predict: inputs must be tensors or numeric arrays, got {type(x).__name__}.") from None
+    parameter = next(net.parameters(), None)
+    return torch.from_numpy(array).to(parameter.device if parameter is not None else "cpu")
+
+
+def _torch_layout_text(layout, batch: str = "N") -> str:
+    dims = [batch] + (["T"] if layout.has_time else []) + [str(layout.channels)]
+    dims += [str(s) if s is not None else "?" for s in layout.spatial]
+    return "×".join(dims)
+
+
+def _matlab_layout_text(layout) -> str:
+    dims = [str(s) if s is not None else "?" for s in layout.spatial] + [str(layout.channels)]
+    if layout.has_time:
+        return "×".join(dims) + "×N×T" if layout.spatial else f"{layout.channels}×T per sequence (C×T)"
+    return "×".join(dims) + "×N"
+
+
+def permute_hint(layout) -> str:
+    """How to turn MATLAB-layout data for this input layout into torch layout (empty when nothing to say)."""
+    k = len(layout.spatial)
+    if layout.has_time:
+        if k == 0:
+            return " From MATLAB (a cell of C×T sequences)? Give a list of T×C arrays, or an N×T×C tensor."
+        return ""
+    if k == 2:
+        return " H×W×C×N from MATLAB? use x.permute(3, 2, 0, 1)."
+    if k == 3:
+        return " H×W×D×C×N from MATLAB? use x.permute(4, 3, 0, 1, 2)."
+    return ""
+
+
+def _input_specs(net: "Network") -> list:
+    """Per network input: (name, layout, rank, channel dim, channels, known spatial sizes or None)."""
+    specs = []
+    for name in net._lg.input_names:
+        layouts = net._lg.analysis.output_layouts.get(name)
+        if not layouts:
+            specs.append((name, None, 0, 0, 0, None))
+            continue
+        layout = layouts[0]
+        cdim = 2 if layout.has_time else 1
+        spatial = tuple(layout.spatial)
+        specs.append((name, layout, 2 + int(layout.has_time) + len(spatial), cdim, layout.channels,
+                      None if any(s is None for s in spatial) else torch.Size(spatial)))
+    return specs
+
+
+def _check_network_inputs(net: "Network", args: tuple):
+    """Every input must match its input layer in rank, channels and known spatial sizes (MATLAB's check)."""
+    specs = net.__dict__.get("_input_check")
+    if specs is None:
+        specs = net.__dict__["_input_check"] = _input_specs(net)
+    if len(args) != len(specs):
+        raise PredictionError(f"The network has {len(specs)} input(s) ({', '.join(s[0] for s in specs)}) but was "
+                              f"called with {len(args)}.")
+    for (name, layout, rank, cdim, channels, spatial), x in zip(specs, args):
+        if layout is None or not isinstance(x, torch.Tensor):
+            continue
+        shape = x.shape
+        if len(shape) == rank and shape[cdim] == channels and (spatial is None or shape[cdim + 1:] == spatial):
+            continue
+        if spatial is None and len(shape) == rank and shape[cdim] == channels:
+            if all(w is None or g == w for g, w in zip(shape[cdim + 1:], layout.spatial)):
+                continue
+        raise PredictionError(
+            f"Input layer '{name}' expects {_matlab_layout_text(layout)} in MATLAB layout, which is "
+            f"{_torch_layout_text(layout)} in torch layout; got a tensor of size "
+            f"{'×'.join(str(d) for d in shape)}.{permute_hint(layout)}")
+    return None
 
 
 def _cellstr(names) -> str:

@@ -12,7 +12,7 @@ from layergraph import (
     assembleNetwork, classificationLayer, convolution2dLayer, featureInputLayer, fullyConnectedLayer,
     imageInputLayer, reluLayer, softmaxLayer,
 )
-from layergraph.errors import TrainingError
+from layergraph.errors import PredictionError, TrainingError
 from layergraph.values import Categorical
 from layergraph.spec import load_spec, save_spec
 from layergraph.training import (
@@ -68,9 +68,9 @@ def test_activations_layouts(trained):
     # MATLAB's column-major H×W×C order: H fastest
     assert rows[0, 1] == a[0, 0, 1, 0] and rows[0, 4] == a[0, 0, 0, 1] and rows[0, 16] == a[0, 1, 0, 0]
     assert activations(net, X[:2], "conv", OutputAs="columns").shape == (64, 2)
-    with pytest.raises(TrainingError, match="layer 'nope' does not exist"):
+    with pytest.raises(PredictionError, match="layer 'nope' does not exist"):
         activations(net, X[:2], "nope")
-    with pytest.raises(TrainingError, match="not a recognized parameter"):
+    with pytest.raises(PredictionError, match="not a recognized parameter"):
         predict(net, X, BatchSize=3)
 
 
@@ -132,7 +132,7 @@ def test_checkpoint_every_k_iterations(tmp_path):
 def test_classify_needs_classes_and_assembled_network_with_classes():
     X = torch.randn(5, 3)
     net = assembleNetwork([featureInputLayer(3), fullyConnectedLayer(2), softmaxLayer, classificationLayer])
-    with pytest.raises(TrainingError, match="no classes"):
+    with pytest.raises(PredictionError, match="no classes"):
         classify(net, X)
     net2 = assembleNetwork([featureInputLayer(3), fullyConnectedLayer(2), softmaxLayer,
                             classificationLayer(Classes=["x", "y"])])

@@ -17,6 +17,7 @@ import torch
 
 from ..values import Categorical
 from ..errors import TrainingError
+from ..network import permute_hint
 from ..layers.base import Layout, TIMES
 
 # ------------------------------------------------------------------------------------------------
@@ -267,11 +268,12 @@ def check_observation_size(x: torch.Tensor, io: NetIO, what: str, is_seq: bool) 
     if got == expected:
         return
     name = io.input_name
+    given = "training" if what.startswith("training") else "given"
     if is_seq:
         exp = TIMES.join(map(str, tuple(lay.spatial) + (lay.channels,)))
         gotm = TIMES.join(map(str, tuple(got[1:]) + (got[0],))) if got else "0"
         raise TrainingError(
-            f"Invalid {what}. The training sequences are of feature dimension {gotm} but the input layer "
+            f"Invalid {what}. The {given} sequences are of feature dimension {gotm} but the input layer "
             f"'{name}' expects sequences of feature dimension {exp}."
         )
     if lay.spatial:
@@ -279,8 +281,8 @@ def check_observation_size(x: torch.Tensor, io: NetIO, what: str, is_seq: bool) 
         exp = TIMES.join(map(str, tuple(lay.spatial) + (lay.channels,)))
         gotm = TIMES.join(map(str, tuple(got[1:]) + got[:1])) if len(got) >= 1 else "0"
         raise TrainingError(
-            f"Invalid {what}. The training {kind} are of size {gotm} but the input layer '{name}' expects "
-            f"{kind} of size {exp} (torch layout N×{TIMES.join(map(str, expected))})."
+            f"Invalid {what}. The {given} {kind} are of size {gotm} but the input layer '{name}' expects "
+            f"{kind} of size {exp} (torch layout N×{TIMES.join(map(str, expected))}).{permute_hint(lay)}"
         )
     raise TrainingError(
         f"Invalid {what}. The predictors have {TIMES.join(map(str, got)) or 1} features but the input layer "

@@ -13,7 +13,7 @@ import math
 import numpy as np
 import torch
 
-from ..errors import TrainingError
+from ..errors import PredictionError, TrainingError
 from ..functions import matlab_function
 from ..values import Categorical, from_labels
 from .data import SeqOptions, all_batches, categorical_order, chunked_forward, make_batch, make_source, net_io
@@ -34,27 +34,27 @@ _PREDICT_OPTIONS = {
 
 def _options(function: str, args, kwargs, allowed) -> dict:
     if len(args) % 2:
-        raise TrainingError(f"{function}: name-value arguments must come in pairs.")
+        raise PredictionError(f"{function}: name-value arguments must come in pairs.")
     out = {"MiniBatchSize": 128, "SequenceLength": "longest", "SequencePaddingDirection": "right",
            "SequencePaddingValue": 0.0, "ExecutionEnvironment": "auto", "Acceleration": "auto",
            "OutputAs": "channels", "Outputs": None, "ReturnCategorical": False, "InputDataFormats": "auto"}
     for key, value in list(zip(args[::2], args[1::2])) + list(kwargs.items()):
         name = _PREDICT_OPTIONS.get(str(key).lower())
         if name is None or name not in allowed:
-            raise TrainingError(f"{function}: '{key}' is not a recognized parameter. Valid parameters: "
+            raise PredictionError(f"{function}: '{key}' is not a recognized parameter. Valid parameters: "
                                 + ", ".join(f"'{a}'" for a in allowed) + ".")
         out[name] = value
     bs = out["MiniBatchSize"]
     if isinstance(bs, bool) or not isinstance(bs, (int, np.integer, float)) or bs < 1 or int(bs) != bs:
-        raise TrainingError(f"{function}: MiniBatchSize must be a positive integer, got {bs!r}.")
+        raise PredictionError(f"{function}: MiniBatchSize must be a positive integer, got {bs!r}.")
     out["MiniBatchSize"] = int(bs)
     sl = out["SequenceLength"]
     if isinstance(sl, str):
         if sl.lower() not in ("longest", "shortest"):
-            raise TrainingError(f"{function}: SequenceLength must be 'longest', 'shortest' or a positive integer.")
+            raise PredictionError(f"{function}: SequenceLength must be 'longest', 'shortest' or a positive integer.")
         out["SequenceLength"] = sl.lower()
     if str(out["SequencePaddingDirection"]).lower() not in ("left", "right"):
-        raise TrainingError(f"{function}: SequencePaddingDirection must be 'left' or 'right'.")
+        raise PredictionError(f"{function}: SequencePaddingDirection must be 'left' or 'right'.")
     out["SequencePaddingDirection"] = str(out["SequencePaddingDirection"]).lower()
     return out
 
@@ -62,7 +62,7 @@ def _options(function: str, args, kwargs, allowed) -> dict:
 def _device_for(net, env: str) -> torch.device:
     if env == "gpu":
         if not torch.cuda.is_available():
-            raise TrainingError("ExecutionEnvironment 'gpu' requires a CUDA GPU, but none is available.")
+            raise PredictionError("ExecutionEnvironment 'gpu' requires a CUDA GPU, but none is available.")
         return torch.device("cuda")
     if env == "cpu":
         return torch.device("cpu")
@@ -82,7 +82,10 @@ def _seq_options(opts) -> SeqOptions:
 def _run(net, X, opts, function: str, capture: str | None = None):
     """Forward every observation in mini-batches; returns outputs per observation (list) or an array."""
     io = net_io(net)
-    source = make_source(X, None, io, what="data", need_y=False)
+    try:
+        source = make_source(X, None, io, what="data", need_y=False)
+    except TrainingError as exc:   # the shared data checks; prediction reports its own error type
+        raise PredictionError(f"{function}: {exc}") from None
     device = _device_for(net, opts["ExecutionEnvironment"])
     seq = _seq_options(opts)
     chunk = opts["SequenceLength"] if not isinstance(opts["SequenceLength"], str) else None
@@ -91,9 +94,9 @@ def _run(net, X, opts, function: str, capture: str | None = None):
     hook = None
     if capture is not None:
         if capture not in net._lg.module_names:
-            raise TrainingError(f"{function}: layer '{capture}' does not exist in the network.")
+            raise PredictionError(f"{function}: layer '{capture}' does not exist in the network.")
         if net._lg.graph.layer(capture).IS_OUTPUT:
-            raise TrainingError(f"{function}: layer '{capture}' is an output layer; give the layer before it.")
+            raise PredictionError(f"{function}: layer '{capture}' is an output layer; give the layer before it.")
         hook = net.layer_module(capture).register_forward_hook(lambda m, a, out: captured.append(out))
     was_training = net.training
     net.eval()
@@ -148,7 +151,7 @@ def _classes(net) -> list:
         layer = net._lg.graph.layer(net._lg.graph.OutputNames[0])
         if getattr(layer, "Classes", "auto") != "auto":
             return list(layer.Classes)
-    raise TrainingError(
+    raise PredictionError(
         "classify: the network's output layer has no classes. Train it with trainNetwork or set the "
         "classificationLayer's 'Classes' before assembleNetwork."
     )
@@ -186,7 +189,7 @@ def classify(net, X, *args, **kwargs):
     if net.kind == "assembled":
         layer = net._lg.graph.layer(net._lg.graph.OutputNames[0])
         if getattr(layer, "TASK", "regression") != "classification":
-            raise TrainingError("classify: the network has a regression output layer; use predict.")
+            raise PredictionError("classify: the network has a regression output layer; use predict.")
     classes = _classes(net)
     scores, is_seq = _run(net, X, opts, "classify")
     if is_seq:
@@ -206,11 +209,11 @@ def activations(net, X, layer, *args, **kwargs):
                                                   "SequencePaddingValue", "ExecutionEnvironment", "Acceleration",
                                                   "OutputAs"))
     if not isinstance(layer, str):
-        raise TrainingError("activations: the layer must be given by name.")
+        raise PredictionError("activations: the layer must be given by name.")
     out, is_seq = _run(net, X, opts, "activations", capture=layer)
     mode = str(opts["OutputAs"]).lower()
     if mode not in ("channels", "rows", "columns"):
-        raise TrainingError("activations: OutputAs must be 'channels', 'rows' or 'columns'.")
+        raise PredictionError("activations: OutputAs must be 'channels', 'rows' or 'columns'.")
     if mode == "channels" or is_seq:
         return out
     n = out.shape[0]
@@ -254,7 +257,7 @@ def scores2label(scores, classNames, *args):
     classes = list(classNames)
     dim = s.ndim - 1 if not args else int(args[0]) - 1
     if s.shape[dim] != len(classes):
-        raise TrainingError(f"scores2label: the scores have {s.shape[dim]} columns but there are {len(classes)} class names.")
+        raise PredictionError(f"scores2label: the scores have {s.shape[dim]} columns but there are {len(classes)} class names.")
     idx = s.argmax(dim)
     if idx.ndim <= 1:
         return _label_array(classes, idx, row=(dim == 0 and s.ndim == 2)), s.max(dim)
@@ -268,7 +271,7 @@ def testnet(net, X, *args):
     """``metricValues = testnet(net, X, T, metrics)``: 'accuracy' (percent), 'crossentropy', 'mse',
     'rmse', 'mae', 'binary-crossentropy', or callables ``f(Y, T)``; one value per metric, in order."""
     if len(args) < 2:
-        raise TrainingError("testnet: expected testnet(net, X, T, metrics).")
+        raise PredictionError("testnet: expected testnet(net, X, T, metrics).")
     T, metrics = args[0], args[1]
     rest = args[2:]
     metrics = [metrics] if isinstance(metrics, str) or callable(metrics) else list(metrics)
@@ -291,7 +294,7 @@ def testnet(net, X, *args):
             try:
                 t = torch.as_tensor([index[_plain(v)] for v in np.asarray(T, dtype=object).reshape(-1)])
             except KeyError as exc:
-                raise TrainingError(f"testnet: label {exc.args[0]!r} is not one of the network's classes.") from None
+                raise PredictionError(f"testnet: label {exc.args[0]!r} is not one of the network's classes.") from None
             if key == "accuracy":
                 values.append(100.0 * float((y.argmax(1) == t).float().mean()))
             else:
@@ -311,7 +314,7 @@ def testnet(net, X, *args):
             p = y.clamp(1e-7, 1 - 1e-7)
             values.append(float(-(t * p.log() + (1 - t) * (1 - p).log()).mean()))
         else:
-            raise TrainingError(f"testnet: unknown metric {m!r}. Use 'accuracy', 'crossentropy', 'mse', 'rmse', "
+            raise PredictionError(f"testnet: unknown metric {m!r}. Use 'accuracy', 'crossentropy', 'mse', 'rmse', "
                                 "'mae', 'binary-crossentropy' or a function handle.")
     return values[0] if len(values) == 1 else values
 
