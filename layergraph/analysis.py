@@ -290,12 +290,28 @@ def analyze(x, target: str = "trainNetwork") -> NetworkAnalysis:
     return analysis
 
 
+def default_target(x) -> str:
+    """TargetUsage 'auto': 'trainNetwork' when the network has output (loss) layers, else 'dlnetwork'.
+
+    The Python API and the command line share this default, so a network analyses the same way in both.
+    """
+    if getattr(x, "kind", None) == "dlnetwork":
+        return "dlnetwork"
+    try:
+        graph = x if isinstance(x, LayerGraph) else (x.to_layer_graph() if hasattr(x, "to_layer_graph")
+                                                      else graph_from_layer_array(x)[0])
+    except LayerGraphError:
+        return "trainNetwork"
+    return "trainNetwork" if any(layer.IS_OUTPUT for layer in graph.layer_list()) else "dlnetwork"
+
+
 @matlab_function(outputs=("netinfo",))
-def analyzeNetwork(x, *args, Plots: str = "analyzer", TargetUsage: str = "trainNetwork"):
+def analyzeNetwork(x, *args, Plots: str = "analyzer", TargetUsage: str = "auto"):
     """``analyzeNetwork(layers_or_graph_or_net)`` prints MATLAB's report and returns a NetworkAnalysis.
 
-    Name-value options: ``TargetUsage`` ('trainNetwork' or 'dlnetwork'), ``Plots`` ('analyzer' prints
-    the report, 'none' only returns the analysis).
+    Name-value options: ``TargetUsage`` ('auto', 'trainNetwork' or 'dlnetwork'; 'auto' analyses for
+    trainNetwork when the network has output layers and for dlnetwork otherwise), ``Plots`` ('analyzer'
+    prints the report, 'none' only returns the analysis).
     """
     options = {"plots": Plots, "targetusage": TargetUsage}
     if len(args) % 2:
@@ -307,11 +323,14 @@ def analyzeNetwork(x, *args, Plots: str = "analyzer", TargetUsage: str = "trainN
     plots = str(options["plots"]).lower()
     if plots not in ("analyzer", "none"):
         raise OptionError(f"analyzeNetwork: Plots must be 'analyzer' or 'none', got {options['plots']!r}.")
-    target = {"trainnetwork": "trainNetwork", "dlnetwork": "dlnetwork"}.get(str(options["targetusage"]).lower())
+    target = {"trainnetwork": "trainNetwork", "dlnetwork": "dlnetwork", "auto": "auto"}.get(
+        str(options["targetusage"]).lower())
     if target is None:
         raise OptionError(
-            f"analyzeNetwork: TargetUsage must be 'trainNetwork' or 'dlnetwork', got {options['targetusage']!r}."
+            f"analyzeNetwork: TargetUsage must be 'auto', 'trainNetwork' or 'dlnetwork', got {options['targetusage']!r}."
         )
+    if target == "auto":
+        target = default_target(x)
     result = analyze(x, target)
     if plots == "analyzer":
         print(result.report())

@@ -144,16 +144,9 @@ def load_file(path: str, network: str | None = None, *, every: bool = False) -> 
 
 
 def _target(net, requested: str) -> str:
-    if requested != "auto":
-        return requested
-    from .graph import LayerGraph, layerGraph
+    from .analysis import default_target
 
-    try:
-        graph = net if isinstance(net, LayerGraph) else layerGraph(net)
-    except LayerGraphError:
-        return "trainNetwork"
-    layers = graph.layer_list()
-    return "trainNetwork" if any(layer.IS_OUTPUT for layer in layers) else "dlnetwork"
+    return default_target(net) if requested == "auto" else requested
 
 
 def _analyze(net, target: str):

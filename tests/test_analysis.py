@@ -85,10 +85,19 @@ def test_missing_input_and_unused_output():
 
 
 def test_missing_input_and_output_layers():
-    info = analyzeNetwork([fullyConnectedLayer(3), reluLayer], Plots="none")
+    info = analyzeNetwork([fullyConnectedLayer(3), reluLayer], Plots="none", TargetUsage="trainNetwork")
     texts = [str(i) for i in info.Issues]
     assert "Network: Missing input layer. The network must have at least one input layer." in texts
     assert "Network: Missing output layer. The network must have at least one output layer." in texts
+
+
+def test_default_target_is_auto_output_layers_decide():
+    no_output = [featureInputLayer(3), fullyConnectedLayer(2)]
+    info = analyzeNetwork(no_output, Plots="none")
+    assert info.target == "dlnetwork" and not info.has_errors
+    with_output = no_output + [softmaxLayer, classificationLayer]
+    assert analyzeNetwork(with_output, Plots="none").target == "trainNetwork"
+    assert analyzeNetwork(no_output, "TargetUsage", "trainNetwork", Plots="none").has_errors
 
 
 def test_input_layer_not_first_and_output_layer_not_last():

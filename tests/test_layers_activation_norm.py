@@ -460,6 +460,10 @@ def test_cross_channel_norm_defaults_and_errors():
         lg.crossChannelNormalizationLayer()
     with pytest.raises(OptionError, match="WindowChannelSize"):
         lg.crossChannelNormalizationLayer(0)
+    # MathWorks' current page: "a positive integer less than or equal to 16"
+    assert lg.crossChannelNormalizationLayer(16).WindowChannelSize == 16
+    with pytest.raises(OptionError, match="less than or equal to 16"):
+        lg.crossChannelNormalizationLayer(17)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -136,9 +136,23 @@ def test_validation_patience_and_best_validation_network():
     assert np.all(np.diff(info.ValidationLoss) > 0)
 
 
+def test_default_output_network_is_auto_best_validation_with_validation_data_else_last():
+    X, y = two_class(40)
+    flipped = np.where(y == "yes", "no", "yes")        # validation loss rises as training succeeds
+    opts = quiet(MaxEpochs=2, MiniBatchSize=10, InitialLearnRate=0.5, ValidationData=(X, flipped),
+                 ValidationFrequency=1, Shuffle="never")
+    assert opts.OutputNetwork == "auto"
+    _, info = trainNetwork(X, y, mlp(), opts)
+    best = int(np.nanargmin(info.ValidationLoss)) + 1
+    assert best < len(info.TrainingLoss) and info.OutputNetworkIteration == best
+    _, info = trainNetwork(X, y, mlp(), quiet(MaxEpochs=2, MiniBatchSize=10, Shuffle="never"))
+    assert info.OutputNetworkIteration == len(info.TrainingLoss) == 8
+
+
 def test_last_iteration_network_and_final_validation():
     X, y = two_class(40)
-    opts = quiet(MaxEpochs=2, MiniBatchSize=10, ValidationData=(X[:20], y[:20]), ValidationFrequency=3)
+    opts = quiet(MaxEpochs=2, MiniBatchSize=10, ValidationData=(X[:20], y[:20]), ValidationFrequency=3,
+                 OutputNetwork="last-iteration")
     net, info = trainNetwork(X, y, mlp(), opts)
     assert info.OutputNetworkIteration == 8
     assert np.flatnonzero(~np.isnan(info.ValidationLoss)).tolist() == [0, 2, 5, 7]

@@ -15,8 +15,8 @@ def test_sgdm_defaults():
                     Verbose=True, VerboseFrequency=50, ValidationData=None, ValidationFrequency=50,
                     ValidationPatience=math.inf, ExecutionEnvironment="auto", SequenceLength="longest",
                     SequencePaddingDirection="right", SequencePaddingValue=0, CheckpointPath="",
-                    CheckpointFrequency=1, CheckpointFrequencyUnit="epoch", OutputNetwork="last-iteration",
-                    ResetInputNormalization=True, BatchNormalizationStatistics="population", OutputFcn=None,
+                    CheckpointFrequency=1, CheckpointFrequencyUnit="epoch", OutputNetwork="auto",
+                    ResetInputNormalization=True, BatchNormalizationStatistics="auto", OutputFcn=None,
                     Plots="none")
     for k, v in expected.items():
         assert getattr(o, k) == v, k

@@ -82,7 +82,7 @@ class ConcatModule(nn.Module):
         return f"dim={self.dim}"
 
 
-def _concatenate(inputs: list[Layout], matlab_dim: int) -> Layout:
+def _concatenate(inputs: list[Layout], matlab_dim: int, matlab_wording: bool = False) -> Layout:
     """The layout of ``cat(matlab_dim, inputs...)`` in MATLAB's data layout (S..., C, B[, T])."""
     first = inputs[0]
     k = len(first.spatial)
@@ -109,6 +109,8 @@ def _concatenate(inputs: list[Layout], matlab_dim: int) -> Layout:
     for x in inputs[1:]:
         other = sizes(x, matlab_dim)
         if any(a != b and a is not None and b is not None for a, b in zip(reference, other)):
+            if matlab_wording:
+                raise size_mismatch(inputs, None)
             raise LayoutError(
                 f"Input size mismatch. Inputs must have the same size in all dimensions except dimension "
                 f"{matlab_dim}. Input sizes: " + ", ".join(y.matlab_size() for y in inputs) + "."
@@ -155,7 +157,8 @@ class DepthConcatenationLayer(MultiInputLayer):
     FAMILY = "combination"
 
     def infer(self, inputs):
-        return [_concatenate(inputs, len(inputs[0].spatial) + 1)]
+        # MATLAB words a depth-concatenation mismatch like any size mismatch; analysis adds the sizes
+        return [_concatenate(inputs, len(inputs[0].spatial) + 1, matlab_wording=True)]
 
     def build(self, inputs):
         return ConcatModule(torch_concat_dim(inputs[0], len(inputs[0].spatial) + 1))

@@ -15,7 +15,8 @@ from torch import nn
 from ..errors import LayoutError
 from .activation import channel_dim, per_channel_shape
 from .base import Layer, Layout, initialize, learnable_values, num_str, register
-from .options import Converter, Option, auto_or, choice, factor, initializer, numeric_array, positive_integer, real_scalar
+from .options import (Converter, Option, auto_or, choice, factor, initializer, integer_between, numeric_array,
+                      positive_integer, real_scalar)
 
 NORM_INITIALIZERS = ("zeros", "ones", "narrow-normal")
 
@@ -355,7 +356,7 @@ class CrossChannelNormalizationLayer(Layer):
     FAMILY = "normalization"
     POSITIONAL = ("WindowChannelSize",)
     OPTIONS = (
-        Option("WindowChannelSize", positive_integer(), required=True),
+        Option("WindowChannelSize", integer_between(1, 16), required=True),   # the current page's limit
         Option("Alpha", real_scalar(), 1e-4),
         Option("Beta", real_scalar(), 0.75),
         Option("K", real_scalar(), 2.0),

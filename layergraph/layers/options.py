@@ -106,6 +106,17 @@ def positive_integer() -> Converter:
     return Converter(convert, "a positive integer", {"type": "integer", "minimum": 1})
 
 
+def integer_between(low: int, high: int) -> Converter:
+    def convert(v):
+        n = _int_value(_scalar(v))
+        if not low <= n <= high:
+            raise ValueError
+        return n
+
+    return Converter(convert, f"a positive integer less than or equal to {high}" if low == 1
+                     else f"an integer from {low} to {high}", {"type": "integer", "minimum": low, "maximum": high})
+
+
 def nonnegative_integer() -> Converter:
     def convert(v):
         n = _int_value(_scalar(v))

@@ -226,10 +226,12 @@ RULES = [
     _Rule("OutputFcn", None, _function_or_empty, "a function handle or a list of them"),
     _Rule("Plots", "none", _choice("none", "training-progress"), "'none' or 'training-progress'"),
     _Rule("ResetInputNormalization", True, _logical, "true or false"),
-    _Rule("BatchNormalizationStatistics", "population", _choice("population", "moving", "auto"),
+    # current releases default both to 'auto': 'population' statistics; the best-validation network when
+    # ValidationData is given, else the last iteration's
+    _Rule("BatchNormalizationStatistics", "auto", _choice("population", "moving", "auto"),
           "'population', 'moving' or 'auto'"),
-    _Rule("OutputNetwork", "last-iteration", _choice("last-iteration", "best-validation-loss", "best-validation", "auto"),
-          "'last-iteration', 'best-validation-loss' or 'auto'"),
+    _Rule("OutputNetwork", "auto", _choice("last-iteration", "best-validation-loss", "best-validation", "auto"),
+          "'auto', 'last-iteration', 'best-validation' or 'best-validation-loss'"),
     _Rule("DispatchInBackground", False, _logical, "true or false"),
     _Rule("PreprocessingEnvironment", "serial", _choice("serial", "background", "parallel"), "'serial', 'background' or 'parallel'"),
     _Rule("Metrics", None, _metrics, "'accuracy', 'rmse', 'mse', 'crossentropy' or a function handle"),
