@@ -153,7 +153,8 @@ g2 = g.addLayers(fullyConnectedLayer(3, 'Name', 'fc')); k = numel(g2.Layers);
     assert not isinstance(outcome, Exception), outcome
     ws = outcome.workspace
     assert ws["names"].items() == ["in"]
-    assert ws["n"][0, 0] == 2 and ws["t"][0, 0] != ws["t"][0, 0] and ws["m"][0, 0] == 7
+    # featureInput + relu, analysed for dlnetwork (no output layer): valid, 0 learnables
+    assert ws["n"][0, 0] == 2 and ws["t"][0, 0] == 0 and ws["m"][0, 0] == 7
     assert ws["nm"] == "r2" and ws["v"][0, 0] == 2 and ws["w"][0, 0] == 3
     assert ws["src"].items() == ["input"]
     assert "Name" in ws["props"].items() and "copy" not in ws["props"].items()
