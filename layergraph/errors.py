@@ -59,3 +59,7 @@ class PredictionError(LayerGraphError, ValueError):
 
 class CustomLayerError(LayerGraphError):
     """A custom layer class is defined or behaves incorrectly."""
+
+
+class MatFileError(LayerGraphError):
+    """A .mat file cannot be read or one of its objects cannot be decoded; names the file and variable."""
