@@ -30,6 +30,7 @@ from .errors import (
     GraphError,
     LayerGraphError,
     LayoutError,
+    MatFileError,
     MatlabPortError,
     NetworkError,
     OptionError,
@@ -144,6 +145,7 @@ from .networks.pretrained import (
     vgg19,
 )
 from .io.onnx import OnnxError, exportONNXNetwork
+from .io.mat import loadmat
 
 _constructors = {name: make_constructor(cls) for name, cls in sorted(REGISTRY.items())}
 globals().update(_constructors)
@@ -179,6 +181,8 @@ __all__ = [
     "NetworkError",
     "SpecError",
     "MatlabPortError",
+    "MatFileError",
+    "loadmat",
     "TrainingError",
     "CustomLayerError",
     "CustomLayer",

@@ -4,6 +4,7 @@
     layergraph analyze FILE           print the analyzeNetwork report
     layergraph plot FILE -o net.png   draw the layer graph top to bottom (.png, .svg or .pdf)
     layergraph schema [-o FILE]       print the JSON Schema of network specs
+    layergraph import net.mat [-o net.json]   a trained MATLAB network -> JSON spec + .safetensors weights
 
 FILE is a JSON network spec (``.json``, or ``-`` for standard input) or any file type a plugin adds a
 loader for (a MATLAB script ``.m`` once ``layergraph.matlab.cli`` exists).
@@ -61,6 +62,15 @@ def _load_json(path: str) -> dict:
 
 
 register_file_loader(".json", _load_json)
+
+
+def _load_mat(path: str) -> dict:
+    from .io.mat import load_networks
+
+    return load_networks(path)
+
+
+register_file_loader(".mat", _load_mat)
 
 
 def _plugin_missing(module: str, exc: ModuleNotFoundError) -> bool:
@@ -219,6 +229,24 @@ def cmd_schema(args) -> int:
     return EXIT_OK
 
 
+def cmd_import(args) -> int:
+    """``layergraph import net.mat [-o net.json]``: the network in a .mat file as a spec + weights."""
+    from .spec import save_spec
+
+    networks = load_file(args.file, args.network)
+    (name, net), = networks.items()
+    output = Path(args.output) if args.output else Path(Path(args.file).stem + ".json")
+    if output.suffix.lower() != ".json":
+        raise UsageError(f"{output}: the spec must be a .json file")
+    try:
+        save_spec(net, output)
+    except OSError as exc:
+        raise UsageError(f"{output}: cannot write ({exc.strerror or exc})") from None
+    weights = output.with_suffix(".safetensors")
+    print(f"{output}: network '{name}' from {args.file}" + (f" (weights in {weights})" if weights.exists() else ""))
+    return EXIT_OK
+
+
 PLOT_FORMATS = (".png", ".svg", ".pdf")
 
 
@@ -294,6 +322,15 @@ def build_parser(warnings: list | None = None) -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="IMAGE", help="image to write: .png, .svg or .pdf (default FILE's name .png)")
     p.add_argument("--title", help="a title above the drawing")
     p.set_defaults(func=cmd_plot)
+
+    p = sub.add_parser("import", help="a trained MATLAB network (.mat) as a JSON spec + weights", description=(
+        "Read the network saved in a MATLAB .mat file (SeriesNetwork, DAGNetwork, dlnetwork, LayerGraph or a "
+        "layer array) and write it as a JSON spec with its learned values in a .safetensors file beside it. "
+        "MATLAB code in the file is never run."))
+    p.add_argument("file", metavar="FILE", help="a .mat file")
+    p.add_argument("--network", metavar="NAME", help="the variable to import when the file holds several networks")
+    p.add_argument("-o", "--output", metavar="SPEC", help="the spec to write (default: FILE's name with .json)")
+    p.set_defaults(func=cmd_import)
 
     _load_plugins(sub, warnings if warnings is not None else [])
     return parser

@@ -637,7 +637,9 @@ def decode_generic(f: dict, ctx: Context, cls: type[Layer]) -> Layer:
         if key == "Version":
             continue
         opt = opts[key]
-        if opt.learnable:
+        if isinstance(value, str):
+            o[key] = value
+        elif opt.learnable:
             learnable(o, value, ctx, key, cls)
         elif opt.state:
             t = as_tensor(value, ctx, key)
