@@ -343,7 +343,10 @@ def _kind(value) -> str:
 __all__ = ["loadmat", "load_networks", "decode_value", "decode_network", "decode_layers", "build_graph"]
 
 
-@matlab_function("load", outputs=("S",), data_free=False)
 def load(filename, *variables) -> dict:
-    """MATLAB ``S = load(filename, vars...)`` for MAT-files: :func:`loadmat` (networks converted)."""
+    """MATLAB ``S = load(filename, vars...)`` for MAT-files: :func:`loadmat` (networks converted).
+
+    Not registered under the name ``load``: the porter keeps treating ``load`` as data it does not read,
+    and the interpreter decides how a workspace receives the variables; both can call this.
+    """
     return loadmat(filename, *variables)
