@@ -135,11 +135,10 @@ def conv2d(layer, version):
         f["PaddingValue"] = num(layer.PaddingValue)
     f["Weights"] = learnable(layer.Weights, layer.WeightLearnRateFactor, layer.WeightL2Factor, lv)
     f["Bias"] = learnable(layer.Bias, layer.BiasLearnRateFactor, layer.BiasL2Factor, lv, "Zeros")
-    if version >= 5:
+    if version >= 8:
         f["ConvolveOverTime"] = logical(False)
         f["DistributeOverTime"] = logical(False)
         f["ConvolutionDimIdx"] = num([1, 2])
-    if version >= 8:
         f["CudnnGPUAlgoForward"] = num(-1)
     return saved_object("nnet.cnn.layer.Convolution2DLayer", **f)
 
@@ -184,7 +183,7 @@ def batchnorm(layer, version):
     lv = 2 if version >= 3 else 0
     f = {"Version": num(version), "Name": char(layer.Name), "Epsilon": num(layer.Epsilon),
          "NumChannels": num(layer.NumChannels)}
-    if version >= 3:
+    if version >= 2:
         f["ChannelDim"] = empty()
     f["TrainedMean"] = single(layer.TrainedMean)
     f["TrainedVariance"] = single(layer.TrainedVariance)

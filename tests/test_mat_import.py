@@ -151,7 +151,7 @@ CNN_VERSIONS = [
      "MaxPooling2DLayer": 2, "SoftmaxLayer": 2, "ClassificationOutputLayer": 3},
     {"Convolution2DLayer": 4, "BatchNormalizationLayer": 3, "FullyConnectedLayer": 3, "ImageInputLayer": 2,
      "MaxPooling2DLayer": 3, "SoftmaxLayer": 4, "ClassificationOutputLayer": 4},
-    {"Convolution2DLayer": 5, "ImageInputLayer": 3},
+    {"Convolution2DLayer": 5, "ImageInputLayer": 3, "BatchNormalizationLayer": 2},
     {"Convolution2DLayer": 8, "ImageInputLayer": 4},
     {"Convolution2DLayer": 8, "ImageInputLayer": 5},
 ]
@@ -305,7 +305,7 @@ def test_every_decoder_version_is_exercised():
     """Each (class, version) the decoders know is written by the writer somewhere in these tests."""
     written = {
         ("Convolution2DLayer", v) for v in (3, 4, 5, 8)} | {
-        ("BatchNormalizationLayer", 1), ("BatchNormalizationLayer", 3), ("FullyConnectedLayer", 2),
+        ("BatchNormalizationLayer", 1), ("BatchNormalizationLayer", 2), ("BatchNormalizationLayer", 3), ("FullyConnectedLayer", 2),
         ("FullyConnectedLayer", 3), ("ImageInputLayer", 1), ("ImageInputLayer", 2), ("ImageInputLayer", 3),
         ("ImageInputLayer", 4), ("ImageInputLayer", 5), ("MaxPooling2DLayer", 2), ("MaxPooling2DLayer", 3),
         ("SoftmaxLayer", 2), ("SoftmaxLayer", 4), ("ClassificationOutputLayer", 3), ("ClassificationOutputLayer", 4),

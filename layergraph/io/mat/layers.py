@@ -272,7 +272,7 @@ def _auto_or_int(v, ctx, field):
 
 CONV_V3 = ("FilterSize", "NumChannels", "NumFilters", "Stride", "PaddingMode", "PaddingSize", "Weights", "Bias")
 CONV_V4 = CONV_V3[:4] + ("DilationFactor",) + CONV_V3[4:]
-CONV_V5 = CONV_V4 + ("ConvolveOverTime", "DistributeOverTime", "ConvolutionDimIdx")
+CONV_V5 = CONV_V4  # [O] (a 2021 file)
 CONV_V8 = ("FilterSize", "NumChannels", "NumFilters", "Stride", "DilationFactor", "PaddingMode", "PaddingSize",
            "PaddingValue", "Weights", "Bias", "ConvolveOverTime", "DistributeOverTime", "ConvolutionDimIdx",
            "CudnnGPUAlgoForward")
@@ -353,11 +353,13 @@ def _fc(f, ctx):
 # ---- normalization -----------------------------------------------------------------------------------
 
 BN_V1 = ("Epsilon", "NumChannels", "TrainedMean", "TrainedVariance", "NumTrainingSamples", "Offset", "Scale")
+BN_V2 = ("Epsilon", "NumChannels", "ChannelDim", "TrainedMean", "TrainedVariance", "NumTrainingSamples", "Offset",
+         "Scale")  # [O] (a 2021 file)
 BN_V3 = ("Epsilon", "NumChannels", "ChannelDim", "TrainedMean", "TrainedVariance", "MeanDecay", "VarianceDecay",
          "IsMovingAverageMode", "NumTrainingSamples", "Offset", "Scale")
 
 
-@decoder("BatchNormalizationLayer", {1: BN_V1, 3: BN_V3})
+@decoder("BatchNormalizationLayer", {1: BN_V1, 2: BN_V2, 3: BN_V3})
 def _bn(f, ctx):
     cls = REGISTRY["batchNormalizationLayer"]
     o = {"Name": f["Name"], "Epsilon": as_float(f["Epsilon"], ctx, "Epsilon"),
