@@ -273,7 +273,8 @@ def test_dlnetwork_round_trip(tmp_path, version):
     got = loaded["dlnet"]
     assert got.matlab_class() == "dlnetwork"
     assert_same_layers(net.Layers, got.Layers)
-    assert [(r.Layer, r.Parameter) for r in got.Learnables] == [(r.Layer, r.Parameter) for r in net.Learnables]
+    assert list(got.Learnables.Layer) == list(net.Learnables.Layer)
+    assert list(got.Learnables.Parameter) == list(net.Learnables.Parameter)
     x = torch.randn(2, 2, 6, 6)
     torch.testing.assert_close(got.predict(x), net.predict(x), atol=ATOL, rtol=0)
 
