@@ -144,7 +144,7 @@ from .networks.pretrained import (
     vgg16,
     vgg19,
 )
-from .io.onnx import OnnxError, exportONNXNetwork
+from .io.onnx import OnnxError, exportONNXNetwork, importNetworkFromONNX, importONNXLayers, importONNXNetwork
 from .io.mat import loadmat
 
 _constructors = {name: make_constructor(cls) for name, cls in sorted(REGISTRY.items())}
@@ -238,6 +238,9 @@ __all__ = [
     "vgg19",
     "mobilenetv2",
     "exportONNXNetwork",
+    "importNetworkFromONNX",
+    "importONNXNetwork",
+    "importONNXLayers",
     "OnnxError",
     "forward",
     "initialize",

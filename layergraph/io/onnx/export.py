@@ -77,7 +77,7 @@ class _Builder:
         return self.const(what, np.asarray(list(values), dtype=np.int64), np.int64)
 
     def op(self, op_type: str, inputs, *, out: str | None = None, what: str | None = None, outputs: int = 1,
-           node: str | None = None, **attrs) -> str | list[str]:
+           node: str | None = None, node_name: str | None = None, **attrs) -> str | list[str]:
         """Add a node. With ``out`` the node produces the layer's output: the tensor is ``out`` and the node
         is named ``node`` or ``out`` (the layer name); helper nodes are ``layer/what``."""
         if out is not None:
@@ -87,8 +87,10 @@ class _Builder:
             self.names.add(out)
             names = [out] + [self.unique(f"{out}/{op_type}_out{i}") for i in range(1, outputs)]
         else:
-            node_name = self.unique(f"{self.layer}/{what or op_type}")
-            names = [node_name] + [self.unique(f"{node_name}_out{i}") for i in range(1, outputs)]
+            first = self.unique(f"{self.layer}/{what or op_type}")
+            if node_name is None or node_name in self.node_names:
+                node_name = first
+            names = [first] + [self.unique(f"{first}_out{i}") for i in range(1, outputs)]
         self.node_names.add(node_name)
         made = self.helper.make_node(op_type, list(inputs), names, name=node_name,
                                      **{k: v for k, v in attrs.items() if v is not None})
@@ -412,16 +414,28 @@ def _groupnorm(b, layer, inputs, layouts, out_layout, out):
     return _back_from_channels_first(b, y, layout, out) if moved else y
 
 
+def _channel_dim_of(layout: Layout) -> int:
+    return 2 if layout.has_time else 1
+
+
 @exporter("LayerNormalizationLayer")
 def _layernorm(b, layer, inputs, layouts, out_layout, out):
     x, layout = inputs[0], layouts[0]
     p = _params(layer, layouts)
     dims = list(layer.torch_dims(layout))
     eps = float(layer.Epsilon)
-    if b.opset >= 17 and dims == list(range(dims[0], 2 + len(layout.spatial) + (1 if layout.has_time else 0))) \
-            and not layout.spatial:
-        return b.op("LayerNormalization", [x, b.const("Scale", p["Scale"]), b.const("Offset", p["Offset"])],
-                    out=out, axis=dims[0], epsilon=eps)
+    rank = 2 + len(layout.spatial) + (1 if layout.has_time else 0)
+    trailing = dims == list(range(dims[0], rank))
+    known = not (layout.has_time and 1 in dims)
+    if b.opset >= 17 and trailing and known:
+        # LayerNormalization over the trailing dims; Scale/Offset broadcast to the normalized shape
+        shape = [layout.channels] + list(layout.spatial) if dims[0] == _channel_dim_of(layout) else None
+        if shape is not None:
+            k = len(layout.spatial)
+            scale = p["Scale"].reshape((-1,) + (1,) * k).expand(shape).contiguous()
+            offset = p["Offset"].reshape((-1,) + (1,) * k).expand(shape).contiguous()
+            return b.op("LayerNormalization", [x, b.const("Scale", scale), b.const("Offset", offset)],
+                        out=out, axis=dims[0], epsilon=eps)
     mean = b.reduce("ReduceMean", x, dims, 1, what="Mean")
     centred = b.op("Sub", [x, mean], what="Centre")
     var = b.reduce("ReduceMean", b.op("Mul", [centred, centred], what="Square"), dims, 1, what="Variance")
@@ -697,12 +711,12 @@ def _recurrent(b, layer, inputs, layouts, out_layout, out):
     if gru:
         attrs["linear_before_reset"] = 0 if layer.ResetGateMode == "before-multiplication" else 1
     op_type = "GRU" if gru else "LSTM"
-    y, y_h = b.op(op_type, args, what=op_type, outputs=2, **attrs)[:2]
+    y, y_h = b.op(op_type, args, what=op_type, outputs=2, node_name=out, **attrs)[:2]
     if layer.OutputMode == "last":
         moved = b.transpose(y_h, [1, 0, 2], what="BatchFirst")
-        return b.reshape(moved, [0, -1], out=out)
+        return b.op("Reshape", [moved, b.ints("shape", [0, -1])], out=out, node=f"{out}/Output")
     moved = b.transpose(y, [2, 0, 1, 3], what="BatchFirst")
-    return b.reshape(moved, [0, 0, -1], out=out)
+    return b.op("Reshape", [moved, b.ints("shape", [0, 0, -1])], out=out, node=f"{out}/Output")
 
 
 # ---- output layers ---------------------------------------------------------------------------------
