@@ -20,6 +20,10 @@ from ..layers.base import Layer
 
 INDENT = "    "
 
+#: learnable/state values with more elements than this (a pretrained network's weights) are not written
+#: as literals: the generated source would be hundreds of MB; a note says so instead.
+MAX_LITERAL_ELEMENTS = 10_000
+
 
 class CodegenError(MatlabPortError):
     """A value cannot be written as Python source (the generated script notes it instead)."""
@@ -116,6 +120,10 @@ def layer_call(layer: Layer, notes: list) -> str:
         if _equal(v, opt.default):
             continue
         if name == "Name":
+            continue
+        if (opt.learnable or opt.state) and isinstance(v, torch.Tensor) and v.numel() > MAX_LITERAL_ELEMENTS:
+            notes.append(f"{layer.label()}: {name} ({v.numel()} values) is not written as a literal; the layer "
+                         f"here starts from its initializer (keep the network object or save it as a spec)")
             continue
         try:
             text = py_value(v)
