@@ -135,6 +135,8 @@ from .dl import (
 from .networks.pretrained import (
     PretrainedWeightsError,
     alexnet,
+    densenet201,
+    inceptionv3,
     googlenet,
     mobilenetv2,
     resnet18,
@@ -227,16 +229,6 @@ __all__ = [
     "isdlarray",
     "dlfeval",
     "dlgradient",
-    "PretrainedWeightsError",
-    "alexnet",
-    "googlenet",
-    "squeezenet",
-    "resnet18",
-    "resnet50",
-    "resnet101",
-    "vgg16",
-    "vgg19",
-    "mobilenetv2",
     "exportONNXNetwork",
     "importNetworkFromONNX",
     "importONNXNetwork",
@@ -278,4 +270,20 @@ __all__ = [
     "embed",
     "attention",
     "padsequences",
+]
+
+# pretrained networks (layergraph.networks.pretrained)
+__all__ += [
+    "PretrainedWeightsError",
+    "alexnet",
+    "googlenet",
+    "squeezenet",
+    "resnet18",
+    "resnet50",
+    "resnet101",
+    "vgg16",
+    "vgg19",
+    "mobilenetv2",
+    "inceptionv3",
+    "densenet201",
 ]

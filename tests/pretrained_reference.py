@@ -214,3 +214,203 @@ class MobileNetV2(nn.Module):
 
     def forward(self, x):
         return self.classifier(self.features(x).mean((2, 3)))
+
+
+# ---- Inception-v3 (torchvision's module names, Google weights with transform_input) ----------------
+
+class BasicConv2d(nn.Module):
+    def __init__(self, cin, cout, kernel, stride=1, padding=0):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, kernel, stride, padding, bias=False)
+        self.bn = nn.BatchNorm2d(cout, eps=0.001)
+
+    def forward(self, x):
+        return F.relu(self.bn(self.conv(x)))
+
+
+class _Branches(nn.Module):
+    def add(self, name, *args, **kw):
+        setattr(self, name, BasicConv2d(*args, **kw))
+
+
+class InceptionA(_Branches):
+    def __init__(self, cin, pool_features):
+        super().__init__()
+        self.add("branch1x1", cin, 64, 1)
+        self.add("branch5x5_1", cin, 48, 1)
+        self.add("branch5x5_2", 48, 64, 5, padding=2)
+        self.add("branch3x3dbl_1", cin, 64, 1)
+        self.add("branch3x3dbl_2", 64, 96, 3, padding=1)
+        self.add("branch3x3dbl_3", 96, 96, 3, padding=1)
+        self.add("branch_pool", cin, pool_features, 1)
+
+    def forward(self, x):
+        b5 = self.branch5x5_2(self.branch5x5_1(x))
+        b3 = self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x)))
+        bp = self.branch_pool(F.avg_pool2d(x, 3, 1, 1))
+        return torch.cat([self.branch1x1(x), b5, b3, bp], 1)
+
+
+class InceptionB(_Branches):
+    def __init__(self, cin):
+        super().__init__()
+        self.add("branch3x3", cin, 384, 3, stride=2)
+        self.add("branch3x3dbl_1", cin, 64, 1)
+        self.add("branch3x3dbl_2", 64, 96, 3, padding=1)
+        self.add("branch3x3dbl_3", 96, 96, 3, stride=2)
+
+    def forward(self, x):
+        b3d = self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x)))
+        return torch.cat([self.branch3x3(x), b3d, F.max_pool2d(x, 3, 2)], 1)
+
+
+class InceptionC(_Branches):
+    def __init__(self, cin, c7):
+        super().__init__()
+        self.add("branch1x1", cin, 192, 1)
+        self.add("branch7x7_1", cin, c7, 1)
+        self.add("branch7x7_2", c7, c7, (1, 7), padding=(0, 3))
+        self.add("branch7x7_3", c7, 192, (7, 1), padding=(3, 0))
+        self.add("branch7x7dbl_1", cin, c7, 1)
+        self.add("branch7x7dbl_2", c7, c7, (7, 1), padding=(3, 0))
+        self.add("branch7x7dbl_3", c7, c7, (1, 7), padding=(0, 3))
+        self.add("branch7x7dbl_4", c7, c7, (7, 1), padding=(3, 0))
+        self.add("branch7x7dbl_5", c7, 192, (1, 7), padding=(0, 3))
+        self.add("branch_pool", cin, 192, 1)
+
+    def forward(self, x):
+        b7 = self.branch7x7_3(self.branch7x7_2(self.branch7x7_1(x)))
+        bd = x
+        for i in range(1, 6):
+            bd = getattr(self, f"branch7x7dbl_{i}")(bd)
+        return torch.cat([self.branch1x1(x), b7, bd, self.branch_pool(F.avg_pool2d(x, 3, 1, 1))], 1)
+
+
+class InceptionD(_Branches):
+    def __init__(self, cin):
+        super().__init__()
+        self.add("branch3x3_1", cin, 192, 1)
+        self.add("branch3x3_2", 192, 320, 3, stride=2)
+        self.add("branch7x7x3_1", cin, 192, 1)
+        self.add("branch7x7x3_2", 192, 192, (1, 7), padding=(0, 3))
+        self.add("branch7x7x3_3", 192, 192, (7, 1), padding=(3, 0))
+        self.add("branch7x7x3_4", 192, 192, 3, stride=2)
+
+    def forward(self, x):
+        b3 = self.branch3x3_2(self.branch3x3_1(x))
+        b7 = self.branch7x7x3_4(self.branch7x7x3_3(self.branch7x7x3_2(self.branch7x7x3_1(x))))
+        return torch.cat([b3, b7, F.max_pool2d(x, 3, 2)], 1)
+
+
+class InceptionE(_Branches):
+    def __init__(self, cin):
+        super().__init__()
+        self.add("branch1x1", cin, 320, 1)
+        self.add("branch3x3_1", cin, 384, 1)
+        self.add("branch3x3_2a", 384, 384, (1, 3), padding=(0, 1))
+        self.add("branch3x3_2b", 384, 384, (3, 1), padding=(1, 0))
+        self.add("branch3x3dbl_1", cin, 448, 1)
+        self.add("branch3x3dbl_2", 448, 384, 3, padding=1)
+        self.add("branch3x3dbl_3a", 384, 384, (1, 3), padding=(0, 1))
+        self.add("branch3x3dbl_3b", 384, 384, (3, 1), padding=(1, 0))
+        self.add("branch_pool", cin, 192, 1)
+
+    def forward(self, x):
+        b3 = self.branch3x3_1(x)
+        b3 = torch.cat([self.branch3x3_2a(b3), self.branch3x3_2b(b3)], 1)
+        bd = self.branch3x3dbl_2(self.branch3x3dbl_1(x))
+        bd = torch.cat([self.branch3x3dbl_3a(bd), self.branch3x3dbl_3b(bd)], 1)
+        return torch.cat([self.branch1x1(x), b3, bd, self.branch_pool(F.avg_pool2d(x, 3, 1, 1))], 1)
+
+
+class InceptionAux(nn.Module):
+    def __init__(self, cin):
+        super().__init__()
+        self.conv0 = BasicConv2d(cin, 128, 1)
+        self.conv1 = BasicConv2d(128, 768, 5)
+        self.fc = nn.Linear(768, 1000)
+
+
+class InceptionV3(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.Conv2d_1a_3x3 = BasicConv2d(3, 32, 3, stride=2)
+        self.Conv2d_2a_3x3 = BasicConv2d(32, 32, 3)
+        self.Conv2d_2b_3x3 = BasicConv2d(32, 64, 3, padding=1)
+        self.Conv2d_3b_1x1 = BasicConv2d(64, 80, 1)
+        self.Conv2d_4a_3x3 = BasicConv2d(80, 192, 3)
+        self.Mixed_5b, self.Mixed_5c, self.Mixed_5d = InceptionA(192, 32), InceptionA(256, 64), InceptionA(288, 64)
+        self.Mixed_6a = InceptionB(288)
+        self.Mixed_6b, self.Mixed_6c = InceptionC(768, 128), InceptionC(768, 160)
+        self.Mixed_6d, self.Mixed_6e = InceptionC(768, 160), InceptionC(768, 192)
+        self.AuxLogits = InceptionAux(768)
+        self.Mixed_7a = InceptionD(768)
+        self.Mixed_7b, self.Mixed_7c = InceptionE(1280), InceptionE(2048)
+        self.fc = nn.Linear(2048, 1000)
+
+    def forward(self, x):
+        # transform_input: torchvision's normalised input back to the Google model's x/127.5 - 1
+        x = torch.cat([x[:, i:i + 1] * (s / 0.5) + (m - 0.5) / 0.5
+                       for i, (m, s) in enumerate(zip((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)))], 1)
+        x = self.Conv2d_2b_3x3(self.Conv2d_2a_3x3(self.Conv2d_1a_3x3(x)))
+        x = self.Conv2d_4a_3x3(self.Conv2d_3b_1x1(F.max_pool2d(x, 3, 2)))
+        x = F.max_pool2d(x, 3, 2)
+        for name in ("5b", "5c", "5d", "6a", "6b", "6c", "6d", "6e", "7a", "7b", "7c"):
+            x = getattr(self, f"Mixed_{name}")(x)
+        return self.fc(x.mean((2, 3)))
+
+
+# ---- DenseNet-201 -------------------------------------------------------------------------------------
+
+class DenseLayer(nn.Module):
+    def __init__(self, cin):
+        super().__init__()
+        self.norm1 = nn.BatchNorm2d(cin)
+        self.conv1 = nn.Conv2d(cin, 128, 1, bias=False)
+        self.norm2 = nn.BatchNorm2d(128)
+        self.conv2 = nn.Conv2d(128, 32, 3, padding=1, bias=False)
+
+    def forward(self, x):
+        return self.conv2(F.relu(self.norm2(self.conv1(F.relu(self.norm1(x))))))
+
+
+class DenseNet201(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Module()
+        f = self.features
+        f.conv0 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
+        f.norm0 = nn.BatchNorm2d(64)
+        c = 64
+        for s, n in enumerate((6, 12, 48, 32), start=1):
+            block = nn.Module()
+            for i in range(1, n + 1):
+                setattr(block, f"denselayer{i}", DenseLayer(c))
+                c += 32
+            setattr(f, f"denseblock{s}", block)
+            if s < 4:
+                t = nn.Module()
+                t.norm = nn.BatchNorm2d(c)
+                t.conv = nn.Conv2d(c, c // 2, 1, bias=False)
+                setattr(f, f"transition{s}", t)
+                c //= 2
+        f.norm5 = nn.BatchNorm2d(c)
+        self.classifier = nn.Linear(c, 1000)
+
+    def forward(self, x):
+        f = self.features
+        x = F.max_pool2d(F.relu(f.norm0(f.conv0(x))), 3, 2, 1)
+        for s in range(1, 5):
+            for layer in getattr(f, f"denseblock{s}").children():
+                x = torch.cat([x, layer(x)], 1)
+            if s < 4:
+                t = getattr(f, f"transition{s}")
+                x = F.avg_pool2d(t.conv(F.relu(t.norm(x))), 2, 2)
+        return self.classifier(F.relu(f.norm5(x)).mean((2, 3)))
+
+
+def legacy_densenet_keys(state: dict) -> dict:
+    """torchvision's published densenet files spell 'denselayer1.norm.1.weight' (old module names)."""
+    import re
+
+    return {re.sub(r"(denselayer\d+\.(?:norm|conv))([12])\.", r"\1.\2.", k): v for k, v in state.items()}

@@ -31,6 +31,11 @@ TABLE = {
     "mobilenetv2": ((224, 224, 3), "3.5", 154, 163, ("Logits", "Logits_softmax", "ClassificationLayer_Logits",
                                                      "global_average_pooling2d_1", "out_relu", "block_16_project_BN"),
                     False),
+    "inceptionv3": ((299, 299, 3), "23.9", 315, 349, ("predictions", "predictions_softmax",
+                                                      "ClassificationLayer_predictions", "avg_pool", "mixed10",
+                                                      "conv2d_94", "activation_94_relu"), False),
+    "densenet201": ((224, 224, 3), "20.0", 709, 806, ("fc1000", "fc1000_softmax", "ClassificationLayer_fc1000",
+                                                      "avg_pool", "conv5_block32_concat", "conv1|conv"), False),
 }
 
 
@@ -228,3 +233,20 @@ def test_googlenet_names_types_connections():
         for i, src in enumerate(("-relu_1x1", "-relu_3x3", "-relu_5x5", "-relu_pool_proj"), start=1):
             assert (m + src, f"{m}-output/in{i}") in edges
     assert ("inception_3b-output", "pool3-3x3_s2") in edges and ("pool3-3x3_s2", "inception_4a-1x1") in edges
+
+
+def test_inceptionv3_and_densenet201_details():
+    inc = lg.inceptionv3("Weights", "none")
+    first = inc.layer_list()[0]
+    assert first.Name == "input_1" and first.Normalization == "rescale-symmetric"
+    assert tuple(inc.layer("conv2d_1").Stride) == (2, 2) and inc.layer("batch_normalization_1").Epsilon == 1e-3
+    assert tuple(inc.layer("conv2d_94").FilterSize) == (1, 1)
+    assert inc.layer("mixed9_0").NumInputs == 2 and inc.layer("mixed10").NumInputs == 4
+    dense = lg.densenet201("Weights", "none")
+    # Deep Network Designer export of densenet201: conv1|conv pads 3 with stride 2, pool1 pads 1,
+    # conv2_block1_concat takes the block input as in1 and the new features as in2
+    assert tuple(dense.layer("conv1|conv").Padding) == (3, 3, 3, 3)
+    assert tuple(dense.layer("pool1").Padding) == (1, 1, 1, 1)
+    edges = _edge_set(dense)
+    assert ("pool1", "conv2_block1_concat/in1") in edges and ("conv2_block1_2_conv", "conv2_block1_concat/in2") in edges
+    assert dense.layer("conv2_block1_2_conv").Padding == "same"

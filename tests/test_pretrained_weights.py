@@ -29,12 +29,18 @@ MAPPED = {
     "resnet50": (R.resnet50, 224, "fc1000"),
     "resnet101": (R.resnet101, 224, "fc1000"),
     "vgg16": (R.vgg16, 224, "fc8"),
+    "inceptionv3": (R.InceptionV3, 299, "predictions"),
+    "densenet201": (R.DenseNet201, 224, "fc1000"),
 }
 
 
 def _compare(name, reference, size, layer, seed=0):
     ref = R.randomize(R.build(reference), seed)
-    net = lg.assembleNetwork(pretrained_graph_from_state(name, ref.state_dict()))
+    state = ref.state_dict()
+    if name == "densenet201":
+        state = R.legacy_densenet_keys(state)
+        assert "features.denseblock1.denselayer1.norm.1.weight" in state
+    net = lg.assembleNetwork(pretrained_graph_from_state(name, state))
     torch.manual_seed(seed)
     x = torch.rand(1, 3, size, size) * 255           # MATLAB's 0..255 pixels
     with torch.no_grad():

@@ -6,6 +6,8 @@ from .catalog import (  # noqa: F401
     CONSTRUCTORS,
     NETWORKS,
     alexnet,
+    densenet201,
+    inceptionv3,
     googlenet,
     load_pretrained,
     mobilenetv2,

@@ -10,6 +10,7 @@ from typing import Callable
 
 from ...functions import matlab_function
 from ...graph import LayerArray, LayerGraph
+from . import densenet as densenet_arch, inceptionv3 as inceptionv3_arch
 from . import googlenet as googlenet_arch, mobilenetv2 as mobilenetv2_arch, resnet, series, squeezenet as squeezenet_arch
 from .common import IMAGENET_MEAN, IMAGENET_STD, channel_stats, parse_weights_option
 from .weights import PretrainedWeightsError, fold_input_scale, locate, map_state_dict, read_state_dict
@@ -38,6 +39,8 @@ class PretrainedNetwork:
     torch_keys: Callable[[], list] | None = None
     bn_epsilon: float | None = None
     first_conv: str | None = None    # folded with 1/std when the input is 'zerocenter'
+    ignore: tuple = ()               # weight-file tensors MATLAB's network has no place for
+    state_transform: Callable[[dict], dict] | None = None
 
     @property
     def weight_url(self) -> str | None:
@@ -85,6 +88,15 @@ _add(PretrainedNetwork("mobilenetv2", 53, 13, 3.5, (224, 224, 3), 154, 163, Fals
                             "uses batch normalization Epsilon 1e-5; the pretrained form sets those values.",
                        pretrained_build=lambda: mobilenetv2_arch.mobilenetv2_graph(torchvision_padding=True),
                        torch_keys=mobilenetv2_arch.mobilenetv2_torch_keys, bn_epsilon=1e-5))
+_add(PretrainedNetwork("inceptionv3", 48, 89, 23.9, (299, 299, 3), 315, 349, False,
+                       lambda: inceptionv3_arch.inceptionv3_graph()[0], "inception_v3_google-0cc3c7bd.pth", "exact",
+                       note="torchvision's Google weights; the auxiliary classifier (AuxLogits.*) is not loaded.",
+                       torch_keys=inceptionv3_arch.inceptionv3_torch_keys, ignore=("AuxLogits.",)))
+_add(PretrainedNetwork("densenet201", 201, 77, 20.0, (224, 224, 3), 709, 806, False, densenet_arch.densenet201_graph,
+                       "densenet201-c1103571.pth", "adapted",
+                       note="batch normalization Epsilon 1e-5 (torchvision) instead of Keras' 1.001e-5.",
+                       pretrained_build=lambda: densenet_arch.densenet201_graph(epsilon=1e-5),
+                       torch_keys=densenet_arch.densenet201_torch_keys, state_transform=densenet_arch.densenet_state_keys))
 
 
 def network_info(name: str) -> PretrainedNetwork:
@@ -102,10 +114,13 @@ def pretrained_graph_from_state(name: str, state: dict, *, source: str = "weight
     if info.torch_keys is None:
         raise PretrainedWeightsError(f"{name}: {info.note}")
     graph = (info.pretrained_build or info.build)()
-    graph = map_state_dict(graph, info.torch_keys(), dict(state), network=name, bn_epsilon=info.bn_epsilon,
-                           source=source)
+    state = info.state_transform(state) if info.state_transform else dict(state)
+    graph = map_state_dict(graph, info.torch_keys(), state, network=name, bn_epsilon=info.bn_epsilon,
+                           source=source, ignore=info.ignore)
     first = graph.layer_list()[0]
-    if first.Normalization == "zscore":
+    if first.Normalization == "rescale-symmetric":
+        pass   # x/127.5 - 1: what torchvision's transform_input makes of its normalised input
+    elif first.Normalization == "zscore":
         graph = _replace_input(graph, first.copy(Mean=channel_stats(IMAGENET_MEAN),
                                                  StandardDeviation=channel_stats(IMAGENET_STD)))
     else:
@@ -177,6 +192,8 @@ resnet101 = _constructor("resnet101")
 vgg16 = _constructor("vgg16")
 vgg19 = _constructor("vgg19")
 mobilenetv2 = _constructor("mobilenetv2")
+inceptionv3 = _constructor("inceptionv3")
+densenet201 = _constructor("densenet201")
 
 CONSTRUCTORS = ["alexnet", "googlenet", "squeezenet", "resnet18", "resnet50", "resnet101", "vgg16", "vgg19",
-                "mobilenetv2"]
+                "mobilenetv2", "inceptionv3", "densenet201"]

@@ -114,7 +114,7 @@ def read_state_dict(path: Path) -> dict:
 # ---- mapping into MATLAB layout ----------------------------------------------------------------------
 
 def map_state_dict(graph: LayerGraph, keys, state: dict, *, network: str, bn_epsilon: float | None = None,
-                   source: str = "weight file") -> LayerGraph:
+                   source: str = "weight file", ignore: tuple = ()) -> LayerGraph:
     """Set the learnables named in ``keys`` [(MATLAB layer, 'conv'|'fc'|'bn', torch prefix)] from ``state``.
 
     Values pass through each layer's own torch->MATLAB conversion (``from_torch``), so grouped
@@ -158,7 +158,7 @@ def map_state_dict(graph: LayerGraph, keys, state: dict, *, network: str, bn_eps
                     f"{'×'.join(map(str, value.shape))}, expected {'×'.join(map(str, sizes[prop]))}."
                 )
         changes[name] = values
-    unused = [k for k in state if k not in used]
+    unused = [k for k in state if k not in used and not k.startswith(tuple(ignore))]
     if unused:
         raise PretrainedWeightsError(
             f"{network}: the {source} has tensors the network does not use: {', '.join(unused[:5])}"
