@@ -141,7 +141,11 @@ def main(argv=None) -> int:
                 parts.append(f"{name}={value.matlab_class()}({len(value.Layers)} layers, {n_learn:,} learnables)")
                 totals["networks"] += 1
             elif isinstance(value, LayerGraph):
-                parts.append(f"{name}=LayerGraph({len(value.layer_list())} layers)")
+                held = sum(type(x).__name__ == "MatPlaceholderLayer" for x in value.layer_list())
+                n_learn = sum(int(np.prod(v.shape)) for x in value.layer_list() for p in x.learnable_names()
+                              if (v := x._values.get(p)) is not None)
+                parts.append(f"{name}=LayerGraph({len(value.layer_list())} layers, {n_learn:,} learnables"
+                             + (f", {held} placeholders" if held else "") + ")")
                 totals["networks"] += 1
             elif isinstance(value, list) and value and all(hasattr(x, "MATLAB_NAME") for x in value):
                 parts.append(f"{name}=layers({len(value)})")

@@ -131,7 +131,7 @@ def conv2d(layer, version):
         f["DilationFactor"] = num(dil)
     f["PaddingMode"] = char(mode)
     f["PaddingSize"] = num(size)
-    if version >= 8:
+    if version >= 6:
         f["PaddingValue"] = num(layer.PaddingValue)
     f["Weights"] = learnable(layer.Weights, layer.WeightLearnRateFactor, layer.WeightL2Factor, lv)
     f["Bias"] = learnable(layer.Bias, layer.BiasLearnRateFactor, layer.BiasL2Factor, lv, "Zeros")
@@ -322,10 +322,13 @@ def simple(classname, **extra):
 def resize2d(layer, version=3):
     scale = empty() if layer.Scale is None else num(list(layer.Scale))
     size = empty() if layer.OutputSize is None else num([math.nan if v is None else v for v in layer.OutputSize])
+    method = {"nearest": "nearest", "bilinear": "linear"}.get(layer.Method, layer.Method)
     return saved_object("nnet.cnn.layer.Resize2DLayer", Version=num(3), Name=char(layer.Name), Scale=scale,
                         OutputSize=size, EnableReferenceInput=logical(layer.EnableReferenceInput),
                         Method=char(layer.Method), GeometricTransformMode=char(layer.GeometricTransformMode),
-                        NearestRoundingMode=char(layer.NearestRoundingMode))
+                        NearestRoundingMode=char(layer.NearestRoundingMode), Description=char(layer.description()),
+                        Type=char("Resize"), DlresizeMethodName=char(method),
+                        GetOutputSizeAndScale=char("iComputeOutputSizeFromScale"))
 
 
 WRITERS = {
@@ -436,15 +439,31 @@ def custom_layer(classname, name, **properties):
     return MatlabOpaque(props, classname)
 
 
-def function_layer(name, source):
-    """A FunctionLayer whose PredictFcn is the anonymous function ``source`` (text only)."""
-    from matio.utils.matclass import MatlabFunction
+def function_layer(name, source, inputs=("in",), outputs=("out",)):
+    """A FunctionLayer as MATLAB saves it: a property map whose PredictFcn is a saved function handle.
 
-    fh = np.empty((1, 1), dtype=[("function_handle", object)])
-    inner = struct(file=char(""), function=char(source), type=char("anonymous"))
-    fh[0, 0]["function_handle"] = inner
-    props = {"Name": char(name), "PredictFcn": MatlabFunction(fh), "Formattable": logical(False),
-             "Acceleratable": logical(False), "NumInputs": num(1), "NumOutputs": num(1)}
+    The handle is kept as MATLAB writes it inside an object: a 2×1 cell of the object marker and the
+    struct {matlabroot, separator, sentinel, function_handle {function, type, file, workspace,
+    within_file_path}}, the anonymous function's text carrying MATLAB's 'sf%0' tag.
+    """
+    handle = struct(function=char("sf%0" + source), type=char("anonymous"), file=char(""),
+                    workspace=empty(), within_file_path=char(""))
+    wrapper = struct(matlabroot=char("/usr/local/MATLAB/R2022b"), separator=char("/"), sentinel=char("@"),
+                     function_handle=handle)
+    fcn = np.empty((2, 1), dtype=object)
+    fcn[0, 0] = np.array([[0xDD000000]], dtype=np.uint32)
+    fcn[1, 0] = wrapper
+
+    def names(items):
+        a = np.empty((1, len(items)), dtype=object)
+        for i, n in enumerate(items):
+            a[0, i] = char(n)
+        return a
+
+    props = {"PredictFcn": fcn, "Formattable": logical(False), "Acceleratable": logical(False), "Name": char(name),
+             "Description": char(source), "Type": char("Function"),
+             "nnet.layer.Layer.PrivateInputs": names(inputs), "nnet.layer.Layer.PrivateOutputs": names(outputs),
+             "Version": num(1), "PrivateNumStates": num(0)}
     return MatlabOpaque(props, "nnet.cnn.layer.FunctionLayer")
 
 

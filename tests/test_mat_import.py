@@ -152,7 +152,7 @@ CNN_VERSIONS = [
     {"Convolution2DLayer": 4, "BatchNormalizationLayer": 3, "FullyConnectedLayer": 3, "ImageInputLayer": 2,
      "MaxPooling2DLayer": 3, "SoftmaxLayer": 4, "ClassificationOutputLayer": 4},
     {"Convolution2DLayer": 5, "ImageInputLayer": 3, "BatchNormalizationLayer": 2},
-    {"Convolution2DLayer": 8, "ImageInputLayer": 4},
+    {"Convolution2DLayer": 6, "ImageInputLayer": 4},
     {"Convolution2DLayer": 8, "ImageInputLayer": 5},
 ]
 
@@ -305,7 +305,7 @@ def test_layer_array_and_training_options(tmp_path):
 def test_every_decoder_version_is_exercised():
     """Each (class, version) the decoders know is written by the writer somewhere in these tests."""
     written = {
-        ("Convolution2DLayer", v) for v in (3, 4, 5, 8)} | {
+        ("Convolution2DLayer", v) for v in (3, 4, 5, 6, 8)} | {
         ("BatchNormalizationLayer", 1), ("BatchNormalizationLayer", 2), ("BatchNormalizationLayer", 3), ("FullyConnectedLayer", 2),
         ("FullyConnectedLayer", 3), ("ImageInputLayer", 1), ("ImageInputLayer", 2), ("ImageInputLayer", 3),
         ("ImageInputLayer", 4), ("ImageInputLayer", 5), ("MaxPooling2DLayer", 2), ("MaxPooling2DLayer", 3),
@@ -336,6 +336,7 @@ def test_custom_and_function_layers_become_placeholders(tmp_path):
         W.write_layer(inp),
         W.custom_layer("myScaleLayer", "scale1", Alpha=W.num([1.5, 2.0])),
         W.function_layer("fn", "@(x).001*x"),
+        W.function_layer("split", "@(X) deal(X(1:2,:), X(3:end,:))", outputs=("out1", "out2")),
     ])
     path = tmp_path / "custom.mat"
     W.save_mat(path, {"layers": layers})
@@ -345,6 +346,10 @@ def test_custom_and_function_layers_become_placeholders(tmp_path):
     assert scale.Name == "scale1" and scale.Properties["Alpha"] == [[1.5, 2.0]]
     assert isinstance(fn, MatPlaceholderLayer) and fn.Source == "@(x).001*x"
     assert "@(x).001*x" in fn.description()
+    split = loaded[3]
+    assert split.Source == "@(X) deal(X(1:2,:), X(3:end,:))"
+    assert list(split.OutputNames) == ["out1", "out2"] and list(split.InputNames) == ["in"]
+    assert fn.Properties == {"Formattable": False, "Acceleratable": False}
     from layergraph import analyzeNetwork
 
     report = analyzeNetwork(layerGraph(list(loaded)), Plots="none")

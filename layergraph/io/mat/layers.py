@@ -15,6 +15,7 @@ user-facing property names go through :func:`decode_generic`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -273,12 +274,13 @@ def _auto_or_int(v, ctx, field):
 CONV_V3 = ("FilterSize", "NumChannels", "NumFilters", "Stride", "PaddingMode", "PaddingSize", "Weights", "Bias")
 CONV_V4 = CONV_V3[:4] + ("DilationFactor",) + CONV_V3[4:]
 CONV_V5 = CONV_V4  # [O] (a 2021 file)
+CONV_V6 = CONV_V4 + ("PaddingValue",)  # [O]
 CONV_V8 = ("FilterSize", "NumChannels", "NumFilters", "Stride", "DilationFactor", "PaddingMode", "PaddingSize",
            "PaddingValue", "Weights", "Bias", "ConvolveOverTime", "DistributeOverTime", "ConvolutionDimIdx",
            "CudnnGPUAlgoForward")
 
 
-@decoder("Convolution2DLayer", {3: CONV_V3, 4: CONV_V4, 5: CONV_V5, 8: CONV_V8})
+@decoder("Convolution2DLayer", {3: CONV_V3, 4: CONV_V4, 5: CONV_V5, 6: CONV_V6, 8: CONV_V8})
 def _conv2d(f, ctx):
     cls = REGISTRY["convolution2dLayer"]
     _require_false(f, ctx, "ConvolveOverTime", "DistributeOverTime")
@@ -569,10 +571,13 @@ def _depthcat(f, ctx):
     return _make("depthConcatenationLayer", {"Name": f["Name"], "NumInputs": as_ints(f["NumInputs"], ctx, "NumInputs")[0]}, ctx)
 
 
-RESIZE_V3 = ("Scale", "OutputSize", "EnableReferenceInput", "Method", "GeometricTransformMode", "NearestRoundingMode")
+RESIZE_V3 = ("Scale", "OutputSize", "EnableReferenceInput", "Method", "GeometricTransformMode", "NearestRoundingMode",
+             "Description", "Type", "DlresizeMethodName", "GetOutputSizeAndScale")  # [O]
+# derived from the others: the display strings, the dlresize method name and the helper that computes sizes
+RESIZE_DERIVED = ("Description", "Type", "DlresizeMethodName", "GetOutputSizeAndScale")
 
 
-@decoder("Resize2DLayer", {3: RESIZE_V3})
+@decoder("Resize2DLayer", {3: RESIZE_V3}, optional=RESIZE_DERIVED)
 def _resize2d(f, ctx):
     o = {"Name": f["Name"],
          "EnableReferenceInput": as_bool(f["EnableReferenceInput"], ctx, "EnableReferenceInput"),
@@ -719,6 +724,9 @@ def decode_layer(obj, ctx: Context) -> Layer:
 
 def _ports(props, ctx, key_names, key_count, default_stem):
     names = props.get(key_names)
+    private = props.get("nnet.layer.Layer.Private" + ("Inputs" if key_names == "InputNames" else "Outputs"))
+    if (names is None or is_empty(names)) and private is not None and not is_empty(private):
+        names = private
     if names is not None and not is_empty(names):
         return tuple(as_str_list(names, ctx, key_names))
     n = props.get(key_count)
@@ -743,6 +751,11 @@ def _plain(v):
     return repr(v)
 
 
+def _internal(key: str) -> bool:
+    """Base-class bookkeeping saved with user layers ('nnet.layer.Layer.PrivateInputs', ...), not user properties."""
+    return key.startswith("__") or "." in key
+
+
 BUILTIN_LAYER_PROPERTIES = ("Name", "Description", "Type", "NumInputs", "InputNames", "NumOutputs", "OutputNames")
 
 
@@ -752,7 +765,7 @@ def _custom_placeholder(obj: MatObject, ctx: Context) -> Layer:
     ctx = Context(ctx.path, ctx.variable, name, obj.classname)
     inputs = _ports(props, ctx, "InputNames", "NumInputs", "in")
     outputs = _ports(props, ctx, "OutputNames", "NumOutputs", "out")
-    extra = {k: _plain(v) for k, v in props.items() if k not in BUILTIN_LAYER_PROPERTIES and not k.startswith("__")}
+    extra = {k: _plain(v) for k, v in props.items() if k not in BUILTIN_LAYER_PROPERTIES and not _internal(k)}
     return MatPlaceholderLayer(Name=name, MatlabClass=obj.classname, Properties=extra, InputNames=inputs,
                                OutputNames=outputs)
 
@@ -764,7 +777,8 @@ def function_source(v) -> str:
             for name in v.dtype.names:
                 item = v[idx][name]
                 if name == "function" and isinstance(item, np.ndarray) and item.dtype.kind in "UST":
-                    return _string(item)
+                    # anonymous functions are saved as 'sf%<n>@(x)...': the prefix is MATLAB's internal tag
+                    return re.sub(r"^sf%\d+(?=@)", "", _string(item))
                 found = function_source(item)
                 if found:
                     return found
@@ -788,7 +802,7 @@ def _function_layer(obj: MatObject, ctx: Context) -> Layer:
     inputs = _ports(props, ctx, "InputNames", "NumInputs", "in")
     outputs = _ports(props, ctx, "OutputNames", "NumOutputs", "out")
     extra = {k: _plain(v) for k, v in props.items()
-             if k not in BUILTIN_LAYER_PROPERTIES + ("PredictFcn",) and not k.startswith("__")}
+             if k not in BUILTIN_LAYER_PROPERTIES + ("PredictFcn", "Version", "PrivateNumStates") and not _internal(k)}
     return MatPlaceholderLayer(Name=name, MatlabClass="nnet.cnn.layer.FunctionLayer", Source=source,
                                Properties=extra, InputNames=inputs, OutputNames=outputs)
 
