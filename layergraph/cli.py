@@ -145,8 +145,19 @@ def load_file(path: str, network: str | None = None, *, every: bool = False) -> 
         raise LayerGraphError(f"{path}: the file defines no network")
     if len(networks) > 1 and not every:
         name = list(networks)[-1]
-        return {name: networks[name]}
+        networks = {name: networks[name]}
+    for name, net in networks.items():
+        if _layer_count(net) == 0:   # an empty spec is invalid for every command
+            raise LayerGraphError(f"{path}: invalid network{'' if len(networks) == 1 else f' {name!r}'}: it has no layers")
     return networks
+
+
+def _layer_count(net) -> int:
+    layers = getattr(net, "Layers", net)
+    try:
+        return len(layers)
+    except TypeError:
+        return 1
 
 
 # --------------------------------------------------------------------------------------------------
@@ -183,10 +194,7 @@ def cmd_validate(args) -> int:
         edges = len(analysis.graph.edge_list())
         errors = [i for i in analysis.Issues if i.Severity == "Error"]
         warnings = [i for i in analysis.Issues if i.Severity != "Error"]
-        if layers == 0:
-            status = EXIT_INVALID
-            print(f"{label}: invalid network: it has no layers")
-        elif errors:
+        if errors:
             status = EXIT_INVALID
             print(f"{label}: invalid network for {analysis.target} ({len(errors)} error{'s' if len(errors) != 1 else ''}"
                   f"{', ' + str(len(warnings)) + ' warning' + ('s' if len(warnings) != 1 else '') if warnings else ''}):")

@@ -84,8 +84,8 @@ def test_unreadable_files_exit_2(tmp_path, capsys):
 
 
 def test_an_empty_network_is_invalid(tmp_path, capsys):
-    code, out, _ = run(["validate", write(tmp_path, {"format": "layergraph-network", "version": 1, "layers": []})], capsys)
-    assert code == 1 and out.strip().endswith("invalid network: it has no layers")
+    code, out, err = run(["validate", write(tmp_path, {"format": "layergraph-network", "version": 1, "layers": []})], capsys)
+    assert code == 1 and (out + err).strip().endswith("invalid network: it has no layers")
 
 
 def test_usage_errors_exit_2(capsys):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ..errors import LayerGraphError, MatlabPortError
 
@@ -43,6 +44,9 @@ def add_commands(subparsers) -> None:
 def run_port(args) -> int:
     from .api import port
 
+    if not Path(args.file).is_file():   # a usage problem, as for every other command
+        print(f"layergraph port: {args.file}: no such file", file=sys.stderr)
+        return EXIT_USAGE
     try:
         result = port(args.file, path=args.path, var_specs=args.var)
     except MatlabPortError as exc:
