@@ -9,6 +9,8 @@ A layer that ONNX cannot express (at the requested opset) is an :class:`OnnxErro
 
 from __future__ import annotations
 
+import base64
+import json
 import math
 import os
 
@@ -58,6 +60,7 @@ class _Builder:
         self.node_names: set[str] = set()
         self.node_for: dict[str, str] = {}   # output tensor -> node name, where they differ
         self.layer = ""  # the layer being exported (for helper node names and errors)
+        self.decomposed = False  # the current layer is written as several generic operators
 
     def unique(self, base: str) -> str:
         name, k = base, 1
@@ -180,6 +183,8 @@ def _arranged(b, layer, x: str, layout: Layout, n: int, core, out: str, out_layo
     mode = arrangement(layer, layout, n)
     if mode == "plain":
         return core(x, out)
+    if mode != "ct":
+        b.decomposed = True      # image sequences: the importer reads the layer from the model's metadata
     if mode == "fold":
         lead = b.dims(x, [0, 1])
         folded = b.reshape(x, [-1, layout.channels] + list(layout.spatial), what="FoldTime")
@@ -314,6 +319,7 @@ def _fc(b, layer, inputs, layouts, out_layout, out):
             x = b.op("Flatten", [x], what="Flatten", axis=1)
         return b.op("Gemm", [x, b.const("Weights", w), b.const("Bias", bias)], out=out, transB=1)
     if layout.spatial:
+        b.decomposed = True
         x = b.reshape(x, [0, 0, -1], what="Flatten")
     y = b.op("MatMul", [x, b.const("Weights", w.T.contiguous())], what="MatMul")
     return b.op("Add", [y, b.const("Bias", bias)], out=out)
@@ -354,6 +360,7 @@ def _global_pool(b, layer, inputs, layouts, out_layout, out):
     reduce_op = "ReduceMax" if layer.KIND == "max" else "ReduceMean"
     if mode in ("st", "ct"):
         k = len(layout.spatial)
+        b.decomposed = b.decomposed or bool(k)
         if k:
             x = b.reduce(reduce_op, x, list(range(3, 3 + k)), 1, what="ReduceSpatial")
         return b.reduce(reduce_op, x, [1], 0, out=out)
@@ -404,6 +411,7 @@ def _groupnorm(b, layer, inputs, layouts, out_layout, out):
                  out=final, what="GroupNormalization", epsilon=eps, num_groups=int(groups))
     else:
         # the usual decomposition: N×G×(rest) instance normalization, then the per-channel affine map
+        b.decomposed = True
         shape = b.op("Shape", [t], what="Shape")
         grouped = b.reshape(t, [0, groups, -1], what="Group")
         normed = b.op("InstanceNormalization", [grouped, b.const("ones", np.ones(groups)),
@@ -436,6 +444,7 @@ def _layernorm(b, layer, inputs, layouts, out_layout, out):
             offset = p["Offset"].reshape((-1,) + (1,) * k).expand(shape).contiguous()
             return b.op("LayerNormalization", [x, b.const("Scale", scale), b.const("Offset", offset)],
                         out=out, axis=dims[0], epsilon=eps)
+    b.decomposed = True
     mean = b.reduce("ReduceMean", x, dims, 1, what="Mean")
     centred = b.op("Sub", [x, mean], what="Centre")
     var = b.reduce("ReduceMean", b.op("Mul", [centred, centred], what="Square"), dims, 1, what="Variance")
@@ -458,6 +467,7 @@ def _lrn(b, layer, inputs, layouts, out_layout, out):
     if w % 2:
         y = b.op("LRN", [t], out=final, what="LRN", **attrs)
     else:
+        b.decomposed = True
         # onnxruntime's LRN takes odd sizes only; MATLAB's even window (one channel more ahead than behind)
         # is the mean of x² over a (w×1) window along C, with zero padding counted
         shape = b.op("Shape", [t], what="Shape")
@@ -521,6 +531,7 @@ def _gelu(b, layer, inputs, layouts, out_layout, out):
     x = inputs[0]
     if b.opset >= 20:
         return b.op("Gelu", [x], out=out, approximate=layer.Approximation)
+    b.decomposed = True
     if layer.Approximation == "tanh":
         # 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
         cube = b.op("Mul", [b.op("Mul", [x, x], what="Square"), x], what="Cube")
@@ -582,6 +593,7 @@ def _flatten(b, layer, inputs, layouts, out_layout, out):
         order = list(range(lead + 1)) + list(range(lead + k, lead, -1))
         x = b.transpose(x, order, what="ColumnMajor")
     if layout.has_time:
+        b.decomposed = b.decomposed or k > 1
         return b.reshape(x, [0, 0, -1], out=out)
     return b.op("Flatten", [x], out=out, axis=1)
 
@@ -767,9 +779,12 @@ def build_model(net, *, opset: int = DEFAULT_OPSET, batch_size=None, network_nam
     graph_inputs, graph_outputs = [], []
     for name in analysis.order:
         b.names.add(name)
+    metadata = {}
     for name in analysis.order:
         layer = network.trained_layer(name)
         b.layer = name
+        b.decomposed = False
+        first_node = len(b.nodes)
         in_layouts = analysis.input_layouts.get(name, [])
         out_layouts = analysis.output_layouts.get(name, [])
         if layer.IS_INPUT:
@@ -781,6 +796,8 @@ def build_model(net, *, opset: int = DEFAULT_OPSET, batch_size=None, network_nam
             b.node_for[normalized] = name
             result = _export_input(b, layer, name, out_layouts[0], normalized)
             tensors[(name, "out")] = result
+            if out_layouts[0].has_time and out_layouts[0].spatial or str(layer.Normalization).startswith("rescale"):
+                metadata[name] = _layer_metadata(layer, [], result, b.nodes[first_node:])
             continue
         srcs = [tensors[graph.source_of(name, port)] for port in layer.input_names()]
         if _is_output(layer):
@@ -798,6 +815,8 @@ def build_model(net, *, opset: int = DEFAULT_OPSET, batch_size=None, network_nam
         if result != name:
             result = b.op("Identity", [result], out=name)
         tensors[(name, layer.output_names()[0])] = result
+        if b.decomposed:
+            metadata[name] = _layer_metadata(layer, srcs, result, b.nodes[first_node:])
     b.layer = ""
     if meta.kind != "assembled":
         for out_name in network.OutputNames:
@@ -811,11 +830,33 @@ def build_model(net, *, opset: int = DEFAULT_OPSET, batch_size=None, network_nam
     model = helper.make_model(onnx_graph, opset_imports=opset_ids, producer_name="layergraph",
                               producer_version=_version(), ir_version=_ir_version(helper, opset_ids))
     model.doc_string = "Exported by layergraph exportONNXNetwork (torch layouts: N×C×H×W, N×C, N×T×C)."
+    if metadata:
+        helper.set_model_props(model, {METADATA_KEY: json.dumps(metadata, separators=(",", ":"))})
     try:
         onnx.checker.check_model(model, full_check=True)
     except Exception as exc:  # noqa: BLE001 - a checker failure is a bug report, named as such
         raise OnnxError(f"exportONNXNetwork: the written model does not pass onnx.checker: {exc}") from None
     return model
+
+
+METADATA_KEY = "layergraph.layers"
+
+
+def _layer_metadata(layer, inputs: list, output: str, nodes) -> dict:
+    """What the importer needs to read a layer written as generic operators: its JSON spec object (no
+    code), its learnables (MATLAB layout, float32 little-endian, base64), its input/output tensors and
+    the nodes that compute it."""
+    from ...spec.codec import layer_to_json
+
+    obj, tensors = layer_to_json(layer)
+    return {
+        "layer": obj,
+        "tensors": {k: {"shape": list(v.shape), "data": base64.b64encode(v.numpy().astype("<f4").tobytes()).decode()}
+                    for k, v in tensors.items()},
+        "inputs": list(inputs),
+        "output": output,
+        "nodes": [node.name for node in nodes],
+    }
 
 
 def _version() -> str:

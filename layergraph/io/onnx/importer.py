@@ -133,6 +133,9 @@ class _Importer:
                 self.consumers.setdefault(name, []).append(node)
         for out in self.graph.output:
             self.consumers.setdefault(out.name, []).append(None)
+        self.meta = _read_metadata(model)
+        self.group_of = {node: lname for lname, entry in self.meta.items() for node in entry["nodes"]}
+        self.meta_done: set[str] = set()
 
     # ---- helpers -------------------------------------------------------------------------------
 
@@ -252,6 +255,18 @@ class _Importer:
             fmt = self.input_formats[index] if index < len(self.input_formats) else None
         name = self.layer_name(inp.name)
         perm = _identity(rank)
+        if inp.name in self.meta and inp.name not in self.meta_done:
+            try:
+                layer = self.from_metadata(inp.name).copy(Name=name)
+            except (LayerGraphError, ValueError, KeyError, TypeError):
+                layer = None
+            if layer is not None and layer.IS_INPUT:
+                self.layers[name] = layer
+                self.order.append(name)
+                self.meta_done.add(inp.name)
+                val = Val((name, "out"), layer.infer([])[0], perm)
+                self.values[self.meta[inp.name]["output"]] = val
+                return val
         if rank == 4 and (fmt in (None, "BCSS")):
             if None in dims[1:]:
                 raise self.fail(f"input '{inp.name}' needs fixed channel and spatial sizes (got {dims}).")
@@ -285,7 +300,36 @@ class _Importer:
         return any(n is not None and n.op_type in ("LSTM", "GRU") and n.input[0] == name
                    for n in self.consumers.get(name, []))
 
+    def from_metadata(self, lname: str) -> Layer:
+        """The layer the exporter described in the model's metadata (JSON options, base64 float32 learnables)."""
+        import base64
+
+        from ...spec.codec import layer_from_json
+
+        entry = self.meta[lname]
+        tensors = {}
+        for prop, t in entry["tensors"].items():
+            raw = base64.b64decode(t["data"], validate=True)
+            array = np.frombuffer(raw, dtype="<f4").copy()
+            tensors[prop] = torch.from_numpy(array.reshape([int(d) for d in t["shape"]]))
+        return layer_from_json(entry["layer"], tensors)
+
     def convert(self, node):
+        lname = self.group_of.get(node.name) if node.name else None
+        if lname is not None and lname not in self.layers or lname in self.meta_done:
+            if lname in self.meta_done:
+                return
+            entry = self.meta[lname]
+            try:
+                layer = self.from_metadata(lname)
+                inputs = [self.std(self.tensor(t), "a layer input") for t in entry["inputs"]]
+            except (LayerGraphError, _Unsupported, ValueError, KeyError, TypeError):
+                for n in entry["nodes"]:
+                    self.group_of.pop(n, None)
+            else:
+                self.values[entry["output"]] = self.add(layer, inputs, lname)
+                self.meta_done.add(lname)
+                return
         handler = HANDLERS.get(node.op_type) if node.domain in ("", "ai.onnx") else None
         base = node.name or (node.output[0] if node.output else node.op_type)
         try:
@@ -1118,7 +1162,9 @@ def _reshape(imp, node, base):
             return val
         if val.perm == _identity(val.rank):
             if all(s == 1 for s in L.spatial):
-                return imp.add(lg.flattenLayer(), [val], base)
+                # 1×1×C: torch's and MATLAB's flatten orders agree; a following Gemm reads the image directly
+                return Val(special={"kind": "torch flatten", "source": val,
+                                    "materialize": lambda: imp.add(lg.flattenLayer(), [val], base)})
             return Val(special={"kind": "torch flatten", "source": val,
                                 "materialize": lambda: _raise("a torch-order flatten of an image used directly")})
         if _column_major_perm(val):
@@ -1531,6 +1577,33 @@ def _recurrent(imp, node, base):
 
 # --------------------------------------------------------------------------------------------------
 # Reading the file
+
+
+def _read_metadata(model) -> dict:
+    """The exporter's layer descriptions (``layergraph.layers``), checked for shape; {} when absent or malformed."""
+    import json
+
+    from .export import METADATA_KEY
+
+    for prop in model.metadata_props:
+        if prop.key != METADATA_KEY:
+            continue
+        try:
+            data = json.loads(prop.value)
+        except ValueError:
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        good = {}
+        for lname, entry in data.items():
+            if (isinstance(entry, dict) and isinstance(entry.get("layer"), dict) and isinstance(entry.get("tensors"), dict)
+                    and isinstance(entry.get("inputs"), list) and isinstance(entry.get("output"), str)
+                    and isinstance(entry.get("nodes"), list)
+                    and all(isinstance(t, dict) and isinstance(t.get("data"), str) and isinstance(t.get("shape"), list)
+                            for t in entry["tensors"].values())):
+                good[str(lname)] = entry
+        return good
+    return {}
 
 
 def read_model(filename, function: str):
