@@ -20,6 +20,7 @@ from suffix to loader); a loader takes a path and returns ``{name: LayerGraph or
 from __future__ import annotations
 
 import argparse
+import contextvars
 import importlib
 import json
 import math
@@ -53,12 +54,16 @@ def register_file_loader(suffix: str, loader: Callable) -> None:
     _FILE_LOADERS[suffix] = loader
 
 
+_PARTIAL_WEIGHTS = contextvars.ContextVar("layergraph_cli_partial_weights", default=False)
+
+
 def _load_json(path: str) -> dict:
     from .spec import load_spec
 
-    if path == "-":
-        return {"stdin": load_spec(sys.stdin.read())}
-    return {Path(path).stem: load_spec(Path(path))}
+    partial = _PARTIAL_WEIGHTS.get()
+    if path == "-":   # weights of a spec on standard input resolve in the current folder
+        return {"stdin": load_spec(sys.stdin.read(), partial_weights=partial)}
+    return {Path(path).stem: load_spec(Path(path), partial_weights=partial)}
 
 
 register_file_loader(".json", _load_json)
@@ -293,6 +298,8 @@ def _file_arguments(parser) -> None:
         "--target", choices=("auto", "trainNetwork", "dlnetwork"), default="auto",
         help="analyse for trainNetwork or dlnetwork (default auto: dlnetwork when there is no output layer)",
     )
+    parser.add_argument("--partial-weights", action="store_true",
+                        help="accept a weights file that lacks some learnables (they are initialised afresh)")
 
 
 def build_parser(warnings: list | None = None) -> argparse.ArgumentParser:
@@ -354,6 +361,7 @@ def main(argv=None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help (0) and usage errors (2)
         return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE
+    _PARTIAL_WEIGHTS.set(bool(getattr(args, "partial_weights", False)))
     try:
         return int(args.func(args) or 0)
     except UsageError as exc:

@@ -370,6 +370,17 @@ def _handle(args) -> int:
     if args.threads < 1:
         print("layergraph demo: --threads must be a positive integer", file=sys.stderr)
         return 2
+    if "\x00" in str(output):
+        print("layergraph demo: the output folder name contains a NUL character", file=sys.stderr)
+        return 2
+    if output.exists() and not output.is_dir():
+        print(f"layergraph demo: the output folder '{output}' exists and is not a folder", file=sys.stderr)
+        return 2
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"layergraph demo: cannot create the output folder '{output}': {exc.strerror or exc}", file=sys.stderr)
+        return 2
     return run(example, output, max_epochs=args.max_epochs, num_threads=args.threads)
 
 

@@ -21,9 +21,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import Annotated, Literal
+
 import torch
 
-from ..errors import TrainingError
+from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError,
+                      model_validator)
+
+from ..errors import LayerGraphError, TrainingError
 from ..functions import matlab_function
 
 FORMAT = "layergraph-checkpoint"
@@ -73,9 +78,46 @@ def save_checkpoint(trainer, folder) -> str:
     stamp = time.strftime("%Y_%m_%d__%H_%M_%S")
     path = folder / f"net_checkpoint__{trainer.iteration}__{stamp}{SUFFIX}"
     tmp = folder / f".{path.name}.tmp{os.getpid()}"
-    tmp.write_bytes(blob)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(blob)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:   # disk full, folder removed or made read-only during training
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise TrainingError(f"Cannot write checkpoint '{path}' (CheckpointPath '{folder}'): "
+                            f"{exc.strerror or exc}. No partial checkpoint was left.") from None
     return str(path)
+
+
+def check_writable_folder(folder, what: str, *, create: bool) -> None:
+    """Raise TrainingError unless ``folder`` exists (or, with ``create``, can be made) and takes new files.
+
+    Called before training starts for CheckpointPath (created here, as MATLAB requires it to exist) and
+    for the training-progress plot folder, so a run never fails at its first checkpoint or plot.
+    """
+    import tempfile
+
+    text = os.fspath(folder)
+    if "\x00" in text:
+        raise TrainingError(f"{what} {text!r} contains a NUL character.")
+    path = Path(text)
+    if create:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise TrainingError(f"{what} '{text}' cannot be created: {exc.strerror or exc}.") from None
+    if not path.is_dir():
+        raise TrainingError(f"{what} '{text}' is not a folder.")
+    try:
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".layergraph-write-test-"):
+            pass
+    except OSError as exc:
+        raise TrainingError(f"{what} '{text}' is not writable: {exc.strerror or exc}.") from None
 
 
 @dataclass
@@ -98,6 +140,10 @@ class Checkpoint:
     def restore(self, trainer) -> None:
         """Put the trainer where the checkpointed run was (called by trainNetwork/trainnet)."""
         p = self.progress
+        batches = -(-trainer.n // max(1, int(trainer.options.MiniBatchSize)))
+        if p["position"] > batches:
+            raise TrainingError(f"Checkpoint '{self.path}' is damaged: position {p['position']} in the epoch, but an "
+                                f"epoch of this data has {batches} mini-batches.")
         if p["solver"] != trainer.options.SolverName:
             raise TrainingError(
                 f"The checkpoint was written by solver '{p['solver']}'; resume it with trainingOptions('{p['solver']}', ...)."
@@ -145,6 +191,57 @@ def _load_state(net, state: dict) -> None:
             setattr(net.get_submodule(module_name), attr, value.clone())
 
 
+class _Progress(BaseModel):
+    """The ``progress`` metadata of a checkpoint (what resuming needs), validated before use."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["layergraph-checkpoint"]
+    version: Literal[1]
+    kind: Literal["assembled", "dlnetwork"]
+    style: Literal["trainNetwork", "trainnet"]
+    epoch: Annotated[StrictInt, Field(ge=1, le=10**9)]
+    iteration: Annotated[StrictInt, Field(ge=0, le=10**12)]
+    position: Annotated[StrictInt, Field(ge=0, le=10**12)]
+    elapsed: Annotated[StrictFloat | StrictInt, Field(ge=0, allow_inf_nan=False)]
+    history: dict[str, list[StrictFloat | StrictInt | None]]
+    best: tuple[StrictFloat | StrictInt | None, Annotated[StrictInt, Field(ge=0)]]
+    bad_validations: Annotated[StrictInt, Field(ge=0)]
+    classes: list[StrictStr | StrictBool | StrictInt | StrictFloat | None] | None
+    solver: StrictStr
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        keys = {"loss", "metric", "vloss", "vmetric", "lr"}
+        if set(self.history) != keys:
+            raise ValueError(f"history must have exactly the keys {', '.join(sorted(keys))}")
+        for key, values in self.history.items():
+            if len(values) != self.iteration:
+                raise ValueError(f"history '{key}' has {len(values)} entries for iteration {self.iteration}")
+        if self.best[1] > self.iteration:
+            raise ValueError(f"best iteration {self.best[1]} is after iteration {self.iteration}")
+        return self
+
+
+def _validated_progress(text, path) -> dict:
+    if not isinstance(text, str):
+        raise TrainingError(f"Checkpoint '{path}' is damaged: it has no progress metadata.")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise TrainingError(f"Checkpoint '{path}' is damaged: its progress metadata is not JSON ({exc}).") from None
+    try:
+        _Progress.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors()[:5]:
+            where = ".".join(str(p) for p in err["loc"]) or "progress"
+            problems.append(f"{where}: {err['msg']}")
+        raise TrainingError(f"Checkpoint '{path}' is damaged: its progress metadata is invalid ("
+                            + "; ".join(problems) + ").") from None
+    return data
+
+
 @matlab_function(outputs=("checkpoint",), data_free=False)
 def loadCheckpoint(path) -> Checkpoint:
     """Read a checkpoint written by ``CheckpointPath``: ``ckpt.network`` and the saved progress."""
@@ -164,12 +261,26 @@ def loadCheckpoint(path) -> Checkpoint:
         raise TrainingError(f"Cannot read checkpoint '{path}': {exc}.") from None
     if metadata.get("format") != FORMAT:
         raise TrainingError(f"'{path}' is not a layergraph checkpoint.")
-    progress = json.loads(metadata["progress"])
-    graph = load_spec(metadata["spec"])
-    kind = progress["kind"]
-    target = "trainNetwork" if kind == "assembled" else "dlnetwork"
-    net = _build(graph, target=target, kind=kind, function="loadCheckpoint")
-    _load_state(net, {k[len("state/"):]: v for k, v in tensors.items() if k.startswith("state/")})
+    progress = _validated_progress(metadata.get("progress"), path)
+    for key in ("data/order", "data/generator"):
+        if key not in tensors:
+            raise TrainingError(f"Checkpoint '{path}' is damaged: it has no '{key}'.")
+    if tensors["data/order"].dim() != 1 or tensors["data/order"].is_floating_point():
+        raise TrainingError(f"Checkpoint '{path}' is damaged: 'data/order' is not a vector of indices.")
+    if tensors["data/generator"].dtype != torch.uint8:
+        raise TrainingError(f"Checkpoint '{path}' is damaged: 'data/generator' is not a generator state.")
+    if not isinstance(metadata.get("spec"), str):
+        raise TrainingError(f"Checkpoint '{path}' is damaged: it has no network spec.")
+    try:
+        graph = load_spec(metadata["spec"])
+        kind = progress["kind"]
+        target = "trainNetwork" if kind == "assembled" else "dlnetwork"
+        net = _build(graph, target=target, kind=kind, function="loadCheckpoint")
+        _load_state(net, {k[len("state/"):]: v for k, v in tensors.items() if k.startswith("state/")})
+    except LayerGraphError as exc:
+        raise TrainingError(f"Checkpoint '{path}' is damaged: {exc}") from None
+    except (RuntimeError, ValueError, TypeError, AttributeError) as exc:   # torch shape/dtype mismatches
+        raise TrainingError(f"Checkpoint '{path}' is damaged: its network state does not fit the network ({exc}).") from None
     if progress.get("classes") is not None:
         net._lg.extra["classes"] = list(progress["classes"])
     return Checkpoint(net, progress, tensors, path)

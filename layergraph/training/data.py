@@ -125,9 +125,10 @@ def _as_tensor(x, what: str) -> torch.Tensor:
         if arr.dtype.kind not in "biuf":
             raise TrainingError(f"Invalid {what}. Expected a numeric array, got values of type {arr.dtype}.")
         t = torch.from_numpy(np.ascontiguousarray(arr))
-    if not torch.is_floating_point(t):
-        t = t.float()
-    return t.float() if t.dtype == torch.float64 else t
+    if t.is_complex():
+        raise TrainingError(f"Invalid {what}. Expected a real numeric array, got values of type {t.dtype}.")
+    # networks compute in single precision (as MATLAB does): integers, float64, float16 and bfloat16 become float32
+    return t if t.dtype == torch.float32 else t.float()
 
 
 def _is_sequence_list(x) -> bool:

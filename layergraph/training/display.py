@@ -182,8 +182,17 @@ class ProgressPlot:
         if title:
             self.fig.suptitle(title)
         tmp = self.path + ".tmp.png"
-        self.fig.savefig(tmp, dpi=80)
-        os.replace(tmp, self.path)
+        try:
+            self.fig.savefig(tmp, dpi=80)
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            from ..errors import TrainingError
+
+            raise TrainingError(f"Cannot write the training-progress plot '{self.path}': {exc.strerror or exc}.") from None
         self.last = time.monotonic()
 
 

@@ -626,7 +626,21 @@ def _parse_train_args(args, function: str):
 def _options_arg(options, function: str) -> TrainingOptions:
     if not isinstance(options, TrainingOptions):
         raise TrainingError(f"{function}: the last argument must be training options created with trainingOptions.")
+    _check_output_folders(options)
     return options
+
+
+def _check_output_folders(options: TrainingOptions) -> None:
+    """Before training starts: CheckpointPath is created and writable, the progress-plot folder writable."""
+    import tempfile
+
+    from .checkpoint import check_writable_folder
+
+    if options.CheckpointPath:
+        check_writable_folder(options.CheckpointPath, "CheckpointPath", create=True)
+    if options.Plots == "training-progress":
+        folder = os.environ.get("LAYERGRAPH_PLOT_DIR") or tempfile.gettempdir()
+        check_writable_folder(folder, "The training-progress plot folder (LAYERGRAPH_PLOT_DIR)", create=False)
 
 
 def _build_for_training(layers, function: str):

@@ -137,7 +137,9 @@ def _text_or_empty(x):
     if x is None:
         return ""
     if isinstance(x, (str, os.PathLike)):
-        return os.fspath(x)
+        text = os.fspath(x)
+        if isinstance(text, str) and "\x00" not in text:
+            return text
     raise ValueError
 
 
