@@ -138,6 +138,7 @@ from .networks.pretrained import (
     densenet201,
     inceptionv3,
     googlenet,
+    imagePretrainedNetwork,
     mobilenetv2,
     resnet18,
     resnet50,
@@ -286,4 +287,5 @@ __all__ += [
     "mobilenetv2",
     "inceptionv3",
     "densenet201",
+    "imagePretrainedNetwork",
 ]

@@ -71,6 +71,8 @@ def test_constructors_are_registered_matlab_functions_and_exported():
     for name in TABLE:
         assert name in FUNCTIONS and FUNCTIONS[name].outputs == ("net",)
         assert name in lg.__all__
+    assert FUNCTIONS["imagePretrainedNetwork"].outputs == ("net", "classNames")
+    assert "imagePretrainedNetwork" in lg.__all__
 
 
 def test_weights_option_forms_and_errors():

@@ -12,6 +12,7 @@ import sys
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -207,3 +208,58 @@ def test_cli_download_and_list(hub, local_server, capsys):
     (hub / "resnet18-f37072fd.pth").write_bytes(b"")
     assert main(["pretrained", "list"]) == 0
     assert "cached" in [line for line in capsys.readouterr().out.splitlines() if line.startswith("resnet18")][0]
+
+
+def test_imagenet_class_names_and_classify(hub, squeezenet_file):
+    from layergraph.networks.pretrained.classes import imagenet_class_names
+
+    names = imagenet_class_names()
+    # indices of the ILSVRC-2012 order; spellings of MathWorks' example printouts
+    assert len(names) == len(set(names)) == 1000
+    assert names[:8] == ["tench", "goldfish", "great white shark", "tiger shark", "hammerhead", "electric ray",
+                         "stingray", "cock"]
+    assert (names[151], names[281], names[417], names[945], names[948], names[999]) == (
+        "Chihuahua", "tabby", "balloon", "bell pepper", "Granny Smith", "toilet tissue")
+    for shown in ("papillon", "eggnog", "jackfruit", "castle", "sleeping bag", "redshank", "Band Aid", "wok",
+                  "seat belt", "orange", "speedboat", "window screen", "isopod", "wooden spoon", "custard apple"):
+        assert shown in names
+    ref, file_name, data = squeezenet_file
+    hub.mkdir(parents=True)
+    (hub / file_name).write_bytes(data)
+    net = lg.squeezenet()
+    assert list(net.Layers[-1].Classes) == names
+    X = torch.rand(2, 3, 227, 227) * 255
+    labels, scores = lg.classify(net, X)
+    with torch.no_grad():
+        best = ref(R.preprocess(X)).argmax(1)
+    assert [str(l) for l in np.asarray(labels).ravel()] == [names[i] for i in best]
+
+
+def test_image_pretrained_network(hub, squeezenet_file):
+    ref, file_name, data = squeezenet_file
+    net, class_names = lg.imagePretrainedNetwork("squeezenet", Weights="none")
+    # MathWorks' imagePretrainedNetwork page: 68 layers, 75 connections, 52 learnables, OutputNames prob_flatten
+    assert (len(net.Layers), len(net.Connections), len(net.Learnables)) == (68, 75, 52)
+    assert net.OutputNames == ["prob_flatten"] and net.InputNames == ["data"]
+    assert class_names[:3] == ["tench", "goldfish", "great white shark"]
+    with pytest.raises(W.PretrainedWeightsError, match="Missing file"):
+        lg.imagePretrainedNetwork()
+    hub.mkdir(parents=True)
+    (hub / file_name).write_bytes(data)
+    net, _ = lg.imagePretrainedNetwork()
+    X = torch.rand(2, 3, 227, 227) * 255
+    with torch.no_grad():
+        expected = torch.softmax(ref(R.preprocess(X)), 1)
+    assert torch.allclose(net.predict(X), expected, atol=1e-5)
+    net5, names5 = lg.imagePretrainedNetwork("squeezenet", "NumClasses", 5)
+    assert names5 == [] and net5.predict(X).shape == (2, 5)
+    conv10 = {l.Name: l for l in net5.Layers}["conv10"]
+    assert tuple(conv10.Weights.shape) == (1, 1, 512, 5)
+    fire9 = {l.Name: l for l in net5.Layers}["fire9-expand3x3"]
+    assert torch.equal(fire9.Weights, {l.Name: l for l in net.Layers}["fire9-expand3x3"].Weights)
+    resnet, _ = lg.imagePretrainedNetwork("resnet18", Weights="none", NumClasses=3)
+    assert resnet.OutputNames == ["prob"] and len(resnet.Layers) == 70
+    with pytest.raises(lg.OptionError, match="NumClasses must be a positive integer"):
+        lg.imagePretrainedNetwork("resnet18", NumClasses=0)
+    with pytest.raises(lg.OptionError, match="Unknown pretrained network 'nasnetlarge'"):
+        lg.imagePretrainedNetwork("nasnetlarge")

@@ -9,6 +9,7 @@ from .catalog import (  # noqa: F401
     densenet201,
     inceptionv3,
     googlenet,
+    imagePretrainedNetwork,
     load_pretrained,
     mobilenetv2,
     network_info,

@@ -197,3 +197,80 @@ densenet201 = _constructor("densenet201")
 
 CONSTRUCTORS = ["alexnet", "googlenet", "squeezenet", "resnet18", "resnet50", "resnet101", "vgg16", "vgg19",
                 "mobilenetv2", "inceptionv3", "densenet201"]
+
+
+# ---- imagePretrainedNetwork (R2024a) -------------------------------------------------------------------
+
+def _head_for_dlnetwork(graph: LayerGraph, name: str, num_classes) -> LayerGraph:
+    """Drop the classification layer; squeezenet's 1×1×1000 scores get a flattenLayer 'prob_flatten'
+    (MathWorks' page: OutputNames {'prob_flatten'}); NumClasses replaces the last learnable layer by
+    one of the same type with that many outputs (same name, MATLAB's initializers)."""
+    from ...graph import addLayers, connectLayers, removeLayers, replaceLayer
+    from .common import layer as make_layer
+
+    output = graph.layer_list()[-1]
+    source = graph.source_of(output.Name, "in")[0]
+    graph = removeLayers(graph, output.Name)
+    if name == "squeezenet":
+        graph = addLayers(graph, make_layer("flattenLayer", Name=f"{source}_flatten"))
+        graph = connectLayers(graph, source, f"{source}_flatten")
+    if num_classes is not None:
+        last = next(l for l in reversed(graph.layer_list()) if l.learnable_names() and "Weights" in l.learnable_names())
+        if last.MATLAB_NAME == "fullyConnectedLayer":
+            new = make_layer("fullyConnectedLayer", num_classes, Name=last.Name)
+        else:
+            new = make_layer(last.MATLAB_NAME, last.FilterSize, num_classes, Name=last.Name, Stride=last.Stride,
+                             Padding=last.Padding)
+        graph = replaceLayer(graph, last.Name, new)
+    return graph
+
+
+def _image_pretrained_options(args: tuple, kwargs: dict) -> tuple[int | None, str]:
+    from ...errors import OptionError
+
+    if len(args) % 2:
+        raise OptionError("imagePretrainedNetwork: name-value arguments must come in pairs.")
+    num_classes, weights = None, "pretrained"
+    for key, value in list(zip(args[::2], args[1::2])) + list(kwargs.items()):
+        k = str(key).lower()
+        if k == "numclasses":
+            if isinstance(value, bool) or not float(value).is_integer() or value < 1:
+                raise OptionError(f"imagePretrainedNetwork: NumClasses must be a positive integer, got {value!r}.")
+            num_classes = int(value)
+        elif k == "weights":
+            if str(value).lower() not in ("pretrained", "none"):
+                raise OptionError(f"imagePretrainedNetwork: Weights must be \"pretrained\" or \"none\", got {value!r}.")
+            weights = str(value).lower()
+        else:
+            raise OptionError(f"imagePretrainedNetwork: '{key}' is not an option. Valid options: NumClasses, Weights.")
+    return num_classes, weights
+
+
+@matlab_function(outputs=("net", "classNames"))
+def imagePretrainedNetwork(name: str = "squeezenet", *args, **kwargs):
+    """``[net, classNames] = imagePretrainedNetwork(name, NumClasses=k, Weights="pretrained"|"none")``.
+
+    A dlnetwork (no classification layer) and the 1000 ImageNet class names (a list of str; empty when
+    NumClasses replaces the head). ``Weights="none"``: the architecture with MATLAB's initializers
+    (layergraph networks are always initialized).
+    """
+    from ...network import dlnetwork
+
+    num_classes, weights = _image_pretrained_options(args, kwargs)
+    info = network_info(name)
+    if weights == "none":
+        graph = info.build()
+    else:
+        from .weights import locate, read_state_dict
+
+        if info.weight_file is None:
+            raise PretrainedWeightsError(
+                f"{info.name}: no public weight file computes MATLAB's {info.name}. {info.note} "
+                f"Use imagePretrainedNetwork(\"{info.name}\", Weights=\"none\") for the untrained network."
+            )
+        path = locate(info.name, info.weight_file, info.weight_url)
+        graph = pretrained_graph_from_state(info.name, read_state_dict(path), source=f"weight file '{path.name}'")
+    from .classes import imagenet_class_names
+
+    net = dlnetwork(_head_for_dlnetwork(graph, info.name, num_classes))
+    return net, ([] if num_classes is not None else imagenet_class_names())
