@@ -85,6 +85,9 @@ CASES = {
     "prelu_channels": lambda: [img(), lg.convolution2dLayer(1, 4), lg.preluLayer],
     "prelu_sequence": lambda: [seq(), lg.preluLayer],
     "dropout": lambda: [feat(), lg.dropoutLayer(0.3), lg.fullyConnectedLayer(3)],
+    "scaling": lambda: [img(), lg.scalingLayer(Scale=torch.tensor([0.5, 2.0, -1.0]).reshape(1, 1, 3), Offset=0.25)],
+    "scaling_sequence": lambda: [seq(), lg.scalingLayer(Scale=2.0, Offset=torch.tensor([1.0, 2.0, 3.0]).reshape(3, 1))],
+    "depth_to_space": lambda: [img(4, 4, 8), lg.depthToSpace2dLayer(2, Mode="crd"), lg.spaceToDepthLayer(2)],
     # fully connected, softmax, flatten
     "fc_features": lambda: [feat(), lg.fullyConnectedLayer(4), lg.softmaxLayer],
     "fc_image": lambda: [img(4, 5, 3), lg.fullyConnectedLayer(4)],
@@ -123,6 +126,9 @@ def _graph(name):
         g = lg.connectLayers(g, "c1", "mul/in2")
         g = lg.connectLayers(g, "in", "cat/in2")
         return lg.connectLayers(g, "add", "catw/in2") if False else lg.connectLayers(g, "cat", "catw/in2")
+    if name == "weighted_addition":
+        g = lg.layerGraph([img(), lg.convolution2dLayer(1, 3, Name="c1"), lg.weightedAdditionLayer(2, "wadd")])
+        return lg.connectLayers(g, "in", "wadd/in2")
     if name == "resize_reference":
         g = lg.layerGraph([img(4, 5), lg.resize2dLayer(EnableReferenceInput=True, Name="rs")])
         g = lg.addLayers(g, lg.convolution2dLayer(2, 3, Stride=1, Name="ref"))
@@ -151,9 +157,9 @@ def check(layers, opset, seed=0, atol=2e-5):
     return model
 
 
-@pytest.mark.parametrize("name", sorted(CASES) + ["combination", "resize_reference"])
+@pytest.mark.parametrize("name", sorted(CASES) + ["combination", "resize_reference", "weighted_addition"])
 def test_family_matches_onnxruntime(name):
-    opset = 13 if name.startswith("resize") else 9 if name == "gelu" else DEFAULT_OPSET
+    opset = 13 if name.startswith("resize") or name == "depth_to_space" else 9 if name == "gelu" else DEFAULT_OPSET
     check(_graph(name), opset)
 
 

@@ -584,6 +584,38 @@ def _identity(b, layer, inputs, layouts, out_layout, out):
     return b.op("Identity", inputs[:1], out=out)
 
 
+@exporter("ScalingLayer")
+def _scaling(b, layer, inputs, layouts, out_layout, out):
+    from ...layers.utility import matlab_to_torch_broadcast
+
+    layout = layouts[0]
+    scale = matlab_to_torch_broadcast(layer.Scale, layout, "Scale")
+    offset = matlab_to_torch_broadcast(layer.Offset, layout, "Offset") + matlab_to_torch_broadcast(layer.Bias, layout, "Bias")
+    b.decomposed = True
+    y = b.op("Mul", [inputs[0], b.const("Scale", scale)], what="Scale")
+    return b.op("Add", [y, b.const("Offset", offset)], out=out)
+
+
+@exporter("WeightedAdditionLayer")
+def _weighted_add(b, layer, inputs, layouts, out_layout, out):
+    p = _params(layer, layouts)
+    b.decomposed = True
+    terms = [b.op("Mul", [x, b.const(f"Weight{i + 1}", p["Weights"][i])], what=f"Weight{i + 1}")
+             for i, x in enumerate(inputs)]
+    return b.op("Sum", terms, out=out)
+
+
+@exporter("DepthToSpace2dLayer", "SpaceToDepthLayer")
+def _depth_space(b, layer, inputs, layouts, out_layout, out):
+    bh, bw = layer.BlockSize
+    if bh != bw:
+        raise b.fail("ONNX DepthToSpace/SpaceToDepth take square blocks only.")
+    if type(layer).__name__ == "DepthToSpace2dLayer":
+        return b.op("DepthToSpace", inputs[:1], out=out, blocksize=int(bh),
+                    mode=layer.Mode.upper() if b.opset >= 11 else None)
+    return b.op("SpaceToDepth", inputs[:1], out=out, blocksize=int(bh))
+
+
 @exporter("FlattenLayer")
 def _flatten(b, layer, inputs, layouts, out_layout, out):
     x, layout = inputs[0], layouts[0]

@@ -962,6 +962,22 @@ def _arith(imp, node, base):
     return _scale_offset(imp, node, base, x, scale=1.0 / value)
 
 
+@handles("DepthToSpace", "SpaceToDepth")
+def _depth_space(imp, node, base):
+    import layergraph as lg
+
+    a = imp.attrs(node)
+    block = int(a["blocksize"])
+    if node.op_type == "DepthToSpace":
+        mode = a.get("mode", b"DCR")
+        mode = (mode.decode() if isinstance(mode, bytes) else mode).lower()
+        layer = lg.depthToSpace2dLayer([block, block], Mode=mode)
+    else:
+        layer = lg.spaceToDepthLayer([block, block])
+    val = imp.std(imp.tensor(node.input[0]), "the input")
+    return imp.add(layer, [val], base)
+
+
 @handles("Sum")
 def _sum(imp, node, base):
     import layergraph as lg
