@@ -36,6 +36,8 @@ def extract(folder: Path, mirrors: Path, entry: dict) -> None:
     if target.exists():
         return
     repo = mirrors / entry["repository"].replace("/", "+") / "repo"
+    if (repo / ".git").exists():
+        repo = repo / ".git"
     if not repo.exists():
         return
     data = subprocess.run(["git", "-C", str(repo), "show", f"{entry['commit']}:{entry['path']}"],
@@ -141,7 +143,7 @@ def main(argv=None) -> int:
                 parts.append(f"{name}={value.matlab_class()}({len(value.Layers)} layers, {n_learn:,} learnables)")
                 totals["networks"] += 1
             elif isinstance(value, LayerGraph):
-                held = sum(type(x).__name__ == "MatPlaceholderLayer" for x in value.layer_list())
+                held = sum(type(x).__name__.startswith("MatPlaceholder") for x in value.layer_list())
                 n_learn = sum(int(np.prod(v.shape)) for x in value.layer_list() for p in x.learnable_names()
                               if (v := x._values.get(p)) is not None)
                 parts.append(f"{name}=LayerGraph({len(value.layer_list())} layers, {n_learn:,} learnables"
@@ -152,6 +154,8 @@ def main(argv=None) -> int:
                 totals["layer arrays"] += 1
             elif type(value).__name__ in ("TrainingOptions", "Categorical"):
                 parts.append(f"{name}={type(value).__name__}")
+            elif hasattr(value, "classname"):
+                parts.append(f"{name}=<{value.classname} object, kept as data>")
         line = f"OK       {label} [{seconds:.2f} s]: " + (", ".join(parts) or f"{len(variables)} plain variables")
         check = entry.get("check")
         if check:

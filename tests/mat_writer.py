@@ -291,7 +291,7 @@ def max_pool2d(layer, version):
 
 def softmax(layer, version):
     f = {"Version": num(version), "Name": char(layer.Name)}
-    if version >= 4:
+    if version >= 3:
         f["ChannelDim"] = num(3)
     f["VectorFormat"] = logical(False)
     return saved_object("nnet.cnn.layer.SoftmaxLayer", **f)
@@ -304,6 +304,14 @@ def classification(layer, version):
     if version >= 4:
         f["ClassWeights"] = empty() if layer.ClassWeights == "none" else num(list(layer.ClassWeights))
     return saved_object("nnet.cnn.layer.ClassificationOutputLayer", **f)
+
+
+def pixel_classification(layer, version=3, output_size=(1, 1, 1)):
+    classes = list(layer.Classes)
+    weights = empty() if layer.ClassWeights == "none" else num(list(layer.ClassWeights))
+    return saved_object("nnet.cnn.layer.PixelClassificationLayer", Version=num(3), Name=char(layer.Name),
+                        OutputSize=num(list(output_size)), Categories=categorical(classes, classes),
+                        ClassWeights=weights, ChannelDim=num(3))
 
 
 def regression(layer, version=2):
@@ -346,6 +354,7 @@ WRITERS = {
     "SoftmaxLayer": softmax,
     "ClassificationOutputLayer": classification,
     "RegressionOutputLayer": regression,
+    "PixelClassificationLayer": pixel_classification,
     "ReLULayer": simple("ReLULayer"),
     "DropoutLayer": simple("DropoutLayer", Probability=lambda l: num(l.Probability)),
     "LeakyReLULayer": simple("LeakyReLULayer", Scale=lambda l: num(l.Scale)),

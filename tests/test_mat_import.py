@@ -42,6 +42,7 @@ from layergraph import (  # noqa: E402
     loadmat,
     lstmLayer,
     maxPooling2dLayer,
+    pixelClassificationLayer,
     regressionLayer,
     reluLayer,
     resize2dLayer,
@@ -151,7 +152,7 @@ CNN_VERSIONS = [
      "MaxPooling2DLayer": 2, "SoftmaxLayer": 2, "ClassificationOutputLayer": 3},
     {"Convolution2DLayer": 4, "BatchNormalizationLayer": 3, "FullyConnectedLayer": 3, "ImageInputLayer": 2,
      "MaxPooling2DLayer": 3, "SoftmaxLayer": 4, "ClassificationOutputLayer": 4},
-    {"Convolution2DLayer": 5, "ImageInputLayer": 3, "BatchNormalizationLayer": 2},
+    {"Convolution2DLayer": 5, "ImageInputLayer": 3, "BatchNormalizationLayer": 2, "SoftmaxLayer": 3},
     {"Convolution2DLayer": 6, "ImageInputLayer": 4},
     {"Convolution2DLayer": 8, "ImageInputLayer": 5},
 ]
@@ -309,13 +310,28 @@ def test_every_decoder_version_is_exercised():
         ("BatchNormalizationLayer", 1), ("BatchNormalizationLayer", 2), ("BatchNormalizationLayer", 3), ("FullyConnectedLayer", 2),
         ("FullyConnectedLayer", 3), ("ImageInputLayer", 1), ("ImageInputLayer", 2), ("ImageInputLayer", 3),
         ("ImageInputLayer", 4), ("ImageInputLayer", 5), ("MaxPooling2DLayer", 2), ("MaxPooling2DLayer", 3),
-        ("SoftmaxLayer", 2), ("SoftmaxLayer", 4), ("ClassificationOutputLayer", 3), ("ClassificationOutputLayer", 4),
+        ("SoftmaxLayer", 2), ("SoftmaxLayer", 3), ("SoftmaxLayer", 4), ("PixelClassificationLayer", 3), ("ClassificationOutputLayer", 3), ("ClassificationOutputLayer", 4),
         ("LSTMLayer", 4), ("LSTMLayer", 5), ("BiLSTMLayer", 3), ("GRULayer", 1), ("SequenceInputLayer", 3),
         ("SequenceInputLayer", 5), ("FeatureInputLayer", 2), ("RegressionOutputLayer", 2), ("ReLULayer", 1),
         ("DropoutLayer", 1), ("LeakyReLULayer", 1), ("FlattenLayer", 1), ("DepthConcatenationLayer", 1),
         ("TransposedConvolution2DLayer", 2), ("Resize2DLayer", 3)}
     known = {(name, int(v)) for name, dec in DECODERS.items() for v in dec.versions}
     assert known == written
+
+
+def test_semantic_segmentation_network_round_trip(tmp_path):
+    layers = [imageInputLayer([8, 8, 3], Normalization="none", Name="in"),
+              convolution2dLayer(3, 4, Padding="same", Name="conv"), reluLayer(Name="relu"),
+              maxPooling2dLayer(2, Stride=2, Name="pool"),
+              transposedConv2dLayer(4, 4, Stride=2, Cropping=[1, 1, 1, 1], Name="up"),
+              convolution2dLayer(1, 3, Name="score"), softmaxLayer(Name="sm"),
+              pixelClassificationLayer(Classes=["sky", "road", "car"], ClassWeights=[1.0, 2.0, 0.5], Name="labels")]
+    net = assembleNetwork(randomized(layers))
+    _, loaded = roundtrip(tmp_path, {"net": W.series_network(net)})
+    got = loaded["net"]
+    assert_same_layers(net.Layers, got.Layers)
+    x = torch.randn(2, 3, 8, 8)
+    torch.testing.assert_close(got.predict(x), net.predict(x), atol=ATOL, rtol=0)
 
 
 def test_generic_decoder_for_user_facing_fields(tmp_path):
@@ -360,13 +376,20 @@ def test_network_with_placeholder_comes_back_as_layer_graph(tmp_path):
     inp = imageInputLayer([4, 4, 1], Normalization="none", Name="in")
     obj = W.saved_object("SeriesNetwork", Version=W.num(1), Layers=W.layer_array([
         W.write_layer(inp), W.custom_layer("myLayer", "mine"),
-        W.write_layer(regressionLayer(Name="out"))]))
+        W.custom_layer("weightedClassificationLayer", "out", Classes=W.categorical(["a", "b"], ["a", "b"]),
+                       ClassWeights=W.num([0.5, 2.0]))]))
     path = tmp_path / "net.mat"
     W.save_mat(path, {"net": obj})
     with pytest.warns(UserWarning, match="placeholder"):
         got = loadmat(path)["net"]
     assert isinstance(got, LayerGraph)
     assert [l.Name for l in got.layer_list()] == ["in", "mine", "out"]
+    out = got.layer("out")
+    assert out.IS_OUTPUT and out.output_names() == ()
+    assert out.MatlabClass == "weightedClassificationLayer"
+    assert out.Properties == {"Classes": ["a", "b"], "ClassWeights": [[0.5, 2.0]]}
+    assert got.edge_list() == [("in", "out", "mine", "in"), ("mine", "out", "out", "in")]
+    assert all(type(name) is str for edge in got.edge_list() for name in edge)
 
 
 # --------------------------------------------------------------------------------------------------

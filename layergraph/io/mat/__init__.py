@@ -6,7 +6,7 @@ Needs the ``[mat]`` extra (mat-io, scipy, h5py; Python >= 3.11, NumPy >= 2.2). S
 from .container import MatCategorical, MatObject, MatObjectArray, read_mat_file, require_reader
 from .layers import DECODERS, decode_layer
 from .networks import load_networks, loadmat
-from .placeholders import MatPlaceholderLayer
+from .placeholders import MatPlaceholderLayer, MatPlaceholderOutputLayer
 
 __all__ = ["loadmat", "load_networks", "read_mat_file", "require_reader", "MatObject", "MatObjectArray",
-           "MatCategorical", "MatPlaceholderLayer", "DECODERS", "decode_layer"]
+           "MatCategorical", "MatPlaceholderLayer", "MatPlaceholderOutputLayer", "DECODERS", "decode_layer"]

@@ -123,7 +123,7 @@ def _string(value) -> str:
         if value.dtype.kind in "UST" or value.dtype == object:
             if value.size == 1:
                 item = value.flat[0]
-                return _string(item) if not isinstance(item, str) else item
+                return _string(item) if not isinstance(item, str) else str(item)
             return "".join(str(v) for v in value.ravel(order="F"))
     return str(value)
 

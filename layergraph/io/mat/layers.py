@@ -25,7 +25,7 @@ import torch
 from ...errors import LayerGraphError, MatFileError
 from ...layers.base import REGISTRY, Layer
 from .container import MatCategorical, MatObject, MatObjectArray, _string
-from .placeholders import MatPlaceholderLayer
+from .placeholders import MatPlaceholderLayer, MatPlaceholderOutputLayer
 
 LAYER_PACKAGE = "nnet.cnn.layer."
 
@@ -541,7 +541,7 @@ def _maxpool2d(f, ctx):
 # ---- activations, utility, combination ---------------------------------------------------------------
 
 
-@decoder("SoftmaxLayer", {2: ("VectorFormat",), 4: ("ChannelDim", "VectorFormat")})
+@decoder("SoftmaxLayer", {2: ("VectorFormat",), 3: ("ChannelDim", "VectorFormat"), 4: ("ChannelDim", "VectorFormat")})
 def _softmax(f, ctx):
     return _make("softmaxLayer", {"Name": f["Name"]}, ctx)
 
@@ -614,6 +614,28 @@ def _classification(f, ctx):
         cw = f["ClassWeights"]
         o["ClassWeights"] = as_str(cw, ctx, "ClassWeights") if np.asarray(cw).dtype.kind in "UST" else as_numbers(cw, ctx, "ClassWeights")
     return _make("classificationLayer", o, ctx)
+
+
+def _classes_and_weights(o: dict, f: dict, ctx: Context) -> None:
+    cats = f["Categories"]
+    if isinstance(cats, MatCategorical):
+        classes = as_str_list(cats, ctx, "Categories")
+    elif is_empty(cats):
+        classes = []
+    else:
+        raise ctx.error(f"Categories should be a categorical array but is {_describe(cats)}.")
+    if classes:
+        o["Classes"] = classes
+    if "ClassWeights" in f and not is_empty(f["ClassWeights"]):
+        cw = f["ClassWeights"]
+        o["ClassWeights"] = as_str(cw, ctx, "ClassWeights") if np.asarray(cw).dtype.kind in "UST" else as_numbers(cw, ctx, "ClassWeights")
+
+
+@decoder("PixelClassificationLayer", {3: ("OutputSize", "Categories", "ClassWeights", "ChannelDim")})
+def _pixel_classification(f, ctx):
+    o = {"Name": f["Name"]}
+    _classes_and_weights(o, f, ctx)
+    return _make("pixelClassificationLayer", o, ctx)
 
 
 @decoder("RegressionOutputLayer", {2: ("ResponseNames", "ObservationDim")})
@@ -766,6 +788,10 @@ def _custom_placeholder(obj: MatObject, ctx: Context) -> Layer:
     inputs = _ports(props, ctx, "InputNames", "NumInputs", "in")
     outputs = _ports(props, ctx, "OutputNames", "NumOutputs", "out")
     extra = {k: _plain(v) for k, v in props.items() if k not in BUILTIN_LAYER_PROPERTIES and not _internal(k)}
+    if "Classes" in props or "ResponseNames" in props:
+        # the superclass is not saved; MATLAB's output-layer base classes carry Classes / ResponseNames
+        return MatPlaceholderOutputLayer(Name=name, MatlabClass=obj.classname, Properties=extra, InputNames=inputs,
+                                         OutputNames=())
     return MatPlaceholderLayer(Name=name, MatlabClass=obj.classname, Properties=extra, InputNames=inputs,
                                OutputNames=outputs)
 

@@ -112,7 +112,7 @@ def build_graph(layers: list, connections: list, ctx: Context):
 
 
 def _has_placeholders(layers) -> list[str]:
-    return [layer.Name for layer in layers if isinstance(layer, MatPlaceholderLayer)]
+    return [layer.Name for layer in layers if isinstance(layer, MatPlaceholderLayer)]  # output ones included
 
 
 def _compiled(graph_or_layers, layers, ctx: Context, kind: str):

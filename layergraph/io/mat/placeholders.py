@@ -74,4 +74,15 @@ class MatPlaceholderLayer(Layer):
         return self.infer(inputs)
 
 
-__all__ = ["MatPlaceholderLayer"]
+class MatPlaceholderOutputLayer(MatPlaceholderLayer):
+    """A placeholder for a user-defined output layer (its class derives from a classification or
+    regression output layer: it saves ``Classes`` or ``ResponseNames``)."""
+
+    MATLAB_NAME: ClassVar[str] = "placeholderOutputLayer"
+    IS_OUTPUT: ClassVar[bool] = True
+
+    def output_names(self) -> tuple:
+        return ()
+
+
+__all__ = ["MatPlaceholderLayer", "MatPlaceholderOutputLayer"]
