@@ -243,6 +243,30 @@ def test_wrong_gate_order_would_show(tmp_path):
     assert np.abs(wrong.predict(x).numpy() - run_onnx(path, x)[0]).max() > 1e-3
 
 
+@pytest.mark.parametrize("perm", [(0, 2, 3, 1), (0, 1, 3, 2), (0, 1, 2, 3)], ids=["channels_last", "column_major", "torch"])
+@pytest.mark.parametrize("op", ["Flatten", "Reshape"])
+def test_transposed_flatten_before_gemm(tmp_path, perm, op):
+    """Flatten of an image in any dim order before Gemm (torch's C,H,W; MATLAB's column-major W,H order
+    reversed; channels-last H,W,C): the weights are read in that order."""
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((5, 3 * 4 * 6)).astype(np.float32)
+    b = rng.standard_normal(5).astype(np.float32)
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 4, 6])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 5])
+    inits = [onnx.numpy_helper.from_array(w, "w"), onnx.numpy_helper.from_array(b, "b"),
+             onnx.numpy_helper.from_array(np.array([0, -1], np.int64), "shape")]
+    flat = (helper.make_node("Flatten", ["t"], ["f"], name="flat", axis=1) if op == "Flatten"
+            else helper.make_node("Reshape", ["t", "shape"], ["f"], name="flat"))
+    nodes = [helper.make_node("Transpose", ["x"], ["t"], name="tr", perm=list(perm)), flat,
+             helper.make_node("Gemm", ["f", "w", "b"], ["y"], name="fc", transB=1)]
+    path = tmp_path / "flat.onnx"
+    onnx.save(_model(nodes, [x], [y], inits), str(path))
+    net = importNetworkFromONNX(path)
+    assert "placeholderLayer" not in [layer.MATLAB_NAME for layer in net.Layers]
+    data = torch.randn(7, 3, 4, 6)
+    np.testing.assert_allclose(net.predict(data).numpy(), run_onnx(path, data)[0], atol=1e-5)
+
+
 def test_time_major_input_is_read_as_a_sequence(tmp_path):
     torch.manual_seed(5)
     lstm = torch.nn.LSTM(3, 4)   # batch_first=False: the graph input is T×N×C
@@ -349,6 +373,9 @@ def test_unknown_operator_becomes_a_placeholder_reported_by_analysis(tmp_path):
         graph = importNetworkFromONNX(path)          # cannot be initialized: the graph is returned
     placeholder = graph.layer("odd_op")
     assert isinstance(placeholder, ONNXPlaceholderLayer) and placeholder.OperatorType == "Hardmax"
+    assert placeholder.ONNXNode == {"Name": "odd_op", "OpType": "Hardmax", "Domain": "", "Input": ["h"],
+                                    "Output": ["hm"], "Attributes": {"axis": 1}}
+    assert graph.layer("relu").MATLAB_NAME == "reluLayer"       # the layers after it are still imported
     report = analyzeNetwork(graph, TargetUsage="dlnetwork", Plots="none")
     assert any(issue.Layer == "odd_op" and "Hardmax" in str(issue) for issue in report.errors)
     with pytest.warns(UserWarning):
@@ -368,6 +395,22 @@ def test_custom_domain_operator_is_a_placeholder(tmp_path):
     with pytest.warns(UserWarning, match="com.example::RunPython"):
         graph = importNetworkFromONNX(path)
     assert graph.layer("evil").OperatorType == "com.example::RunPython"
+
+
+def test_file_policy_confines_matlab_code(tmp_path):
+    from layergraph.policy import PolicyError, confined
+
+    inside = tmp_path / "allowed"
+    inside.mkdir()
+    net = dlnetwork([lg.featureInputLayer(4, Name="in"), lg.reluLayer(Name="relu")])
+    with confined([inside]):
+        exportONNXNetwork(net, inside / "ok.onnx")
+        assert importNetworkFromONNX(inside / "ok.onnx").Layers[1].Name == "relu"
+        with pytest.raises(PolicyError, match="exportONNXNetwork"):
+            exportONNXNetwork(net, tmp_path / "outside.onnx")
+        with pytest.raises(PolicyError, match="importNetworkFromONNX"):
+            importNetworkFromONNX(tmp_path / "outside.onnx")
+    assert not (tmp_path / "outside.onnx").exists()
 
 
 def test_bad_files(tmp_path):

@@ -68,11 +68,23 @@ def _count():
     return positive_integer()
 
 
+def _struct():
+    from ...layers.options import Converter
+
+    def convert(v):
+        if v is None or isinstance(v, dict):
+            return v
+        raise ValueError
+
+    return Converter(convert, "a struct (dict) describing the ONNX node", {"type": "object"})
+
+
 ONNXPlaceholderLayer.OPTIONS = (
     Option("OperatorType", text(), ""),
     Option("Reason", text(), ""),
     Option("NumPlaceholderInputs", _count(), 1),
     Option("NumPlaceholderOutputs", _count(), 1),
+    Option("ONNXNode", _struct(), None),
 )
 ONNXPlaceholderLayer._finalize_options()
 
@@ -93,6 +105,26 @@ class Val:
     @property
     def rank(self) -> int:
         return len(self.perm)
+
+
+def _plain(value):
+    """An ONNX attribute value as plain data (tensors and graphs by their shape/name only)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, (int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    dims = getattr(value, "dims", None)
+    if dims is not None:
+        return {"tensor": list(dims)}
+    return type(value).__name__
+
+
+def _node_struct(node, attrs: dict) -> dict:
+    """MATLAB's PlaceholderLayer.ONNXNode: the node's name, op, domain, inputs, outputs and attributes."""
+    return {"Name": node.name, "OpType": node.op_type, "Domain": node.domain, "Input": list(node.input),
+            "Output": list(node.output), "Attributes": {k: _plain(v) for k, v in attrs.items()}}
 
 
 class _Unsupported(Exception):
@@ -365,7 +397,7 @@ class _Importer:
         op = node.op_type if node.domain in ("", "ai.onnx") else f"{node.domain}::{node.op_type}"
         n_out = max(1, len(node.output))
         layer = ONNXPlaceholderLayer(OperatorType=op, Reason=reason, NumPlaceholderInputs=max(1, len(inputs)),
-                                     NumPlaceholderOutputs=n_out)
+                                     NumPlaceholderOutputs=n_out, ONNXNode=_node_struct(node, self.attrs(node)))
         if not inputs:
             raise self.fail(f"node '{base}' ({op}) has no layer inputs and cannot be imported: {reason}.")
         if len(inputs) < len(layer.input_names()):
@@ -1052,6 +1084,18 @@ def _flat_source(imp, val: Val) -> Val | None:
     return None
 
 
+def _flat_weights(val: Val, src: Val | None, w: np.ndarray) -> np.ndarray:
+    """Weights (out × in) reading a flatten of ``src`` permuted by the view's perm -> torch (C,H,W) column order."""
+    perm = val.special.get("perm") if val.special else None
+    if src is None or perm is None or tuple(perm) == _identity(len(perm)):
+        return w
+    shape = src.layout.torch_shape(1)
+    permuted = [shape[p] for p in perm][1:]
+    wr = np.asarray(w).reshape((w.shape[0],) + tuple(permuted))
+    order = [0] + [1 + list(perm[1:]).index(d) for d in range(1, len(perm))]
+    return np.transpose(wr, order).reshape(w.shape[0], -1)
+
+
 @handles("Gemm")
 def _gemm(imp, node, base):
     a = imp.attrs(node)
@@ -1064,6 +1108,7 @@ def _gemm(imp, node, base):
         bias = imp.need_const(node, 2, "bias") * float(a.get("beta", 1.0))
     x = imp.tensor(node.input[0])
     src = _flat_source(imp, x)
+    w_torch = _flat_weights(x, src, w_torch)
     if src is None:
         src = imp.std(x, "the Gemm input")
         if src.layout is None or src.layout.has_time or src.layout.spatial:
@@ -1078,11 +1123,11 @@ def _matmul(imp, node, base):
         raise _Unsupported("MatMul by a non-constant or non-2-D matrix")
     x = imp.tensor(node.input[0])
     src = _flat_source(imp, x)
+    w_torch = _flat_weights(x, src, w.T)
     if src is None:
         src = imp.std(x, "the MatMul input")
         if src.layout is None or src.layout.spatial:
             raise _Unsupported("MatMul on an image tensor")
-    w_torch = w.T
 
     def finish(bias, name=None):
         return _fc_layer(imp, src, w_torch, bias, name or base)
@@ -1185,6 +1230,10 @@ def _reshape(imp, node, base):
                                 "materialize": lambda: _raise("a torch-order flatten of an image used directly")})
         if _column_major_perm(val):
             return imp.add(lg.flattenLayer(), [_as_std(val)], base)
+        if val.perm[0] == 0:
+            # any other order (channels-last, ...): a following Gemm/MatMul reads its weights in that order
+            return Val(special={"kind": "torch flatten", "source": _as_std(val), "perm": val.perm,
+                                "materialize": lambda: _raise("a transposed flatten of an image used directly")})
     if keep == 2 and L.has_time:
         if not L.spatial:
             return val
