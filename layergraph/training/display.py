@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import time
+
+from ..policy import check_write
 
 WIDTHS_90 = (9, 13, 16, 14, 14, 17)
 WIDTHS_120 = (9, 13, 16, 14, 14, 14, 14, 17)
@@ -131,8 +132,22 @@ class TrainnetTable:
         return "    " + "    ".join(cells)
 
 
+_PROGRESS_COUNT = [0]
+
+
+def _next_progress_path():
+    """training-progress.png in the figures folder (layergraph.figures_folder()); a second training in the
+    same process writes training-progress-2.png, and so on."""
+    from ..figures import figure_path
+
+    _PROGRESS_COUNT[0] += 1
+    n = _PROGRESS_COUNT[0]
+    return figure_path("training-progress.png" if n == 1 else f"training-progress-{n}.png", "trainNetwork")
+
+
 class ProgressPlot:
-    """``Plots='training-progress'``: loss (and accuracy/RMSE) against iteration, saved as a PNG.
+    """``Plots='training-progress'``: loss (and accuracy/RMSE) against iteration, saved as a PNG in the
+    figures folder (the current folder, ``set_figures_folder``, ``$LAYERGRAPH_FIGURES`` or ``--figures``).
 
     The file is rewritten at most every ``interval`` seconds during training and once at the end;
     its path is printed when training starts. No window is opened (matplotlib's Agg canvas).
@@ -144,9 +159,8 @@ class ProgressPlot:
 
         self.metric = metric
         if path is None:
-            folder = os.environ.get("LAYERGRAPH_PLOT_DIR") or tempfile.gettempdir()
-            path = os.path.join(folder, f"training-progress-{os.getpid()}-{int(time.time() * 1000)}.png")
-        self.path = path
+            path = str(_next_progress_path())
+        self.path = str(check_write(path, "trainNetwork"))
         self.interval = interval
         self.last = -math.inf
         self.fig = Figure(figsize=(9, 6))
