@@ -149,6 +149,35 @@ from .networks.pretrained import (
 )
 from .io.onnx import OnnxError, exportONNXNetwork, importNetworkFromONNX, importONNXLayers, importONNXNetwork
 from .io.mat import loadmat
+from .evaluation import confusionchart, confusionmat, perfcurve, plotconfusion, rocmetrics
+from .figures import (
+    axis,
+    bar,
+    clf,
+    close,
+    colorbar,
+    exportgraphics,
+    figure,
+    figures_folder,
+    gca,
+    gcf,
+    grid,
+    hold,
+    imshow,
+    legend,
+    montage,
+    nexttile,
+    plot,
+    save_open_figures,
+    saveas,
+    scatter,
+    set_figures_folder,
+    subplot,
+    tiledlayout,
+    title,
+    xlabel,
+    ylabel,
+)
 
 _constructors = {name: make_constructor(cls) for name, cls in sorted(REGISTRY.items())}
 globals().update(_constructors)
@@ -158,6 +187,12 @@ __version__ = "0.1.0"
 __all__ = [
     *sorted(_constructors),
     # MATLAB value types (layergraph.values); height/width stay in the registry only
+    # evaluation and figures; histogram (numpy.histogram) and print (builtins.print) are not exported:
+    # layergraph.figures.histogram / layergraph.figures.print_figure (docs/figures.md)
+    "confusionmat", "confusionchart", "plotconfusion", "rocmetrics", "perfcurve",
+    "figure", "plot", "scatter", "bar", "imshow", "montage", "subplot", "tiledlayout", "nexttile", "hold", "title",
+    "xlabel", "ylabel", "legend", "grid", "axis", "colorbar", "gcf", "gca", "clf", "saveas", "exportgraphics",
+    "close", "set_figures_folder", "figures_folder", "save_open_figures",
     "Categorical", "Table", "categorical", "categories", "countcats", "addcats", "removecats", "mergecats",
     "renamecats", "reordercats", "setcats", "iscategory", "isundefined", "onehotencode", "onehotdecode", "table",
     "LayerGraph",

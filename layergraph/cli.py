@@ -264,7 +264,11 @@ PLOT_FORMATS = (".png", ".svg", ".pdf")
 
 
 def cmd_plot(args) -> int:
+    from .figures import figures_folder
+
     output = Path(args.output) if args.output else Path(Path(args.file).stem + ".png")
+    if not output.is_absolute():          # pictures go to the figures folder (--figures; default: here)
+        output = figures_folder() / output
     if output.suffix.lower() not in PLOT_FORMATS:
         raise UsageError(f"{output}: unsupported image type '{output.suffix}' (use {', '.join(PLOT_FORMATS)})")
     networks = load_file(args.file, args.network)
@@ -302,6 +306,28 @@ def _file_arguments(parser) -> None:
                         help="accept a weights file that lacks some learnables (they are initialised afresh)")
 
 
+def _figures_argument(parser, suppress: bool = False) -> None:
+    """--figures DIR: the folder figure images go to (layergraph.set_figures_folder); global, and repeated on
+    commands that draw so it may follow the command name."""
+    kwargs = {"default": argparse.SUPPRESS} if suppress else {}
+    parser.add_argument("--figures", metavar="DIR", help="folder for figure images (default: the current folder, "
+                        "or $LAYERGRAPH_FIGURES)", **kwargs)
+
+
+def apply_figures_option(args) -> None:
+    """Set the figures folder from --figures DIR (created if missing)."""
+    folder = getattr(args, "figures", None)
+    if folder:
+        from .figures import set_figures_folder
+
+        path = Path(folder).expanduser()
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"--figures {folder}: cannot create the folder ({exc.strerror or exc})") from None
+        set_figures_folder(path)
+
+
 def build_parser(warnings: list | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="layergraph",
@@ -309,6 +335,7 @@ def build_parser(warnings: list | None = None) -> argparse.ArgumentParser:
         epilog="Exit codes: 0 valid, 1 invalid network, 2 usage error or unreadable file.",
     )
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks for unexpected errors")
+    _figures_argument(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -336,6 +363,7 @@ def build_parser(warnings: list | None = None) -> argparse.ArgumentParser:
     _file_arguments(p)
     p.add_argument("-o", "--output", metavar="IMAGE", help="image to write: .png, .svg or .pdf (default FILE's name .png)")
     p.add_argument("--title", help="a title above the drawing")
+    _figures_argument(p, suppress=True)
     p.set_defaults(func=cmd_plot)
 
     p = sub.add_parser("import", help="a trained MATLAB network (.mat) as a JSON spec + weights", description=(
@@ -362,7 +390,11 @@ def main(argv=None) -> int:
     except SystemExit as exc:  # --help (0) and usage errors (2)
         return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE
     _PARTIAL_WEIGHTS.set(bool(getattr(args, "partial_weights", False)))
+    from . import figures
+
+    previous_folder = figures._FOLDER
     try:
+        apply_figures_option(args)
         return int(args.func(args) or 0)
     except UsageError as exc:
         print(f"layergraph {args.command}: {exc}", file=sys.stderr)
@@ -383,6 +415,8 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    finally:
+        figures.set_figures_folder(previous_folder)
 
 
 if __name__ == "__main__":

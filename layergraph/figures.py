@@ -313,9 +313,8 @@ class TiledLayout:
 
     @property
     def Title(self):
-        if self._title is None:
-            self._title = self._fig.mpl.suptitle("")
-        return Text(self._title)
+        existing = getattr(self._fig.mpl, "_suptitle", None)
+        return Text(existing if existing is not None else self._fig.mpl.suptitle(""))
 
     def tile(self, k: int | None) -> Axes:
         if k is None:
@@ -587,7 +586,7 @@ def _is_graph(x) -> bool:
 # ---------------------------------------------------------------------------------------------------
 # Figure and axes management
 
-@matlab_function("figure", outputs=("f",))
+@matlab_function("figure", outputs=("f",), data_free=False)
 def figure(*args, **kwargs) -> Figure:
     """``f = figure``, ``figure(n)``, ``figure(f)``, ``figure('Name', text, 'Position', [l b w h], 'Visible', 'off')``."""
     args = list(args)
@@ -622,25 +621,25 @@ def figure(*args, **kwargs) -> Figure:
     return fig
 
 
-@matlab_function("gcf", outputs=("fig",))
+@matlab_function("gcf", outputs=("fig",), data_free=False)
 def gcf() -> Figure:
     """``fig = gcf``: the current figure (a new one if none is open)."""
     return _current_figure()
 
 
-@matlab_function("gca", outputs=("ax",))
+@matlab_function("gca", outputs=("ax",), data_free=False)
 def gca() -> Axes:
     """``ax = gca``: the current axes (created in the current figure if it has none)."""
     return _current_figure().axes()
 
 
-@matlab_function("clf", outputs=())
+@matlab_function("clf", outputs=(), data_free=False)
 def clf(fig=None):
     """``clf``: clear the current figure."""
     (fig or _current_figure()).clf()
 
 
-@matlab_function("close", outputs=())
+@matlab_function("close", outputs=(), data_free=False)
 def close(*args):
     """``close``, ``close(fig)``, ``close(n)``, ``close('all')``, ``close all``."""
     if not args:
@@ -671,7 +670,7 @@ def close(*args):
         _set_current(_FIGURES[max(_FIGURES)])
 
 
-@matlab_function("subplot", outputs=("ax",))
+@matlab_function("subplot", outputs=("ax",), data_free=False)
 def subplot(m, n=None, p=None) -> Axes:
     """``ax = subplot(m, n, p)`` (p may be a vector of tiles to span; also ``subplot(mnp)`` as 221)."""
     if n is None:
@@ -692,7 +691,7 @@ def subplot(m, n=None, p=None) -> Axes:
     return fig._axes
 
 
-@matlab_function("tiledlayout", outputs=("t",))
+@matlab_function("tiledlayout", outputs=("t",), data_free=False)
 def tiledlayout(*args, **kwargs) -> TiledLayout:
     """``t = tiledlayout(m, n)`` or ``tiledlayout('flow')``; 'TileSpacing' and 'Padding' accepted."""
     args = list(args)
@@ -725,7 +724,7 @@ def tiledlayout(*args, **kwargs) -> TiledLayout:
     return layout
 
 
-@matlab_function("nexttile", outputs=("ax",))
+@matlab_function("nexttile", outputs=("ax",), data_free=False)
 def nexttile(*args) -> Axes:
     """``ax = nexttile`` (the next tile) or ``nexttile(k)`` / ``nexttile(t, k)``."""
     args = list(args)
@@ -738,7 +737,7 @@ def nexttile(*args) -> Axes:
     return ax
 
 
-@matlab_function("hold", outputs=())
+@matlab_function("hold", outputs=(), data_free=False)
 def hold(*args):
     """``hold on``, ``hold off``, ``hold(ax, 'on')``; ``hold`` alone toggles."""
     ax, rest = _split_axes(args)
@@ -755,11 +754,13 @@ def hold(*args):
 # ---------------------------------------------------------------------------------------------------
 # Plotting
 
-@matlab_function("plot", outputs=("h",))
+@matlab_function("plot", outputs=("h",), data_free=False)
 def plot(*args, **kwargs):
     """``plot(Y)``, ``plot(X, Y, LineSpec, ..., Name, Value)``, ``plot(ax, ...)``; ``plot(lgraph)`` draws a
     layer graph (or network) in the current axes. Returns the line handles (one per line)."""
     ax, rest = _split_axes(args)
+    if rest and hasattr(rest[0], "_matlab_plot"):       # plot(rocObj) and other objects that draw themselves
+        return rest[0]._matlab_plot(*rest[1:])
     if rest and _is_graph(rest[0]):
         from .spec.plot import plot_layer_graph
 
@@ -807,7 +808,7 @@ def plot(*args, **kwargs):
     return handles[0] if len(handles) == 1 else handles
 
 
-@matlab_function("scatter", outputs=("s",))
+@matlab_function("scatter", outputs=("s",), data_free=False)
 def scatter(*args, **kwargs):
     """``scatter(x, y, sz, c, 'filled', mkr, Name, Value)``: marker area ``sz`` in points² (36 by default)."""
     ax, rest = _split_axes(args)
@@ -869,7 +870,7 @@ def scatter(*args, **kwargs):
     return Graphic("scatter", art, ax)
 
 
-@matlab_function("bar", outputs=("b",))
+@matlab_function("bar", outputs=("b",), data_free=False)
 def bar(*args, **kwargs):
     """``bar(y)``, ``bar(x, y)``, ``bar(..., width)``, ``bar(Y)`` with a matrix (grouped), ``'FaceColor'``."""
     ax, rest = _split_axes(args)
@@ -959,7 +960,7 @@ def auto_bin_edges(data: np.ndarray) -> np.ndarray:
     return start + width * np.arange(n + 1)
 
 
-@matlab_function("histogram", outputs=("h",))
+@matlab_function("histogram", outputs=("h",), data_free=False)
 def histogram(*args, **kwargs) -> Histogram:
     """``h = histogram(X)``, ``histogram(X, nbins)``, ``histogram(X, edges)``; 'NumBins', 'BinEdges',
     'BinWidth', 'Normalization' ('count', 'probability', 'percentage', 'pdf', 'countdensity', 'cdf',
@@ -1080,7 +1081,7 @@ def _display_image(I, limits=None) -> tuple[np.ndarray, dict]:
     return out, {}
 
 
-@matlab_function("imshow", outputs=("himage",))
+@matlab_function("imshow", outputs=("himage",), data_free=False)
 def imshow(I, *args, **kwargs):
     """``imshow(I)``, ``imshow(I, [])`` (scale to min..max), ``imshow(I, [low high])``, ``imshow(filename)``.
 
@@ -1168,7 +1169,7 @@ def montage_image(images, size=None, background=0.0) -> np.ndarray:
     return out
 
 
-@matlab_function("montage", outputs=("img",))
+@matlab_function("montage", outputs=("img",), data_free=False)
 def montage(images, *args, **kwargs):
     """``montage(I)`` / ``montage({I1, I2, ...})``, ``'Size', [rows cols]``, ``'BackgroundColor'``,
     ``'DisplayRange'``: one image of the frames, row by row, shown with imshow."""
@@ -1221,7 +1222,7 @@ def _text_props(pairs, function):
     return out
 
 
-@matlab_function("title", outputs=("t",))
+@matlab_function("title", outputs=("t",), data_free=False)
 def title(*args, **kwargs) -> Text:
     """``title(text)``, ``title(text, subtitle)``, ``title(ax, ...)``, ``title(t, text)`` for a tiled layout."""
     ax, layout, rest = _axes_and_text(args, "title")
@@ -1235,7 +1236,7 @@ def title(*args, **kwargs) -> Text:
     return Text(ax._ax.set_title(label, **props))
 
 
-@matlab_function("xlabel", outputs=("t",))
+@matlab_function("xlabel", outputs=("t",), data_free=False)
 def xlabel(*args, **kwargs) -> Text:
     """``xlabel(text)``, ``xlabel(ax, text)``."""
     ax, layout, rest = _axes_and_text(args, "xlabel")
@@ -1246,7 +1247,7 @@ def xlabel(*args, **kwargs) -> Text:
     return Text((ax or gca())._ax.set_xlabel(label, **props))
 
 
-@matlab_function("ylabel", outputs=("t",))
+@matlab_function("ylabel", outputs=("t",), data_free=False)
 def ylabel(*args, **kwargs) -> Text:
     """``ylabel(text)``, ``ylabel(ax, text)``."""
     ax, layout, rest = _axes_and_text(args, "ylabel")
@@ -1257,7 +1258,7 @@ def ylabel(*args, **kwargs) -> Text:
     return Text((ax or gca())._ax.set_ylabel(label, **props))
 
 
-@matlab_function("legend", outputs=("lgd",))
+@matlab_function("legend", outputs=("lgd",), data_free=False)
 def legend(*args, **kwargs):
     """``legend(label1, ..., labelN)``, ``legend({labels})``, ``legend('show'|'off')``, ``'Location', loc``."""
     ax, rest = _split_axes(args)
@@ -1300,7 +1301,7 @@ def legend(*args, **kwargs):
     return mpl_ax.legend(loc=loc)
 
 
-@matlab_function("grid", outputs=())
+@matlab_function("grid", outputs=(), data_free=False)
 def grid(*args):
     """``grid on``, ``grid off``, ``grid minor``, ``grid(ax, 'on')``; ``grid`` alone toggles."""
     ax, rest = _split_axes(args)
@@ -1318,7 +1319,7 @@ def grid(*args):
     ax.YGrid = state
 
 
-@matlab_function("axis", outputs=("lim",))
+@matlab_function("axis", outputs=("lim",), data_free=False)
 def axis(*args):
     """``axis([xmin xmax ymin ymax])``, ``axis equal|image|square|tight|off|on|normal``; ``axis`` returns the limits."""
     ax, rest = _split_axes(args)
@@ -1362,7 +1363,7 @@ def axis(*args):
     return np.concatenate([ax.XLim, ax.YLim])
 
 
-@matlab_function("colorbar", outputs=("c",))
+@matlab_function("colorbar", outputs=("c",), data_free=False)
 def colorbar(*args):
     """``colorbar``: a colour bar for the last image or coloured scatter of the current axes."""
     ax, rest = _split_axes(args)
@@ -1409,7 +1410,7 @@ def _save(fig: Figure, path: Path, fmt: str, dpi: float, tight: bool = False, fu
     return path
 
 
-@matlab_function("saveas", outputs=())
+@matlab_function("saveas", outputs=(), data_free=False)
 def saveas(fig, filename, formattype=None):
     """``saveas(fig, filename)``, ``saveas(fig, filename, formattype)``: the figure at its pixel size
     (560×420 by default). Format from the extension ('.png', '.jpg', '.pdf', '.svg', '.tif', '.eps')
@@ -1434,7 +1435,7 @@ def saveas(fig, filename, formattype=None):
     return _save(target, path, fmt, SCREEN_DPI, function="saveas")
 
 
-@matlab_function("exportgraphics", outputs=())
+@matlab_function("exportgraphics", outputs=(), data_free=False)
 def exportgraphics(obj, filename, *args, **kwargs):
     """``exportgraphics(obj, filename, 'Resolution', dpi)``: the content tightly cropped, at ``Resolution``
     dots per inch (150 by default) — a 560×420 figure's content is about 875×656 pixels."""
@@ -1460,7 +1461,7 @@ def exportgraphics(obj, filename, *args, **kwargs):
     return _save(fig, path, fmt, dpi, tight=True, function="exportgraphics")
 
 
-@matlab_function("print", outputs=())
+@matlab_function("print", outputs=(), data_free=False)
 def print_figure(*args):
     """``print(fig, filename, '-dpng', '-r300')``, ``print -dpng name``: the whole figure at ``-rN`` dpi
     (150 by default; a 560×420-pixel figure is 5.83×4.375 inches, 875×656 pixels at 150 dpi)."""

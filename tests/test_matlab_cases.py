@@ -46,7 +46,7 @@ def test_deep_network_designer_style_ports_analyses_and_compiles_without_help():
     assert list(r.networks) == ["lgraph"]  # tempLayers was cleared by the script
     assert r.networks["lgraph"] == _dnd_expected()
     assert r.errors == []
-    assert any("dnd_residual.m:36:1" in w and "'plot'" in w for w in r.warnings)
+    assert any("dnd_residual.m:36:1" in w and "plot" in w for w in r.warnings)   # figures are skipped when porting
     assert_rebuilds(r)
     info = analyzeNetwork(r.networks["lgraph"], "Plots", "none")
     assert not info.errors

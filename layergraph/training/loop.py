@@ -632,15 +632,15 @@ def _options_arg(options, function: str) -> TrainingOptions:
 
 def _check_output_folders(options: TrainingOptions) -> None:
     """Before training starts: CheckpointPath is created and writable, the progress-plot folder writable."""
-    import tempfile
-
     from .checkpoint import check_writable_folder
 
     if options.CheckpointPath:
         check_writable_folder(options.CheckpointPath, "CheckpointPath", create=True)
     if options.Plots == "training-progress":
-        folder = os.environ.get("LAYERGRAPH_PLOT_DIR") or tempfile.gettempdir()
-        check_writable_folder(folder, "The training-progress plot folder (LAYERGRAPH_PLOT_DIR)", create=False)
+        from ..figures import figures_folder
+
+        check_writable_folder(str(figures_folder()), "The training-progress plot folder (the figures folder: "
+                              "set_figures_folder, --figures, LAYERGRAPH_FIGURES)", create=False)
 
 
 def _build_for_training(layers, function: str):
