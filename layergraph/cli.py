@@ -5,6 +5,7 @@
     layergraph plot FILE -o net.png   draw the layer graph top to bottom (.png, .svg or .pdf)
     layergraph schema [-o FILE]       print the JSON Schema of network specs
     layergraph import net.mat [-o net.json]   a trained MATLAB network -> JSON spec + .safetensors weights
+    layergraph import model.onnx [-o net.json] an ONNX model as MATLAB layers -> JSON spec + weights
 
 FILE is a JSON network spec (``.json``, or ``-`` for standard input) or any file type a plugin adds a
 loader for (a MATLAB script ``.m`` once ``layergraph.matlab.cli`` exists).
@@ -76,6 +77,15 @@ def _load_mat(path: str) -> dict:
 
 
 register_file_loader(".mat", _load_mat)
+
+
+def _load_onnx(path: str) -> dict:
+    from .io.onnx.importer import load_networks
+
+    return load_networks(path)
+
+
+register_file_loader(".onnx", _load_onnx)
 
 
 def _plugin_missing(module: str, exc: ModuleNotFoundError) -> bool:
@@ -366,11 +376,12 @@ def build_parser(warnings: list | None = None) -> argparse.ArgumentParser:
     _figures_argument(p, suppress=True)
     p.set_defaults(func=cmd_plot)
 
-    p = sub.add_parser("import", help="a trained MATLAB network (.mat) as a JSON spec + weights", description=(
+    p = sub.add_parser("import", help="a trained MATLAB network (.mat) or an ONNX model as a JSON spec + weights",
+                       description=(
         "Read the network saved in a MATLAB .mat file (SeriesNetwork, DAGNetwork, dlnetwork, LayerGraph or a "
-        "layer array) and write it as a JSON spec with its learned values in a .safetensors file beside it. "
-        "MATLAB code in the file is never run."))
-    p.add_argument("file", metavar="FILE", help="a .mat file")
+        "layer array), or an ONNX model (.onnx, as importNetworkFromONNX reads it), and write it as a JSON spec "
+        "with its learned values in a .safetensors file beside it. Nothing in the file is ever run."))
+    p.add_argument("file", metavar="FILE", help="a .mat or .onnx file")
     p.add_argument("--network", metavar="NAME", help="the variable to import when the file holds several networks")
     p.add_argument("-o", "--output", metavar="SPEC", help="the spec to write (default: FILE's name with .json)")
     p.set_defaults(func=cmd_import)

@@ -413,6 +413,26 @@ def test_file_policy_confines_matlab_code(tmp_path):
     assert not (tmp_path / "outside.onnx").exists()
 
 
+def test_command_line_reads_onnx_files(tmp_path, capsys, monkeypatch):
+    from layergraph.cli import main
+
+    net = perturb(dlnetwork([lg.featureInputLayer(4, Name="in"), lg.fullyConnectedLayer(3, Name="fc"),
+                             lg.reluLayer(Name="relu")]))
+    exportONNXNetwork(net, tmp_path / "m.onnx")
+    monkeypatch.chdir(tmp_path)
+    assert main(["analyze", "m.onnx", "--target", "dlnetwork"]) == 0
+    out = capsys.readouterr().out
+    assert "'fc'" in out and "0 errors" in out
+    assert main(["import", "m.onnx", "-o", "net.json"]) == 0
+    again = dlnetwork(lg.load_spec(tmp_path / "net.json"))
+    x = torch.randn(3, 4)
+    np.testing.assert_allclose(again.predict(x).numpy(), net.predict(x).numpy(), atol=1e-6)
+    (tmp_path / "bad.onnx").write_text("not a model")
+    assert main(["analyze", "bad.onnx"]) != 0
+    captured = capsys.readouterr()
+    assert "bad.onnx" in captured.err + captured.out and "Traceback" not in captured.err
+
+
 def test_bad_files(tmp_path):
     good = tmp_path / "good.onnx"
     exportONNXNetwork(dlnetwork([lg.featureInputLayer(4, Name="in"), lg.fullyConnectedLayer(3, Name="fc")]), good)

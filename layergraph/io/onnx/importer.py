@@ -1724,6 +1724,17 @@ def import_graph(filename, function: str, input_formats=None):
     return imp.build_graph(), imp
 
 
+def load_networks(path) -> dict:
+    """``{file stem: network}`` for the command line: a dlnetwork, or the LayerGraph when placeholders
+    stand in for unsupported operators (analysis reports them)."""
+    from pathlib import Path
+
+    from ...network import dlnetwork
+
+    graph, imp = import_graph(path, "importNetworkFromONNX")
+    return {Path(path).stem: graph if imp.placeholders else dlnetwork(graph)}
+
+
 def _report(imp, function: str) -> None:
     if imp.placeholders:
         names = ", ".join(f"'{n}' ({imp.layers[n].OperatorType})" for n in imp.placeholders)
