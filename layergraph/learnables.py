@@ -53,7 +53,11 @@ class LearnableTable(Table):
         layers, params, values = list(Layer), list(Parameter), list(Value)
         if not (len(layers) == len(params) == len(values)):
             raise TableError("Table variables must have the same number of rows.")
-        super().__init__({"Layer": _objects(layers), "Parameter": _objects(params), "Value": _objects(values)})
+        # the columns are built directly (object arrays of equal length): this runs every iteration of a loop
+        object.__setattr__(self, "_meta", {})
+        object.__setattr__(self, "_columns", {"Layer": _objects(layers), "Parameter": _objects(params),
+                                              "Value": _objects(values)})
+        object.__setattr__(self, "_names", ["Layer", "Parameter", "Value"])
         object.__setattr__(self, "_sources", list(sources) if sources is not None else [None] * len(layers))
 
     def rows(self):
@@ -99,8 +103,16 @@ class LearnableTable(Table):
     def with_values(self, values, *, keep_sources: bool = False) -> "LearnableTable":
         """A table with the same Layer/Parameter and new values (gradients, update state, ...)."""
         cols = self._columns
-        return LearnableTable(list(cols["Layer"]), list(cols["Parameter"]), list(values),
-                              self._sources if keep_sources else None)
+        out = LearnableTable.__new__(LearnableTable)
+        values = list(values)
+        if len(values) != len(cols["Layer"]):
+            raise TableError(f"To assign to the Value variable, provide {len(cols['Layer'])} values.")
+        object.__setattr__(out, "_meta", {})
+        object.__setattr__(out, "_columns", {"Layer": cols["Layer"].copy(), "Parameter": cols["Parameter"].copy(),
+                                             "Value": _objects(values)})
+        object.__setattr__(out, "_names", ["Layer", "Parameter", "Value"])
+        object.__setattr__(out, "_sources", self._sources if keep_sources else [None] * len(values))
+        return out
 
     def _cell_text(self, col, i) -> str:
         v = col[i]

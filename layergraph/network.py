@@ -94,6 +94,7 @@ class Network(fx.GraphModule):
     def __deepcopy__(self, memo):
         result = super().__deepcopy__(memo)
         result.__dict__.pop("_lg_sources", None)
+        result.__dict__.pop("_lg_dl_leaves", None)
         result._lg = replace(self._lg)
         return result
 
@@ -207,7 +208,10 @@ class Network(fx.GraphModule):
     def _assign_table(self, table, kind: str, what: str) -> None:
         if not isinstance(table, LearnableTable):
             raise NetworkError([], f"net.{what} must be assigned a table with variables Layer, Parameter and Value.")
-        index = {(layer, prop): src for layer, prop, src in self.learnable_sources(kind)}
+        cache = self.__dict__.setdefault("_lg_sources", {})
+        index = cache.get(kind + "-index")
+        if index is None:
+            index = cache[kind + "-index"] = {(layer, prop): src for layer, prop, src in self.learnable_sources(kind)}
         with torch.no_grad():
             for (layer, prop, value) in table.rows():
                 src = index.get((layer, prop))

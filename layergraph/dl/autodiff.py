@@ -30,8 +30,16 @@ def map_structure(fn, obj):
     """``obj`` with ``fn`` applied to every dlarray inside (lists, tuples, dicts, tables, object arrays)."""
     if isinstance(obj, DLArray):
         return fn(obj)
+    if obj is None or isinstance(obj, (str, int, float, bool, torch.Tensor, torch.nn.Module)):
+        return obj
+    if isinstance(obj, np.ndarray) and obj.dtype != object:
+        return obj
     if isinstance(obj, LearnableTable):
-        return obj.with_values([map_structure(fn, v) for v in obj.Value], keep_sources=False)
+        values = list(obj.Value)
+        mapped = [map_structure(fn, v) for v in values]
+        if all(a is b for a, b in zip(mapped, values)):
+            return obj
+        return obj.with_values(mapped, keep_sources=False)
     if isinstance(obj, list):
         return [map_structure(fn, v) for v in obj]
     if isinstance(obj, tuple) and not hasattr(obj, "_fields"):
@@ -59,7 +67,8 @@ def _trace_leaf(x: DLArray) -> DLArray:
 
 
 def _untrace(x: DLArray) -> DLArray:
-    return x.detach() if (x._data is not None and x._data.requires_grad) or x._torch is not None else x
+    t = x._data if x._data is not None else x._torch
+    return x.detach() if t.requires_grad else x
 
 
 @matlab_function("dlfeval", outputs=("varargout",))
@@ -180,9 +189,17 @@ def dlgradient(y, *args, **kwargs):
         ts, build = _targets(x, "dlgradient")
         builders.append((len(tensors), len(ts), build))
         tensors.extend(ts)
+    retain = higher or bool(opts["RetainData"])
     if tensors:
-        grads = torch.autograd.grad(y.data.reshape(()), tensors, retain_graph=True, create_graph=higher,
-                                    allow_unused=True)
+        try:
+            grads = torch.autograd.grad(y.data.reshape(()), tensors, retain_graph=retain, create_graph=higher,
+                                        allow_unused=True)
+        except RuntimeError as exc:
+            if "second time" in str(exc) or "freed" in str(exc):
+                raise DLArrayError("dlgradient: the trace of this value was released by an earlier dlgradient call. "
+                                   "Use dlgradient(..., 'RetainData', true) in the earlier call to differentiate "
+                                   "the same value again.") from None
+            raise
         grads = [g if g is not None else torch.zeros_like(t) for g, t in zip(grads, tensors)]
         if not higher:
             grads = [g.detach() for g in grads]

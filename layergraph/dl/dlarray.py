@@ -72,7 +72,9 @@ def _as_tensor(x) -> torch.Tensor:
             return torch.from_numpy(x.copy())
         if x.dtype.kind in "iu":
             return torch.from_numpy(x.astype(np.float64))
-        return torch.from_numpy(np.ascontiguousarray(x))
+        if any(st < 0 for st in x.strides) or not x.flags.writeable:
+            x = np.ascontiguousarray(x)
+        return torch.from_numpy(x)          # keeps NumPy's strides (no copy)
     if isinstance(x, (bool, np.bool_)):
         return torch.tensor(bool(x))
     if isinstance(x, numbers.Number):
@@ -808,7 +810,25 @@ def to_torch_layout(X: DLArray, fmt: str | None = None) -> tuple[torch.Tensor, s
         order.append(labels.index("T"))
     order.append(labels.index("C"))
     order += [i for i, ch in enumerate(labels) if ch == "S"]
-    return data.permute(order), "".join(labels)
+    return _engine_memory(data.permute(order)), "".join(labels)
+
+
+def _engine_memory(t: torch.Tensor) -> torch.Tensor:
+    """The memory format handed to the engine: channels-last for images (N×C×H×W stored N×H×W×C, the
+    fast path of CPU convolution, pooling and normalization kernels), contiguous otherwise. Values and
+    shapes are unchanged; only the strides differ."""
+    if t.dim() == 4:
+        t = t.contiguous(memory_format=torch.channels_last)
+        n, c, h, w = t.shape
+        strides = (h * w * c, 1, w * c, c)      # canonical, also for singleton dims (kernels look at them)
+    else:
+        t = t.contiguous()
+        strides, acc = [], 1
+        for size in reversed(t.shape):
+            strides.append(acc)
+            acc *= int(size)
+        strides = tuple(reversed(strides))
+    return t if t.stride() == strides or t.numel() == 0 else t.as_strided(t.shape, strides)
 
 
 def from_torch_layout(t: torch.Tensor, fmt: str, *, lazy: bool = True) -> DLArray:

@@ -145,7 +145,7 @@ def forward(net, *args, **kwargs):
     for _, _, src in sources:
         copy = src.tensor.detach().clone()
         if src.owner is not None:
-            setattr(src.owner[0], src.owner[1], copy)
+            _swap(src.owner, copy)
             swapped.append(copy)
         else:
             swapped.append(None)
@@ -157,13 +157,22 @@ def forward(net, *args, **kwargs):
         for (_, _, src), copy in zip(sources, swapped):
             if src.owner is not None:
                 updated.append(getattr(src.owner[0], src.owner[1]).detach())
-                setattr(src.owner[0], src.owner[1], src.tensor)
+                _swap(src.owner, src.tensor)
             else:
                 updated.append(src.tensor.detach().clone())
     state = LearnableTable([s[0] for s in sources], [s[1] for s in sources],
                            [DLArray(None, "", torch_data=u, convert=src.to_matlab)
                             for u, (_, _, src) in zip(updated, sources)])
     return (*_wrap_outputs(net, outs, names, mode), state)
+
+
+def _swap(owner, tensor):
+    obj, name = owner
+    buffers = getattr(obj, "_buffers", None)
+    if buffers is not None and name in buffers:
+        buffers[name] = tensor
+    else:
+        setattr(obj, name, tensor)
 
 
 def dl_predict(net, *args, **kwargs):

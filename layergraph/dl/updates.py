@@ -149,10 +149,13 @@ def _replace(obj, fn):
 
 def flatten_params(P, function: str) -> Leaves:
     if isinstance(P, Network):
-        factors = {(layer, prop): lr for layer, prop, _, lr, _ in P.parameter_info()}
-        items = [Leaf(src.tensor, "", src, layer, prop, factors.get((layer, prop), 1.0))
-                 for layer, prop, src in P.learnable_sources("learnable")]
-        return Leaves(items, None, net=P)
+        cache = P.__dict__.get("_lg_dl_leaves")
+        if cache is None:
+            factors = {(layer, prop): lr for layer, prop, _, lr, _ in P.parameter_info()}
+            cache = [(src, layer, prop, factors.get((layer, prop), 1.0))
+                     for layer, prop, src in P.learnable_sources("learnable")]
+            P.__dict__["_lg_dl_leaves"] = cache
+        return Leaves([Leaf(src.tensor, "", src, layer, prop, f) for src, layer, prop, f in cache], None, net=P)
     found: list = []
     _walk(P, found)
     items = []
@@ -199,10 +202,13 @@ def flatten_like(S, leaves: Leaves, function: str, *, as_dlarray: bool = False, 
 def _scalar(value, name: str, function: str, *, low=None, high=None, low_open=False, high_open=False) -> float:
     if isinstance(value, DLArray):
         value = float(value)
-    try:
-        x = float(np.asarray(value, dtype=np.float64).reshape(-1)[0]) if np.size(value) == 1 else None
-    except (TypeError, ValueError):
-        x = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        x = float(value)
+    else:
+        try:
+            x = float(np.asarray(value, dtype=np.float64).reshape(-1)[0]) if np.size(value) == 1 else None
+        except (TypeError, ValueError):
+            x = None
     if x is None or not math.isfinite(x):
         raise OptionError(f"{function}: {name} must be a finite real scalar, got {value!r}.")
     if low is not None and (x < low or (low_open and x == low)):

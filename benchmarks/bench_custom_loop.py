@@ -1,0 +1,146 @@
+"""Cost of an epoch of the MATLAB-style custom training loop (dlarray, dlfeval, forward, crossentropy,
+dlgradient, net.State = state, adamupdate) vs the same loop written in plain PyTorch, in one run.
+
+    OMP_NUM_THREADS=1 python benchmarks/bench_custom_loop.py [--size 8] [--epochs 3] [--rounds 5]
+
+Data: scikit-learn's handwritten digits (1437 training images), 8×8 (``--size 8``) or enlarged to
+28×28 (``--size 28``, MATLAB's digits size; pixels repeated). Model: conv 3×3×16 'same', batch norm,
+ReLU, 2×2 max pooling (stride 2), fully connected 10, softmax; batch 64; Adam, learning rate 0.01.
+
+Loops timed (each epoch: shuffle, index the mini-batch from the MATLAB-layout H×W×C×N array, one-hot
+targets, forward, loss, gradients, update, as the MathWorks example does):
+
+* "custom loop": the layergraph API exactly as examples/custom_loop_digits.py writes it;
+* "torch, same model": the same compiled network called on the same mini-batch permuted to torch
+  layout in the same (channels-last) memory format, the same loss formula, ``torch.autograd.grad`` + ``torch.optim.Adam`` (this isolates what
+  the MATLAB API adds);
+* "torch, nn.Sequential": an equivalent plain PyTorch model (informational).
+
+Rounds are interleaved so machine load affects all alike; medians and the median per-round ratio
+are printed. Times are process CPU times (time.process_time), which a busy machine disturbs less than wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+
+from custom_loop_digits import load_digits_matlab_layout, model_loss  # noqa: E402
+
+from layergraph import (adamupdate, batchNormalizationLayer, convolution2dLayer, dlarray, dlfeval,  # noqa: E402
+                        dlnetwork, fullyConnectedLayer, imageInputLayer, maxPooling2dLayer, reluLayer, softmaxLayer)
+from layergraph.values import onehotencode  # noqa: E402
+
+
+def data(size: int):
+    XTrain, TTrain, _, _ = load_digits_matlab_layout(0)
+    if size != 8:
+        reps = -(-size // 8)
+        XTrain = np.repeat(np.repeat(XTrain, reps, axis=0), reps, axis=1)[:size, :size]
+    return np.ascontiguousarray(XTrain), TTrain
+
+
+def network(size: int):
+    torch.manual_seed(0)
+    return dlnetwork([imageInputLayer([size, size, 1], Normalization="none"), convolution2dLayer(3, 16, Padding="same"),
+                      batchNormalizationLayer, reluLayer, maxPooling2dLayer(2, Stride=2), fullyConnectedLayer(10),
+                      softmaxLayer])
+
+
+def epoch_custom(state, XTrain, TTrain, rng, batch=64, lr=0.01):
+    net, avg, sq, it = state
+    n = XTrain.shape[3]
+    order = rng.permutation(n)
+    for i in range(n // batch):
+        it += 1
+        idx = order[i * batch:(i + 1) * batch]
+        X = dlarray(XTrain[:, :, :, idx], "SSCB")
+        T = onehotencode(TTrain[idx], 2).T
+        loss, grads, st = dlfeval(model_loss, net, X, T)
+        net.State = st
+        net, avg, sq = adamupdate(net, grads, avg, sq, it, lr)
+    return net, avg, sq, it
+
+
+def epoch_torch(state, XTrain, labels, rng, batch=64):
+    model, opt, params = state
+    n = XTrain.shape[3]
+    order = rng.permutation(n)
+    eye = torch.eye(10)
+    for i in range(n // batch):
+        idx = order[i * batch:(i + 1) * batch]
+        X = torch.from_numpy(XTrain[:, :, :, idx]).permute(3, 2, 0, 1)         # the same batch, N×C×H×W,
+        X = X.contiguous(memory_format=torch.channels_last)                     # the same memory format
+        T = eye[torch.from_numpy(labels[idx])]
+        Y = model(X)
+        loss = -(T * torch.log(Y)).sum() / X.shape[0]
+        grads = torch.autograd.grad(loss, params)
+        for p, g in zip(params, grads):
+            p.grad = g
+        opt.step()
+    return state
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    XTrain, TTrain = data(args.size)
+    labels = np.asarray(TTrain.codes).reshape(-1).astype(np.int64) if hasattr(TTrain, "codes") else \
+        np.array([int(s) for s in np.asarray(TTrain).reshape(-1)])
+
+    custom = (network(args.size), [], [], 0)
+    same = network(args.size)
+    same.train()
+    same_params = [p for p in same.parameters()]
+    same_state = (same, torch.optim.Adam(same_params, lr=0.01), same_params)
+    seq = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2, 2),
+                        nn.Flatten(), nn.Linear(16 * (args.size // 2) ** 2, 10), nn.Softmax(dim=1))
+    seq_params = list(seq.parameters())
+    seq_state = (seq, torch.optim.Adam(seq_params, lr=0.01), seq_params)
+
+    rng = np.random.default_rng(0)
+    # warm-up
+    custom = epoch_custom(custom, XTrain, TTrain, rng)
+    epoch_torch(same_state, XTrain, labels, rng)
+    epoch_torch(seq_state, XTrain, labels, rng)
+    times = {"custom loop": [], "torch, same model": [], "torch, nn.Sequential": []}
+    for _ in range(args.rounds):
+        t0 = time.process_time()
+        for _ in range(args.epochs):
+            custom = epoch_custom(custom, XTrain, TTrain, rng)
+        t1 = time.process_time()
+        for _ in range(args.epochs):
+            epoch_torch(same_state, XTrain, labels, rng)
+        t2 = time.process_time()
+        for _ in range(args.epochs):
+            epoch_torch(seq_state, XTrain, labels, rng)
+        t3 = time.process_time()
+        times["custom loop"].append((t1 - t0) / args.epochs)
+        times["torch, same model"].append((t2 - t1) / args.epochs)
+        times["torch, nn.Sequential"].append((t3 - t2) / args.epochs)
+    print(f"digits {args.size}×{args.size}, {XTrain.shape[3]} images, batch 64, adam, "
+          f"{torch.get_num_threads()} thread(s); median CPU seconds per epoch over {args.rounds} rounds")
+    for name, ts in times.items():
+        print(f"  {name:<22} {statistics.median(ts) * 1000:8.1f} ms")
+    for ref in ("torch, same model", "torch, nn.Sequential"):
+        ratios = [a / b for a, b in zip(times["custom loop"], times[ref])]
+        print(f"  ratio custom loop / {ref}: {statistics.median(ratios):.3f}")
+
+
+if __name__ == "__main__":
+    main()
