@@ -519,7 +519,7 @@ class _WriterSubsystem(MatSubsystem):
 
 
 def save_mat(path, variables: dict, version: str = "v7") -> None:
-    """Write ``variables`` (MATLAB values made with this module) as a v7 or v7.3 MAT-file."""
+    """Write ``variables`` (MATLAB values made with this module) as a v6, v7 or v7.3 MAT-file."""
     import sys
 
     from matio.utils.matheaders import MAT_FILE_VERSIONS, write_file_header, write_subsystem_offset
@@ -530,18 +530,19 @@ def save_mat(path, variables: dict, version: str = "v7") -> None:
     for value in variables.values():
         _saveobj_classes(value, classes)
     order = "<" if sys.byteorder == "little" else ">"
-    if version == "v7":
+    if version in ("v6", "v7"):  # v6: the same MAT 5 format without compression
+        compress = version == "v7"
         with open(path, "wb") as f:
             write_file_header(f, version=MAT_FILE_VERSIONS.V5)
             writer = matwriter5.MatFile5Writer(f, oned_as="col")
             writer.subsystem = _WriterSubsystem(byte_order=order, oned_as="col", saveobj_classes=sorted(classes))
             writer.subsystem.init_save()
-            writer.put_variables(variables, [], True)
+            writer.put_variables(variables, [], compress)
             subsystem = writer.subsystem.set_subsystem()
             if subsystem is not None:
                 offset = f.tell()
                 stream = matwriter5.write_subsystem(subsystem, "col")
-                writer.put_variables({"__subsystem__": stream}, global_vars=[], do_compression=True)
+                writer.put_variables({"__subsystem__": stream}, global_vars=[], do_compression=compress)
                 write_subsystem_offset(f, offset)
     elif version == "v7.3":
         import h5py
