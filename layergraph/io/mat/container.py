@@ -78,6 +78,11 @@ class MatObject:
     properties: dict | None = None
     saved_struct: bool = False
 
+    # MATLAB code holding one may touch nothing: it is data of a class layergraph does not model
+    MATLAB_PROPERTIES = ()
+    MATLAB_SETTABLE = ()
+    MATLAB_METHODS = ()
+
     @property
     def saved(self):
         """The struct the save method returned, as a dict of fields (None for a plain property map)."""
@@ -99,6 +104,10 @@ class MatObjectArray:
     classname: str
     shape: tuple
     items: list = field(default_factory=list)  # column-major order, as MATLAB stores them
+
+    MATLAB_PROPERTIES = ()
+    MATLAB_SETTABLE = ()
+    MATLAB_METHODS = ()
 
     def __repr__(self) -> str:
         return f"MatObjectArray({self.classname}, {'x'.join(map(str, self.shape))})"
