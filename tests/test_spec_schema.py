@@ -25,7 +25,7 @@ def test_committed_schema_is_up_to_date():
 
 def test_schema_has_one_model_per_registered_layer_in_a_discriminated_union():
     schema = spec_schema()
-    layer_defs = {name for name in schema["$defs"] if name != "WeightsRef"}
+    layer_defs = {name for name in schema["$defs"] if name not in ("WeightsRef", "ClassdefSource")}
     assert layer_defs == set(REGISTRY)
     items = schema["properties"]["layers"]["items"]
     assert items["discriminator"]["propertyName"] == "type"
@@ -34,6 +34,9 @@ def test_schema_has_one_model_per_registered_layer_in_a_discriminated_union():
     assert set(chain_items["discriminator"]["mapping"]) == set(REGISTRY)
     assert schema["oneOf"] == [{"required": ["layers"]}, {"required": ["chains"]}]
     assert schema["required"] == ["format", "version"]
+    embedded = schema["properties"]["custom_layers"]["additionalProperties"]
+    assert embedded == {"$ref": "#/$defs/ClassdefSource"}
+    assert schema["$defs"]["ClassdefSource"]["required"] == ["classdef"]
 
 
 def test_layer_models_list_settable_options_but_not_learnables():

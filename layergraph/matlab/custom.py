@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import CustomLayerError, LayoutError
+from ..errors import CustomLayerError, LayoutError, MatlabPortError
 from ..layers.base import Layer, Layout
 from ..layers.options import Converter, Option, numeric_array, text
 from .source import Node
@@ -746,7 +746,7 @@ def _layer_class(interp, info: ClassInfo, obj: Struct, node: Node, defaults: dic
         except _NotTranslatable as exc:
             reason = str(exc)
     attrs = {"MATLAB_NAME": info.name, "TYPE": type_string, "PROPERTIES": props, "LEARNABLES": learnables,
-             "SOURCE": info.src.path, "__module__": __name__}
+             "SOURCE": info.src.path, "CLASSDEF_TEXT": info.src.text, "__module__": __name__}
     if translation is None:
         base = _PlaceholderOutput if is_output else PlaceholderLayer
         attrs["REASON"] = reason
@@ -769,6 +769,34 @@ def _layer_class(interp, info: ClassInfo, obj: Struct, node: Node, defaults: dic
     cls.PY_CONSTRUCTOR = info.name
     info.cls = cls
     return cls
+
+
+def layer_class_from_classdef(name: str, text: str, origin: str = "<spec>"):
+    """The layer class that classdef source ``text`` defines, built by the restricted custom-layer
+    translator exactly as when a script calls its constructor (nothing in the text is executed).
+
+    Used to reopen a JSON spec that embeds the classdef of a custom layer; raises MatlabPortError with
+    file:line:col when the text is not a classdef named ``name``.
+    """
+    from .interp import Frame, Interpreter
+    from .source import parse_source
+
+    src = parse_source(text, f"{origin}:custom_layers.{name}")
+    if src.syntax_errors:
+        line, col, message = src.syntax_errors[0]
+        raise src.error((line, col), message)
+    cdef = next((k for k in src.root.kids if k.t == "class_definition"), None)
+    if cdef is None or "name" not in cdef.f or cdef.f["name"].v != name:
+        raise MatlabPortError(f"{origin}: custom_layers.{name} is not the classdef of '{name}'")
+    interp = Interpreter()
+    info = _class_info(interp, name, src)
+    if not any(sup.startswith("nnet.layer.") for sup in info.supers):
+        raise MatlabPortError(f"{origin}: classdef '{name}' is not a custom layer (superclasses: "
+                              f"{', '.join(info.supers) or 'none'})")
+    dframe = Frame(src, info.methods, name)
+    defaults = {p: interp.eval(d, dframe) if d is not None else np.zeros((0, 0))
+                for p, d in list(info.props.items()) + list(info.learnables.items())}
+    return _layer_class(interp, info, Struct({"Name": "", **defaults}), cdef, defaults)
 
 
 def class_source(cls) -> str:
@@ -822,3 +850,12 @@ def custom_class_sources(networks: dict) -> list[str]:
 
 __all__ = ["MatlabCustomLayer", "PlaceholderLayer", "MatlabLambda", "TranslatedHandle", "translate_handle", "mfun", "call_classdef", "custom_class_sources",
            "to_matlab_layout", "from_matlab_layout", "translate_predict"]
+
+
+def _register_with_spec_loader() -> None:
+    from ..spec.codec import register_classdef_translator
+
+    register_classdef_translator(layer_class_from_classdef)
+
+
+_register_with_spec_loader()

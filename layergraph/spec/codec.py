@@ -45,7 +45,47 @@ from .models import (
 
 # one key: safetensors writes metadata in hash-map order, so several keys would make the bytes vary
 WEIGHTS_METADATA = {"format": "layergraph-weights/1"}
-TOP_KEYS = ("$schema", "format", "version", "layers", "chains", "connections", "weights")
+TOP_KEYS = ("$schema", "format", "version", "layers", "chains", "connections", "weights", "custom_layers")
+
+#: Builds a layer class from embedded MATLAB classdef text: ``fn(name, text, origin) -> Layer class``.
+#: ``layergraph.matlab`` registers its restricted custom-layer translator here (the spec layer never
+#: imports the MATLAB front end itself; see :func:`_classdef_translator`).
+_CLASSDEF_TRANSLATORS: list = []
+
+
+def register_classdef_translator(fn) -> None:
+    """Let specs that embed a custom layer's classdef reopen: ``fn(name, text, origin)`` returns its class."""
+    _CLASSDEF_TRANSLATORS[:] = [fn]
+
+
+def _classdef_translator():
+    if not _CLASSDEF_TRANSLATORS:
+        import importlib
+
+        importlib.import_module("layergraph.matlab.custom")   # the front end registers its translator
+    return _CLASSDEF_TRANSLATORS[0]
+
+
+def _embedded_classes(data, table: dict, file) -> dict:
+    """Layer classes for the spec's ``custom_layers`` entries that the table does not have yet."""
+    entries = data.get("custom_layers") if isinstance(data, dict) else None
+    if entries is None:
+        return table
+    if not isinstance(entries, dict):
+        raise spec_error(("custom_layers", f"expected an object {{name: {{\"classdef\": text}}}}, got {_show(entries)}"),
+                         file=file)
+    table = dict(table)
+    for name, entry in entries.items():
+        if not isinstance(entry, dict) or set(entry) != {"classdef"} or not isinstance(entry["classdef"], str):
+            raise spec_error((f"custom_layers.{name}", "expected {\"classdef\": \"<the MATLAB classdef source>\"}"),
+                             file=file)
+        if name in table:
+            continue
+        try:
+            table[name] = _classdef_translator()(name, entry["classdef"], str(file or "<spec>"))
+        except LayerGraphError as exc:
+            raise spec_error((f"custom_layers.{name}", f"the classdef does not translate: {exc}"), file=file) from None
+    return table
 
 
 # --------------------------------------------------------------------------------------------------
@@ -785,6 +825,7 @@ def load_spec(source, *, registry: Mapping | None = None, custom_layers: Mapping
         text, file, base = _read_source(source, base_dir)
         data = parse_json(text, file)
     try:
+        table = _embedded_classes(data, table, file)
         return _load(data, table, file, base, functions, weights, partial_weights)
     except SpecError as exc:
         if text is None or getattr(exc, "line", None) is not None or not getattr(exc, "problems", None):
@@ -967,6 +1008,12 @@ def _weights_bytes(tensors: dict) -> bytes:
     return save_safetensors(tensors, metadata=dict(WEIGHTS_METADATA))
 
 
+def _classdefs(graph: LayerGraph) -> dict:
+    """MATLAB classdef text of custom layers translated from classdef files, embedded so the spec reopens."""
+    return {type(layer).MATLAB_NAME: type(layer).CLASSDEF_TEXT for layer in graph.layer_list()
+            if isinstance(getattr(type(layer), "CLASSDEF_TEXT", None), str)}
+
+
 def _prepare(graph: LayerGraph):
     chains, connections = _chains_and_connections(graph)
     objects: dict[str, dict] = {}
@@ -980,7 +1027,7 @@ def _prepare(graph: LayerGraph):
     return chains, connections, objects, tensors
 
 
-def _format(chains, connections, objects, weights) -> str:
+def _format(chains, connections, objects, weights, classdefs=None) -> str:
     lines = ["{", f'  "format": "{FORMAT}",', f'  "version": {VERSION},']
 
     def block(items, indent):
@@ -1001,6 +1048,10 @@ def _format(chains, connections, objects, weights) -> str:
     if weights is not None:
         lines[-1] += ","
         lines.append(f'  "weights": {_dumps(weights)}')
+    if classdefs:
+        lines[-1] += ","
+        items = [f"{_dumps(name)}: {_dumps({'classdef': text})}" for name, text in sorted(classdefs.items())]
+        lines += ['  "custom_layers": {'] + block(items, "    ") + ["  }"]
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -1010,8 +1061,9 @@ def spec_text(graph, *, weights: dict | None = None) -> tuple[str, dict]:
 
     ``weights`` is the ``{"file": ..., "sha256": ...}`` reference to write (None: no weights entry).
     """
-    chains, connections, objects, tensors = _prepare(layerGraph(graph))
-    return _format(chains, connections, objects, weights), tensors
+    graph = layerGraph(graph)
+    chains, connections, objects, tensors = _prepare(graph)
+    return _format(chains, connections, objects, weights, _classdefs(graph)), tensors
 
 
 def _check_round_trip(layer: Layer, obj: dict, tensors: dict) -> None:
@@ -1061,7 +1113,8 @@ def save_spec(graph, path=None, *, weights=None) -> str:
     and the spec records its name and SHA-256. Without ``path`` only the text is returned; a graph with
     learned values then needs ``weights`` to name the file to write.
     """
-    chains, connections, objects, tensors = _prepare(layerGraph(graph))
+    graph = layerGraph(graph)
+    chains, connections, objects, tensors = _prepare(graph)
     target = Path(path) if path is not None else None
     ref = None
     if tensors and weights is not False:
@@ -1084,10 +1137,10 @@ def save_spec(graph, path=None, *, weights=None) -> str:
             shown = str(wpath)
         ref = {"file": Path(shown).as_posix(), "sha256": hashlib.sha256(blob).hexdigest()}
         _write_atomic(wpath, blob)
-    text = _format(chains, connections, objects, ref)
+    text = _format(chains, connections, objects, ref, _classdefs(graph))
     if target is not None:
         _write_atomic(target, text.encode("utf-8"))
     return text
 
 
-__all__ = ["load_spec", "save_spec", "spec_text", "layer_to_json", "layer_from_json", "encode_value", "parse_json"]
+__all__ = ["load_spec", "save_spec", "spec_text", "register_classdef_translator", "layer_to_json", "layer_from_json", "encode_value", "parse_json"]

@@ -187,6 +187,13 @@ def _registry_key(registry: Mapping[str, type[Layer]]) -> tuple:
     return tuple(sorted((name, id(cls)) for name, cls in registry.items()))
 
 
+class ClassdefSource(BaseModel):
+    """A custom layer's MATLAB classdef, embedded in the spec."""
+
+    model_config = ConfigDict(extra="forbid")
+    classdef: str = Field(..., description="the text of the classdef file (classdef name < nnet.layer.Layer ...)")
+
+
 def network_model(registry: Mapping[str, type[Layer]] | None = None) -> type[BaseModel]:
     """The model of a whole spec for ``registry`` (default: the global layer registry); cached."""
     registry = REGISTRY if registry is None else registry
@@ -231,6 +238,11 @@ def network_model(registry: Mapping[str, type[Layer]] | None = None) -> type[Bas
         weights=(
             WeightsRef,
             Field(default_factory=_none, description="learnable and state values (MATLAB layout), keys '<layer>/<Property>'"),
+        ),
+        custom_layers=(
+            dict[str, ClassdefSource],
+            Field(default_factory=_none, description="MATLAB classdef source of custom layers the spec uses, "
+                                                     "translated (never executed) when the spec is loaded"),
         ),
     )
     if len(_CACHE) > 16:
