@@ -146,6 +146,7 @@ from .networks.pretrained import (
     squeezenet,
     vgg16,
     vgg19,
+    xception,
 )
 from .io.onnx import OnnxError, exportONNXNetwork, importNetworkFromONNX, importONNXLayers, importONNXNetwork
 from .io.mat import loadmat
@@ -323,4 +324,5 @@ __all__ += [
     "inceptionv3",
     "densenet201",
     "imagePretrainedNetwork",
+    "xception",
 ]

@@ -36,6 +36,9 @@ TABLE = {
                                                       "conv2d_94", "activation_94_relu"), False),
     "densenet201": ((224, 224, 3), "20.0", 709, 806, ("fc1000", "fc1000_softmax", "ClassificationLayer_fc1000",
                                                       "avg_pool", "conv5_block32_concat", "conv1|conv"), False),
+    "xception": ((299, 299, 3), "22.9", 170, 181, ("predictions", "predictions_softmax",
+                                                   "ClassificationLayer_predictions", "avg_pool",
+                                                   "block14_sepconv2_act", "add_12"), False),
 }
 
 
@@ -86,7 +89,7 @@ def test_weights_option_forms_and_errors():
 
 
 def test_imagenet_weights_for_networks_without_public_source_raise():
-    for name in ("alexnet", "googlenet"):
+    for name in ("alexnet", "googlenet", "xception"):
         with pytest.raises(lg.PretrainedWeightsError, match="no public weight file"):
             getattr(lg, name)()
 
@@ -252,3 +255,15 @@ def test_inceptionv3_and_densenet201_details():
     edges = _edge_set(dense)
     assert ("pool1", "conv2_block1_concat/in1") in edges and ("conv2_block1_2_conv", "conv2_block1_concat/in2") in edges
     assert dense.layer("conv2_block1_2_conv").Padding == "same"
+
+
+def test_xception_separable_convolutions_and_shortcuts():
+    graph = lg.xception("Weights", "none")
+    dw = graph.layer("block2_sepconv1_channel-wise")
+    pw = graph.layer("block2_sepconv1_point-wise")
+    assert dw.Type == "2-D Grouped Convolution" and dw.NumGroups == "channel-wise" and dw.Padding == "same"
+    assert tuple(pw.FilterSize) == (1, 1) and pw.NumFilters == 128
+    edges = _edge_set(graph)
+    assert ("block1_conv2_act", "conv2d_1") in edges and ("batch_normalization_1", "add_1/in2") in edges
+    assert ("block2_pool", "add_1/in1") in edges and ("add_4", "add_5/in2") in edges
+    assert tuple(graph.layer("conv2d_4").Stride) == (2, 2) and graph.layer("block13_pool").Padding == "same"

@@ -21,5 +21,6 @@ from .catalog import (  # noqa: F401
     untrained,
     vgg16,
     vgg19,
+    xception,
 )
 from .weights import PretrainedWeightsError, cache_dir, download  # noqa: F401
