@@ -267,6 +267,23 @@ def test_transposed_flatten_before_gemm(tmp_path, perm, op):
     np.testing.assert_allclose(net.predict(data).numpy(), run_onnx(path, data)[0], atol=1e-5)
 
 
+def test_torch_conv1d_net_reads_n_c_t_input(tmp_path):
+    torch.manual_seed(6)
+    module = torch.nn.Sequential(
+        torch.nn.Conv1d(3, 5, 3, padding=1), torch.nn.BatchNorm1d(5), torch.nn.ReLU(), torch.nn.MaxPool1d(2),
+        torch.nn.Conv1d(5, 4, 3, padding=1, dilation=2), torch.nn.AdaptiveAvgPool1d(1), torch.nn.Flatten(),
+        torch.nn.Linear(4, 2)).eval()
+    path = tmp_path / "c1.onnx"
+    _torch_export(module, torch.randn(1, 3, 12), path, {0: "N", 2: "T"})
+    net = importNetworkFromONNX(path)
+    assert [layer.MATLAB_NAME for layer in net.Layers][:2] == ["sequenceInputLayer", "convolution1dLayer"]
+    assert "placeholderLayer" not in [layer.MATLAB_NAME for layer in net.Layers]
+    for n, t in ((1, 12), (7, 16)):
+        x = torch.randn(n, 3, t)                       # N×C×T for torch and onnxruntime
+        got = net.predict(x.transpose(1, 2)).numpy()   # N×T×C for the MATLAB network
+        np.testing.assert_allclose(got, run_onnx(path, x)[0], atol=1e-5)
+
+
 def test_time_major_input_is_read_as_a_sequence(tmp_path):
     torch.manual_seed(5)
     lstm = torch.nn.LSTM(3, 4)   # batch_first=False: the graph input is T×N×C

@@ -313,11 +313,15 @@ class _Importer:
             layer = lg.featureInputLayer(dims[1], Name=name)
         elif rank == 3:
             time_major = fmt == "TBC" or (fmt is None and self._feeds_recurrent_directly(inp.name))
-            c = dims[2]
+            channels_first = fmt == "BCT" or (fmt is None and self._feeds_1d_operator(inp.name))
+            c = dims[1] if channels_first else dims[2]
             if c is None:
                 raise self.fail(f"input '{inp.name}' needs a fixed number of channels.")
             layer = lg.sequenceInputLayer(c, Name=name)
-            if time_major:
+            if channels_first:
+                perm = (0, 2, 1)
+                self.notes.append(f"input '{inp.name}' is N×C×T in the ONNX model; the imported network takes N×T×C")
+            elif time_major:
                 perm = (1, 0, 2)
                 self.notes.append(f"input '{inp.name}' is time-major (T×N×C) in the ONNX model; the imported "
                                   "network takes N×T×C")
@@ -327,6 +331,11 @@ class _Importer:
         self.layers[name] = layer
         self.order.append(name)
         return Val((name, "out"), layer.infer([])[0], perm, graph_input=name)
+
+    def _feeds_1d_operator(self, name: str) -> bool:
+        """A rank-3 input read by a 1-D Conv/pooling/BatchNormalization is N×C×T (PyTorch's Conv1d layout)."""
+        ops = ("Conv", "MaxPool", "AveragePool", "BatchNormalization", "InstanceNormalization")
+        return any(n is not None and n.op_type in ops and n.input[0] == name for n in self.consumers.get(name, []))
 
     def _feeds_recurrent_directly(self, name: str) -> bool:
         return any(n is not None and n.op_type in ("LSTM", "GRU") and n.input[0] == name
@@ -639,7 +648,26 @@ def _global_pool(imp, node, base):
     x = _spatial_input(imp, node, val, n)
     kind = "Max" if node.op_type == "GlobalMaxPool" else "Average"
     layer = getattr(lg, f"global{kind}Pooling{n}dLayer")()
-    return _out_view(imp, x, imp.add(layer, [Val(x.src, x.layout, _identity(x.rank))], base))
+    result = imp.add(layer, [Val(x.src, x.layout, _identity(x.rank))], base)
+    if x.layout.has_time:
+        # pooling over T leaves N×C (features), where ONNX keeps N×C×1: flatten/squeeze of the last dim read it
+        def squeeze(axes):
+            if [a % 3 for a in axes] != [2]:
+                raise _Unsupported("squeeze of the pooled channels")
+            return result
+
+        def reshape(rnode):
+            if rnode.op_type == "Flatten":
+                if int(imp.attrs(rnode).get("axis", 1)) != 1:
+                    raise _Unsupported("flatten of the pooled sequence")
+                return result
+            target = _reshape_target(imp, rnode)
+            if len(target) != 2 or target[1] not in (-1, x.layout.channels):
+                raise _Unsupported("reshape of the pooled sequence")
+            return result
+
+        return Val(special={"kind": "pooled sequence (N×C×1)", "squeeze": squeeze, "reshape": reshape})
+    return _out_view(imp, x, result)
 
 
 def _per_channel_input(imp, node, what: str) -> Val:
@@ -1709,9 +1737,9 @@ def _formats(value, what: str):
     out = []
     for item in items:
         text_value = str(item).upper()
-        if text_value not in ("BC", "BCSS", "BCSSS", "BTC", "TBC"):
+        if text_value not in ("BC", "BCSS", "BCSSS", "BTC", "TBC", "BCT"):
             raise OptionError(f"importNetworkFromONNX: '{what}' value '{item}' is not supported "
-                              "(use 'BC', 'BCSS', 'BCSSS', 'BTC' or 'TBC').")
+                              "(use 'BC', 'BCSS', 'BCSSS', 'BTC', 'TBC' or 'BCT').")
         out.append(text_value)
     return out
 
