@@ -12,7 +12,7 @@ from ..graph import LayerArray, LayerGraph, layerGraph
 from ..layers.base import Layer
 from ..policy import confined
 from .access import to_matlab
-from .interp import Interpreter
+from .interp import DEFAULT_MAX_ELEMENTS, Interpreter
 from .source import decode_source, format_error, parse_source, read_file
 from .values import LayerArr, Opaque
 
@@ -146,12 +146,13 @@ def script_folders(path_or_source, search) -> list[str]:
 
 
 def port(path_or_source, workspace=None, path=None, *, max_steps: int = 1_000_000, max_depth: int = 100,
-         var_specs=None, seed: int = 0) -> PortResult:
+         var_specs=None, seed: int = 0, max_elements: int = DEFAULT_MAX_ELEMENTS) -> PortResult:
     """Port a MATLAB script: a file path, or MATLAB source text (str) or bytes.
 
     ``workspace``: variables the script needs but cannot compute (``{'numClasses': 10}``); they also
     replace values the script would get from data. ``path``: extra folders searched for function and
-    classdef files (the script's own folder is always searched).
+    classdef files (the script's own folder is always searched). ``max_elements``: the largest array the
+    porter allocates (``ones``, ``zeros``, ``rand``, ``repmat``, ranges, ...; default 1e8 elements).
     """
     _load_registries()
     old_limit = sys.getrecursionlimit()
@@ -161,7 +162,7 @@ def port(path_or_source, workspace=None, path=None, *, max_steps: int = 1_000_00
         # The one file policy (layergraph/policy.py): porting reads only the script, its folder and the
         # --path folders, and writes nothing.
         with confined((), read_only=True, extra_read=script_folders(path_or_source, search)):
-            return _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed)
+            return _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed, max_elements)
     except RecursionError:
         raise MatlabPortError("the script nests too deeply to port (expression or call nesting exceeds "
                               "the interpreter's limit).") from None
@@ -169,7 +170,7 @@ def port(path_or_source, workspace=None, path=None, *, max_steps: int = 1_000_00
         sys.setrecursionlimit(old_limit)
 
 
-def _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed) -> PortResult:
+def _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed, max_elements) -> PortResult:
     search = [path] if isinstance(path, str) else list(path or [])
     if isinstance(path_or_source, bytes):
         text, enc = decode_source(path_or_source)
@@ -186,7 +187,8 @@ def _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed
     else:
         raise MatlabPortError("port() takes a .m file path, MATLAB source text, or bytes.")
     pinned = {k: _workspace_value(k, v) for k, v in (workspace or {}).items()}
-    interp = Interpreter(workspace=pinned, search_path=search, max_steps=max_steps, max_depth=max_depth, seed=seed)
+    interp = Interpreter(workspace=pinned, search_path=search, max_steps=max_steps, max_depth=max_depth, seed=seed,
+                         max_elements=max_elements)
     for spec in var_specs or ():
         k, v = parse_var(interp, spec)
         pinned[k] = v

@@ -103,13 +103,17 @@ def _dims(interp, args, node, name):
         a = interp.numeric(args[0], node)
         if a.size == 1:
             n = _int(interp, a, node, f"a size for {name}")
+            interp.check_elements((max(n, 0), max(n, 0)), node, name)
             return (max(n, 0), max(n, 0))
+        if not np.all(np.isfinite(a)):
+            raise interp.error(node, f"{name}: size arguments must be finite integers")
         dims = [int(x) for x in a.reshape(-1)]
     else:
         dims = [_int(interp, a, node, f"a size for {name}") for a in args]
     dims = [max(d, 0) for d in dims]
     while len(dims) > 2 and dims[-1] == 1:
         dims.pop()
+    interp.check_elements(dims, node, name)
     return tuple(dims)
 
 
@@ -159,6 +163,7 @@ def _rng(interp, args, nargout, node):
 def _linspace(interp, args, nargout, node):
     _need(interp, args, 2, 3, "linspace", node)
     n = _int(interp, args[2], node) if len(args) > 2 else 100
+    interp.check_elements(n, node, "linspace")
     return np.linspace(interp.scalar(args[0], node), interp.scalar(args[1], node), n).reshape(1, -1)
 
 
@@ -166,15 +171,16 @@ def _linspace(interp, args, nargout, node):
 def _colon(interp, args, nargout, node):
     m = _interp_helpers()
     vals = [interp.scalar(a, node) for a in args]
-    return m.make_range(vals[0], 1.0, vals[1]) if len(vals) == 2 else m.make_range(*vals)
+    start, step, stop = (vals[0], 1.0, vals[1]) if len(vals) == 2 else vals
+    interp.check_elements(m.range_count(start, step, stop), node, "colon")
+    return m.make_range(start, step, stop)
 
 
 @builtin("cell")
 def _cell(interp, args, nargout, node):
     shape = _dims(interp, args, node, "cell")
     arr = np.empty(shape, dtype=object)
-    for i in np.ndindex(shape):
-        arr[i] = np.zeros((0, 0))
+    arr.fill(np.zeros((0, 0)))      # values are never changed in place: one shared empty is safe
     return Cell(arr)
 
 
@@ -202,6 +208,8 @@ def _repmat(interp, args, nargout, node):
     base = args[0]
     if isinstance(base, Layer):
         base = LayerArr.row([base])
+    base_shape = base.a.shape if isinstance(base, (Cell, LayerArr, StrArr)) else interp.numeric(base, node).shape
+    interp.check_elements(int(np.prod(base_shape)) * int(np.prod(reps)), node, "repmat")
     if isinstance(base, (Cell, LayerArr, StrArr)):
         return type(base)(np.tile(base.a, reps))
     return np.tile(interp.numeric(base, node), reps)
@@ -1023,6 +1031,9 @@ def _sprintf(interp, fmt: str, args, node) -> list:
                 continue
             v = values[i]
             i += 1
+            for field in (width, prec):
+                if field and field.isdigit():
+                    interp.check_elements(float(field), node, "sprintf field width")
             spec = "%" + flags + (width or "") + ("." + prec if prec else "")
             if conv == "s":
                 pieces.append((spec + "s") % (v if isinstance(v, str) else m.matlab_num_str(v)))

@@ -19,6 +19,13 @@ from ..errors import LayerGraphError, MatlabPortError
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
+def _say(text: str) -> None:
+    """Print to standard error with control characters and ANSI escapes from the script shown escaped."""
+    from .source import printable
+
+    print("\n".join(printable(line) for line in str(text).split("\n")), file=sys.stderr)
+
+
 def add_commands(subparsers) -> None:
     p = subparsers.add_parser(
         "port",
@@ -37,6 +44,8 @@ def add_commands(subparsers) -> None:
                    help="set a variable the script cannot compute, VALUE in MATLAB syntax (e.g. numClasses=10)")
     p.add_argument("--path", action="append", default=[], metavar="DIR",
                    help="extra folder to search for function and classdef files (repeatable)")
+    p.add_argument("--max-elements", type=float, default=1e8, metavar="N",
+                   help="largest array the porter allocates (ones, zeros, rand, repmat, ranges; default 1e8)")
     p.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
     p.set_defaults(func=run_port)
 
@@ -48,22 +57,22 @@ def run_port(args) -> int:
         print(f"layergraph port: {args.file}: no such file", file=sys.stderr)
         return EXIT_USAGE
     try:
-        result = port(args.file, path=args.path, var_specs=args.var)
+        result = port(args.file, path=args.path, var_specs=args.var, max_elements=int(args.max_elements))
     except MatlabPortError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}")
         return EXIT_ERROR
     except LayerGraphError as exc:
-        print(f"error: {args.file}: {exc}", file=sys.stderr)
+        _say(f"error: {args.file}: {exc}")
         return EXIT_ERROR
     if not args.quiet:
         for w in result.warnings:
-            print(w, file=sys.stderr)
+            _say(w)
         for n in result.notes:
-            print(f"note: {n}", file=sys.stderr)
+            _say(f"note: {n}")
     for e in result.errors:
-        print(f"error: {e}", file=sys.stderr)
+        _say(f"error: {e}")
     if not result.networks:
-        print(f"warning: {args.file}: the script defines no network", file=sys.stderr)
+        _say(f"warning: {args.file}: the script defines no network")
     try:
         if args.output:
             with open(args.output, "w", encoding="utf-8") as fh:
@@ -72,15 +81,15 @@ def run_port(args) -> int:
             sys.stdout.write(result.python_source)
         if args.json:
             for path in result.save_json(args.json):
-                print(f"wrote {path}", file=sys.stderr)
+                _say(f"wrote {path}")
     except OSError as exc:
-        print(f"error: cannot write output ({exc.strerror or exc})", file=sys.stderr)
+        _say(f"error: cannot write output ({exc.strerror or exc})")
         return EXIT_USAGE
     except MatlabPortError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}")
         return EXIT_ERROR
     except LayerGraphError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}")
         return EXIT_ERROR
     return EXIT_ERROR if result.errors else EXIT_OK
 
@@ -95,7 +104,7 @@ def load_networks(path, workspace=None, search_path=None) -> dict:
 
     result = port(path, workspace=workspace, path=search_path)
     for e in result.errors:
-        print(f"error: {e}", file=sys.stderr)
+        _say(f"error: {e}")
     if not result.networks:
         raise MatlabPortError(f"{path}: the script defines no network (no variable holds layers, a "
                               "LayerGraph or a network).")

@@ -666,7 +666,7 @@ def call_classdef(interp, name: str, src, args: list, nargout: int, node: Node) 
         interp.warn(node, f"classdef '{name}' is not a custom layer (superclasses: "
                           f"{', '.join(info.supers) or 'none'}); its objects are treated as opaque")
         return [Opaque(f"{name} at {interp.where(node)}")]
-    from .interp import Frame, _Return
+    from .interp import Frame
 
     frame_defaults = {}
     dframe = Frame(src, info.methods, name)
@@ -686,10 +686,7 @@ def call_classdef(interp, name: str, src, args: list, nargout: int, node: Node) 
             interp.bind_args(ctor, args, frame, node)
             out_name = ctor.outputs[0] if ctor.outputs else "obj"
             frame.vars[out_name] = obj
-            try:
-                interp.exec_block(ctor.body, frame)
-            except _Return:
-                pass
+            interp.run_body(ctor.body, frame)
         finally:
             interp.depth -= 1
         obj = frame.vars.get(out_name)

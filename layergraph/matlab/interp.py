@@ -12,6 +12,7 @@ import contextlib
 import inspect
 import io
 import os
+import re
 
 import numpy as np
 import torch
@@ -30,17 +31,26 @@ from .values import (
 )
 
 COLON = object()  # a bare ':' index
+DEFAULT_MAX_ELEMENTS = 100_000_000   # elements per array the porter allocates (ones, zeros, rand, repmat, ...)
 
 
-class _Break(Exception):
+class _ControlFlow(Exception):
+    """break / continue / return unwinding to their loop or function (``node``: the statement)."""
+
+    def __init__(self, node=None):
+        super().__init__()
+        self.node = node
+
+
+class _Break(_ControlFlow):
     pass
 
 
-class _Continue(Exception):
+class _Continue(_ControlFlow):
     pass
 
 
-class _Return(Exception):
+class _Return(_ControlFlow):
     pass
 
 
@@ -137,7 +147,8 @@ def _squeeze_trailing(a: np.ndarray) -> np.ndarray:
 
 class Interpreter:
     def __init__(self, workspace=None, search_path=None, max_steps: int = 1_000_000, max_depth: int = 100,
-                 seed: int = 0):
+                 seed: int = 0, max_elements: int = DEFAULT_MAX_ELEMENTS):
+        self.max_elements = int(max_elements)
         self.warnings: list[str] = []
         self._seen_warnings: set = set()
         self.errors: list[str] = []
@@ -157,6 +168,22 @@ class Interpreter:
         self.builtins = _b.BUILTINS
 
     # ---- diagnostics --------------------------------------------------------------------------------
+
+    def check_elements(self, count, node: Node, what: str) -> bool:
+        """Refuse to allocate an array of more than ``max_elements`` elements (``count``: a number or a shape)."""
+        if isinstance(count, (tuple, list)):
+            dims = [float(d) for d in count]
+            total = float(np.prod(dims)) if dims else 1.0
+            shown = "×".join(matlab_num_str(d) for d in dims)
+        else:
+            total = float(count)
+            shown = None
+        if total <= self.max_elements:
+            return False
+        size = f"{matlab_num_str(total)} elements" + (f" ({shown})" if shown else "")
+        raise self.error(node, f"{what}: the array would have {size}; the porter allocates at most "
+                               f"{matlab_num_str(self.max_elements)} elements per array (raise the limit with "
+                               "max_elements=... or --max-elements N)")
 
     def where(self, node: Node) -> str:
         return node.src.location(node.line, node.col)
@@ -185,8 +212,20 @@ class Interpreter:
         body = [k for k in src.root.kids if k.t not in ("function_definition", "class_definition")]
         if any(k.t == "class_definition" for k in src.root.kids) and not body:
             return frame
-        self.exec_block(body, frame)
+        self.run_body(body, frame)
         return frame
+
+    def run_body(self, stmts, frame: Frame) -> None:
+        """A script or function body: ``return`` ends it; ``break``/``continue`` outside a loop are MATLAB errors."""
+        try:
+            self.exec_block(stmts, frame)
+        except _Return:
+            pass
+        except (_Break, _Continue) as exc:
+            word = "break" if isinstance(exc, _Break) else "continue"
+            where = exc.node if exc.node is not None else self.current
+            raise self.error(where, f"{word} is not defined outside a for or while loop; to exit a script or "
+                                    "function, use return") from None
 
     def collect_functions(self, src: SourceFile) -> dict:
         functions: dict = {}
@@ -225,11 +264,11 @@ class Interpreter:
         elif t == "switch_statement":
             self.exec_switch(st, frame)
         elif t == "break_statement":
-            raise _Break()
+            raise _Break(st)
         elif t == "continue_statement":
-            raise _Continue()
+            raise _Continue(st)
         elif t == "return_statement":
-            raise _Return()
+            raise _Return(st)
         elif t == "block":
             self.exec_block(st.kids, frame)
         elif t == "try_statement":
@@ -628,9 +667,10 @@ class Interpreter:
             v = self.eval(node.f.get("operand", node.kids[0]), frame)
             if isinstance(v, Opaque):
                 return v
-            if node.v == "-":
-                return -self.numeric(v, node)
-            return self.numeric(v, node) if not isinstance(v, np.ndarray) else v
+            x = self.numeric(v, node)
+            if x.dtype == bool:
+                x = x.astype(np.float64)          # -true and +true are double in MATLAB
+            return -x if node.v == "-" else x
         if t == "not_operator":
             v = self.eval(node.kids[0], frame)
             if isinstance(v, Opaque):
@@ -667,14 +707,17 @@ class Interpreter:
             if t.endswith(("i", "j")):
                 raise self.error(node, "complex numbers are not supported")
             try:
-                if t.startswith("0x"):
-                    value = float(int(t, 16))
-                elif t.startswith("0b"):
-                    value = float(int(t, 2))
+                if t.startswith(("0x", "0b")):
+                    base = 16 if t.startswith("0x") else 2
+                    body = re.split(r"[us]", t[2:])[0]     # 0xFFu8, 0b101s16: the suffix names the type
+                    if not body or len(body) * (4 if base == 16 else 1) > 64:
+                        raise ValueError
+                    value = float(int(body, base))
                 else:
-                    value = float(t)
-            except ValueError:
-                raise self.error(node, f"invalid number '{text}'") from None
+                    value = float(t)      # MATLAB reads a decimal literal as double: huge is Inf
+            except (ValueError, OverflowError):
+                raise self.error(node, f"invalid number '{text[:40]}{'...' if len(text) > 40 else ''}' "
+                                       "(hexadecimal and binary literals have at most 64 bits)") from None
             node.extra = value
         return np.array([[node.extra]])
 
@@ -699,6 +742,7 @@ class Interpreter:
             a, step, b = vals
         else:
             raise self.error(node, "invalid range")
+        self.check_elements(range_count(a, step, b), node, "the range")
         return make_range(a, step, b)
 
     def eval_end(self, node: Node):
@@ -943,7 +987,7 @@ class Interpreter:
                     raise self.error(node, f"maximum recursion depth ({self.max_depth}) exceeded calling '{name}'")
                 sub = Frame(src, functions, frame.name)
                 sub.vars = frame.vars
-                self.exec_block([k for k in src.root.kids if k.t != "function_definition"], sub)
+                self.run_body([k for k in src.root.kids if k.t != "function_definition"], sub)
             finally:
                 self.depth -= 1
             return []
@@ -1015,12 +1059,7 @@ class Interpreter:
                                        f"'{fd.name}' (infinite recursion?)")
             frame = Frame(fd.file, fd.functions, fd.name, nargin=len(args), nargout=nargout)
             self.bind_args(fd, args, frame, node)
-            try:
-                self.exec_block(fd.body, frame)
-            except _Return:
-                pass
-            except (_Break, _Continue):
-                pass
+            self.run_body(fd.body, frame)
         except RecursionError:
             raise self.error(node, f"maximum recursion depth exceeded calling '{fd.name}'") from None
         finally:
@@ -1336,10 +1375,17 @@ class Interpreter:
                     value = StrArr.row([MString(value)])
                 if not isinstance(value, StrArr):
                     raise self.error(where, f"cannot store a {type_name(value)} in a string array")
+            if len(idx) == 1 and isinstance(idx[0], np.ndarray) and idx[0].size == 1 and value.a.size == 1 \
+                    and float(idx[0].flat[0]) == base.a.size + 1 and base.a.ndim == 2:
+                # x(end+1) = v: amortised append (a column stays a column, anything else becomes a row)
+                column = base.a.shape[1] == 1 and base.a.shape[0] > 1
+                fast = base.appended(value.a.flat[0], column)
+                if fast is not None:
+                    return fast
             fill = MString("") if isinstance(base, StrArr) else (
                 np.zeros((0, 0)) if isinstance(base, Cell) else None)
             res = self._put(base.a, idx, value.a, where, False, fill=fill)
-            if isinstance(base, LayerArr) and any(x is None for x in res.flat):
+            if isinstance(base, LayerArr) and res.size != base.a.size and self._has_gap(base.a, res):
                 raise self.error(where, "assigning past the end of a layer array leaves a gap; "
                                         "use layers(end+1) = ...")
             return type(base)(res)
@@ -1349,6 +1395,15 @@ class Interpreter:
                 return value
             raise self.error(where, "struct arrays are not supported")
         raise self.error(where, f"a {type_name(base)} value cannot be indexed for assignment")
+
+    @staticmethod
+    def _has_gap(old: np.ndarray, new: np.ndarray) -> bool:
+        """True if growing a layer array left unassigned (None) elements; checks only what is new."""
+        flat = new.reshape(-1, order="F")
+        if old.size == 0 or (old.ndim == 2 and new.ndim == 2 and (old.shape[0] == new.shape[0] == 1
+                                                                  or old.shape[1] == new.shape[1] == 1)):
+            flat = flat[old.size:]
+        return any(x is None for x in flat)
 
     def _put(self, arr: np.ndarray, idx, vals, where, deleting: bool, fill):
         shape = arr.shape
@@ -1379,6 +1434,7 @@ class Interpreter:
             p = pos[0]
             total = int(np.prod(shape))
             need = int(p.max()) + 1 if p.size else 0
+            self.check_elements(need, where, "the indexed assignment")
             flat = arr.reshape(-1, order="F")
             if need > total:
                 if arr.ndim == 2 and (shape[0] <= 1 or total == 0) and not (shape[1] == 1 and shape[0] > 1):
@@ -1387,14 +1443,15 @@ class Interpreter:
                     new_shape = (need, 1)
                 else:
                     raise self.error(where, "cannot grow a matrix with a linear index")
-                grown = np.empty(need, dtype=arr.dtype if fill is not None or arr.dtype == object else arr.dtype)
                 if arr.dtype == object:
                     grown = np.empty(need, dtype=object)
-                    for j in range(need):
+                    grown[:total] = flat
+                    for j in range(total, need):      # only the new elements: appending stays linear
                         grown[j] = fill
                 else:
-                    grown[:] = fill if fill is not None else 0
-                grown[:total] = flat
+                    grown = np.empty(need, dtype=arr.dtype)
+                    grown[total:] = fill if fill is not None else 0
+                    grown[:total] = flat
                 flat = grown
                 out_shape = new_shape
             else:
@@ -1411,6 +1468,7 @@ class Interpreter:
                 flat[p] = src
             return flat.reshape(out_shape, order="F")
         need = [max(d, int(pp.max()) + 1 if pp.size else 0) for d, pp in zip(dims, pos)]
+        self.check_elements(need, where, "the indexed assignment")
         if len(idx) < len(shape) and need[-1] > dims[-1]:
             raise self.error(where, "cannot grow an N-D array through a merged trailing index")
         a = arr.reshape(dims, order="F")
@@ -1499,6 +1557,7 @@ class Interpreter:
                     if x.ndim > 2 or y.ndim > 2 or x.shape[1] != y.shape[0]:
                         raise self.error(node, f"incorrect dimensions for matrix multiplication "
                                                f"({_size(x)} * {_size(y)})")
+                    self.check_elements([x.shape[0], y.shape[1]], node, "'*'")
                     return x.astype(np.float64) @ y.astype(np.float64)
                 if op == "/":
                     return np.linalg.lstsq(y.T.astype(float), x.T.astype(float), rcond=None)[0].T
@@ -1518,6 +1577,9 @@ class Interpreter:
                 if dx != dy and dx != 1 and dy != 1:
                     raise self.error(node, f"arrays have incompatible sizes for this operation "
                                            f"({_size(x)} and {_size(y)})")
+            if x.size != 1 and y.size != 1 and x.shape != y.shape:
+                self.check_elements([max(a, b) if min(a, b) else 0 for a, b in zip(xx.shape, yy.shape)], node,
+                                    f"'{op}'")
             xf = xx.astype(np.float64) if xx.dtype == bool else xx
             yf = yy.astype(np.float64) if yy.dtype == bool else yy
             if op == "+":
@@ -1601,6 +1663,9 @@ class Interpreter:
         for dx, dy in zip(xx.shape, yy.shape):
             if dx != dy and dx != 1 and dy != 1:
                 raise self.error(node, f"arrays have incompatible sizes for comparison ({_size(x)} and {_size(y)})")
+        if x.size != 1 and y.size != 1 and x.shape != y.shape:
+            self.check_elements([max(a, b) if min(a, b) else 0 for a, b in zip(xx.shape, yy.shape)], node,
+                                f"'{op}'")
         with np.errstate(invalid="ignore"):
             if op == "==":
                 return xx == yy
@@ -1717,6 +1782,7 @@ class Interpreter:
     def ncat(self, parts, axis, node):
         if len(parts) == 1:
             return parts[0]
+        self.check_elements(sum(p.size for p in parts), node, "the concatenation")
         nd = max(max(p.ndim for p in parts), 2)
         parts = [_pad(p, nd) for p in parts]
         if any(p.dtype != bool for p in parts):
@@ -1752,6 +1818,15 @@ class Interpreter:
         return cls(np.concatenate([p.a for p in parts], axis=0))
 
     def concat_layers(self, rows, node):
+        if len(rows) == 1 and len(rows[0]) == 2 and isinstance(rows[0][0], LayerArr) and isinstance(rows[0][1], Layer):
+            fast = rows[0][0].appended(rows[0][1], column=False)      # [layers, layer]
+            if fast is not None:
+                return fast
+        if len(rows) == 2 and len(rows[0]) == 1 and len(rows[1]) == 1 and isinstance(rows[0][0], LayerArr) \
+                and isinstance(rows[1][0], Layer) and rows[0][0].a.size:
+            fast = rows[0][0].appended(rows[1][0], column=True)       # [layers; layer]
+            if fast is not None:
+                return fast
         hrows = []
         for r in rows:
             parts = []
@@ -1905,11 +1980,21 @@ def _size(a: np.ndarray) -> str:
     return "x".join(str(d) for d in a.shape)
 
 
+def range_count(a: float, step: float, b: float) -> float:
+    """Number of elements of ``a:step:b`` (a float: may be huge or infinite, checked before allocating)."""
+    if step == 0 or (step > 0 and a > b) or (step < 0 and a < b) or np.isnan(step) or np.isnan(a) or np.isnan(b):
+        return 0
+    n = (b - a) / step
+    if not np.isfinite(n):
+        return float("inf")
+    return float(np.floor(n + 1e-10)) + 1
+
+
 def make_range(a: float, step: float, b: float) -> np.ndarray:
-    if step == 0 or (step > 0 and a > b) or (step < 0 and a < b) or np.isnan(step):
+    n = range_count(a, step, b)
+    if n == 0:
         return np.zeros((1, 0))
-    n = int(np.floor((b - a) / step + 1e-10)) + 1
-    return (a + step * np.arange(n, dtype=np.float64)).reshape(1, -1)
+    return (a + step * np.arange(int(n), dtype=np.float64)).reshape(1, -1)
 
 
 def shape_of(v) -> tuple:
@@ -1963,4 +2048,5 @@ def _py_callable(interp: Interpreter, h: FuncHandle, node: Node):
     return HandleFunction(interp, h, node)
 
 
-__all__ = ["Interpreter", "Frame", "to_m", "type_name", "make_range", "matlab_num_str", "COLON"]
+__all__ = ["Interpreter", "Frame", "to_m", "type_name", "make_range", "range_count", "matlab_num_str", "COLON",
+           "DEFAULT_MAX_ELEMENTS"]

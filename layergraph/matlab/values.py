@@ -22,9 +22,10 @@ class MString(str):
 
 
 class _ObjArray:
-    __slots__ = ("a",)
+    __slots__ = ("a", "_grow")
 
-    def __init__(self, a):
+    def __init__(self, a, _grow=None):
+        self._grow = _grow   # [buffer, used] shared by the versions built by appended()
         if not isinstance(a, np.ndarray):
             items = list(a)
             arr = np.empty((1, len(items)), dtype=object)
@@ -35,6 +36,32 @@ class _ObjArray:
 
     def items(self) -> list:
         return list(self.a.reshape(-1, order="F"))
+
+    def appended(self, item, column: bool):
+        """A new array: this vector with ``item`` appended (``x(end+1) = item``, ``[x; item]``), or None.
+
+        MATLAB value semantics at amortised O(1): versions share a buffer with spare capacity; an append
+        writes past the end every older version sees, so none of them changes.
+        """
+        a = self.a
+        n = a.size
+        if a.ndim != 2 or (n and not (a.shape[1 if column else 0] == 1)):
+            return None
+        state = self._grow
+        if state is None or state[1] != n or state[0].size == 0 or n == 0 or \
+                a.base is not state[0]:
+            buf = np.empty(max(8, 2 * n + 1), dtype=object)
+            buf[:n] = a.reshape(-1, order="F")
+            state = [buf, n]
+        elif n == state[0].size:
+            buf = np.empty(2 * n + 1, dtype=object)
+            buf[:n] = state[0][:n]
+            state = [buf, n]
+        buf = state[0]
+        buf[n] = item
+        state[1] = n + 1
+        view = buf[:n + 1]
+        return type(self)(view.reshape((n + 1, 1) if column else (1, n + 1)), state)
 
     def __len__(self):
         return self.a.size
