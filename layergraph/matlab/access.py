@@ -47,7 +47,9 @@ def check_field_name(name) -> str:
 
 
 def _printable(text: str, limit: int = 80) -> str:
-    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    from ..textsafe import printable
+
+    out = printable(text)
     return out if len(out) <= limit else out[:limit] + "..."
 
 

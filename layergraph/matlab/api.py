@@ -161,8 +161,10 @@ def port(path_or_source, workspace=None, path=None, *, max_steps: int = 1_000_00
     try:
         # The one file policy (layergraph/policy.py): porting reads only the script, its folder and the
         # --path folders, and writes nothing.
-        with confined((), read_only=True, extra_read=script_folders(path_or_source, search)):
-            return _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed, max_elements)
+        folders = script_folders(path_or_source, search)
+        with confined((), read_only=True, extra_read=folders):
+            return _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed, max_elements,
+                         folders)
     except RecursionError:
         raise MatlabPortError("the script nests too deeply to port (expression or call nesting exceeds "
                               "the interpreter's limit).") from None
@@ -170,7 +172,8 @@ def port(path_or_source, workspace=None, path=None, *, max_steps: int = 1_000_00
         sys.setrecursionlimit(old_limit)
 
 
-def _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed, max_elements) -> PortResult:
+def _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed, max_elements,
+          folders=()) -> PortResult:
     search = [path] if isinstance(path, str) else list(path or [])
     if isinstance(path_or_source, bytes):
         text, enc = decode_source(path_or_source)
@@ -189,6 +192,7 @@ def _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed
     pinned = {k: _workspace_value(k, v) for k, v in (workspace or {}).items()}
     interp = Interpreter(workspace=pinned, search_path=search, max_steps=max_steps, max_depth=max_depth, seed=seed,
                          max_elements=max_elements)
+    interp.read_folders = tuple(folders)
     for spec in var_specs or ():
         k, v = parse_var(interp, spec)
         pinned[k] = v

@@ -21,9 +21,9 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 def _say(text: str) -> None:
     """Print to standard error with control characters and ANSI escapes from the script shown escaped."""
-    from .source import printable
+    from ..textsafe import printable_message
 
-    print("\n".join(printable(line) for line in str(text).split("\n")), file=sys.stderr)
+    print(printable_message(text), file=sys.stderr)
 
 
 def add_commands(subparsers) -> None:

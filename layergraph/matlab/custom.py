@@ -23,6 +23,7 @@ from torch import nn
 from ..errors import CustomLayerError, LayoutError, MatlabPortError
 from ..layers.base import Layer, Layout
 from ..layers.options import Converter, Option, numeric_array, text
+from .access import FIELD_NAME
 from .source import Node
 from .values import Opaque, Struct
 
@@ -644,6 +645,8 @@ def _class_info(interp, name: str, src) -> ClassInfo:
                 if p.t != "property":
                     continue
                 pname = p.f["name"].v if "name" in p.f else p.kids[0].v
+                if not isinstance(pname, str) or not FIELD_NAME.match(pname):
+                    raise interp.error(p, f"classdef {name}: invalid property name '{pname}'")
                 default = next((d.kids[0] for d in p.kids if d.t == "default_value" and d.kids), None)
                 (info.learnables if learnable else info.props)[pname] = default
         elif k.t == "methods":

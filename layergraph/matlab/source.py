@@ -132,10 +132,10 @@ class SourceFile:
 
 
 def printable(text: str) -> str:
-    """``text`` with control characters, ANSI escapes and Unicode line separators shown as escapes (one line)."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    """``text`` with control characters, ANSI escapes, bidi controls and line separators shown escaped."""
+    from ..textsafe import printable as _printable
+
+    return _printable(text)
 
 
 def format_error(src: SourceFile, line: int, col: int, message: str) -> str:

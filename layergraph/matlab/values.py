@@ -170,10 +170,13 @@ class HandleFunction:
         self.matlab_text = handle.text
 
     def __call__(self, *args):
+        from ..policy import confined
         from .access import to_matlab
 
-        outs = self._interp.call_handle(self.handle, [to_matlab(a) for a in args], 1, self._node)
-        return self._interp.to_py(outs[0], self._node)
+        # Called later from Python (compiling a ported network): the script's file policy still applies.
+        with confined((), read_only=True, extra_read=getattr(self._interp, "read_folders", ())):
+            outs = self._interp.call_handle(self.handle, [to_matlab(a) for a in args], 1, self._node)
+            return self._interp.to_py(outs[0], self._node)
 
     def __repr__(self):
         return self.matlab_text or "@handle"

@@ -130,7 +130,7 @@ def test_diagnostics_show_control_characters_escaped(tmp_path, capsys):
     assert main(["port", str(script)]) == 1
     err = capsys.readouterr().err
     assert "\x1b" not in err and "Traceback" not in err
-    assert "\\x1b[2J\\nfake: error" in err
+    assert "\\e[2J\\nfake: error" in err
     assert "s.m:4:3: Unrecognized property 'Foo'" in err
     warnings = port("n = ['x' char(27) '[2J' char(10) 'fake: error'];\nwarning(n);").warnings
-    assert warnings == ["<string>:2:1: warning: x\\x1b[2J\\nfake: error"]
+    assert warnings == ["<string>:2:1: warning: x\\e[2J\\nfake: error"]
