@@ -466,6 +466,40 @@ def test_bad_files(tmp_path):
             importNetworkFromONNX(path)
 
 
+def test_mutated_models_give_project_errors_or_placeholders(tmp_path):
+    """Attributes removed or changed, op types swapped: every outcome is a network, a graph with
+    placeholders, or an OnnxError naming the file — never a bare Python error."""
+    import random
+
+    net = perturb(lg.assembleNetwork(residual_cnn()))
+    base = build_model(net, opset=13)
+    rng = random.Random(0)
+    ops = ["Relu", "Conv", "MaxPool", "Gemm", "Flatten", "Softmax", "Transpose", "Reshape", "Concat", "LSTM"]
+    outcomes = set()
+    for trial in range(40):
+        model = onnx.ModelProto()
+        model.CopyFrom(base)
+        node = model.graph.node[rng.randrange(len(model.graph.node))]
+        choice = rng.randrange(3)
+        if choice == 0 and len(node.attribute):
+            del node.attribute[rng.randrange(len(node.attribute))]
+        elif choice == 1:
+            node.op_type = rng.choice(ops)
+        else:
+            node.attribute.append(helper.make_attribute("axis", rng.randrange(-5, 5)))
+        path = tmp_path / f"m{trial}.onnx"
+        onnx.save(model, str(path))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                importNetworkFromONNX(path)
+            outcomes.add("imported")
+        except OnnxError as exc:
+            assert f"m{trial}.onnx" in str(exc)
+            outcomes.add("error")
+    assert outcomes == {"imported", "error"}
+
+
 def test_bad_graph(tmp_path):
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])

@@ -379,9 +379,10 @@ class _Importer:
             results = handler(self, node, base)
         except _Unsupported as exc:
             results = self.placeholder(node, base, str(exc))
-        except (LayerGraphError, ValueError) as exc:
-            if isinstance(exc, OnnxError):
-                raise
+        except OnnxError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a node the handlers cannot read (missing attribute, odd
+            # shapes, ...) is a placeholder naming the problem, never a crash of the whole import
             results = self.placeholder(node, base, f"{type(exc).__name__}: {exc}")
         if isinstance(results, Val):
             results = [results]
@@ -1748,8 +1749,15 @@ def import_graph(filename, function: str, input_formats=None):
     """(LayerGraph, importer) for an ONNX file."""
     model, shown = read_model(filename, function)
     imp = _Importer(model, shown, input_formats)
-    imp.run()
-    return imp.build_graph(), imp
+    try:
+        imp.run()
+        return imp.build_graph(), imp
+    except LayerGraphError as exc:
+        if isinstance(exc, OnnxError):
+            raise
+        raise OnnxError(f"{function}: '{shown}': the model cannot be imported: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - bad input never escapes as a bare Python error
+        raise OnnxError(f"{function}: '{shown}': the model cannot be imported ({type(exc).__name__}: {exc}).") from None
 
 
 def load_networks(path) -> dict:
@@ -1760,7 +1768,7 @@ def load_networks(path) -> dict:
     from ...network import dlnetwork
 
     graph, imp = import_graph(path, "importNetworkFromONNX")
-    return {Path(path).stem: graph if imp.placeholders else dlnetwork(graph)}
+    return {Path(path).stem: graph if imp.placeholders else _built(lambda: dlnetwork(graph), imp, "importNetworkFromONNX")}
 
 
 def _report(imp, function: str) -> None:
@@ -1787,7 +1795,15 @@ def importNetworkFromONNX(filename, *args, **kwargs):
     if imp.placeholders:
         _report(imp, "importNetworkFromONNX")
         return graph
-    return dlnetwork(graph)
+    return _built(lambda: dlnetwork(graph), imp, "importNetworkFromONNX")
+
+
+def _built(make, imp, function: str):
+    """The network ``make()`` builds, with a build failure reported against the file."""
+    try:
+        return make()
+    except LayerGraphError as exc:
+        raise OnnxError(f"{function}: '{imp.file}': the imported layers do not form a valid network:\n{exc}") from None
 
 
 @matlab_function(outputs=("lgraph",), data_free=False)
@@ -1859,8 +1875,9 @@ def importONNXNetwork(filename, *args, **kwargs):
         raise OnnxError(f"importONNXNetwork: '{imp.file}': unsupported operators: {names}. "
                         "Use importONNXLayers or importNetworkFromONNX to get a graph with placeholder layers.")
     if target == "dlnetwork":
-        return dlnetwork(graph)
-    return assembleNetwork(_with_output_layer(graph, opts["OutputLayerType"], opts["Classes"], "importONNXNetwork"))
+        return _built(lambda: dlnetwork(graph), imp, "importONNXNetwork")
+    graph = _with_output_layer(graph, opts["OutputLayerType"], opts["Classes"], "importONNXNetwork")
+    return _built(lambda: assembleNetwork(graph), imp, "importONNXNetwork")
 
 
 __all__ = ["importNetworkFromONNX", "importONNXNetwork", "importONNXLayers", "ONNXPlaceholderLayer", "read_model"]
