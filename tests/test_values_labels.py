@@ -83,3 +83,21 @@ def test_summary_dispatches_on_argument(capsys):
     assert "Number of learnables: 6" in capsys.readouterr().out
     with pytest.raises(Exception, match="network or a categorical"):
         summary(42)
+
+
+def test_matlab_code_accuracy_idioms_on_categoricals():
+    from layergraph.matlab.api import port
+
+    r = port("""YTest = categorical({'a';'b';'a';'c'});
+YPred = categorical({'a';'a';'a';'c'});
+acc = mean(YPred == YTest);
+acc2 = sum(YPred == YTest) / numel(YTest);
+isA = YTest == 'a';
+notB = 'b' ~= YTest;
+k = categories(YTest);
+""")
+    w = r.workspace
+    assert w["acc"].tolist() == [[0.75]] and w["acc2"].tolist() == [[0.75]]
+    assert w["isA"].shape == (4, 1) and w["isA"].ravel().tolist() == [True, False, True, False]
+    assert w["notB"].ravel().tolist() == [True, False, True, True]
+    assert w["k"].items() == ["a", "b", "c"]

@@ -19,6 +19,8 @@ import torch
 
 from ..errors import LayerGraphError, MatlabPortError
 from ..functions import FUNCTIONS
+from ..values import Categorical, Table
+from ..values.categorical import matlab_compare
 from ..graph import LayerGraph
 from ..layers.base import REGISTRY, Layer
 from ..policy import PolicyError, check_function
@@ -1652,6 +1654,11 @@ class Interpreter:
                   ">": lambda x, y: x > y, "<=": lambda x, y: x <= y, ">=": lambda x, y: x >= y}[op]
             res = np.array([[fn(x, y) for x, y in zip(la, lb)]])
             return res
+        if isinstance(a, Categorical) or isinstance(b, Categorical):
+            try:
+                return matlab_compare(a, b, op)
+            except LayerGraphError as exc:
+                raise self.error(node, str(exc)) from None
         if isinstance(a, Layer) or isinstance(b, Layer) or isinstance(a, LayerGraph) or isinstance(b, LayerGraph):
             if op in ("==", "~="):
                 eq = a == b
@@ -2006,6 +2013,8 @@ def shape_of(v) -> tuple:
         return (1, len(v)) if v else (0, 0)
     if isinstance(v, (Cell, LayerArr, StrArr)):
         return v.a.shape
+    if isinstance(v, (Categorical, Table)):
+        return tuple(v.shape)
     if isinstance(v, LayerGraph):
         return (1, 1)
     if isinstance(v, Layer) or isinstance(v, Struct) or isinstance(v, FuncHandle):

@@ -335,6 +335,25 @@ class Categorical:
         return "\n".join(lines) + "\n"
 
 
+def matlab_compare(a, b, op: str) -> np.ndarray:
+    """``a op b`` for MATLAB code (op one of == ~= < <= > >=) with at least one categorical: a logical
+    array in MATLAB's 2-D shape (the categorical array's; a scalar categorical broadcasts)."""
+    flip = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
+    names = {"==": "__eq__", "~=": "__ne__", "!=": "__ne__", "<": "__lt__", "<=": "__le__", ">": "__gt__",
+             ">=": "__ge__"}
+    if op not in names:
+        raise OptionError(f"categorical: unsupported comparison '{op}'")
+    if not isinstance(a, Categorical) or (isinstance(b, Categorical) and a.numel == 1 and b.numel > 1):
+        a, b, op = b, a, flip.get(op, op)
+    if isinstance(b, np.ndarray) and b.dtype.kind in "biuf" and a._values is None:
+        raise OptionError("categorical: a categorical array can be compared only with text or another categorical")
+    other = b
+    if isinstance(b, Categorical) and b.numel == 1 and a.numel > 1:
+        other = b.names()[0]
+    result = np.asarray(a._compare(other, names[op]), dtype=bool)
+    return result.reshape(a.shape, order="F") if result.size == a.numel else result
+
+
 # ---- construction ---------------------------------------------------------------------------------
 
 def _option(kwargs_pairs, function: str, allowed: dict):
@@ -702,5 +721,5 @@ def onehotdecode(B, classes, featureDim, *args) -> Categorical:
 __all__ = [
     "Categorical", "UNDEFINED", "categorical", "categories", "countcats", "addcats", "removecats", "mergecats",
     "renamecats", "reordercats", "setcats", "iscategory", "isundefined", "isordinal", "summary", "onehotencode",
-    "onehotdecode", "from_labels", "as_categorical",
+    "onehotdecode", "from_labels", "as_categorical", "matlab_compare",
 ]
