@@ -314,13 +314,15 @@ class LayerGraph:
         return self._cached("layers", compute)
 
     def layer(self, name: str) -> Layer:
+        if not isinstance(name, str):
+            raise GraphError(f"A layer name must be a character vector or string scalar, got {_shown(name)}.")
         entry = self._data()["layers"].get(name)
         if entry is None:
             raise self._unknown_layer(name)
         return entry[1]
 
     def has_layer(self, name: str) -> bool:
-        return name in self._data()["layers"]
+        return isinstance(name, str) and name in self._data()["layers"]
 
     def edge_list(self) -> list[tuple[str, str, str, str]]:
         """Connections as (source layer, output port, destination layer, input port), in table order."""
@@ -442,6 +444,14 @@ def _rebuild_graph(layers, edges) -> "LayerGraph":
     for src, sport, dst, dport in edges:
         graph = connectLayers(graph, f"{src}/{sport}", f"{dst}/{dport}")
     return graph
+
+
+def _shown(value, limit: int = 60) -> str:
+    try:
+        text = printable(repr(value))
+    except Exception:  # an object whose repr fails
+        text = type(value).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _cellstr(names: list[str]) -> str:
@@ -604,6 +614,11 @@ def disconnectLayers(lgraph, s: str, d: str) -> LayerGraph:
 def replaceLayer(lgraph, layerName: str, larray, *args, ReconnectBy: str = "name", **kwargs) -> LayerGraph:
     """Replace a layer by a layer array connected in sequence, reconnected by port 'name' or 'order'."""
     graph = _as_graph(lgraph, "replaceLayer")
+    if isinstance(layerName, (list, tuple)) and len(layerName) == 1 and isinstance(layerName[0], str):
+        layerName = layerName[0]          # a MATLAB string array of one name
+    if not isinstance(layerName, str):
+        raise GraphError(f"replaceLayer: layerName must be a character vector or string scalar naming one layer, "
+                         f"got {_shown(layerName)}.")
     ReconnectBy = _parse_reconnect(args, kwargs, ReconnectBy)
     old = graph.layer(layerName)
     new_layers = _normalize_layers(larray, "replaceLayer")

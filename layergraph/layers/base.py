@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Iterable, Sequence
 
@@ -630,6 +631,12 @@ def _factor_stem(prop: str) -> str:
     return {"Weights": "Weight", "Bias": "Bias"}.get(prop, prop)
 
 
+def _element_str(v) -> str:
+    if isinstance(v, numbers.Real) and not isinstance(v, bool):
+        return num_str(v)
+    return _property_str(v)
+
+
 def _property_str(value) -> str:
     if value is None:
         return "[]"
@@ -643,7 +650,9 @@ def _property_str(value) -> str:
     if isinstance(value, (list, tuple)):
         if all(isinstance(v, str) for v in value):
             return "{" + "  ".join(f"'{v}'" for v in value) + "}"
-        return "[" + " ".join(num_str(v) for v in value) + "]"
+        if value and all(isinstance(v, (list, tuple)) for v in value):   # a matrix: rows separated by ';'
+            return "[" + "; ".join(" ".join(_element_str(v) for v in row) for row in value) + "]"
+        return "[" + " ".join(_element_str(v) for v in value) + "]"
     if callable(value):
         return "@" + getattr(value, "__name__", "function")
     if isinstance(value, (int, float)):

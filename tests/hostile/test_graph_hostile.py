@@ -119,3 +119,22 @@ def test_plot_shows_names_literally(tmp_path):
     assert [t.get_text() for t in texts] == ["$\\frac{a}{b}$", "$", "a\\eb"]
     assert not any(t.get_parse_math() for t in texts)
     assert (tmp_path / "net.png").stat().st_size > 0
+
+
+def test_replace_layer_name_as_a_one_element_string_array_or_a_bad_value():
+    g = layerGraph([featureInputLayer(4, Name="in"), reluLayer(Name="relu"), regressionLayer(Name="out")])
+    g2 = replaceLayer(g, ["relu"], reluLayer(Name="r2"))       # MATLAB string array ["relu"]
+    assert [layer.Name for layer in g2.layer_list()] == ["in", "r2", "out"]
+    for bad in (["relu", "in"], 3, None, {"relu": 1}):
+        with pytest.raises(GraphError, match="layerName must be"):
+            replaceLayer(g, bad, reluLayer(Name="r3"))
+    with pytest.raises(GraphError, match="character vector"):
+        g.layer(["relu"])
+    assert not g.has_layer(["relu"])
+
+
+def test_matrix_valued_property_displays_as_matlab_rows():
+    from layergraph import averagePooling3dLayer
+
+    layer = averagePooling3dLayer(3, Stride=2, Padding=[[1, 0, 1], [1, 1, 0]])
+    assert "Padding: [1 0 1; 1 1 0]" in str(layer)
