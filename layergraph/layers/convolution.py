@@ -701,12 +701,20 @@ class TransposedConvModule(nn.Module):
         y = _CONV_T[self.n](x, self.Weights, None, self.stride)
         plan = [transposed_crops(int(s), int(k), st, "same" if self.crops is None else c)
                 for s, k, st, c in zip(x.shape[2:], kernel, self.stride, self.crops or [None] * self.n)]
-        if any(off for _, _, off in plan):
-            y = F.pad(y, torch_pad([(0, off) for _, _, off in plan]))
+        # crop first, then append the zero rows MATLAB adds (cropping more than the full output leaves one
+        # row): never materialise the full output padded by the appended rows
         index = [slice(None), slice(None)]
-        for d, (before, after, _) in enumerate(plan):
-            index.append(slice(before, int(y.shape[2 + d]) - after))
+        pads = []
+        for d, (before, after, off) in enumerate(plan):
+            full = int(y.shape[2 + d])
+            length = full + off - before - after
+            start = min(before, full)
+            stop = max(start, min(full, before + length))
+            index.append(slice(start, stop))
+            pads.append((0, length - (stop - start)))
         y = y[tuple(index)]
+        if any(p for _, p in pads):
+            y = F.pad(y, torch_pad(pads))
         return y + self.Bias.reshape((1, -1) + (1,) * self.n)
 
     def extra_repr(self) -> str:

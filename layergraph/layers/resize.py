@@ -316,7 +316,11 @@ class _ResizeLayer(Layer):
         size_in = x.spatial
         if self.Scale is not None:
             scales = self.Scale
-            out = tuple(math.floor(s * i) for s, i in zip(scales, size_in))
+            products = [s * i for s, i in zip(scales, size_in)]
+            if not all(math.isfinite(p) for p in products):
+                raise LayoutError(f"Scale {list(scales)} gives an output size that is not finite for input size "
+                                  f"{x.matlab_size()}.")
+            out = tuple(math.floor(p) for p in products)
         elif self.OutputSize is not None:
             known = [(o, i) for o, i in zip(self.OutputSize, size_in) if not math.isnan(o)]
             ratio = known[0][0] / known[0][1]

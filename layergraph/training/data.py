@@ -227,6 +227,9 @@ def make_source(X, Y, io: NetIO, *, what: str = "training data", need_y: bool = 
         source = Source(xs, None, is_seq=True)
     else:
         x = _as_tensor(X, what)
+        if x.dim() == 0:
+            raise TrainingError(f"Invalid {what}. Predictors must be an array with one observation per row, got a "
+                                "scalar.")
         if x.numel() == 0 or x.shape[0] == 0:
             raise TrainingError(f"Invalid {what}. Predictors must not be empty.")
         if seq_input and x.dim() == len(io.input_layout.torch_shape()) - 1 + 1 and x.dim() >= 3:

@@ -26,6 +26,9 @@ class MatlabSolver:
         self.l2_factors = [float(k) for _, _, k in params]
         self.solver = options.SolverName
         self.l2 = float(options.L2Regularization)
+        _check_single(self.l2 * max(self.l2_factors, default=0.0), "L2Regularization (times the L2 factors)")
+        _check_single(float(options.InitialLearnRate) * max(self.lr_factors, default=0.0),
+                      "InitialLearnRate (times the learn-rate factors)")
         self.threshold = float(options.GradientThreshold)
         self.method = options.GradientThresholdMethod
         if self.solver == "sgdm":
@@ -91,10 +94,31 @@ class MatlabSolver:
         return out
 
     def load_state_tensors(self, tensors: dict[str, torch.Tensor]) -> None:
+        from ..errors import TrainingError
+
+        for key, current in self.state.items():
+            for i, t in enumerate(current):
+                name = f"solver.{key}.{i}"
+                value = tensors.get(name)
+                if value is None or tuple(value.shape) != tuple(t.shape) or not value.is_floating_point():
+                    raise TrainingError(f"The checkpoint is damaged: solver state '{name}' is missing or has the wrong "
+                                        f"size for this network (expected {tuple(t.shape)}).")
+        step = tensors.get("solver.t")
+        if step is None or step.numel() != 1 or step.is_floating_point() or int(step.reshape(-1)[0]) < 0:
+            raise TrainingError("The checkpoint is damaged: solver step count 'solver.t' is missing or invalid.")
         for key, current in self.state.items():
             for i, t in enumerate(current):
                 t.copy_(tensors[f"solver.{key}.{i}"])
-        self.t = int(tensors["solver.t"][0])
+        self.t = int(step.reshape(-1)[0])
+
+
+def _check_single(value: float, what: str) -> None:
+    """Refuse a step scale single precision cannot hold (MATLAB would compute Inf and NaN weights)."""
+    from ..errors import TrainingError
+
+    if not math.isfinite(value) or abs(value) > float(torch.finfo(torch.float32).max):
+        raise TrainingError(f"{what} is {value:g}, beyond single precision (at most "
+                            f"{float(torch.finfo(torch.float32).max):.4g}): training would only produce Inf and NaN.")
 
 
 def clip_gradients(grads: list[torch.Tensor], method: str, threshold: float) -> list[torch.Tensor]:

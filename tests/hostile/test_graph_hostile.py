@@ -138,3 +138,22 @@ def test_matrix_valued_property_displays_as_matlab_rows():
 
     layer = averagePooling3dLayer(3, Stride=2, Padding=[[1, 0, 1], [1, 1, 0]])
     assert "Padding: [1 0 1; 1 1 0]" in str(layer)
+
+
+def test_resize_scale_that_overflows_is_a_layout_issue():
+    g = layerGraph([image3dInputLayer([3, 4, 5, 2], Name="in"), resize3dLayer(Scale=[1e308, 1, 0.5], Name="up")])
+    [issue] = [i for i in analyze(g, "dlnetwork").Issues if i.Layer == "up"]
+    assert "not finite" in issue.Message
+
+
+def test_transposed_convolution_cropping_beyond_the_output_does_not_allocate_it():
+    from layergraph import dlnetwork, transposedConv3dLayer
+
+    g = layerGraph([image3dInputLayer([4, 3, 3, 2], Name="in"),
+                    transposedConv3dLayer([3, 3, 3], 2, Stride=[2, 1, 3], Cropping=1000, Name="t")])
+    net = dlnetwork(g)
+    y = net(torch.randn(2, 2, 4, 3, 3))
+    # MATLAB's rule: cropping more than the full output leaves one row of each dimension, holding the bias
+    assert tuple(y.shape) == (2, 2, 1, 1, 1)
+    bias = net.Layers[1].Bias.reshape(-1)
+    torch.testing.assert_close(y.reshape(2, 2), bias.expand(2, 2))

@@ -206,3 +206,27 @@ def test_bfloat16_and_complex_predictors():
     net, _ = trainNetwork(torch.from_numpy(X).to(torch.bfloat16), Y, _layers(), _options(MaxEpochs=1))
     with pytest.raises(TrainingError, match="complex"):
         trainNetwork(torch.from_numpy(X).to(torch.complex64), Y, _layers(), _options(MaxEpochs=1))
+
+
+def test_scalar_validation_data_is_a_project_error():
+    X, Y = _data()
+    with pytest.raises(TrainingError, match="scalar"):
+        trainNetwork(X, Y, _layers(), _options(ValidationData=[torch.tensor(float("nan")), torch.tensor(1.0)]))
+
+
+def test_step_scale_beyond_single_precision():
+    X, Y = _data()
+    with pytest.raises(TrainingError, match="L2Regularization .* beyond single precision"):
+        trainNetwork(X, Y, _layers(), _options(L2Regularization=1e300))
+
+
+@pytest.mark.parametrize("tensor", [torch.zeros(0), torch.ones(9, 9), torch.ones(2, dtype=torch.int64)])
+def test_damaged_solver_state(checkpoint_file, tmp_path, tensor):
+    def damage(metadata, tensors):
+        key = sorted(k for k in tensors if k.startswith("solver.velocity"))[0]
+        tensors[key] = tensor
+
+    path = _rewrite(checkpoint_file, str(tmp_path / "net_checkpoint__3__z.safetensors"), damage)
+    X, Y = _data()
+    with pytest.raises(TrainingError, match="damaged: solver state"):
+        trainNetwork(X, Y, path, _options())
