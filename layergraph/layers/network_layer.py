@@ -50,43 +50,56 @@ def _as_graph(value):
 
 
 def _graph_from_text(text: str):
-    from ..graph import replaceLayer
-    from ..spec import load_spec
-
+    """The LayerGraph of a networkLayer's canonical text (ValueError/LimitExceeded when it is not one)."""
+    memo = _MEMO.get()
+    if memo is not None and text in memo:
+        return memo[text]
     level = _PARSING.get() + 1
     if level > current_limits().max_network_nesting:
         raise LimitExceeded(f"networkLayer nested more than {describe_limit('max_network_nesting')}")
     token = _PARSING.set(level)
+    memo_token = _MEMO.set({}) if memo is None else None
     try:
-        try:
-            data = json.loads(text)
-        except (ValueError, RecursionError):
-            raise ValueError from None
-        if not isinstance(data, dict) or set(data) != {"network", "values"} or not isinstance(data["values"], dict):
-            raise ValueError
-        try:
-            graph = load_spec(data["network"], weights=False)
-        except LayerGraphError as exc:
-            raise LimitExceeded(f"the nested network is invalid: {_one_line(exc)}") from None
-        by_layer: dict = {}
-        for key, value in data["values"].items():
-            if not isinstance(key, str) or "/" not in key:
-                raise LimitExceeded(f"nested value key {key!r} is not '<layer>/<Property>'")
-            name, prop = key.rsplit("/", 1)
-            try:
-                by_layer.setdefault(name, {})[prop] = torch.tensor(value, dtype=torch.float32)
-            except (TypeError, ValueError, RuntimeError, OverflowError):
-                raise LimitExceeded(f"nested value '{key}' is not a numeric array") from None
-        for name, values in by_layer.items():
-            if not graph.has_layer(name):
-                raise LimitExceeded(f"nested value for layer '{name}', which the nested network does not have")
-            try:
-                graph = replaceLayer(graph, name, graph.layer(name).copy(**values))
-            except LayerGraphError as exc:
-                raise LimitExceeded(f"nested values of layer '{name}': {_one_line(exc)}") from None
+        graph = _parse_network_text(text)
+        _MEMO.get()[text] = graph
         return graph
     finally:
         _PARSING.reset(token)
+        if memo_token is not None:
+            _MEMO.reset(memo_token)
+
+
+def _parse_network_text(text: str):
+    from ..graph import replaceLayer
+    from ..spec import load_spec
+
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise ValueError from None
+    if not isinstance(data, dict) or set(data) != {"network", "values"} or not isinstance(data["values"], dict):
+        raise ValueError
+    try:
+        graph = load_spec(data["network"], weights=False)
+    except LayerGraphError as exc:
+        raise LimitExceeded(f"the nested network is invalid: {_one_line(exc)}") from None
+    by_layer: dict = {}
+    for key, value in data["values"].items():
+        if not isinstance(key, str) or "/" not in key:
+            raise LimitExceeded(f"nested value key {key!r} is not '<layer>/<Property>'")
+        name, prop = key.rsplit("/", 1)
+        try:
+            by_layer.setdefault(name, {})[prop] = torch.tensor(value, dtype=torch.float32)
+        except (TypeError, ValueError, RuntimeError, OverflowError):
+            raise LimitExceeded(f"nested value '{key}' is not a numeric array") from None
+    for name, values in by_layer.items():
+        if not graph.has_layer(name):
+            raise LimitExceeded(f"nested value for layer '{name}', which the nested network does not have")
+        try:
+            graph = replaceLayer(graph, name, graph.layer(name).copy(**values))
+        except LayerGraphError as exc:
+            raise LimitExceeded(f"nested values of layer '{name}': {_one_line(exc)}") from None
+    return graph
 
 
 def _one_line(exc) -> str:
@@ -111,6 +124,9 @@ def _graph_to_text(graph) -> str:
 _CANONICAL: "OrderedDict[str, tuple[str, int]]" = OrderedDict()
 _CACHE_SIZE = 256
 _PARSING = contextvars.ContextVar("layergraph_network_nesting", default=0)
+# within one parse of a nested network, each nested text is parsed once (the same subtree is reached from
+# validation, construction and the layer's mirror of its values)
+_MEMO: contextvars.ContextVar = contextvars.ContextVar("layergraph_network_parse_memo", default=None)
 
 
 def _remember(key: str, canonical: str, depth: int) -> None:

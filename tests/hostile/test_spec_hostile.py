@@ -252,3 +252,23 @@ def test_combination_layer_input_limit_in_a_spec():
 
 def test_all_errors_are_project_errors():
     assert issubclass(SpecError, LayerGraphError)
+
+
+def test_nested_spec_parses_each_level_a_bounded_number_of_times(monkeypatch):
+    # before: every level re-parsed all levels below it several times (2x more per level: 638 parses of the
+    # innermost network at depth 8); now each nested text is parsed a few times whatever the depth
+    import layergraph.layers.network_layer as network_layer
+
+    text = save_spec(layerGraph(_nested(8)), weights=False)
+    network_layer._CANONICAL.clear()
+    counts = {}
+    original = network_layer._parse_network_text
+
+    def counted(nested):
+        counts[nested] = counts.get(nested, 0) + 1
+        return original(nested)
+
+    monkeypatch.setattr(network_layer, "_parse_network_text", counted)
+    graph = load_spec(text)
+    assert graph.layer("n8").description() == "Network with 2 layers"
+    assert len(counts) == 8 and max(counts.values()) <= 16
