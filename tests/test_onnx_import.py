@@ -107,10 +107,10 @@ def test_family_round_trip(tmp_path, name):
 def test_metadata_is_only_a_shortcut(tmp_path):
     """Without the exporter's metadata, decomposed layers are read operator by operator (placeholders for
     what has no layer form), and malformed metadata is ignored."""
-    net = perturb(dlnetwork(_graph("layernorm_features")), seed=1)
+    net = perturb(dlnetwork(_graph("groupnorm_image")), seed=1)
     model = build_model(net, opset=8)
     assert any(p.key == "layergraph.layers" for p in model.metadata_props)
-    for value in (None, "{not json", json.dumps({"ln": {"layer": "x"}})):
+    for value in (None, "{not json", json.dumps({"groupnorm": {"layer": "x"}})):
         del model.metadata_props[:]
         if value is not None:
             helper.set_model_props(model, {"layergraph.layers": value})
@@ -282,6 +282,39 @@ def test_torch_conv1d_net_reads_n_c_t_input(tmp_path):
         x = torch.randn(n, 3, t)                       # N×C×T for torch and onnxruntime
         got = net.predict(x.transpose(1, 2)).numpy()   # N×T×C for the MATLAB network
         np.testing.assert_allclose(got, run_onnx(path, x)[0], atol=1e-5)
+
+
+class TorchNormGelu(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(6, 8)
+        self.norm = torch.nn.LayerNorm(8)
+        self.act = torch.nn.GELU()
+        self.out = torch.nn.Linear(8, 3)
+        with torch.no_grad():
+            self.norm.weight.uniform_(0.5, 2)
+            self.norm.bias.uniform_(-1, 1)
+
+    def forward(self, x):
+        return self.out(self.act(self.norm(self.fc(x))))
+
+
+@pytest.mark.parametrize("opset", [13, 17])
+@pytest.mark.parametrize("shape, dynamic", [((6,), {0: "N"}), ((5, 6), {0: "N", 1: "T"})], ids=["features", "sequence"])
+def test_torch_layernorm_and_gelu(tmp_path, opset, shape, dynamic):
+    """PyTorch writes LayerNorm as ReduceMean/Sub/Pow/.../Div/Mul/Add before opset 17 and GELU as
+    Div/Erf/Add/Mul/Mul before 20: both patterns become the MATLAB layers."""
+    torch.manual_seed(8)
+    module = TorchNormGelu().eval()
+    path = tmp_path / "ng.onnx"
+    _torch_export(module, torch.randn((1,) + shape), path, dynamic, opset=opset)
+    net = importNetworkFromONNX(path)
+    kinds = [layer.MATLAB_NAME for layer in net.Layers]
+    assert kinds[1:] == ["fullyConnectedLayer", "layerNormalizationLayer", "geluLayer", "fullyConnectedLayer"]
+    for n in (1, 7):
+        x = torch.randn((n,) + shape)
+        np.testing.assert_allclose(net.predict(x).numpy(), run_onnx(path, x)[0], atol=1e-5)
+        np.testing.assert_allclose(net.predict(x).numpy(), module(x).detach().numpy(), atol=1e-5)
 
 
 def test_time_major_input_is_read_as_a_sequence(tmp_path):

@@ -10,6 +10,7 @@ become placeholder layers named after the op; analysis reports them.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import warnings
@@ -256,6 +257,7 @@ class _Importer:
             raise self.fail("the graph has no inputs.")
         for k, inp in enumerate(real_inputs):
             self.values[inp.name] = self.input_layer(inp, k)
+        self.find_patterns()
         for node in self.graph.node:
             self.convert(node)
         outputs = []
@@ -341,6 +343,154 @@ class _Importer:
         return any(n is not None and n.op_type in ("LSTM", "GRU") and n.input[0] == name
                    for n in self.consumers.get(name, []))
 
+    # ---- fused patterns (PyTorch's GELU and LayerNorm decompositions) ----------------------------
+
+    def find_patterns(self) -> None:
+        """Mark the nodes of decomposed GELU / layer normalization: the first node builds the layer."""
+        producer = {out: node for node in self.graph.node for out in node.output}
+        consts = {i.name: self.numpy_helper.to_array(i) for i in self.graph.initializer}
+        for node in self.graph.node:
+            if node.op_type == "Constant" and node.output:
+                for attr in node.attribute:
+                    if attr.name == "value":
+                        consts[node.output[0]] = self.numpy_helper.to_array(attr.t)
+
+        def const(name, value=None):
+            c = consts.get(name)
+            if c is None or c.size != 1:
+                return None if value is None else False
+            return float(c.reshape(())) if value is None else abs(float(c.reshape(())) - value) < 1e-4 * max(1, abs(value))
+
+        def only_user(name):
+            users = self.consumers.get(name, [])
+            return users[0] if len(users) == 1 and users[0] is not None else None
+
+        def other(node, name):
+            rest = [i for i in node.input if i != name]
+            return rest[0] if len(rest) == 1 else (name if list(node.input) == [name, name] else None)
+
+        self.fused: dict[str, tuple] = {}   # node name -> ("build", kind, data) or ("skip",)
+        for node in self.graph.node:
+            if node.op_type == "Erf":
+                self._match_gelu(node, producer, const, only_user, other)
+            if node.op_type == "ReduceMean":
+                self._match_layernorm(node, producer, consts, const, only_user, other)
+
+    def _mark(self, nodes, x, out, kind, data):
+        if any(not n.name or n.name in self.fused for n in nodes):
+            return
+        order = {id(n): i for i, n in enumerate(self.graph.node)}
+        nodes = sorted(nodes, key=lambda n: order[id(n)])
+        self.fused[nodes[0].name] = ("build", kind, x, out, data)
+        for n in nodes[1:]:
+            self.fused[n.name] = ("skip", nodes[0].name)
+
+    def _match_gelu(self, erf, producer, const, only_user, other):
+        pre = producer.get(erf.input[0])
+        if pre is None or only_user(pre.output[0]) is not erf:
+            return
+        if pre.op_type == "Div" and const(pre.input[1], math.sqrt(2)):
+            x = pre.input[0]
+        elif pre.op_type == "Mul" and (const(pre.input[1], 1 / math.sqrt(2)) or const(pre.input[0], 1 / math.sqrt(2))):
+            x = pre.input[0] if const(pre.input[1], 1 / math.sqrt(2)) else pre.input[1]
+        else:
+            return
+        plus = only_user(erf.output[0])
+        if plus is None or plus.op_type != "Add" or not const(other(plus, erf.output[0]), 1.0):
+            return
+        mul = only_user(plus.output[0])
+        if mul is None or mul.op_type != "Mul":
+            return
+        partner = other(mul, plus.output[0])
+        if partner == x:                                   # x·(1+erf) then ·0.5 (PyTorch)
+            last = only_user(mul.output[0])
+            if last is None or last.op_type != "Mul" or not const(other(last, mul.output[0]), 0.5):
+                return
+            self._mark([pre, erf, plus, mul, last], x, last.output[0], "gelu", None)
+        else:                                              # (0.5·x)·(1+erf)
+            half = producer.get(partner)
+            if half is None or half.op_type != "Mul" or x not in half.input or not const(other(half, x), 0.5) \
+                    or only_user(half.output[0]) is not mul:
+                return
+            self._mark([pre, erf, plus, mul, half], x, mul.output[0], "gelu", None)
+
+    def _match_layernorm(self, mean, producer, consts, const, only_user, other):
+        x = mean.input[0]
+        axes = self._axes(mean, consts)
+        if axes is None or not int(self.attrs(mean).get("keepdims", 1)):
+            return
+        users = [u for u in self.consumers.get(mean.output[0], []) if u is not None]
+        if len(users) != 1 or users[0].op_type != "Sub" or list(users[0].input) != [x, mean.output[0]]:
+            return
+        sub = users[0]
+        sq = [u for u in self.consumers.get(sub.output[0], []) if u is not None and u.op_type in ("Pow", "Mul")]
+        div = [u for u in self.consumers.get(sub.output[0], []) if u is not None and u.op_type == "Div"]
+        if len(sq) != 1 or len(div) != 1 or len(self.consumers.get(sub.output[0], [])) != 2:
+            return
+        sq, div = sq[0], div[0]
+        if sq.op_type == "Pow" and not const(sq.input[1], 2.0):
+            return
+        if sq.op_type == "Mul" and list(sq.input) != [sub.output[0], sub.output[0]]:
+            return
+        var = only_user(sq.output[0])
+        if var is None or var.op_type != "ReduceMean" or self._axes(var, consts) != axes:
+            return
+        add = only_user(var.output[0])
+        eps = const(other(add, var.output[0])) if add is not None and add.op_type == "Add" else None
+        sqrt = only_user(add.output[0]) if eps is not None else None
+        if sqrt is None or sqrt.op_type != "Sqrt" or only_user(sqrt.output[0]) is not div \
+                or list(div.input) != [sub.output[0], sqrt.output[0]]:
+            return
+        nodes = [mean, sub, sq, var, add, sqrt, div]
+        out, scale, offset = div.output[0], None, None
+        mul = only_user(out)
+        if mul is not None and mul.op_type == "Mul" and other(mul, out) in consts:
+            scale, out = consts[other(mul, out)], mul.output[0]
+            nodes.append(mul)
+            plus = only_user(out)
+            if plus is not None and plus.op_type == "Add" and other(plus, out) in consts:
+                offset, out = consts[other(plus, out)], plus.output[0]
+                nodes.append(plus)
+        self._mark(nodes, x, out, "layernorm", (axes, eps, scale, offset))
+
+    def _axes(self, node, consts):
+        axes = self.attrs(node).get("axes")
+        if axes is None and len(node.input) > 1 and node.input[1]:
+            axes = consts.get(node.input[1])
+        return None if axes is None else tuple(int(a) for a in np.asarray(axes).reshape(-1))
+
+    def build_fused(self, node, base) -> bool:
+        entry = self.fused.get(node.name) if node.name else None
+        if entry is None:
+            return False
+        if entry[0] == "skip":
+            return True
+        _, kind, x, out, data = entry
+        import layergraph as lg
+
+        try:
+            val = self.std(self.tensor(x), "the input")
+            if kind == "gelu":
+                result = self.add(lg.geluLayer(), [val], base)
+            else:
+                axes, eps, scale, offset = data
+                if val.layout is None:
+                    raise _Unsupported("input size unknown")
+                axes = sorted(a % val.rank for a in axes)
+                if axes != list(range(axes[0], val.rank)):
+                    raise _Unsupported("normalization over non-trailing axes")
+                c = val.layout.channels
+                scale = np.ones(c, np.float32) if scale is None else np.asarray(scale, np.float32)
+                offset = np.zeros(c, np.float32) if offset is None else np.asarray(offset, np.float32)
+                result = _make_layernorm(self, val, axes[0], eps, scale, offset, base)
+        except (_Unsupported, LayerGraphError, ValueError):
+            # not expressible after all: read this pattern's nodes one by one
+            self.fused = {name: item for name, item in self.fused.items()
+                          if name != node.name and not (item[0] == "skip" and item[1] == node.name)}
+            return False
+        self.values[out] = result
+        return True
+
     def from_metadata(self, lname: str) -> Layer:
         """The layer the exporter described in the model's metadata (JSON options, base64 float32 learnables)."""
         import base64
@@ -356,6 +506,9 @@ class _Importer:
         return layer_from_json(entry["layer"], tensors)
 
     def convert(self, node):
+        base = node.name or (node.output[0] if node.output else node.op_type)
+        if self.fused and self.build_fused(node, base):
+            return
         lname = self.group_of.get(node.name) if node.name else None
         if lname is not None and lname not in self.layers or lname in self.meta_done:
             if lname in self.meta_done:
@@ -746,6 +899,13 @@ def _layernorm(imp, node, base):
         raise _Unsupported("mean/inverse-std outputs")
     scale = imp.need_const(node, 1, "scale")
     offset = imp.const(node.input[2]) if len(node.input) > 2 and node.input[2] else np.zeros_like(scale)
+    return _make_layernorm(imp, val, axis, float(a.get("epsilon", 1e-5)), scale, offset, base)
+
+
+def _make_layernorm(imp, val: Val, axis: int, eps: float, scale, offset, base) -> Val:
+    import layergraph as lg
+
+    L = val.layout
     cdim = _channel_dim(L)
     if axis == cdim and val.rank == cdim + 1:
         mode = "channel-only"
@@ -762,7 +922,7 @@ def _layernorm(imp, node, base):
             scale, offset = flat_s[:, 0], flat_o[:, 0]
     else:
         raise _Unsupported(f"normalization from axis {axis} of a '{L.format}' tensor")
-    layer = lg.layerNormalizationLayer(OperationDimension=mode, Epsilon=float(a.get("epsilon", 1e-5)),
+    layer = lg.layerNormalizationLayer(OperationDimension=mode, Epsilon=eps,
                                        Scale=_per_channel(L, np.asarray(scale).reshape(-1)),
                                        Offset=_per_channel(L, np.asarray(offset).reshape(-1)))
     return imp.add(layer, [val], base)
