@@ -19,6 +19,11 @@ from .ops import (
     fullyconnect, gelu, groupnorm, gru, huber, instancenorm, l1loss, l2loss, layernorm, leakyrelu, lstm, maxpool,
     mse, onehotdecode, padsequences, relu, sigmoid, softmax,
 )
+from .queue import MiniBatchQueue, hasdata, mbq_next, minibatchqueue, reset, shuffle
+from .monitor import (
+    AnimatedLine, TrainingProgressMonitor, addpoints, animatedline, drawnow, groupSubPlot, recordMetrics,
+    trainingProgressMonitor, updateInfo,
+)
 from .updates import LBFGSState, adamupdate, lbfgsState, lbfgsupdate, rmspropupdate, sgdmupdate
 
 __all__ = [
@@ -27,6 +32,9 @@ __all__ = [
     "attention", "avgpool", "batchnorm", "binarycrossentropy", "crossentropy", "dlconv", "dltranspconv", "dropout",
     "embed", "fullyconnect", "gelu", "groupnorm", "gru", "huber", "instancenorm", "l1loss", "l2loss", "layernorm",
     "leakyrelu", "lstm", "maxpool", "mse", "onehotdecode", "padsequences", "relu", "sigmoid", "softmax",
+    "MiniBatchQueue", "minibatchqueue", "hasdata", "mbq_next", "reset", "shuffle",
+    "TrainingProgressMonitor", "trainingProgressMonitor", "recordMetrics", "updateInfo", "groupSubPlot",
+    "AnimatedLine", "animatedline", "addpoints", "drawnow",
     "adamupdate", "sgdmupdate", "rmspropupdate", "lbfgsupdate", "lbfgsState", "LBFGSState",
 ]
 
