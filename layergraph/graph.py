@@ -614,8 +614,6 @@ def disconnectLayers(lgraph, s: str, d: str) -> LayerGraph:
 def replaceLayer(lgraph, layerName: str, larray, *args, ReconnectBy: str = "name", **kwargs) -> LayerGraph:
     """Replace a layer by a layer array connected in sequence, reconnected by port 'name' or 'order'."""
     graph = _as_graph(lgraph, "replaceLayer")
-    if isinstance(layerName, (list, tuple)) and len(layerName) == 1 and isinstance(layerName[0], str):
-        layerName = layerName[0]          # a MATLAB string array of one name
     if not isinstance(layerName, str):
         raise GraphError(f"replaceLayer: layerName must be a character vector or string scalar naming one layer, "
                          f"got {_shown(layerName)}.")
