@@ -102,3 +102,20 @@ def test_rocmetrics_plot_and_errors():
         rocmetrics(y, sc[:, :2], names)
     with pytest.raises(EvaluationError, match="does not occur"):
         rocmetrics(y, sc, ["setosa", "versicolor", "rose"])
+
+
+def test_mathworks_perfcurve_example_fisher_iris():
+    # MathWorks perfcurve page: versicolor vs virginica on the first two measurements, scores from an
+    # (unregularised) logistic regression, [X,Y,T,AUC] = perfcurve(species(51:end,:), scores, 'virginica')
+    # gives AUC = 0.7918.
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    iris = load_iris()
+    pred = iris.data[50:, :2]
+    resp = np.arange(100) >= 50
+    scores = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10000).fit(pred, resp).predict_proba(pred)[:, 1]
+    species = np.array(iris.target_names)[iris.target[50:]]
+    X, Y, T, AUC = perfcurve(species, scores, "virginica")
+    assert round(AUC, 4) == 0.7918
+    assert X[0, 0] == 0 and Y[0, 0] == 0 and X[-1, 0] == 1 and Y[-1, 0] == 1
