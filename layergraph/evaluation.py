@@ -60,19 +60,57 @@ def _group_values(g, function: str, what: str) -> tuple[list, str]:
     return [_plain(x) if not isinstance(x, bytes) else x.decode() for x in flat], "text"
 
 
-def _group_order(values_true, values_pred, kinds, cats) -> list:
-    """MATLAB's default order of [group; grouphat]: categories for categoricals, sorted for numbers and
-    logicals, order of first appearance for text."""
-    if "categorical" in kinds:
-        order = list(cats)
-        for v in values_true + values_pred:
-            if not _is_missing(v) and v not in order:
-                order.append(v)
-        return order
-    present = [v for v in values_true + values_pred if not _is_missing(v)]
-    if kinds <= {"numeric", "logical"}:
-        return sorted(set(present))
-    return list(dict.fromkeys(present))
+def _group_codes(g, function: str, what: str) -> tuple[np.ndarray, list, str]:
+    """A grouping variable as (codes into its distinct values, -1 = missing; distinct values; kind).
+
+    Distinct values: the categories for a categorical, sorted values for numbers and logicals, order of
+    first appearance for text."""
+    if isinstance(g, Categorical):
+        return g.codes.reshape(-1, order="F"), list(g.categories), "categorical"
+    arr = None
+    if not isinstance(g, str) and not hasattr(g, "a"):
+        try:
+            arr = np.asarray(g)
+        except Exception:       # noqa: BLE001 - ragged input: the general path reports it
+            arr = None
+    if arr is not None and arr.dtype.kind in "biuf":
+        if arr.ndim > 2 or (arr.ndim == 2 and min(arr.shape) > 1):
+            raise EvaluationError(f"{function}: {what} must be a vector, got shape {arr.shape}")
+        flat = arr.reshape(-1)
+        ok = np.isfinite(flat) if flat.dtype.kind == "f" else np.ones(flat.shape, dtype=bool)
+        uniq, inv = np.unique(flat[ok], return_inverse=True)
+        codes = np.full(flat.shape, -1, dtype=np.int64)
+        codes[ok] = inv.reshape(-1)
+        return codes, uniq.tolist(), "logical" if arr.dtype.kind == "b" else "numeric"
+    strs = None
+    if arr is not None and arr.dtype.kind == "U" and (arr.ndim <= 1 or (arr.ndim == 2 and min(arr.shape) == 1)):
+        strs = arr.reshape(-1)
+        values = None
+    else:
+        values, kind = _group_values(g, function, what)
+        if kind == "text" and values and all(isinstance(v, str) for v in values):
+            strs = np.array(values, dtype=str)
+    if strs is not None and strs.size == 0:
+        return np.zeros(0, dtype=np.int64), [], "text"
+    if strs is not None and strs.size:
+        kind = "text"
+        uniq, first, inv = np.unique(strs, return_index=True, return_inverse=True)
+        by_first = np.argsort(first, kind="stable")
+        rank = np.empty_like(by_first)
+        rank[by_first] = np.arange(by_first.size)
+        distinct = uniq[by_first].tolist()
+        missing_rank = [rank[i] for i, u in enumerate(uniq.tolist()) if _is_missing(u)]
+        codes = rank[inv.reshape(-1)].astype(np.int64)
+        if missing_rank:
+            keep = [r for r in range(len(distinct)) if r not in missing_rank]
+            remap = np.full(len(distinct), -1, dtype=np.int64)
+            remap[keep] = np.arange(len(keep))
+            codes = remap[codes]
+            distinct = [distinct[r] for r in keep]
+        return codes, distinct, kind
+    seen: dict = {}
+    codes = np.array([-1 if _is_missing(v) else seen.setdefault(v, len(seen)) for v in values], dtype=np.int64)
+    return codes, list(seen), kind
 
 
 @matlab_function("confusionmat", outputs=("C", "order"), data_free=False)
@@ -90,42 +128,60 @@ def confusionmat(group, grouphat, *args, **kwargs):
         if str(key).lower() != "order":
             raise EvaluationError(f"confusionmat: '{key}' is not a recognized parameter. Valid parameters: 'Order'.")
         opts["Order"] = value
-    yt, kt = _group_values(group, "confusionmat", "group")
-    yp, kp = _group_values(grouphat, "confusionmat", "grouphat")
-    if len(yt) != len(yp):
+    ct, vt, kt = _group_codes(group, "confusionmat", "group")
+    cp, vp, kp = _group_codes(grouphat, "confusionmat", "grouphat")
+    if ct.size != cp.size:
         raise EvaluationError(f"confusionmat: group and grouphat must have the same number of observations "
-                              f"({len(yt)} and {len(yp)})")
-    cats = []
-    for g in (group, grouphat):
-        if isinstance(g, Categorical):
-            cats.extend(c for c in g.categories if c not in cats)
+                              f"({ct.size} and {cp.size})")
+    text = "categorical" in (kt, kp) or "text" in (kt, kp)
+    if text:      # compare by name when either side is text or categorical
+        vt, vp = [v if isinstance(v, str) else _text_of(v) for v in vt], [v if isinstance(v, str) else _text_of(v) for v in vp]
+    if "categorical" in (kt, kp) or not text:
+        default = list(dict.fromkeys(vt + vp))
+        if not text:
+            default = sorted(default)
+    else:
+        default = list(dict.fromkeys(vt + vp))       # first appearance in [group; grouphat]
+    # drop distinct values that never occur (except categories, which MATLAB always lists)
+    used_t = set(np.unique(ct[ct >= 0]).tolist())
+    used_p = set(np.unique(cp[cp >= 0]).tolist())
+    present = {vt[i] for i in used_t} | {vp[i] for i in used_p}
     if "Order" in opts:
         order_vals, _ = _group_values(opts["Order"], "confusionmat", "Order")
-        if "categorical" in (kt, kp) or kt == "text":
-            order_vals = [str(v) for v in order_vals]
+        if text:
+            order_vals = [v if isinstance(v, str) else _text_of(v) for v in order_vals]
         if len(set(order_vals)) != len(order_vals):
             raise EvaluationError("confusionmat: 'Order' must not repeat a group")
-        present = set(v for v in yt + yp if not _is_missing(v))
-        missing = [v for v in _group_order(yt, yp, {kt, kp}, cats) if v in present and v not in order_vals]
+        missing = [v for v in default if v in present and v not in order_vals]
         if missing:
             raise EvaluationError(f"confusionmat: 'Order' must contain every group; {missing[0]!r} is missing")
         order = order_vals
     else:
-        order = _group_order(yt, yp, {kt, kp}, cats)
+        keep_all = set(group.categories if isinstance(group, Categorical) else []) | \
+            set(grouphat.categories if isinstance(grouphat, Categorical) else [])
+        order = [v for v in default if v in present or v in keep_all]
     index = {v: i for i, v in enumerate(order)}
     k = len(order)
-    C = np.zeros((k, k), dtype=np.float64)
-    for a, b in zip(yt, yp):
-        if _is_missing(a) or _is_missing(b):
-            continue
-        C[index[a], index[b]] += 1
+    remap_t = np.array([index.get(v, -1) for v in vt] + [-1], dtype=np.int64)
+    remap_p = np.array([index.get(v, -1) for v in vp] + [-1], dtype=np.int64)
+    rt = remap_t[np.where(ct < 0, len(vt), ct)]
+    rp = remap_p[np.where(cp < 0, len(vp), cp)]
+    ok = (rt >= 0) & (rp >= 0)
+    C = np.bincount(rt[ok] * k + rp[ok], minlength=k * k).reshape(k, k).astype(np.float64) if k else \
+        np.zeros((0, 0))
     if "categorical" in (kt, kp):
         order_out = categorical([str(v) for v in order], [str(v) for v in order])
-    elif kt in ("numeric", "logical") and kp in ("numeric", "logical"):
+    elif not text:
         order_out = np.asarray(order)
     else:
         order_out = list(order)
     return C, order_out
+
+
+def _text_of(v) -> str:
+    from .values.categorical import _text
+
+    return _text(v)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -526,10 +582,10 @@ def perfcurve(labels, scores, posclass, *args, **kwargs):
     'reject all' point and equals max(scores)), AUC the trapezoidal area under the curve.
     'NegClass' limits the negatives to some classes; 'XCrit'/'YCrit' accept 'fpr'/'tpr' (and 'tnr',
     'fnr', 'ppv' ('prec'), 'reca' for Y) as perfcurve names them."""
-    vals, kind = _group_values(labels, "perfcurve", "labels")
+    codes, distinct, kind = _group_codes(labels, "perfcurve", "labels")
     s = np.asarray(scores, dtype=float).reshape(-1)
-    if s.size != len(vals):
-        raise EvaluationError(f"perfcurve: scores ({s.size}) and labels ({len(vals)}) must have the same number "
+    if s.size != codes.size:
+        raise EvaluationError(f"perfcurve: scores ({s.size}) and labels ({codes.size}) must have the same number "
                               "of elements")
     if isinstance(posclass, Categorical):
         posclass = posclass.names()[0]
@@ -538,10 +594,13 @@ def perfcurve(labels, scores, posclass, *args, **kwargs):
     if isinstance(posclass, (list, tuple)) and len(posclass) == 1:
         posclass = posclass[0]
     pos = _plain(np.asarray(posclass).reshape(-1)[0]) if not isinstance(posclass, str) else posclass
-    if kind == "categorical" or kind == "text":
+    if kind in ("categorical", "text"):
         pos = str(pos)
-    if pos not in set(vals):
+        distinct = [str(v) for v in distinct]
+    present = set(np.unique(codes[codes >= 0]).tolist())
+    if pos not in distinct or distinct.index(pos) not in present:
         raise EvaluationError(f"perfcurve: the positive class {pos!r} is not among the labels")
+    pos_idx = distinct.index(pos)
     opts = {}
     if len(args) % 2:
         raise EvaluationError("perfcurve: name-value arguments must come in pairs")
@@ -551,14 +610,14 @@ def perfcurve(labels, scores, posclass, *args, **kwargs):
             raise EvaluationError(f"perfcurve: '{key}' is not a recognized parameter. Valid parameters: "
                                   "'NegClass', 'XCrit', 'YCrit'.")
         opts[k] = value
-    keep = np.array([not _is_missing(v) and np.isfinite(x) for v, x in zip(vals, s)])
+    keep = (codes >= 0) & np.isfinite(s)
     if "negclass" in opts and not (isinstance(opts["negclass"], str) and opts["negclass"].lower() == "all"):
         neg, _ = _group_values(opts["negclass"], "perfcurve", "NegClass")
         neg = set(str(v) if kind in ("categorical", "text") else v for v in neg)
-        keep &= np.array([v == pos or v in neg for v in vals])
-    vals = [v for v, k in zip(vals, keep) if k]
+        allowed = [i for i, v in enumerate(distinct) if v in neg] + [pos_idx]
+        keep &= np.isin(codes, allowed)
     s = s[keep]
-    is_pos = np.array([v == pos for v in vals])
+    is_pos = codes[keep] == pos_idx
     fpr, tpr, thr = roc_points(is_pos, s)
     P = float(is_pos.sum())
     N = float((~is_pos).sum())
@@ -595,17 +654,14 @@ class RocMetrics:
         self.Scores = scores
         self.ClassNames = class_names
         self._kind = kind
-        vals, _ = _group_values(labels, "rocmetrics", "Labels")
+        codes, distinct, _ = _group_codes(labels, "rocmetrics", "Labels")
+        distinct = [str(v) for v in distinct]
         names = [str(c) for c in class_names]
-        strs = [str(v) for v in vals]
-        curves = []
-        for j, name in enumerate(names):
-            fpr, tpr, thr = roc_points(np.array([v == name for v in strs]), scores[:, j])
-            curves.append((fpr, tpr, thr))
+        self._positive = [codes == (distinct.index(n) if n in distinct else -2) for n in names]
+        curves = [roc_points(self._positive[j], scores[:, j]) for j in range(len(names))]
         self._curves = curves
-        self._strs = strs
         self.AUC = np.array([[_trapz(f, t) for f, t, _ in curves]])
-        counts = np.array([strs.count(n) for n in names], dtype=float)
+        counts = np.array([p.sum() for p in self._positive], dtype=float)
         self.Prior = counts / counts.sum()
         col = []
         for name, (f, t, th) in zip(names, curves):
@@ -627,7 +683,7 @@ class RocMetrics:
         kind = str(kind).lower()
         names = [str(c) for c in self.ClassNames]
         if kind == "micro":
-            is_pos = np.concatenate([np.array([v == n for v in self._strs]) for n in names])
+            is_pos = np.concatenate(self._positive)
             s = np.concatenate([self.Scores[:, j] for j in range(len(names))])
             fpr, tpr, thr = roc_points(is_pos, s)
             return fpr.reshape(-1, 1), tpr.reshape(-1, 1), thr.reshape(-1, 1), _trapz(fpr, tpr)
@@ -669,7 +725,7 @@ def rocmetrics(Labels, Scores, ClassNames, *args, **kwargs) -> RocMetrics:
     for key, _ in list(zip(args[::2], args[1::2])) + list(kwargs.items()):
         if str(key).lower() not in ("prior", "cost", "fixedmetric", "fixedmetricvalues", "additionalmetrics"):
             raise EvaluationError(f"rocmetrics: '{key}' is not a recognized parameter")
-    vals, kind = _group_values(Labels, "rocmetrics", "Labels")
+    codes, distinct, kind = _group_codes(Labels, "rocmetrics", "Labels")
     if isinstance(ClassNames, Categorical):
         names = ClassNames.names()
     elif isinstance(ClassNames, str):
@@ -679,11 +735,11 @@ def rocmetrics(Labels, Scores, ClassNames, *args, **kwargs) -> RocMetrics:
     s = np.asarray(Scores, dtype=float)
     if s.ndim == 1:
         s = s.reshape(-1, 1)
-    if s.shape[0] != len(vals):
-        raise EvaluationError(f"rocmetrics: Scores has {s.shape[0]} rows but there are {len(vals)} labels")
+    if s.shape[0] != codes.size:
+        raise EvaluationError(f"rocmetrics: Scores has {s.shape[0]} rows but there are {codes.size} labels")
     if s.shape[1] != len(names):
         raise EvaluationError(f"rocmetrics: Scores has {s.shape[1]} columns but there are {len(names)} ClassNames")
-    present = set(str(v) for v in vals)
+    present = {str(distinct[i]) for i in np.unique(codes[codes >= 0]).tolist()}
     for n in names:
         if str(n) not in present:
             raise EvaluationError(f"rocmetrics: class '{n}' does not occur in Labels")

@@ -392,6 +392,11 @@ def categorical(values=(), *args, **kwargs) -> Categorical:
     catnames = positional[1] if len(positional) > 1 else opts.get("catnames")
     ordinal = bool(np.asarray(opts.get("Ordinal", False)).reshape(-1)[0]) if "Ordinal" in opts else False
 
+    if valueset is None and catnames is None and not isinstance(values, (str, Categorical)) \
+            and not hasattr(values, "a"):
+        fast = _text_categorical(values, ordinal)
+        if fast is not None:
+            return fast
     if isinstance(values, Categorical):
         if valueset is None and catnames is None:
             return Categorical(values.codes.copy(), values.categories, ordinal or values.ordinal, values._values)
@@ -440,6 +445,13 @@ def categorical(values=(), *args, **kwargs) -> Categorical:
             if not _is_missing(v):
                 lookup[float(v)] = index[i]
         codes = np.array([-1 if _is_missing(v) else lookup.get(float(v), -1) for v in flat], dtype=np.int64)
+    elif flat and all(isinstance(v, str) for v in flat):      # text: vectorised lookup
+        strs = np.array(flat, dtype=str)
+        uniq, inv = np.unique(strs, return_inverse=True)
+        lookup = {v: index[i] for i, v in enumerate(vset)}
+        per_unique = np.array([-1 if _is_missing(u) else lookup.get(u, -1) for u in uniq.tolist()] + [-1],
+                              dtype=np.int64)
+        codes = per_unique[inv.reshape(-1)]
     else:
         lookup = {v: index[i] for i, v in enumerate(vset)}
         codes = np.array([-1 if _is_missing(v) else lookup.get(_text(v), -1) for v in flat], dtype=np.int64)
@@ -448,6 +460,24 @@ def categorical(values=(), *args, **kwargs) -> Categorical:
     if numeric and catnames is None:
         keep_values = list(vset)
     return Categorical(codes, merged, ordinal, keep_values)
+
+
+def _text_categorical(values, ordinal: bool) -> Categorical | None:
+    """categorical(text) without a value set, vectorised (None when ``values`` is not plain text)."""
+    try:
+        arr = np.asarray(values)
+    except Exception:       # noqa: BLE001 - ragged input: the general path handles or reports it
+        return None
+    if arr.dtype.kind != "U" or arr.ndim > 2:
+        return None
+    shape = arr.shape if arr.ndim == 2 else ((arr.size, 1) if arr.ndim == 1 else (1, 1))
+    uniq, inv = np.unique(arr.reshape(-1), return_inverse=True)      # sorted by character code, as MATLAB
+    names = uniq.tolist()
+    keep = [i for i, n in enumerate(names) if not _is_missing(n)]
+    remap = np.full(len(names), -1, dtype=np.int64)
+    remap[keep] = np.arange(len(keep))
+    codes = remap[inv.reshape(-1)].reshape(shape)
+    return Categorical(codes, [names[i] for i in keep], ordinal)
 
 
 def from_labels(classes, index, row: bool = False) -> Categorical:
