@@ -33,7 +33,7 @@ from test_onnx_import import TorchConvNet, TorchRecurrent  # noqa: E402
 
 def family_rows(opset: int, folder: Path):
     for name in sorted(CASES) + ["combination", "resize_reference"]:
-        use = max(opset, 11) if name.startswith("resize") else max(opset, 9) if name == "gelu" else opset
+        use = max(opset, 11) if name.startswith("resize") or name == "depth_to_space" else max(opset, 9) if name == "gelu" else opset
         net = perturb(lg.dlnetwork(_graph(name)), seed=7)
         t0 = time.perf_counter()
         model = build_model(net, opset=use)

@@ -246,3 +246,10 @@ def test_bad_options():
 def test_resize_needs_opset_11():
     with pytest.raises(OnnxError, match="'resize.*OpsetVersion 11"):
         build_model(dlnetwork([img(), lg.resize2dLayer(Scale=2, Name="resize")]), opset=8)
+
+
+def test_depth_to_space_crd_needs_opset_11():
+    layers = [img(4, 4, 8), lg.depthToSpace2dLayer(2, Mode="crd", Name="d2s")]
+    with pytest.raises(OnnxError, match="'d2s'.*OpsetVersion 11"):
+        build_model(dlnetwork(layers), opset=10)
+    check([img(4, 4, 8), lg.depthToSpace2dLayer(2, Name="d2s")], 8)     # DCR, the only mode before 11

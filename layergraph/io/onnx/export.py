@@ -29,7 +29,7 @@ from ...layers.convolution import (
 )
 
 DEFAULT_OPSET = 8          # MathWorks' documented default for exportONNXNetwork (see docs/onnx.md)
-MIN_OPSET = 7
+MIN_OPSET = 8
 MAX_OPSET = 21
 
 
@@ -611,6 +611,8 @@ def _depth_space(b, layer, inputs, layouts, out_layout, out):
     if bh != bw:
         raise b.fail("ONNX DepthToSpace/SpaceToDepth take square blocks only.")
     if type(layer).__name__ == "DepthToSpace2dLayer":
+        if layer.Mode == "crd":
+            b.require(11, "DepthToSpace with Mode 'crd'")
         return b.op("DepthToSpace", inputs[:1], out=out, blocksize=int(bh),
                     mode=layer.Mode.upper() if b.opset >= 11 else None)
     return b.op("SpaceToDepth", inputs[:1], out=out, blocksize=int(bh))
