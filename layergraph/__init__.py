@@ -148,6 +148,7 @@ from .dl import (
 from .networks.pretrained import (
     PretrainedWeightsError,
     alexnet,
+    deeplabv3plusLayers,
     densenet201,
     inceptionv3,
     googlenet,
@@ -351,4 +352,5 @@ __all__ += [
     "densenet201",
     "imagePretrainedNetwork",
     "xception",
+    "deeplabv3plusLayers",
 ]

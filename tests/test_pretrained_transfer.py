@@ -16,22 +16,31 @@ from layergraph.matlab.api import port
 import pretrained_reference as R
 
 
+@pytest.fixture(scope="module")
+def resnet18_file(tmp_path_factory):
+    """A generated resnet18 weight file named as torchvision names its files (hash prefix in the name)."""
+    folder = tmp_path_factory.mktemp("hub")
+    ref = R.randomize(R.build(R.resnet18), seed=5)
+    path = folder / "tmp.pth"
+    torch.save(ref.state_dict(), path)
+    data = path.read_bytes()
+    path.unlink()
+    name = f"resnet18-{hashlib.sha256(data).hexdigest()[:8]}.pth"
+    (folder / "checkpoints").mkdir()
+    (folder / "checkpoints" / name).write_bytes(data)
+    return ref, folder, name
+
+
 @pytest.fixture()
-def resnet18_in_cache(tmp_path, monkeypatch):
-    """A generated resnet18 weight file in a temporary torch.hub cache under its published name."""
+def resnet18_in_cache(resnet18_file, monkeypatch):
+    """That file in a temporary torch.hub cache, registered as resnet18's weight file."""
     import dataclasses
 
     from layergraph.networks.pretrained import catalog
 
+    ref, folder, name = resnet18_file
     old = torch.hub.get_dir()
-    torch.hub.set_dir(str(tmp_path / "hub"))
-    ref = R.randomize(R.build(R.resnet18), seed=5)
-    path = tmp_path / "tmp.pth"
-    torch.save(ref.state_dict(), path)
-    data = path.read_bytes()
-    name = f"resnet18-{hashlib.sha256(data).hexdigest()[:8]}.pth"
-    (tmp_path / "hub" / "checkpoints").mkdir(parents=True)
-    (tmp_path / "hub" / "checkpoints" / name).write_bytes(data)
+    torch.hub.set_dir(str(folder))
     monkeypatch.setitem(catalog.NETWORKS, "resnet18", dataclasses.replace(catalog.NETWORKS["resnet18"], weight_file=name))
     yield ref
     torch.hub.set_dir(old)
@@ -50,15 +59,18 @@ def _freeze(layers):
 
 
 def test_resnet18_transfer_learning_from_python(resnet18_in_cache):
+    """MATLAB's documented workflow: frozen layers keep their weights, the new head learns."""
     net = lg.resnet18()
     assert net.matlab_class() == "DAGNetwork"
     lgraph = lg.layerGraph(net)
-    lgraph = lg.replaceLayer(lgraph, "fc1000", lg.fullyConnectedLayer(3, "Name", "fc3", "WeightLearnRateFactor", 10,
-                                                                      "BiasLearnRateFactor", 10))
+    head = lg.fullyConnectedLayer(3, "Name", "fc3", "WeightLearnRateFactor", 10, "BiasLearnRateFactor", 10,
+                                  "Weights", torch.zeros(3, 512), "Bias", torch.zeros(3, 1))
+    lgraph = lg.replaceLayer(lgraph, "fc1000", head)
     lgraph = lg.replaceLayer(lgraph, "ClassificationLayer_predictions", lg.classificationLayer("Name", "out"))
-    frozen = [l.Name for l in lgraph.Layers[:-4] if l.learnable_names()]     # everything before pool5
-    for name in frozen:
-        lgraph = lg.replaceLayer(lgraph, name, _freeze([lgraph.layer(name)])[0])
+    layers = lgraph.Layers
+    frozen = [l for l in layers[1:40] if l.learnable_names()]          # conv1 ... res3b
+    for layer in _freeze(frozen):
+        lgraph = lg.replaceLayer(lgraph, layer.Name, layer)
     torch.manual_seed(0)
     X = torch.rand(4, 3, 224, 224) * 255
     Y = ["cat", "dog", "fish", "dog"]
@@ -66,35 +78,14 @@ def test_resnet18_transfer_learning_from_python(resnet18_in_cache):
                               "Verbose", False, "Shuffle", "never")
     trained, info = lg.trainNetwork(X, Y, lgraph, opts)
     assert len(info.TrainingLoss) == 2
-    before = {l.Name: l for l in lgraph.Layers}
     after = {l.Name: l for l in trained.Layers}
-    for name in ("conv1", "res3a_branch1", "res5b_branch2b"):
-        assert torch.equal(after[name].Weights, before[name].Weights)
-    assert torch.equal(after["bn5b_branch2b"].Scale, before["bn5b_branch2b"].Scale)
-    assert before["fc3"].Weights is None and tuple(after["fc3"].Weights.shape) == (3, 512)
-    assert list(after["out"].Classes) == ["cat", "dog", "fish"]
-    assert trained.predict(X).shape == (4, 3)
-
-
-def test_frozen_weights_unchanged_and_new_head_changes(resnet18_in_cache):
-    net = lg.resnet18()
-    lgraph = lg.layerGraph(net)
-    head = lg.fullyConnectedLayer(2, "Name", "fc2", "WeightLearnRateFactor", 10, "BiasLearnRateFactor", 10,
-                                  "Weights", torch.zeros(2, 512), "Bias", torch.zeros(2, 1))
-    lgraph = lg.replaceLayer(lgraph, "fc1000", head)
-    lgraph = lg.replaceLayer(lgraph, "ClassificationLayer_predictions", lg.classificationLayer("Name", "out"))
-    layers = lgraph.Layers
-    for layer in _freeze(layers[1:10]):
-        lgraph = lg.replaceLayer(lgraph, layer.Name, layer)
-    X = torch.rand(2, 3, 224, 224) * 255
-    opts = lg.trainingOptions("sgdm", "MaxEpochs", 1, "MiniBatchSize", 2, "Verbose", False)
-    trained, _ = lg.trainNetwork(X, ["a", "b"], lgraph, opts)
-    after = {l.Name: l for l in trained.Layers}
-    for layer in layers[1:10]:
+    for layer in frozen:
         for prop in layer.learnable_names():
             assert torch.equal(after[layer.Name]._values[prop], layer._values[prop]), (layer.Name, prop)
-    assert not torch.equal(after["fc2"].Weights, torch.zeros(2, 512))          # the new head learned
+    assert not torch.equal(after["fc3"].Weights, torch.zeros(3, 512))            # the new head learned
     assert not torch.equal(after["res5b_branch2b"].Weights, lgraph.layer("res5b_branch2b").Weights)  # not frozen
+    assert list(after["out"].Classes) == ["cat", "dog", "fish"]
+    assert trained.predict(X).shape == (4, 3)
 
 
 def test_series_surgery_on_untrained_alexnet_and_vgg():
@@ -147,3 +138,35 @@ layersB = [layersB(1:end-3); fullyConnectedLayer(7); softmaxLayer; classificatio
     assert len(result.python_source) < 5_000_000 and "is not written as a literal" in result.python_source
     vgg = result.graphs()["layersB"]
     assert len(vgg.layer_list()) == 41 and vgg.layer_list()[-3].OutputSize == 7
+
+
+def test_deeplabv3plus_on_pretrained_resnet18(resnet18_in_cache):
+    ref = resnet18_in_cache
+    lgraph = lg.deeplabv3plusLayers([64, 96], 4, "resnet18")
+    names = [l.Name for l in lgraph.layer_list()]
+    # decoder names of a Deep Network Designer export of MATLAB's DeepLab v3+ (resnet18)
+    for name in ("aspp_Conv_1", "aspp_Conv_4", "aspp_BatchNorm_2", "aspp_Relu_3", "catAspp", "dec_c1", "dec_upsample1",
+                 "dec_crop1", "dec_c2", "dec_relu2", "dec_cat1", "dec_c4", "scorer", "dec_upsample2", "dec_crop2",
+                 "softmax-out", "classification"):
+        assert name in names
+    assert "pool5" not in names and "fc1000" not in names
+    assert lgraph.layer("aspp_Conv_4").DilationFactor == (18, 18) and lgraph.layer("aspp_Conv_2").Padding == "same"
+    assert lgraph.layer("dec_c1").WeightLearnRateFactor == 10 and lgraph.layer("dec_c1").BiasLearnRateFactor == 0
+    up = lgraph.layer("dec_upsample2")
+    assert tuple(up.Stride) == (4, 4) and tuple(up.Cropping) == (2, 2, 2, 2) and up.WeightLearnRateFactor == 0
+    # bilinear kernel: 1-D profile (1, 3, 5, 7, 7, 5, 3, 1)/8, no mixing between classes
+    profile = torch.tensor([1, 3, 5, 7, 7, 5, 3, 1]) / 8
+    assert torch.allclose(up.Weights[:, :, 2, 2], profile[:, None] * profile[None, :])
+    assert float(up.Weights[:, :, 1, 2].abs().sum()) == 0
+    edges = {(s, d if dp == "in" else f"{d}/{dp}") for s, _, d, dp in lgraph.edge_list()}
+    assert ("res2b_relu", "dec_c2") in edges and ("dec_relu2", "dec_crop1/ref") in edges
+    assert ("data", "dec_crop2/ref") in edges and ("res5b_relu", "aspp_Conv_1") in edges
+    # the backbone carries resnet18's pretrained weights (MATLAB layout)
+    expected = ref.layer1[0].conv1.weight.detach().permute(2, 3, 1, 0)
+    assert torch.equal(lgraph.layer("res2a_branch2a").Weights, expected)
+    net = lg.assembleNetwork(lgraph)
+    scores = net.predict(torch.rand(1, 3, 64, 96) * 255)
+    assert scores.shape == (1, 4, 64, 96)
+    assert torch.allclose(scores.sum(1), torch.ones(1, 64, 96), atol=1e-5)
+    with pytest.raises(lg.OptionError, match="not supported here"):
+        lg.deeplabv3plusLayers([64, 64], 2, "xception")
