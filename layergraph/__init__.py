@@ -148,6 +148,8 @@ from .dl import (
 from .networks.pretrained import (
     PretrainedWeightsError,
     alexnet,
+    darknet19,
+    darknet53,
     deeplabv3plusLayers,
     densenet201,
     inceptionv3,
@@ -353,4 +355,6 @@ __all__ += [
     "imagePretrainedNetwork",
     "xception",
     "deeplabv3plusLayers",
+    "darknet19",
+    "darknet53",
 ]

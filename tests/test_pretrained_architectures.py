@@ -39,6 +39,9 @@ TABLE = {
     "xception": ((299, 299, 3), "22.9", 170, 181, ("predictions", "predictions_softmax",
                                                    "ClassificationLayer_predictions", "avg_pool",
                                                    "block14_sepconv2_act", "add_12"), False),
+    # MathWorks' darknet19 page: SeriesNetwork, 64 layers, InputNames {'input'}, OutputNames {'output'}
+    "darknet19": ((256, 256, 3), "20.8", 64, 63, ("input", "output"), True),
+    "darknet53": ((256, 256, 3), "41.6", 184, 206, ("input", "output"), False),
 }
 
 
@@ -89,7 +92,7 @@ def test_weights_option_forms_and_errors():
 
 
 def test_imagenet_weights_for_networks_without_public_source_raise():
-    for name in ("alexnet", "googlenet", "xception"):
+    for name in ("alexnet", "googlenet", "xception", "darknet19", "darknet53"):
         with pytest.raises(lg.PretrainedWeightsError, match="no public weight file"):
             getattr(lg, name)()
 

@@ -6,6 +6,8 @@ from .catalog import (  # noqa: F401
     CONSTRUCTORS,
     NETWORKS,
     alexnet,
+    darknet19,
+    darknet53,
     densenet201,
     inceptionv3,
     googlenet,

@@ -10,7 +10,7 @@ from typing import Callable
 
 from ...functions import matlab_function
 from ...graph import LayerArray, LayerGraph
-from . import densenet as densenet_arch, inceptionv3 as inceptionv3_arch, xception as xception_arch
+from . import darknet as darknet_arch, densenet as densenet_arch, inceptionv3 as inceptionv3_arch, xception as xception_arch
 from . import googlenet as googlenet_arch, mobilenetv2 as mobilenetv2_arch, resnet, series, squeezenet as squeezenet_arch
 from .common import IMAGENET_MEAN, IMAGENET_STD, channel_stats, parse_weights_option
 from .weights import PretrainedWeightsError, fold_input_scale, locate, map_state_dict, read_state_dict
@@ -99,6 +99,10 @@ _add(PretrainedNetwork("densenet201", 201, 77, 20.0, (224, 224, 3), 709, 806, Fa
                        torch_keys=densenet_arch.densenet201_torch_keys, state_transform=densenet_arch.densenet_state_keys))
 _add(PretrainedNetwork("xception", 71, 85, 22.9, (299, 299, 3), 170, 181, False, xception_arch.xception_graph,
                        note="torchvision publishes no Xception weights, so there is no public torch weight file for it."))
+_add(PretrainedNetwork("darknet19", 19, 78, 20.8, (256, 256, 3), 64, 63, True, darknet_arch.darknet19_graph,
+                       note="torchvision publishes no DarkNet weights, so there is no public torch weight file for it."))
+_add(PretrainedNetwork("darknet53", 53, 155, 41.6, (256, 256, 3), 184, 206, False, darknet_arch.darknet53_graph,
+                       note="torchvision publishes no DarkNet weights, so there is no public torch weight file for it."))
 
 
 def network_info(name: str) -> PretrainedNetwork:
@@ -197,9 +201,11 @@ mobilenetv2 = _constructor("mobilenetv2")
 inceptionv3 = _constructor("inceptionv3")
 densenet201 = _constructor("densenet201")
 xception = _constructor("xception")
+darknet19 = _constructor("darknet19")
+darknet53 = _constructor("darknet53")
 
 CONSTRUCTORS = ["alexnet", "googlenet", "squeezenet", "resnet18", "resnet50", "resnet101", "vgg16", "vgg19",
-                "mobilenetv2", "inceptionv3", "densenet201", "xception"]
+                "mobilenetv2", "inceptionv3", "densenet201", "xception", "darknet19", "darknet53"]
 
 
 # ---- imagePretrainedNetwork (R2024a) -------------------------------------------------------------------
