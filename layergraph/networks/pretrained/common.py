@@ -1,19 +1,15 @@
 """Shared pieces of the pretrained-network constructors: the graph builder, the ``'Weights'`` option,
-ImageNet statistics and the network catalogue (depth, size, input size as MathWorks' table lists them).
+ImageNet statistics and short layer constructors (from the one layer registry).
 
-A family module defines ``architecture() -> (LayerGraph, series: bool)`` with MATLAB's layer names and
-order, and (where a public weight file exists) a mapping of torch state-dict keys to MATLAB
-learnables; :func:`pretrained_constructor` turns that into the MATLAB function
-``net = name``, ``net = name('Weights','imagenet')``, ``layers = name('Weights','none')``.
+A family module builds MATLAB's layer names and order with :class:`NetBuilder` and, where a public
+weight file exists, lists (MATLAB layer, kind, torch state-dict prefix) for the mapping; catalog.py
+turns that into the MATLAB functions ``net = name``, ``layers = name('Weights','none')``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable
-
 from ...errors import GraphError, OptionError
-from ...graph import LayerArray, LayerGraph, _Edit, _insert_edge, _next_key  # noqa: F401
+from ...graph import LayerGraph, _Edit, _insert_edge, _next_key
 
 #: ImageNet channel statistics of torchvision's preprocessing, on MATLAB's 0..255 pixel scale.
 IMAGENET_MEAN = (0.485 * 255, 0.456 * 255, 0.406 * 255)     # 123.675 116.28 103.53
@@ -28,7 +24,7 @@ def channel_stats(values) -> "torch.Tensor":
 
 class NetBuilder:
     """Collects layers (in MATLAB's Layers order) and connections, then builds one LayerGraph in a
-    single edit (linear time even for densenet201's 708 layers).
+    single edit (linear time even for densenet201's 709 layers).
 
     ``chain(*layers, after=src)`` appends layers connected one after the other (the first one from
     ``after``, a 'layer' or 'layer/port' name, when given) and returns the last layer's name;
@@ -76,29 +72,6 @@ class NetBuilder:
         return LayerGraph()._edit(apply)
 
 
-@dataclass(frozen=True)
-class NetworkInfo:
-    """One row of MathWorks' "Pretrained Deep Neural Networks" table, plus what this project knows."""
-
-    name: str
-    depth: int
-    size_mb: float
-    parameters_millions: float
-    input_size: tuple
-    series: bool
-    num_layers: int
-    num_connections: int
-    weight_file: str | None = None       # torchvision file name (hash prefix = sha256[:8])
-    weight_url: str | None = None
-    correspondence: str = ""             # exact | adapted | none (see docs/pretrained.md)
-    notes: str = ""
-
-
-CATALOG: dict[str, NetworkInfo] = {}
-BUILDERS: dict[str, Callable] = {}
-WEIGHT_MAPPERS: dict[str, Callable] = {}
-
-
 def parse_weights_option(function: str, args: tuple, kwargs: dict) -> str:
     """``'Weights','imagenet'|'none'`` (name case-insensitive, also ``Weights='none'``)."""
     weights = "imagenet"
@@ -112,10 +85,6 @@ def parse_weights_option(function: str, args: tuple, kwargs: dict) -> str:
             raise OptionError(f"{function}: 'Weights' must be 'imagenet' or 'none', got {value!r}.")
         weights = value.lower()
     return weights
-
-
-def as_layer_array(graph: LayerGraph) -> LayerArray:
-    return LayerArray(graph.layer_list())
 
 
 # ---- layer constructors (from the one layer registry) ------------------------------------------------
