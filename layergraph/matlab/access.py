@@ -155,8 +155,26 @@ def read_property(obj, name: str):
     if isinstance(obj, (np.ndarray, str, Cell, StrArr, FuncHandle)):
         raise MatlabAccessError(f"a {_kind(obj)} value has no field or property '{name}'")
     if name not in allowed_names(obj, "MATLAB_PROPERTIES"):
+        if name in dynamic_names(obj):   # e.g. a table's variables: t.Var1
+            return to_matlab(type(obj).__getattr__(obj, name))
         raise MatlabAccessError(f"a {_kind(obj)} value has no property '{name}'")
     return to_matlab(_read_attribute(obj, name))
+
+
+def dynamic_names(obj) -> list:
+    """Names a class serves through ``__getattr__`` as MATLAB data (a table's VariableNames).
+
+    A class opts in with ``MATLAB_DYNAMIC_PROPERTIES = "VariableNames"``: the allow-listed property that
+    lists them. Only ``type(obj).__getattr__`` answers (never a Python attribute of the same name).
+    """
+    cls = matlab_class(obj)
+    source = getattr(cls, "MATLAB_DYNAMIC_PROPERTIES", None) if cls is not None else None
+    if not source or source not in allowed_names(obj, "MATLAB_PROPERTIES") or \
+            getattr(cls, "__getattr__", None) is None:
+        return []
+    names = _read_attribute(obj, source)
+    return [n for n in names if isinstance(n, str) and FIELD_NAME.match(n)] if isinstance(names, (list, tuple)) \
+        else []
 
 
 def _read_attribute(obj, name: str):
@@ -216,7 +234,8 @@ def property_names(obj) -> list[str]:
         obj = obj.a.flat[0]
     if isinstance(obj, Layer):
         return list(type(obj).MATLAB_PROPERTIES)
-    return list(allowed_names(obj, "MATLAB_PROPERTIES"))
+    return list(allowed_names(obj, "MATLAB_PROPERTIES")) + [n for n in dynamic_names(obj)
+                                                              if n not in allowed_names(obj, "MATLAB_PROPERTIES")]
 
 
 def _kind(v) -> str:

@@ -87,6 +87,7 @@ class Table:
     """MATLAB table: ordered named columns with ``height`` rows each."""
 
     MATLAB_PROPERTIES = ("Properties", "VariableNames")
+    MATLAB_DYNAMIC_PROPERTIES = "VariableNames"   # t.Var1 reads a variable (layergraph/matlab/access.py)
     MATLAB_SETTABLE = ()
     MATLAB_METHODS = ("height", "width", "size", "head", "tail", "summary")
 

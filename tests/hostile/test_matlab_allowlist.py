@@ -54,6 +54,10 @@ def _objects():
     from layergraph.checklayer import CheckLayerResult, TestResult
     objs["CheckLayerResult"] = CheckLayerResult("t", [TestResult("x")])
     objs["TestResult"] = TestResult("x")
+    from layergraph.values.categorical import categorical
+    from layergraph.values.table import table
+    objs["Table"] = table(np.array([1.0, 2.0]), np.array([3.0, 4.0]), VariableNames=["Var1", "Score"])
+    objs["Categorical"] = categorical(["a", "b", "a"])
     for layer in _layers():
         objs[f"layer {layer.MATLAB_NAME}"] = layer
     return objs
@@ -65,7 +69,10 @@ OBJECTS = _objects()
 def _allowed(obj, kind):
     if isinstance(obj, (Struct, Cell, LayerArr, StrArr, str, np.ndarray, FuncHandle)):
         return set()
-    return set(getattr(type(obj), kind, ()) or ())
+    names = set(getattr(type(obj), kind, ()) or ())
+    if kind == "MATLAB_PROPERTIES" and getattr(type(obj), "MATLAB_DYNAMIC_PROPERTIES", None):
+        names |= set(getattr(obj, type(obj).MATLAB_DYNAMIC_PROPERTIES))     # a table's variables
+    return names
 
 
 def test_every_object_type_declares_its_allow_list():
@@ -132,3 +139,15 @@ def test_python_values_that_are_not_matlab_values_are_refused():
     from layergraph.errors import MatlabPortError
     with pytest.raises(MatlabPortError, match="workspace variable 'x'"):
         port("y = x;", workspace={"x": object()})
+
+
+def test_table_variables_are_read_as_dynamic_properties_and_nothing_else():
+    t = OBJECTS["Table"]
+    ws = port("a = t.Var1; b = t.Score; n = t.VariableNames; f = fieldnames(t);", workspace={"t": t}).workspace
+    assert ws["a"].reshape(-1).tolist() == [1.0, 2.0] and ws["b"].reshape(-1).tolist() == [3.0, 4.0]
+    assert ws["n"].items() == ["Var1", "Score"]
+    assert ws["f"].items() == ["Properties", "VariableNames", "Var1", "Score"]
+    from layergraph.errors import MatlabPortError
+    for attempt in ("x = t._columns;", "x = t.('_names');", "x = t.Missing;", "t.Var1 = 3;"):
+        with pytest.raises(MatlabPortError):
+            port(attempt, workspace={"t": t})
