@@ -91,6 +91,14 @@ class Network(fx.GraphModule):
         _check_network_inputs(self, args)
         return super().__call__(*args, **kwargs)
 
+    def __setattr__(self, name, value):
+        # net.State = state / net.Learnables = t run every iteration of a custom loop: go straight to the
+        # property setters instead of nn.Module's attribute bookkeeping
+        if name in ("State", "Learnables"):
+            object.__setattr__(self, name, value)
+            return
+        super().__setattr__(name, value)
+
     def __deepcopy__(self, memo):
         result = super().__deepcopy__(memo)
         result.__dict__.pop("_lg_sources", None)
