@@ -150,6 +150,7 @@ from .networks.pretrained import (
     alexnet,
     darknet19,
     darknet53,
+    deeplabv3plus,
     deeplabv3plusLayers,
     densenet201,
     inceptionv3,
@@ -355,6 +356,7 @@ __all__ += [
     "imagePretrainedNetwork",
     "xception",
     "deeplabv3plusLayers",
+    "deeplabv3plus",
     "darknet19",
     "darknet53",
 ]

@@ -170,3 +170,6 @@ def test_deeplabv3plus_on_pretrained_resnet18(resnet18_in_cache):
     assert torch.allclose(scores.sum(1), torch.ones(1, 64, 96), atol=1e-5)
     with pytest.raises(lg.OptionError, match="not supported here"):
         lg.deeplabv3plusLayers([64, 64], 2, "xception")
+    dl = lg.deeplabv3plus([64, 96], 4, "resnet18")
+    assert dl.kind == "dlnetwork" and dl.OutputNames == ["softmax-out"]
+    assert dl.predict(torch.rand(1, 3, 64, 96) * 255).shape == (1, 4, 64, 96)

@@ -25,5 +25,5 @@ from .catalog import (  # noqa: F401
     vgg19,
     xception,
 )
-from .deeplab import deeplabv3plusLayers  # noqa: F401
+from .deeplab import deeplabv3plus, deeplabv3plusLayers  # noqa: F401
 from .weights import PretrainedWeightsError, cache_dir, download  # noqa: F401

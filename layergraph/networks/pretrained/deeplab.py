@@ -110,3 +110,14 @@ def deeplabv3plusLayers(imageSize, numClasses, network, *args, **kwargs):
     b.connect("dec_crop1", "dec_cat1/in2")
     b.connect("data", "dec_crop2/ref")
     return b.graph()
+
+
+@matlab_function(outputs=("net",))
+def deeplabv3plus(imageSize, numClasses, network, *args, **kwargs):
+    """``net = deeplabv3plus(imageSize, numClasses, 'resnet18')``: the dlnetwork form of
+    :func:`deeplabv3plusLayers` (no pixel classification layer; output 'softmax-out')."""
+    from ...graph import removeLayers
+    from ...network import dlnetwork
+
+    lgraph = deeplabv3plusLayers(imageSize, numClasses, network, *args, **kwargs)
+    return dlnetwork(removeLayers(lgraph, "classification"))
