@@ -746,5 +746,23 @@ def rocmetrics(Labels, Scores, ClassNames, *args, **kwargs) -> RocMetrics:
     return RocMetrics(Labels, s, list(names), kind)
 
 
-__all__ = ["EvaluationError", "confusionmat", "confusionchart", "ConfusionMatrixChart", "plotconfusion",
+@matlab_function("sortClasses", outputs=(), data_free=False)
+def sortClasses(cm, order):
+    """``sortClasses(cm, order)``: reorder a confusion chart's classes ('auto', 'ascending-diagonal',
+    'descending-diagonal', 'cluster' or a list of class labels)."""
+    if not isinstance(cm, ConfusionMatrixChart):
+        raise EvaluationError(f"sortClasses: expected a confusion matrix chart, not {type(cm).__name__}")
+    cm.sortClasses(order)
+
+
+@matlab_function("average", outputs=("FPR", "TPR", "Thresholds", "AUC"), data_free=False)
+def average(rocObj, kind="micro"):
+    """``[FPR, TPR, Thresholds, AUC] = average(rocObj, type)``: the 'micro', 'macro' or 'weighted' average
+    ROC curve of a rocmetrics object."""
+    if not isinstance(rocObj, RocMetrics):
+        raise EvaluationError(f"average: expected a rocmetrics object, not {type(rocObj).__name__}")
+    return rocObj.average(kind)
+
+
+__all__ = ["sortClasses", "average", "EvaluationError", "confusionmat", "confusionchart", "ConfusionMatrixChart", "plotconfusion",
            "perfcurve", "rocmetrics", "RocMetrics", "roc_points"]

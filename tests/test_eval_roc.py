@@ -119,3 +119,20 @@ def test_mathworks_perfcurve_example_fisher_iris():
     X, Y, T, AUC = perfcurve(species, scores, "virginica")
     assert round(AUC, 4) == 0.7918
     assert X[0, 0] == 0 and Y[0, 0] == 0 and X[-1, 0] == 1 and Y[-1, 0] == 1
+
+
+def test_methods_are_registered_functions():
+    from layergraph.evaluation import ConfusionMatrixChart, average
+    from layergraph.functions import FUNCTIONS
+    from layergraph.values import Categorical, Table
+
+    from layergraph.figures import Axes, Figure, TiledLayout
+
+    for cls in (RocMetrics, ConfusionMatrixChart, Table, Categorical, Figure, Axes, TiledLayout):
+        for name in cls.MATLAB_METHODS:
+            assert name in FUNCTIONS, (cls.__name__, name)
+    y, sc, names, lab = _three_class()
+    roc = rocmetrics(y, sc, names)
+    assert average(roc, "micro")[3] == pytest.approx(roc.average("micro")[3])
+    with pytest.raises(EvaluationError, match="rocmetrics object"):
+        average(3)

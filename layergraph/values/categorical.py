@@ -99,7 +99,7 @@ class Categorical:
     MATLAB_SETTABLE = ()
     MATLAB_METHODS = ("categories", "countcats", "addcats", "removecats", "mergecats", "renamecats",
                       "reordercats", "setcats", "iscategory", "isundefined", "isordinal", "summary",
-                      "onehotencode", "numel", "size", "length", "cellstr", "string", "char", "double")
+                      "onehotencode")
     __array_ufunc__ = None      # ndarray == Categorical defers to Categorical.__eq__
     __hash__ = None
 

@@ -12,5 +12,5 @@ _t = sys.modules[__package__ + ".table"]
 for _name in ("categorical", "categories", "countcats", "addcats", "removecats", "mergecats", "renamecats",
               "reordercats", "setcats", "iscategory", "isundefined", "isordinal", "onehotencode", "onehotdecode"):
     matlab_function(_name, outputs=("B",))(getattr(_c, _name))
-for _name in ("table", "height", "width"):
+for _name in ("table", "height", "width", "head", "tail"):
     matlab_function(_name, outputs=("T",) if _name == "table" else ("n",))(getattr(_t, _name))

@@ -89,7 +89,7 @@ class Table:
     MATLAB_PROPERTIES = ("Properties", "VariableNames")
     MATLAB_DYNAMIC_PROPERTIES = "VariableNames"   # t.Var1 reads a variable (layergraph/matlab/access.py)
     MATLAB_SETTABLE = ()
-    MATLAB_METHODS = ("height", "width", "size", "head", "tail", "summary")
+    MATLAB_METHODS = ("height", "width", "head", "tail")
 
     def __init__(self, columns: dict | None = None, names=None):
         object.__setattr__(self, "_meta", {})
@@ -329,6 +329,20 @@ def table(*args, **kwargs) -> Table:
     return Table(cols)
 
 
+def head(t, k: int = 8):
+    """``head(T, k)``: the first ``k`` rows (8 by default)."""
+    if not isinstance(t, Table):
+        raise OptionError(f"head: expected a table, not {type(t).__name__}")
+    return t.head(int(k))
+
+
+def tail(t, k: int = 8):
+    """``tail(T, k)``: the last ``k`` rows (8 by default)."""
+    if not isinstance(t, Table):
+        raise OptionError(f"tail: expected a table, not {type(t).__name__}")
+    return t.tail(int(k))
+
+
 def height(t) -> int:
     """``height(T)``: number of rows."""
     if isinstance(t, Table):
@@ -344,4 +358,4 @@ def width(t) -> int:
     return int(shape[1]) if len(shape) > 1 else 1
 
 
-__all__ = ["Table", "table", "height", "width"]
+__all__ = ["Table", "table", "height", "width", "head", "tail"]
