@@ -301,6 +301,7 @@ class TiledLayout:
 
     MATLAB_PROPERTIES = ("GridSize", "Title", "TileSpacing", "Padding")
     MATLAB_SETTABLE = ("TileSpacing", "Padding")
+    MATLAB_METHODS = ()
 
     def __init__(self, fig: "Figure", rows, cols, flow=False):
         self._fig = fig
