@@ -114,6 +114,18 @@ class LearnableTable(Table):
         object.__setattr__(out, "_sources", self._sources if keep_sources else [None] * len(values))
         return out
 
+    def copy(self) -> "LearnableTable":
+        """An unbound copy (assigning its values does not write into a network)."""
+        cols = self._columns
+        return LearnableTable(list(cols["Layer"]), list(cols["Parameter"]), list(cols["Value"]), self._sources)
+
+    def bind(self, writer) -> "LearnableTable":
+        """Make ``t.Value[k] = v`` call ``writer(k, v)`` too (tables read from a network)."""
+        values = self._columns["Value"].view(BoundValues)
+        values._writer = writer
+        self._columns["Value"] = values
+        return self
+
     def _cell_text(self, col, i) -> str:
         v = col[i]
         if hasattr(v, "dims") and callable(getattr(v, "size", None)):
@@ -121,6 +133,21 @@ class LearnableTable(Table):
         if isinstance(v, str):
             return '"' + v + '"'
         return super()._cell_text(col, i)
+
+
+class BoundValues(np.ndarray):
+    """The Value column of a table read from a network: assigning an element (``t.Value[k] = v``) also
+    writes ``v`` into the network's tensor, so ``net.Learnables.Value[k] = v`` works as in MATLAB."""
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        writer = getattr(self, "_writer", None)
+        if writer is not None:
+            for i in np.arange(len(self))[key].reshape(-1):
+                writer(int(i), np.ndarray.__getitem__(self, int(i)))
+
+    def __array_finalize__(self, obj):
+        self._writer = None
 
 
 def _objects(items) -> np.ndarray:

@@ -189,8 +189,14 @@ class Network(fx.GraphModule):
 
     def _table(self, kind: str) -> LearnableTable:
         rows = self.learnable_sources(kind)
-        return LearnableTable([r[0] for r in rows], [r[1] for r in rows],
-                              [wrap_source(src) for _, _, src in rows], [src for _, _, src in rows])
+        table = LearnableTable([r[0] for r in rows], [r[1] for r in rows],
+                               [wrap_source(src) for _, _, src in rows], [src for _, _, src in rows])
+
+        def write(i, value, kind=kind, rows=rows):
+            layer, prop, _ = rows[i]
+            self._assign_table(LearnableTable([layer], [prop], [value]), kind,
+                               "Learnables" if kind == "learnable" else "State")
+        return table.bind(write)
 
     @property
     def Learnables(self) -> LearnableTable:

@@ -209,6 +209,12 @@ def test_learnables_table_assignment_round_trip_and_dlupdate():
     tbl.Value[0] = dlarray(np.zeros_like(w))
     net.Learnables = tbl
     np.testing.assert_allclose(extractdata(net.Learnables.Value[0]), 0)
+    # net.Learnables.Value{k} = v, the MATLAB one-liner, writes into the network
+    net.Learnables.Value[1] = dlarray(np.full((1, 1, 2), 3.0))
+    np.testing.assert_allclose(extractdata(net.Learnables.Value[1]), 3)
+    snapshot = net.Learnables.copy()                 # an unbound copy does not write through
+    snapshot.Value[1] = dlarray(np.zeros((1, 1, 2)))
+    np.testing.assert_allclose(extractdata(net.Learnables.Value[1]), 3)
     net = dlupdate(lambda p: p + 1, net)
     np.testing.assert_allclose(extractdata(net.Learnables.Value[0]), 1)
     # L2 regularization the MATLAB way: grad = dlupdate(@(g, w) g + l2*w, grad, net.Learnables)
