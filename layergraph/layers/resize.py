@@ -20,6 +20,8 @@ def mat2str(values) -> str:
     """MATLAB's mat2str of a row vector: ``[2 2]``, ``[128 NaN]``; a scalar without brackets."""
 
     def one(v):
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            return str(int(v))
         v = float(v)
         if math.isnan(v):
             return "NaN"

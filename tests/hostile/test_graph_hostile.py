@@ -156,3 +156,10 @@ def test_transposed_convolution_cropping_beyond_the_output_does_not_allocate_it(
     assert tuple(y.shape) == (2, 2, 1, 1, 1)
     bias = net.Layers[1].Bias.reshape(-1)
     torch.testing.assert_close(y.reshape(2, 2), bias.expand(2, 2))
+
+
+def test_huge_integer_options_display():
+    from layergraph import crop3dLayer
+
+    layer = crop3dLayer(10**400)
+    assert "1" + "0" * 400 in str(layer) and layer.description()
