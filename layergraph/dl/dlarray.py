@@ -148,8 +148,7 @@ class DLArray:
 
     MATLAB_PROPERTIES = ()
     MATLAB_SETTABLE = ()
-    MATLAB_METHODS = ("dims", "finddim", "stripdims", "extractdata", "gather", "size", "numel", "ndims",
-                      "sum", "mean", "reshape", "double", "single")
+    MATLAB_METHODS = ("dims", "finddim", "stripdims", "extractdata", "gather")   # registered functions only
 
     __slots__ = ("_data", "_torch", "_convert", "_fmt", "_source", "__weakref__")
     __array_priority__ = 1000

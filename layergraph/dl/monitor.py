@@ -58,7 +58,7 @@ class TrainingProgressMonitor:
     MATLAB_PROPERTIES = ("Metrics", "Info", "XLabel", "Progress", "Stop", "Status", "Visible", "MetricData",
                          "InfoData")
     MATLAB_SETTABLE = ("Metrics", "Info", "XLabel", "Progress", "Stop", "Status", "Visible")
-    MATLAB_METHODS = ("recordMetrics", "updateInfo", "groupSubPlot", "yscale")
+    MATLAB_METHODS = ("recordMetrics", "updateInfo", "groupSubPlot")
 
     def __init__(self, Metrics=(), Info=(), XLabel="Iteration", Visible=True, path=None, interval: float = 2.0,
                  echo=print):
@@ -332,6 +332,22 @@ def addpoints(h, x, y):
     h.addpoints(x, y)
 
 
+@matlab_function("getpoints", outputs=("x", "y"))
+def getpoints(h):
+    """``[x, y] = getpoints(h)``: the points of an animated line (row vectors)."""
+    if not isinstance(h, AnimatedLine):
+        raise OptionError("getpoints: first input must be an animatedline.")
+    return h.getpoints()
+
+
+@matlab_function("clearpoints", outputs=())
+def clearpoints(h):
+    """``clearpoints(h)``: remove every point of an animated line."""
+    if not isinstance(h, AnimatedLine):
+        raise OptionError("clearpoints: first input must be an animatedline.")
+    h.clearpoints()
+
+
 _LAST_DRAW = [-math.inf]
 
 
@@ -353,4 +369,4 @@ def drawnow(*args):
 
 
 __all__ = ["TrainingProgressMonitor", "trainingProgressMonitor", "recordMetrics", "updateInfo", "groupSubPlot",
-           "AnimatedLine", "animatedline", "addpoints", "drawnow"]
+           "AnimatedLine", "animatedline", "addpoints", "getpoints", "clearpoints", "drawnow"]

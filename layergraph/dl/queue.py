@@ -152,7 +152,7 @@ class MiniBatchQueue:
     MATLAB_PROPERTIES = ("MiniBatchSize", "NumOutputs", "PartialMiniBatch", "MiniBatchFcn", "MiniBatchFormat",
                          "OutputAsDlarray", "OutputCast", "OutputEnvironment", "DispatchInBackground")
     MATLAB_SETTABLE = ()
-    MATLAB_METHODS = ("hasdata", "next", "reset", "shuffle", "partition")
+    MATLAB_METHODS = ("hasdata", "next", "reset", "shuffle")
 
     def __init__(self, ds, num_outputs, opts):
         if isinstance(ds, np.ndarray) or _is_categorical(ds):
