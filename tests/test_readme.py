@@ -43,5 +43,6 @@ def test_every_python_block_runs(capsys, tmp_path, monkeypatch):
             torch.testing.assert_close(namespace["scores"].sum(1), torch.ones(8))
     out = capsys.readouterr().out
     assert namespace["accuracy"] > 0.8
+    assert len(namespace["back"].Layers) >= 5 and (tmp_path / "digits.onnx").stat().st_size > 0
     assert "0 errors, 0 warnings." in out
     assert "layerGraph" in out or "addLayers" in out or "imageInputLayer" in out   # the ported Python was printed
