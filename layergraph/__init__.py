@@ -27,6 +27,7 @@ from .values import (
 )
 from .errors import (
     CustomLayerError,
+    DataError,
     GraphError,
     LayerGraphError,
     LayoutError,
@@ -196,6 +197,35 @@ from .figures import (
     xlabel,
     ylabel,
 )
+from .data import (
+    AugmentedImageDatastore,
+    ImageDataAugmenter,
+    ImageDatastore,
+    arrayDatastore,
+    augment,
+    augmentedImageDatastore,
+    combine,
+    countEachLabel,
+    fileDatastore,
+    im2double,
+    im2single,
+    im2uint8,
+    imageDataAugmenter,
+    imageDatastore,
+    imcrop,
+    imread,
+    imresize,
+    imrotate,
+    imwrite,
+    numpartitions,
+    pixelLabelDatastore,
+    readall,
+    readimage,
+    rgb2gray,
+    splitEachLabel,
+    tabularTextDatastore,
+    transform,
+)
 
 _constructors = {name: make_constructor(cls) for name, cls in sorted(REGISTRY.items())}
 globals().update(_constructors)
@@ -241,6 +271,7 @@ __all__ = [
     "loadmat",
     "TrainingError",
     "CustomLayerError",
+    "DataError",
     "CustomLayer",
     "CustomOutputLayer",
     "Property",
@@ -337,6 +368,12 @@ __all__ = [
     "animatedline",
     "addpoints",
     "drawnow",
+    # data (layergraph.data); read/subset/partition/preview/flip/cat stay in the registry only
+    # (hasdata/reset/shuffle are layergraph.dl's, which dispatch to the datastore's methods)
+    "imageDatastore", "ImageDatastore", "augmentedImageDatastore", "AugmentedImageDatastore", "imageDataAugmenter",
+    "ImageDataAugmenter", "augment", "arrayDatastore", "fileDatastore", "tabularTextDatastore", "pixelLabelDatastore",
+    "combine", "transform", "readimage", "readall", "numpartitions", "splitEachLabel", "countEachLabel",
+    "imread", "imwrite", "imresize", "im2single", "im2double", "im2uint8", "rgb2gray", "imcrop", "imrotate",
 ]
 
 # pretrained networks (layergraph.networks.pretrained)

@@ -63,3 +63,7 @@ class CustomLayerError(LayerGraphError):
 
 class MatFileError(LayerGraphError):
     """A .mat file cannot be read or one of its objects cannot be decoded; names the file and variable."""
+
+
+class DataError(LayerGraphError, ValueError):
+    """A data file, folder or datastore is invalid (missing, unreadable, empty, mismatched); names the file."""
