@@ -507,8 +507,13 @@ def augmentedImageDatastore(outputSize, *args, **kwargs):
             col = data[response_name]
             if isinstance(col, Categorical):
                 codes, cats = col.codes.reshape(-1, order="F").astype(np.int64), list(col.categories)
+            elif np.asarray(col).dtype.kind not in "biuf":
+                from .datastore import _label_codes
+
+                codes, cats = _label_codes(list(np.asarray(col, dtype=object).reshape(-1)), len(X),
+                                           "augmentedImageDatastore")
             else:
-                responses = np.asarray(col)
+                responses = np.asarray(col, dtype=np.float64).reshape(len(X), -1)
         if X and isinstance(X[0], str):
             source = ImageDatastore([str(x) for x in X])
         else:
@@ -546,7 +551,7 @@ def augmentedImageDatastore(outputSize, *args, **kwargs):
     opts = name_value("augmentedImageDatastore", args, kwargs, {
         "DataAugmentation": "none", "ColorPreprocessing": "none", "OutputSizeMode": "resize",
         "DispatchInBackground": False, "BackgroundExecution": None})
-    ds = AugmentedImageDatastore(outputSize, source, responses, codes, cats, response_name or "response")
+    ds = AugmentedImageDatastore(outputSize, source, responses, codes, cats, "response")
     ds.DataAugmentation = opts["DataAugmentation"]
     ds.ColorPreprocessing = opts["ColorPreprocessing"]
     ds.OutputSizeMode = opts["OutputSizeMode"]

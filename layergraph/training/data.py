@@ -15,6 +15,8 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from torch.utils.data import Dataset as _TorchDataset
+
 from ..values import Categorical
 from ..errors import TrainingError
 from ..network import permute_hint
@@ -147,6 +149,27 @@ class Source:
         self.is_seq = is_seq
         self.dataset = dataset
         self.loader = loader
+        self.background = False        # DispatchInBackground: worker processes read the datastore
+        self._prefetch = None
+
+    def prefetch(self, batches) -> None:
+        """Start reading ``batches`` (lists of indices, in the order fetch will ask for them) ahead of use.
+
+        Only datastores are read ahead: in worker processes (a torch DataLoader) when DispatchInBackground
+        is on, otherwise in one background thread of this process. Arrays need no reading.
+        """
+        self.stop_prefetch()
+        if self.dataset is None or not isinstance(self.dataset, DatastoreDataset):
+            return
+        batches = [list(map(int, b)) for b in batches]
+        if not batches:
+            return
+        self._prefetch = Prefetcher(self.dataset, batches, workers_for(self.dataset, self.background))
+
+    def stop_prefetch(self) -> None:
+        if self._prefetch is not None:
+            self._prefetch.close()
+            self._prefetch = None
 
     def __len__(self):
         if self.dataset is not None:
@@ -155,7 +178,13 @@ class Source:
 
     def fetch(self, idx: Sequence[int]):
         if self.dataset is not None:
-            items = [self.dataset[int(i)] for i in idx]
+            items = None
+            if self._prefetch is not None:
+                items = self._prefetch.take([int(i) for i in idx])
+                if items is None:
+                    self.stop_prefetch()
+            if items is None:
+                items = [self.dataset[int(i)] for i in idx]
             xs = [_as_tensor(it[0] if isinstance(it, (tuple, list)) else it, "data") for it in items]
             ys = [it[1] for it in items] if items and isinstance(items[0], (tuple, list)) and len(items[0]) > 1 else None
             if not self.is_seq:
@@ -177,6 +206,8 @@ class Source:
     def labels(self) -> list | None:
         """All responses (for class discovery and checks)."""
         if self.dataset is not None:
+            if isinstance(self.dataset, DatastoreDataset):
+                return self.dataset.all_responses()
             targets = getattr(self.dataset, "targets", None)
             if targets is not None:
                 return list(targets)
@@ -193,6 +224,23 @@ def make_source(X, Y, io: NetIO, *, what: str = "training data", need_y: bool = 
     from torch.utils.data import DataLoader, Dataset
 
     seq_input = io.input_layout.has_time
+    X = datastore_dataset(X, io, what)
+    if isinstance(X, DatastoreDataset):
+        if Y is not None:
+            raise TrainingError(f"Invalid {what}. A datastore holds its responses (labels, or combine(X, Y) pairs); "
+                                "do not pass responses separately.")
+        n = len(X)
+        if n == 0:
+            raise TrainingError(f"Invalid {what}. The datastore is empty.")
+        source = Source(None, None, is_seq=seq_input, dataset=X)
+        source.background = X.background
+        first, _ = source.fetch([0])
+        sample = first[0] if isinstance(first, list) else first[0]
+        check_observation_size(sample, io, what, seq_input)
+        if need_y and not X.has_responses():
+            raise TrainingError(f"Invalid {what}. The datastore has no responses: give an imageDatastore with labels, "
+                                "an augmentedImageDatastore with labels or responses, or combine(X, Y).")
+        return source
     if isinstance(X, DataLoader) or isinstance(X, Dataset):
         if Y is not None:
             raise TrainingError(f"Invalid {what}. A Dataset or DataLoader must yield (predictors, responses) pairs; "
@@ -292,6 +340,238 @@ def check_observation_size(x: torch.Tensor, io: NetIO, what: str, is_seq: bool) 
         f"Invalid {what}. The predictors have {TIMES.join(map(str, got)) or 1} features but the input layer "
         f"'{name}' expects {lay.channels} features."
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# Datastores (layergraph.data) as training and prediction data
+
+
+def _matlab_to_torch_observation(x, io: NetIO) -> torch.Tensor:
+    """One observation in MATLAB layout (H×W×C image, H×W×D×C volume, C×T sequence, features) -> torch layout."""
+    from ..values.categorical import Categorical
+
+    if isinstance(x, Categorical):
+        raise TrainingError("Invalid data. Predictors must be numeric, got a categorical array.")
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu().numpy()
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "biuf":
+        raise TrainingError(f"Invalid data. Predictors must be numeric arrays, got {arr.dtype}.")
+    t = torch.from_numpy(np.ascontiguousarray(arr).astype(np.float32, copy=False))
+    lay = io.input_layout
+    k = len(lay.spatial)
+    if lay.has_time:
+        t = t.reshape(t.shape[0], -1) if t.dim() != 2 else t
+        return t.transpose(0, 1).contiguous() if k == 0 else t       # C×T -> T×C
+    if k:
+        while t.dim() > k + 1 and t.shape[-1] == 1:
+            t = t[..., 0]
+        if t.dim() == k:
+            t = t.unsqueeze(-1)
+        return t.permute((k,) + tuple(range(k))).contiguous()          # H×W×C -> C×H×W
+    return t.reshape(-1)
+
+
+def _response_value(y):
+    """A response read from a datastore: a label (str), or a numeric array."""
+    from ..values.categorical import Categorical
+
+    if isinstance(y, Categorical):
+        names = y.names()
+        if len(names) == 1:
+            return names[0]
+        return y
+    if isinstance(y, (list, tuple)) and len(y) == 1:
+        return _response_value(y[0])
+    if isinstance(y, np.ndarray) and y.dtype == object and y.size == 1:
+        return _response_value(y.reshape(-1)[0])
+    return y
+
+
+class DatastoreDataset(_TorchDataset):
+    """A layergraph datastore as a map-style torch Dataset yielding (predictors in torch layout, response)."""
+
+    def __init__(self, ds, io: NetIO):
+        from ..data.augmentation import AugmentedImageDatastore
+        from ..data.datastore import CombinedDatastore, ImageDatastore, TransformedDatastore
+
+        self.ds = ds
+        self.io = io
+        self.kind = ("augmented" if isinstance(ds, AugmentedImageDatastore) else
+                     "image" if isinstance(ds, ImageDatastore) else
+                     "combined" if isinstance(ds, CombinedDatastore) else
+                     "transformed" if isinstance(ds, TransformedDatastore) else "plain")
+        self.background = bool(getattr(ds, "DispatchInBackground", False))
+
+    def __len__(self):
+        return self.ds.num_observations()
+
+    def _split(self, item):
+        if self.kind in ("augmented", "image"):
+            return item, None
+        if isinstance(item, list) and len(item) >= 2:
+            return item[0], item[1]
+        if isinstance(item, list) and len(item) == 1:
+            return item[0], None
+        if isinstance(item, tuple) and len(item) == 2:
+            return item
+        return item, None
+
+    def __getitem__(self, i: int):
+        item = self.ds.read_at(int(i))
+        x, y = self._split(item)
+        if self.kind in ("augmented", "image"):
+            y = self.ds.label_at(int(i))
+        y = _response_value(y) if y is not None else None
+        if isinstance(y, (np.ndarray, torch.Tensor)) and np.ndim(y) >= 2 and self.io.output_layout.spatial:
+            y = _matlab_to_torch_observation(y, NetIO(self.io.input_name, self.io.output_layout,
+                                                      self.io.output_layout, self.io.task, 0))
+        return _matlab_to_torch_observation(x, self.io), y
+
+    def has_responses(self) -> bool:
+        if self.kind in ("augmented", "image"):
+            return self.ds.targets is not None
+        return self._split(self.ds.read_at(0))[1] is not None
+
+    def all_responses(self) -> list | None:
+        """Every response, read without the predictors where the datastore allows it."""
+        targets = getattr(self.ds, "targets", None)
+        if self.kind in ("augmented", "image"):
+            return None if targets is None else list(targets)
+        if self.kind == "combined":
+            last = self.ds.UnderlyingDatastores[-1]
+            if len(self.ds.UnderlyingDatastores) >= 2:
+                t = getattr(last, "targets", None)
+                if t is not None:
+                    return list(t)
+                return [_response_value(last.read_at(i)) for i in range(len(self))]
+        return [self[i][1] for i in range(len(self))]
+
+    @property
+    def targets(self):
+        return self.all_responses()
+
+
+def datastore_dataset(X, io: NetIO, what: str = "training data"):
+    """``X`` as a DatastoreDataset when it is a layergraph datastore, else unchanged."""
+    try:
+        from ..data.datastore import Datastore
+    except ImportError:  # pragma: no cover
+        return X
+    if isinstance(X, Datastore):
+        if not hasattr(X, "read_at") or type(X).__name__ == "TabularTextDatastore":
+            raise TrainingError(f"Invalid {what}. A {type(X).__name__} cannot feed a network; read it into arrays.")
+        return DatastoreDataset(X, io)
+    return X
+
+
+def workers_for(dataset, background: bool) -> int:
+    """Worker processes for reading a datastore: 0 (a background thread) unless DispatchInBackground is on.
+
+    With DispatchInBackground, ``LAYERGRAPH_NUM_WORKERS`` or the number of CPUs (at most 8).
+    """
+    if not background:
+        return 0
+    import os
+
+    env = os.environ.get("LAYERGRAPH_NUM_WORKERS")
+    if env:
+        return max(0, int(env))
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+def _collate_items(items):
+    return items
+
+
+def _seed_worker(worker_id: int) -> None:
+    # each worker draws its own augmentation stream (np.random is what imageDataAugmenter uses)
+    np.random.seed((torch.initial_seed() + worker_id) % 2**32)
+
+
+class Prefetcher:
+    """Reads mini-batches ahead, in order: worker processes (torch DataLoader) or one background thread."""
+
+    def __init__(self, dataset, batches: list[list[int]], workers: int, depth: int = 2):
+        self.batches = batches
+        self.next = 0
+        self.error = None
+        if workers > 0:
+            import multiprocessing
+
+            from torch.utils.data import DataLoader
+
+            ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+            self.loader = DataLoader(dataset, batch_sampler=batches, num_workers=workers, collate_fn=_collate_items,
+                                     prefetch_factor=depth, worker_init_fn=_seed_worker, multiprocessing_context=ctx,
+                                     persistent_workers=False)
+            self.it = iter(self.loader)
+            self.thread = None
+        else:
+            import queue
+            import threading
+
+            self.loader = None
+            self.queue: queue.Queue = queue.Queue(maxsize=depth)
+            self.stop = threading.Event()
+
+            def work():
+                for b in batches:
+                    if self.stop.is_set():
+                        return
+                    try:
+                        items = [dataset[i] for i in b]
+                    except BaseException as exc:    # delivered to the reader, which re-raises it
+                        self._put(("error", exc))
+                        return
+                    if not self._put(("ok", items)):
+                        return
+
+            self.thread = threading.Thread(target=work, name="layergraph-datastore-prefetch", daemon=True)
+            self.thread.start()
+
+    def _put(self, item) -> bool:
+        import queue
+
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def take(self, idx: list[int]):
+        """The items of the next batch if it is ``idx`` (else None: the caller reads directly)."""
+        if self.next >= len(self.batches) or self.batches[self.next] != idx:
+            return None
+        self.next += 1
+        if self.loader is not None:
+            try:
+                return next(self.it)
+            except StopIteration:
+                return None
+            except Exception as exc:
+                from ..errors import DataError, LayerGraphError
+
+                text = str(exc).strip().splitlines()
+                last = text[-1] if text else str(exc)
+                if "DataError" in last or isinstance(exc, LayerGraphError):
+                    raise DataError(last.split("DataError: ", 1)[-1]) from None
+                raise
+        kind, value = self.queue.get()
+        if kind == "error":
+            raise value
+        return value
+
+    def close(self):
+        if self.loader is not None:
+            del self.it
+            self.loader = None
+        elif self.thread is not None:
+            self.stop.set()
+            self.thread.join(timeout=5)
+            self.thread = None
 
 
 # ------------------------------------------------------------------------------------------------
@@ -639,5 +919,6 @@ __all__ = [
     "NetIO", "net_io", "categorical_order", "Source", "make_source", "Targets", "make_targets",
     "encode_source_targets", "SeqOptions", "pad_sequences", "Batch", "make_batch", "split_batch",
     "chunked_forward", "epoch_batches",
-    "all_batches", "compute_input_statistics", "needs_statistics",
+    "all_batches", "compute_input_statistics", "needs_statistics", "DatastoreDataset", "datastore_dataset",
+    "Prefetcher", "workers_for",
 ]

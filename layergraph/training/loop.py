@@ -322,6 +322,7 @@ class Trainer:
         total_metric = 0.0
         n_obs = n_metric = 0
         try:
+            vsource.prefetch(all_batches(len(vsource), self.options.MiniBatchSize))
             for idx in all_batches(len(vsource), self.options.MiniBatchSize):
                 batch = make_batch(vsource, idx, vtargets, self.seq, self.device, "validation data")
                 out = self._forward_eval(batch.x)
@@ -336,6 +337,7 @@ class Trainer:
                         total_metric += m * k
                     n_metric += k
         finally:
+            vsource.stop_prefetch()
             self.net.train()
         vloss = total_loss / n_obs
         if not n_metric:
@@ -415,6 +417,8 @@ class Trainer:
                 self.order = torch.randperm(self.n, generator=self.generator)
             batches = epoch_batches(self.order, opts.MiniBatchSize)
             lr = piecewise_rate(opts, self.epoch)
+            if self.dist is None:   # datastores: read this epoch's mini-batches ahead (workers or a thread)
+                self.source.prefetch([b.tolist() for b in batches[self.position:]])
             while self.position < len(batches):
                 idx = batches[self.position]
                 if self.dist is not None:
@@ -512,6 +516,7 @@ class Trainer:
                                  f"Validation{name}": vmetric}))
 
     def finish(self, table, plot):
+        self.source.stop_prefetch()
         opts = self.options
         if table is not None:
             if isinstance(table, VerboseTable):
@@ -749,6 +754,7 @@ def _prepare(X, Y, net, options, *, style: str, loss_spec=None):
         metric = _trainnet_metric(options, task)
         loss = LossAdaptor(loss_fn, task, io.output_layout.has_time, options.SequencePaddingDirection, metric)
     encode_source_targets(source, targets, "training data")
+    source.background = source.background or bool(options.DispatchInBackground)
     _check_batch_size(len(source), options)
     _check_sequence_length(options, source, net)
     validation = _validation_source(options, io, targets)

@@ -104,6 +104,7 @@ def _run(net, X, opts, function: str, capture: str | None = None):
     lengths_all = []
     try:
         with torch.no_grad():
+            source.prefetch(all_batches(len(source), opts["MiniBatchSize"]))
             for idx in all_batches(len(source), opts["MiniBatchSize"]):
                 batch = make_batch(source, idx, None, seq, device)
                 x = batch.x.to(device)
@@ -123,6 +124,7 @@ def _run(net, X, opts, function: str, capture: str | None = None):
                 results.append(out.detach().cpu())
                 lengths_all.append(batch.lengths)
     finally:
+        source.stop_prefetch()
         if hook is not None:
             hook.remove()
         net.train(was_training)
