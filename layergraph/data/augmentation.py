@@ -15,6 +15,7 @@ right, positive ty down). The output has the input's size; samples are bilinear 
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -66,24 +67,22 @@ class ImageDataAugmenter:
         """One random (A, t): the 2×2 linear part and translation (x, y) described in the module docs."""
         rng = np.random if rng is None else rng
         v = self._values
-        refl = np.eye(2)
-        if v["RandXReflection"] and rng.random() < 0.5:
-            refl[0, 0] = -1.0
-        if v["RandYReflection"] and rng.random() < 0.5:
-            refl[1, 1] = -1.0
+        rx = -1.0 if (v["RandXReflection"] and rng.random() < 0.5) else 1.0
+        ry = -1.0 if (v["RandYReflection"] and rng.random() < 0.5) else 1.0
         theta = math.radians(_draw(v["RandRotation"], rng))
         c, s = math.cos(theta), math.sin(theta)
-        rot = np.array([[c, -s], [s, c]])
         if v["RandScale"] != (1.0, 1.0):
             sx = sy = _draw(v["RandScale"], rng)
         else:
             sx, sy = _draw(v["RandXScale"], rng), _draw(v["RandYScale"], rng)
-        scale = np.diag([sx, sy])
         shx = math.tan(math.radians(_draw(v["RandXShear"], rng)))
         shy = math.tan(math.radians(_draw(v["RandYShear"], rng)))
-        shear = np.array([[1.0, shx], [shy, 1.0]])
         t = np.array([_draw(v["RandXTranslation"], rng), _draw(v["RandYTranslation"], rng)])
-        return shear @ scale @ rot @ refl, t
+        # Shear · Scale · Rotation · Reflection, multiplied out
+        r00, r01, r10, r11 = c * rx, -s * ry, s * rx, c * ry
+        m00, m01, m10, m11 = sx * r00, sx * r01, sy * r10, sy * r11
+        A = np.array([[m00 + shx * m10, m01 + shx * m11], [shy * m00 + m10, shy * m01 + m11]])
+        return A, t
 
     def is_identity(self) -> bool:
         v = self._values
@@ -171,31 +170,23 @@ def imageDataAugmenter(*args, **kwargs):
 def warp_image(img: np.ndarray, A: np.ndarray, t: np.ndarray, fill, method: str = "bilinear") -> np.ndarray:
     """Apply p_out = A(p_in − c) + c + t to H×W[×C] ``img`` (output the same size), by inverse mapping.
 
-    Returns float64. Bilinear warps run in scipy.ndimage (mode 'grid-constant': the image extended by
-    the fill value, the same rule as :func:`layergraph.data.images.sample_image`) when SciPy is
-    installed; otherwise in NumPy.
+    Bilinear samples of the image extended without end by the fill value (the rule of
+    :func:`layergraph.data.images.sample_image`). Bilinear warps run in torch's grid_sample (zero padding
+    of ``img − fill``, which is the same rule; float64 for float64 images, float32 otherwise); 'nearest'
+    and 'bicubic' in NumPy. Returns float64.
     """
     h, w = img.shape[:2]
     c = 1 if img.ndim == 2 else img.shape[2]
     fillv = np.asarray(fill, dtype=np.float64).reshape(-1)
     if fillv.size not in (1, c):
         raise DataError(f"imageDataAugmenter: FillValue has {fillv.size} values but the image has {c} channels.")
-    inv = np.linalg.inv(A)
+    det = A[0, 0] * A[1, 1] - A[0, 1] * A[1, 0]
+    if det == 0:
+        raise DataError("imageDataAugmenter: the drawn transformation is singular (a scale of 0?).")
+    inv = np.array([[A[1, 1], -A[0, 1]], [-A[1, 0], A[0, 0]]]) / det
     cx, cy = (w + 1) / 2.0, (h + 1) / 2.0
-    if method == "bilinear" and _ndimage is not None:
-        # scipy works in 0-based (row, col): in = M·out + offset
-        m = np.array([[inv[1, 1], inv[1, 0]], [inv[0, 1], inv[0, 0]]])
-        c0 = np.array([cy - 1, cx - 1])
-        offset = c0 - m @ (c0 + np.array([t[1], t[0]]))
-        src = img.astype(np.float64, copy=False)
-        if src.ndim == 2:
-            return _ndimage.affine_transform(src, m, offset, order=1, mode="grid-constant", cval=float(fillv[0]),
-                                             prefilter=False)
-        out = np.empty(src.shape)
-        for k in range(c):
-            out[:, :, k] = _ndimage.affine_transform(src[:, :, k], m, offset, order=1, mode="grid-constant",
-                                                     cval=float(fillv[k if fillv.size > 1 else 0]), prefilter=False)
-        return out
+    if method == "bilinear":
+        return _warp_torch(img, inv, t, fillv)
     ys, xs = np.mgrid[1:h + 1, 1:w + 1].astype(np.float64)
     dx, dy = xs - cx - t[0], ys - cy - t[1]
     src_x = inv[0, 0] * dx + inv[0, 1] * dy + cx
@@ -203,10 +194,39 @@ def warp_image(img: np.ndarray, A: np.ndarray, t: np.ndarray, fill, method: str 
     return sample_image(img, src_x, src_y, method, fillv)
 
 
-try:  # SciPy is optional: the NumPy sampler gives the same values
-    from scipy import ndimage as _ndimage
-except ImportError:  # pragma: no cover
-    _ndimage = None
+@functools.lru_cache(maxsize=32)
+def _base_grid(h: int, w: int) -> np.ndarray:
+    """H×W×3 normalised pixel centres (u, v, 1), align_corners=False."""
+    u = (2 * np.arange(w) + 1) / w - 1
+    v = (2 * np.arange(h) + 1) / h - 1
+    g = np.ones((h, w, 3))
+    g[:, :, 0] = u[None, :]
+    g[:, :, 1] = v[:, None]
+    return g
+
+
+def _warp_torch(img: np.ndarray, inv: np.ndarray, t, fillv: np.ndarray) -> np.ndarray:
+    import torch
+    import torch.nn.functional as F
+
+    h, w = img.shape[:2]
+    dtype = torch.float64 if img.dtype == np.float64 else torch.float32
+    # pixel p (1-based) <-> normalised u = 2(p − c)/size (align_corners=False); in those units the inverse map
+    # is u_src = D⁻¹·inv·D·u_out − D⁻¹·inv·t with D = diag(W/2, H/2)
+    d = np.array([w / 2.0, h / 2.0])
+    lin = inv * d[None, :] / d[:, None]
+    off = -(inv @ np.asarray(t, dtype=np.float64)) / d
+    theta = np.concatenate([lin, off[:, None]], axis=1)                 # 2×3, acting on (u, v, 1)
+    grid = torch.from_numpy((_base_grid(h, w) @ theta.T).astype(np.float64 if dtype == torch.float64 else np.float32))
+    x = torch.from_numpy(np.ascontiguousarray(img, dtype=np.float64 if dtype == torch.float64 else np.float32))
+    x = x.reshape(h, w, -1).permute(2, 0, 1).unsqueeze(0)
+    f = torch.tensor(fillv, dtype=dtype).reshape(1, -1, 1, 1) if fillv.any() else None
+    shifted = x - f if f is not None else x
+    out = F.grid_sample(shifted, grid.unsqueeze(0), mode="bilinear", padding_mode="zeros", align_corners=False)
+    if f is not None:
+        out = out + f
+    out = out[0].permute(1, 2, 0).numpy().astype(np.float64, copy=False)
+    return out.reshape(img.shape)
 
 
 def _apply(aug: ImageDataAugmenter, images: list, A, t):
@@ -472,7 +492,7 @@ class _LabelHolder(ImageDatastore):
             self._codes = None
 
 
-@matlab_function(outputs=("auimds",))
+@matlab_function(outputs=("auimds",), data_free=False)
 def augmentedImageDatastore(outputSize, *args, **kwargs):
     """``auimds = augmentedImageDatastore(outputSize, imds | X, Y | X | tbl [, responseNames], 'DataAugmentation',
     aug, 'ColorPreprocessing', 'none'|'gray2rgb'|'rgb2gray', 'OutputSizeMode', 'resize'|'centercrop'|'randcrop',

@@ -251,7 +251,7 @@ class ImageDatastore(Datastore):
     MATLAB_PROPERTIES = ("Files", "Folders", "Labels", "ReadSize", "ReadFcn", "SupportedOutputFormats",
                          "DefaultOutputFormat", "AlternateFileSystemRoots")
     MATLAB_SETTABLE = ("Files", "Labels", "ReadSize", "ReadFcn")
-    MATLAB_METHODS = Datastore.MATLAB_METHODS + ("readimage", "splitEachLabel", "countEachLabel", "writeall")
+    MATLAB_METHODS = Datastore.MATLAB_METHODS + ("readimage", "splitEachLabel", "countEachLabel")
     _function = "imageDatastore"
 
     def __init__(self, files: list[str], codes=None, categories=(), read_fcn=None, folders=()):
@@ -376,7 +376,7 @@ class ImageDatastore(Datastore):
         return "\n".join(lines)
 
 
-@matlab_function(outputs=("imds",))
+@matlab_function(outputs=("imds",), data_free=False)
 def imageDatastore(location, *args, **kwargs):
     """``imds = imageDatastore(location, 'IncludeSubfolders', tf, 'LabelSource', 'foldernames'|'none', 'Labels',
     L, 'FileExtensions', exts, 'ReadFcn', @f, 'ReadSize', n)``.
@@ -472,6 +472,38 @@ def partition(ds, n, index):
 def numpartitions(ds, pool=None):
     """``N = numpartitions(ds)``: the default number of partitions (one per file/observation)."""
     return ds.numpartitions(pool)
+
+
+@matlab_function(outputs=("data",), data_free=False)
+def preview(ds):
+    """``data = preview(ds)``: the first observation (first rows for tables), without moving the read position."""
+    return ds.preview()
+
+
+@matlab_function(outputs=("tf",))
+def isShuffleable(ds):
+    """``tf = isShuffleable(ds)``."""
+    return bool(ds.isShuffleable())
+
+
+@matlab_function(outputs=("tf",))
+def isPartitionable(ds):
+    """``tf = isPartitionable(ds)``."""
+    return bool(ds.isPartitionable())
+
+
+@matlab_function(outputs=("data",), data_free=False)
+def readByIndex(ds, ind):
+    """``data = readByIndex(auimds, ind)``: the observations at 1-based ``ind`` (augmentedImageDatastore)."""
+    if not hasattr(ds, "readByIndex"):
+        raise OptionError("readByIndex: the argument must be an augmentedImageDatastore.")
+    return ds.readByIndex(ind)
+
+
+@matlab_function(outputs=("subds",), data_free=False)
+def partitionByIndex(ds, n, index):
+    """``subds = partitionByIndex(auimds, N, index)``: part ``index`` of N."""
+    return ds.partition(n, index)
 
 
 @matlab_function(outputs=("tbl",), data_free=False)
@@ -642,7 +674,7 @@ class ArrayDatastore(Datastore):
         return out
 
 
-@matlab_function(outputs=("ads",))
+@matlab_function(outputs=("ads",), data_free=False)
 def arrayDatastore(A, *args, **kwargs):
     """``ads = arrayDatastore(A, 'IterationDimension', 1, 'ReadSize', 1, 'OutputType', 'cell'|'same')``.
 
@@ -717,7 +749,7 @@ class FileDatastore(Datastore):
         return out
 
 
-@matlab_function(outputs=("fds",))
+@matlab_function(outputs=("fds",), data_free=False)
 def fileDatastore(location, *args, **kwargs):
     """``fds = fileDatastore(location, 'ReadFcn', @f, 'IncludeSubfolders', tf, 'FileExtensions', exts,
     'UniformRead', tf)``: read returns ``f(filename)`` for one file at a time."""
@@ -913,7 +945,7 @@ def _column_values(values: list[str]):
         return out
 
 
-@matlab_function(outputs=("ttds",))
+@matlab_function(outputs=("ttds",), data_free=False)
 def tabularTextDatastore(location, *args, **kwargs):
     """``ttds = tabularTextDatastore(location, 'SelectedVariableNames', names, 'ReadSize', 20000, 'Delimiter', ',',
     'NumHeaderLines', 0, 'ReadVariableNames', true, 'FileExtensions', exts, 'IncludeSubfolders', tf)``.
@@ -995,7 +1027,7 @@ class PixelLabelDatastore(Datastore):
         return out
 
 
-@matlab_function(outputs=("pxds",))
+@matlab_function(outputs=("pxds",), data_free=False)
 def pixelLabelDatastore(location, classNames, pixelLabelIDs, *args, **kwargs):
     """``pxds = pixelLabelDatastore(location, classNames, pixelLabelIDs, 'IncludeSubfolders', tf, 'ReadSize', n)``.
 
@@ -1175,7 +1207,7 @@ def transform(ds, *args, **kwargs):
     return TransformedDatastore(base, fcn, logical("transform", "IncludeInfo", opts["IncludeInfo"]))
 
 
-__all__ = ["ArrayDatastore", "CombinedDatastore", "Datastore", "FileDatastore", "ImageDatastore",
+__all__ = ["isPartitionable", "isShuffleable", "partitionByIndex", "preview", "readByIndex", "ArrayDatastore", "CombinedDatastore", "Datastore", "FileDatastore", "ImageDatastore",
            "PixelLabelDatastore", "TabularTextDatastore", "TransformedDatastore", "arrayDatastore", "combine",
            "countEachLabel", "fileDatastore", "hasdata", "imageDatastore", "list_files", "numpartitions", "partition",
            "pixelLabelDatastore", "read", "readall", "readimage", "reset", "shuffle", "splitEachLabel", "subset",

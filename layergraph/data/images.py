@@ -122,7 +122,7 @@ def ind2rgb_uint8(index: np.ndarray, cmap: np.ndarray) -> np.ndarray:
     return table[idx]
 
 
-@matlab_function(outputs=("A", "map", "transparency"))
+@matlab_function(outputs=("A", "map", "transparency"), data_free=False)
 def imread(filename, *args, nargout: int = 1):
     """``A = imread(filename)``, ``[X, map] = imread(...)``, ``[A, map, alpha] = imread(...)``.
 
@@ -143,7 +143,7 @@ def imread(filename, *args, nargout: int = 1):
     return (a, cmap, alpha)[:nargout]
 
 
-@matlab_function(outputs=())
+@matlab_function(outputs=(), data_free=False)
 def imwrite(A, *args, **kwargs):
     """``imwrite(A, filename)``, ``imwrite(X, map, filename)``, ``imwrite(..., 'Alpha', a, 'Quality', q)``.
 
@@ -209,6 +209,7 @@ def imwrite(A, *args, **kwargs):
 # Class conversions
 
 
+@functools.lru_cache(maxsize=16)
 def _int_range(dtype) -> tuple[float, float]:
     info = np.iinfo(dtype)
     return float(info.min), float(info.max)
@@ -435,10 +436,16 @@ def resize_image(A: np.ndarray, out, scale=None, method: str = "bicubic", antial
             continue
         w = resize_weights(x.shape[dim], out[dim], float(scale[dim]), method, antialiasing)
         if dim == 0:
-            x = np.tensordot(w, x, axes=([1], [0]))
+            x = (w @ x.reshape(x.shape[0], -1)).reshape((w.shape[0],) + x.shape[1:])
+        elif x.ndim == 2:
+            x = x @ w.T
         else:
-            x = np.moveaxis(np.tensordot(w, x, axes=([1], [1])), 0, 1)
-        if dtype.kind in "ui":
+            rest = x.shape[2:]
+            x = np.swapaxes(np.swapaxes(x.reshape(x.shape[0], x.shape[1], -1), 1, 2) @ w.T, 1, 2)
+            x = x.reshape((x.shape[0], w.shape[0]) + rest)
+        if dtype.kind == "u":
+            x = np.floor(np.clip(x, *_int_range(dtype)) + 0.5)          # nonnegative: MATLAB's round
+        elif dtype.kind == "i":
             x = np.clip(_round_half_away(x), *_int_range(dtype))
     if is_bool:
         return x > 0.5

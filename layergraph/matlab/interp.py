@@ -1178,9 +1178,11 @@ class Interpreter:
             raise self.error(node, f"wrong number of arguments to {name} ({len(args)} given)") from None
         except ValueError:
             pass
+        # functions whose extra MATLAB outputs cost work (imread's map, read's info) take the count asked for
+        extra = {"nargout": max(nargout, 1)} if "nargout" in getattr(sig, "parameters", {}) else {}
         try:
             with contextlib.redirect_stdout(io.StringIO()):
-                result = fn.function(*pyargs)
+                result = fn.function(*pyargs, **extra)
         except LayerGraphError as exc:
             raise self.error(node, f"{name}: {exc}") from None
         except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
