@@ -186,3 +186,18 @@ def test_augmented_datastore_with_labels_arrays_and_tables(digits, tmp_path):
         augmentedImageDatastore([5, 6], rgb, ["a", "b"])
     with pytest.raises(OptionError, match="OutputSize"):
         augmentedImageDatastore([0, 6], rgb)
+
+
+def test_stacked_transform_equals_image_by_image(digits):
+    root, _ = digits
+    imds = imageDatastore(os.path.join(root, "6"))
+    aug = imageDataAugmenter("RandRotation", [-20, 20], "RandXTranslation", [-3, 3], "RandXReflection", True,
+                             "RandScale", [0.9, 1.1])
+    for mode, size in (("resize", [20, 30]), ("randcrop", [20, 22])):
+        au = augmentedImageDatastore(size, imds, "DataAugmentation", aug, "ColorPreprocessing", "gray2rgb",
+                                     "OutputSizeMode", mode)
+        np.random.seed(5)
+        together = au.read_many(list(range(7)))
+        np.random.seed(5)
+        one_by_one = [au.read_at(i) for i in range(7)]
+        assert all(a.shape == (20, size[1], 3) and np.array_equal(a, b) for a, b in zip(together, one_by_one))

@@ -23,7 +23,7 @@ import numpy as np
 from ..errors import DataError, OptionError
 from ..functions import matlab_function
 from .datastore import AugmentedLike, Datastore, ImageDatastore, _categorical
-from .images import _like, resize_image, rgb2gray, sample_image
+from .images import _int_range, _like, gray_values, resize_weights, sample_image
 from .options import choice, logical, name_value
 
 _RANGE_PROPS = {"RandRotation": (0.0, 0.0), "RandScale": (1.0, 1.0), "RandXScale": (1.0, 1.0),
@@ -180,18 +180,51 @@ def warp_image(img: np.ndarray, A: np.ndarray, t: np.ndarray, fill, method: str 
     fillv = np.asarray(fill, dtype=np.float64).reshape(-1)
     if fillv.size not in (1, c):
         raise DataError(f"imageDataAugmenter: FillValue has {fillv.size} values but the image has {c} channels.")
-    det = A[0, 0] * A[1, 1] - A[0, 1] * A[1, 0]
-    if det == 0:
-        raise DataError("imageDataAugmenter: the drawn transformation is singular (a scale of 0?).")
-    inv = np.array([[A[1, 1], -A[0, 1]], [-A[1, 0], A[0, 0]]]) / det
+    inv = _inverse(A)
     cx, cy = (w + 1) / 2.0, (h + 1) / 2.0
     if method == "bilinear":
-        return _warp_torch(img, inv, t, fillv)
+        import torch
+
+        x = torch.from_numpy(np.ascontiguousarray(img, dtype=np.float64).reshape(1, h, w, c)).permute(0, 3, 1, 2)
+        out = _grid_sample(x, [inv], [t], fillv, img.dtype == np.float64)
+        return out.permute(0, 2, 3, 1).reshape(img.shape).numpy()
     ys, xs = np.mgrid[1:h + 1, 1:w + 1].astype(np.float64)
     dx, dy = xs - cx - t[0], ys - cy - t[1]
     src_x = inv[0, 0] * dx + inv[0, 1] * dy + cx
     src_y = inv[1, 0] * dx + inv[1, 1] * dy + cy
     return sample_image(img, src_x, src_y, method, fillv)
+
+
+def _warp_tensor(x, As, ts, fill, double: bool):
+    """Warp each image of an N×C×H×W float64 tensor by its own (A, t); float64 result (see warp_image)."""
+    n, c, h, w = x.shape
+    fillv = np.asarray(fill, dtype=np.float64).reshape(-1)
+    if fillv.size not in (1, c):
+        raise DataError(f"imageDataAugmenter: FillValue has {fillv.size} values but the image has {c} channels.")
+    invs = [_inverse(A) for A in As]
+    return _grid_sample(x, invs, ts, fillv, double)
+
+
+def _inverse(A) -> np.ndarray:
+    det = A[0, 0] * A[1, 1] - A[0, 1] * A[1, 0]
+    if det == 0:
+        raise DataError("imageDataAugmenter: the drawn transformation is singular (a scale of 0?).")
+    return np.array([[A[1, 1], -A[0, 1]], [-A[1, 0], A[0, 0]]]) / det
+
+
+def _round_like(x, dtype):
+    """Values of a float64 tensor rounded and saturated to an integer class, as MATLAB stores them (see
+    images._round_unsigned); float classes unchanged (single rounded to float32 precision)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "u":
+        lo, hi = _int_range(dtype)
+        return (x.clamp(lo, hi) + (0.5 + 1e-9)).floor()
+    if dtype.kind == "i":
+        lo, hi = _int_range(dtype)
+        return (x.abs() + 0.5).floor().mul(x.sign()).clamp(lo, hi)
+    if dtype == np.float32:
+        return x.float().double()
+    return x
 
 
 @functools.lru_cache(maxsize=32)
@@ -205,28 +238,31 @@ def _base_grid(h: int, w: int) -> np.ndarray:
     return g
 
 
-def _warp_torch(img: np.ndarray, inv: np.ndarray, t, fillv: np.ndarray) -> np.ndarray:
+def _grid_sample(x, invs, ts, fillv: np.ndarray, double: bool):
+    """N×C×H×W float64 tensor, each image inverse-mapped by its own 2×2 ``inv`` and translation ``t``
+    (bilinear over the image extended by the fill value); float64 N×C×H×W tensor. Float64 images are
+    sampled in double precision, others in single (then widened)."""
     import torch
     import torch.nn.functional as F
 
-    h, w = img.shape[:2]
-    dtype = torch.float64 if img.dtype == np.float64 else torch.float32
+    n, c, h, w = x.shape
+    tdtype = torch.float64 if double else torch.float32
     # pixel p (1-based) <-> normalised u = 2(p − c)/size (align_corners=False); in those units the inverse map
     # is u_src = D⁻¹·inv·D·u_out − D⁻¹·inv·t with D = diag(W/2, H/2)
     d = np.array([w / 2.0, h / 2.0])
-    lin = inv * d[None, :] / d[:, None]
-    off = -(inv @ np.asarray(t, dtype=np.float64)) / d
-    theta = np.concatenate([lin, off[:, None]], axis=1)                 # 2×3, acting on (u, v, 1)
-    grid = torch.from_numpy((_base_grid(h, w) @ theta.T).astype(np.float64 if dtype == torch.float64 else np.float32))
-    x = torch.from_numpy(np.ascontiguousarray(img, dtype=np.float64 if dtype == torch.float64 else np.float32))
-    x = x.reshape(h, w, -1).permute(2, 0, 1).unsqueeze(0)
-    f = torch.tensor(fillv, dtype=dtype).reshape(1, -1, 1, 1) if fillv.any() else None
-    shifted = x - f if f is not None else x
-    out = F.grid_sample(shifted, grid.unsqueeze(0), mode="bilinear", padding_mode="zeros", align_corners=False)
-    if f is not None:
-        out = out + f
-    out = out[0].permute(1, 2, 0).numpy().astype(np.float64, copy=False)
-    return out.reshape(img.shape)
+    inv = np.stack(invs)                                                    # n×2×2
+    t = np.asarray(ts, dtype=np.float64).reshape(n, 2)
+    thetas = np.empty((n, 2, 3))
+    thetas[:, :, :2] = inv * d[None, None, :] / d[None, :, None]
+    thetas[:, :, 2] = -np.einsum("nij,nj->ni", inv, t) / d[None, :]
+    base = torch.from_numpy(_base_grid(h, w)).to(tdtype).reshape(h * w, 3)
+    coeffs = torch.from_numpy(np.ascontiguousarray(thetas.transpose(2, 0, 1).reshape(3, n * 2))).to(tdtype)
+    grid = (base @ coeffs).reshape(h, w, n, 2).permute(2, 0, 1, 3).contiguous()   # one GEMM for the batch
+    f = torch.from_numpy(np.array(np.broadcast_to(fillv, (c,)), dtype=np.float64)).reshape(1, c, 1, 1) \
+        if fillv.any() else None
+    src = (x.double() - f) if f is not None else x
+    out = F.grid_sample(src.to(tdtype), grid, mode="bilinear", padding_mode="zeros", align_corners=False).double()
+    return out + f if f is not None else out
 
 
 def _apply(aug: ImageDataAugmenter, images: list, A, t):
@@ -368,53 +404,141 @@ class AugmentedImageDatastore(Datastore, AugmentedLike):
 
     def read_at(self, i: int) -> np.ndarray:
         """Observation ``i`` after colour preprocessing, augmentation and resizing/cropping (MATLAB layout)."""
-        img = self._raw(i)
+        return self.read_many([i])[0]
+
+    def read_many(self, indices) -> list[np.ndarray]:
+        """Observations ``indices`` (0-based), transformed together when their images share one size."""
+        raws = [self._raw(i) for i in indices]
+        return self._named(indices, lambda: self.transform_batch(raws))
+
+    def read_batch_tensor(self, indices):
+        """Observations ``indices`` as one float32 tensor N×C×H×W (torch layout, values of the image class),
+        or None when the images differ in size or class. The training path of :mod:`layergraph.training`."""
+        raws = [self._raw(i) for i in indices]
+        keys = {(np.asarray(r).shape, np.asarray(r).dtype.str) for r in raws}
+        if len(keys) != 1:
+            return None
+        x, _ = self._named(indices, lambda: self._pipeline(raws, self._draws(raws)))
+        return x.float()
+
+    def _named(self, indices, run):
         try:
-            return self.transform_image(img)
+            return run()
         except DataError as exc:
-            where = f" ('{self._source._files[i]}')" if isinstance(self._source, ImageDatastore) else f" (observation {i + 1})"
-            raise DataError(f"{exc}{where}") from None
+            if len(indices) == 1 or not isinstance(self._source, ImageDatastore):
+                i = indices[0]
+                where = (f" ('{self._source._files[i]}')" if isinstance(self._source, ImageDatastore)
+                         else f" (observation {i + 1})")
+                if len(indices) == 1:
+                    raise DataError(f"{exc}{where}") from None
+                raise
+            for i in indices:        # find the image the error is about
+                try:
+                    self.transform_batch([self._raw(i)])
+                except DataError:
+                    raise DataError(f"{exc} ('{self._source._files[i]}')") from None
+            raise
 
     def transform_image(self, img: np.ndarray, rng=None) -> np.ndarray:
-        if img.ndim == 3 and img.shape[2] == 1:
-            img = img[:, :, 0]
+        return self.transform_batch([img], rng)[0]
+
+    def _draws(self, imgs, rng=None) -> list:
+        """Random draws image by image in order (augmentation, then the random crop)."""
         aug = self.DataAugmentation
         augmenting = isinstance(aug, ImageDataAugmenter) and not aug.is_identity()
-        gray2rgb = self.ColorPreprocessing == "gray2rgb" and img.ndim == 2
-        if self.ColorPreprocessing == "rgb2gray" and img.ndim == 3 and img.shape[2] == 3:
-            img = rgb2gray(img)
-        # MATLAB's order is colour, augmentation, size. Warping, resizing and cropping act on each channel
-        # alike, so a gray image (with a scalar FillValue) is processed once and replicated at the end:
-        # the same values for a third of the work.
+        r = np.random if rng is None else rng
+        draws = []
+        for img in imgs:
+            A, t = aug.draw(r) if augmenting else (None, None)
+            crop = None
+            if self.OutputSizeMode == "randcrop":
+                oh, ow = self.OutputSize
+                h, w = np.shape(img)[:2]
+                if h >= oh and w >= ow and (h, w) != (oh, ow):
+                    crop = (int(r.random() * (h - oh + 1)), int(r.random() * (w - ow + 1)))
+            draws.append((A, t, crop))
+        return draws
+
+    def transform_batch(self, imgs: list, rng=None) -> list[np.ndarray]:
+        """MATLAB's per-image pipeline — colour preprocessing, augmentation at the image's own size, then
+        resizing or cropping to OutputSize — applied to a list of images (MATLAB layout in and out).
+
+        Random draws happen image by image in order, so the result does not depend on how images are
+        grouped; images of one size and class go through the pipeline as one stack.
+        """
+        imgs = [np.asarray(img) for img in imgs]
+        draws = self._draws(imgs, rng)
+        groups: dict = {}
+        for k, img in enumerate(imgs):
+            groups.setdefault((img.shape, img.dtype.str), []).append(k)
+        out: list = [None] * len(imgs)
+        for members in groups.values():
+            x, dtype = self._pipeline([imgs[k] for k in members], [draws[k] for k in members])
+            arr = x.permute(0, 2, 3, 1).numpy()
+            for j, k in enumerate(members):
+                img = arr[j]
+                img = img[:, :, 0] if img.shape[2] == 1 else img
+                out[k] = img.astype(dtype) if dtype != np.float64 else img.copy()
+        return out
+
+    def _pipeline(self, imgs: list, draws):
+        """Same-size images -> float64 tensor N×C×h×w holding values of the image class (integers for
+        integer classes), and that class."""
+        import torch
+
+        stack = np.stack([np.asarray(i) for i in imgs])
+        dtype = stack.dtype
+        if dtype == bool:
+            raise DataError("augmentedImageDatastore: logical images are not supported; convert them first.")
+        x = torch.from_numpy(stack)
+        x = x.unsqueeze(1) if x.dim() == 3 else x.permute(0, 3, 1, 2)
+        if x.shape[1] == 1 and stack.ndim == 4:
+            pass
+        aug = self.DataAugmentation
+        augmenting = isinstance(aug, ImageDataAugmenter) and not aug.is_identity()
+        # integer classes are exact in float32, which the warp uses; float64 images stay float64
+        x = x.double() if dtype == np.float64 or not augmenting else x.float()
+        if self.ColorPreprocessing == "rgb2gray" and x.shape[1] == 3:
+            x = _round_like(gray_values(x.double(), 1), dtype).unsqueeze(1)
+        gray2rgb = self.ColorPreprocessing == "gray2rgb" and x.shape[1] == 1
+        # Warping, resizing and cropping act on each channel alike, so a gray image (with a scalar FillValue)
+        # is processed once and replicated at the end: the same values for a third of the work.
         late = gray2rgb and (not augmenting or np.size(aug._values["FillValue"]) == 1)
         if gray2rgb and not late:
-            img = np.repeat(img[:, :, None], 3, axis=2)
+            x = x.expand(-1, 3, -1, -1)
         if augmenting:
-            A, t = aug.draw(rng)
-            img = _like(warp_image(img, A, t, aug._values["FillValue"]), img.dtype)
-        img = self._fit_size(img, rng)
-        if late:
-            img = np.repeat(img[:, :, None], 3, axis=2)
-        return img
-
-    def _fit_size(self, img: np.ndarray, rng) -> np.ndarray:
+            x = _round_like(_warp_tensor(x, [d[0] for d in draws], [d[1] for d in draws], aug._values["FillValue"],
+                                         dtype == np.float64), dtype)
         oh, ow = self.OutputSize
-        h, w = img.shape[:2]
-        if (h, w) == (oh, ow):
-            return img
+        h, w = x.shape[2], x.shape[3]
         mode = self.OutputSizeMode
-        if mode == "resize":
-            # MATLAB documents augmentedImageDatastore's resize as imresize's bilinear method with antialiasing
-            return resize_image(img, (oh, ow), None, "bilinear", True)
-        if h < oh or w < ow:
-            raise DataError(f"augmentedImageDatastore: with OutputSizeMode '{mode}' the output size {oh}×{ow} must "
-                            f"not exceed the image size {h}×{w}")
-        if mode == "centercrop":
-            top, left = (h - oh) // 2, (w - ow) // 2
-        else:
-            r = np.random if rng is None else rng
-            top, left = int(r.random() * (h - oh + 1)), int(r.random() * (w - ow + 1))
-        return img[top:top + oh, left:left + ow].copy()
+        if (h, w) != (oh, ow):
+            if mode == "resize":
+                # MATLAB documents augmentedImageDatastore's resize as imresize's bilinear method with antialiasing
+                import torch
+
+                scale = (oh / h, ow / w)
+                x = x.double()
+                for dim in ((0, 1) if scale[0] <= scale[1] else (1, 0)):
+                    wts = torch.from_numpy(resize_weights(x.shape[2 + dim], (oh, ow)[dim], float(scale[dim]),
+                                                          "bilinear", True))
+                    if dim == 0:      # one GEMM: rows of every image at once
+                        n_, c_, h_, w_ = x.shape
+                        x = (wts @ x.permute(2, 0, 1, 3).reshape(h_, -1)).reshape(-1, n_, c_, w_).permute(1, 2, 0, 3)
+                    else:
+                        x = x @ wts.T
+                    x = _round_like(x, dtype)
+            elif h < oh or w < ow:
+                raise DataError(f"augmentedImageDatastore: with OutputSizeMode '{mode}' the output size {oh}×{ow} "
+                                f"must not exceed the image size {h}×{w}")
+            elif mode == "centercrop":
+                top, left = (h - oh) // 2, (w - ow) // 2
+                x = x[:, :, top:top + oh, left:left + ow]
+            else:
+                x = torch.stack([x[k, :, d[2][0]:d[2][0] + oh, d[2][1]:d[2][1] + ow] for k, d in enumerate(draws)])
+        if late:
+            x = x.expand(-1, 3, -1, -1)
+        return x.double().contiguous(), dtype
 
     def _read_block(self, idx):
         return self._table(idx)
@@ -423,8 +547,8 @@ class AugmentedImageDatastore(Datastore, AugmentedLike):
         from ..values.table import Table
 
         images = np.empty((len(idx), 1), dtype=object)
-        for k, i in enumerate(idx):
-            images[k, 0] = self.read_at(i)
+        for k, img in enumerate(self.read_many(list(idx))):
+            images[k, 0] = img
         cols = {"input": images}
         if self._codes is not None or (isinstance(self._source, ImageDatastore) and self._source._codes is not None):
             codes, cats = (self._codes, self._categories) if self._codes is not None else \

@@ -260,12 +260,18 @@ def im2uint8(A, *args):
     return np.clip(_round_half_away(x), 0, 255).astype(np.uint8)
 
 
+def _round_unsigned(x: np.ndarray, dtype) -> np.ndarray:
+    """MATLAB's round to an unsigned class (halves up, saturating). Values within 1e-9 of a half count as the
+    half, so the last bits of a sum (which depend on how BLAS orders it) never decide the integer."""
+    lo, hi = _int_range(dtype)
+    return np.floor(np.clip(x, lo, hi) + (0.5 + 1e-9))
+
+
 def _like(x: np.ndarray, dtype) -> np.ndarray:
     """Cast float results back to an image class: integers rounded and saturated, as MATLAB does."""
     dtype = np.dtype(dtype)
     if dtype.kind == "u":
-        lo, hi = _int_range(dtype)
-        return np.floor(np.clip(x, lo, hi) + 0.5).astype(dtype)   # nonnegative: halves round up, as MATLAB
+        return _round_unsigned(x, dtype).astype(dtype)
     if dtype.kind == "i":
         lo, hi = _int_range(dtype)
         return np.clip(_round_half_away(x), lo, hi).astype(dtype)
@@ -291,8 +297,15 @@ def rgb2gray(RGB):
     if A.ndim != 3 or A.shape[2] != 3:
         raise DataError(f"rgb2gray: the input must be an H×W×3 RGB image or an N×3 colormap, got size "
                         f"{'×'.join(map(str, A.shape))}.")
-    g = A.astype(np.float64) @ RGB2GRAY_WEIGHTS
-    return _like(g, A.dtype)
+    return _like(gray_values(A.astype(np.float64), 2), A.dtype)
+
+
+def gray_values(x, axis: int):
+    """0.2989·R + 0.5870·G + 0.1140·B along ``axis`` (NumPy array or torch tensor), summed in that order."""
+    r, g, b = RGB2GRAY_WEIGHTS
+    if hasattr(x, "select"):
+        return x.select(axis, 0) * r + x.select(axis, 1) * g + x.select(axis, 2) * b
+    return np.take(x, 0, axis) * r + np.take(x, 1, axis) * g + np.take(x, 2, axis) * b
 
 
 # ------------------------------------------------------------------------------------------------
@@ -323,6 +336,41 @@ def _lanczos(a):
 RESIZE_KERNELS = {"nearest": (_box, 1.0), "bilinear": (_triangle, 2.0), "bicubic": (_cubic, 4.0),
                   "box": (_box, 1.0), "triangle": (_triangle, 2.0), "cubic": (_cubic, 4.0),
                   "lanczos2": (_lanczos(2), 4.0), "lanczos3": (_lanczos(3), 6.0)}
+
+
+@functools.lru_cache(maxsize=256)
+def resize_taps(in_len: int, out_len: int, scale: float, method: str, antialiasing: bool):
+    """(indices, weights), each out_len×P: output pixel i is Σ_k weights[i, k] · input[indices[i, k]] (0-based).
+
+    The sparse form of :func:`resize_weights` (same numbers, taps merged per input pixel and empty taps
+    dropped); imresize and augmentedImageDatastore sum the taps in this order.
+    """
+    dense = resize_weights(in_len, out_len, scale, method, antialiasing)
+    nz = [np.flatnonzero(row) for row in dense]
+    p = max(1, max(len(z) for z in nz))
+    ind = np.zeros((out_len, p), dtype=np.int64)
+    w = np.zeros((out_len, p))
+    for i, z in enumerate(nz):
+        ind[i, :len(z)] = z
+        ind[i, len(z):] = z[-1] if len(z) else 0
+        w[i, :len(z)] = dense[i, z]
+    return ind, w
+
+
+def resize_along(x, dim: int, ind: np.ndarray, w: np.ndarray):
+    """Σ_k w[:, k] · x[ind[:, k]] along axis ``dim`` of a NumPy array or torch tensor (float64), taps in order."""
+    shape = [1] * x.ndim
+    shape[dim] = ind.shape[0]
+    acc = None
+    for k in range(ind.shape[1]):
+        if hasattr(x, "index_select"):
+            import torch
+
+            part = x.index_select(dim, torch.from_numpy(ind[:, k])) * torch.from_numpy(w[:, k].reshape(shape))
+        else:
+            part = np.take(x, ind[:, k], axis=dim) * w[:, k].reshape(shape)
+        acc = part if acc is None else acc + part
+    return acc
 
 
 @functools.lru_cache(maxsize=256)
@@ -434,17 +482,10 @@ def resize_image(A: np.ndarray, out, scale=None, method: str = "bicubic", antial
     for dim in order:
         if x.shape[dim] == out[dim] and scale[dim] == 1:
             continue
-        w = resize_weights(x.shape[dim], out[dim], float(scale[dim]), method, antialiasing)
-        if dim == 0:
-            x = (w @ x.reshape(x.shape[0], -1)).reshape((w.shape[0],) + x.shape[1:])
-        elif x.ndim == 2:
-            x = x @ w.T
-        else:
-            rest = x.shape[2:]
-            x = np.swapaxes(np.swapaxes(x.reshape(x.shape[0], x.shape[1], -1), 1, 2) @ w.T, 1, 2)
-            x = x.reshape((x.shape[0], w.shape[0]) + rest)
+        ind, w = resize_taps(x.shape[dim], out[dim], float(scale[dim]), method, antialiasing)
+        x = resize_along(x, dim, ind, w)
         if dtype.kind == "u":
-            x = np.floor(np.clip(x, *_int_range(dtype)) + 0.5)          # nonnegative: MATLAB's round
+            x = _round_unsigned(x, dtype)
         elif dtype.kind == "i":
             x = np.clip(_round_half_away(x), *_int_range(dtype))
     if is_bool:

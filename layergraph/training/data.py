@@ -184,7 +184,12 @@ class Source:
                 if items is None:
                     self.stop_prefetch()
             if items is None:
-                items = [self.dataset[int(i)] for i in idx]
+                items = self.dataset.__getitems__([int(i) for i in idx]) if isinstance(self.dataset, DatastoreDataset) \
+                    else [self.dataset[int(i)] for i in idx]
+            if isinstance(items, CollatedBatch):
+                x = items.x if torch.is_floating_point(items.x) else items.x.float()
+                ys = items.ys if any(y is not None for y in items.ys) else None
+                return (x.float() if x.dtype == torch.float64 else x), ys
             xs = [_as_tensor(it[0] if isinstance(it, (tuple, list)) else it, "data") for it in items]
             ys = [it[1] for it in items] if items and isinstance(items[0], (tuple, list)) and len(items[0]) > 1 else None
             if not self.is_seq:
@@ -388,6 +393,16 @@ def _response_value(y):
     return y
 
 
+class CollatedBatch:
+    """A mini-batch read from a datastore: predictors N×… in one tensor and the list of responses."""
+
+    __slots__ = ("x", "ys")
+
+    def __init__(self, x, ys):
+        self.x = x
+        self.ys = ys
+
+
 class DatastoreDataset(_TorchDataset):
     """A layergraph datastore as a map-style torch Dataset yielding (predictors in torch layout, response)."""
 
@@ -427,6 +442,25 @@ class DatastoreDataset(_TorchDataset):
             y = _matlab_to_torch_observation(y, NetIO(self.io.input_name, self.io.output_layout,
                                                       self.io.output_layout, self.io.task, 0))
         return _matlab_to_torch_observation(x, self.io), y
+
+    def __getitems__(self, indices):
+        """A whole mini-batch at once (torch's DataLoader calls this): an augmentedImageDatastore transforms
+        images of one size as one stack; the batch comes back collated (one tensor crosses from a worker)."""
+        if self.kind == "augmented" and not self.io.input_layout.has_time and len(self.io.input_layout.spatial) == 2:
+            idx = [int(i) for i in indices]
+            x = self.ds.read_batch_tensor(idx)
+            if x is not None:
+                return CollatedBatch(x, [_response_value(self.ds.label_at(i)) for i in idx])
+        if self.kind != "augmented":
+            items = [self[i] for i in indices]
+        else:
+            imgs = self.ds.read_many([int(i) for i in indices])
+            items = [(_matlab_to_torch_observation(x, self.io), _response_value(self.ds.label_at(int(i))))
+                     for x, i in zip(imgs, indices)]
+        xs = [it[0] for it in items]
+        if not self.io.input_layout.has_time and all(x.shape == xs[0].shape for x in xs):
+            return CollatedBatch(torch.stack(xs), [it[1] for it in items])
+        return items
 
     def has_responses(self) -> bool:
         if self.kind in ("augmented", "image"):
@@ -520,7 +554,7 @@ class Prefetcher:
                     if self.stop.is_set():
                         return
                     try:
-                        items = [dataset[i] for i in b]
+                        items = dataset.__getitems__(b)
                     except BaseException as exc:    # delivered to the reader, which re-raises it
                         self._put(("error", exc))
                         return
