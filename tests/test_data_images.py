@@ -266,3 +266,15 @@ def test_flip_and_cat_use_matlab_dimensions():
     assert cat(4, np.zeros((2, 2, 3)), np.ones((2, 2, 3))).shape == (2, 2, 3, 2)
     with pytest.raises(OptionError, match="not consistent"):
         cat(1, np.zeros((2, 2)), np.zeros((2, 3)))
+
+
+def test_matlab_code_reaches_the_same_functions_with_several_outputs():
+    from layergraph.matlab import port
+
+    r = port("I = [1 2 3 4; 5 6 7 8; 9 10 11 12];\n[J, rect] = imcrop(I, [2 1 2 1]);\n"
+             "K = imresize(I, [2 2], 'bilinear');\nF = flip(I, 2);\nC = cat(3, I, I);\n")
+    ws = r.workspace
+    assert ws["J"].tolist() == [[2, 3, 4], [6, 7, 8]] and ws["rect"].tolist() == [[2, 1, 2, 1]]
+    I = np.arange(1, 13, dtype=float).reshape(3, 4)
+    assert np.allclose(ws["K"], imresize(I, [2, 2], "bilinear"))
+    assert ws["F"].tolist() == I[:, ::-1].tolist() and ws["C"].shape == (3, 4, 2)

@@ -124,3 +124,12 @@ def test_dispatch_in_background_uses_worker_processes(tmp_path, small_net, monke
     aub = augmentedImageDatastore([28, 28], imageDatastore(str(folder)), "DispatchInBackground", True)
     with pytest.raises(DataError, match="zbad.png"):
         predict(net, aub)
+
+
+def test_images_of_different_sizes_are_named(tmp_path, small_net):
+    net, _ = small_net
+    (tmp_path / "s").mkdir()
+    Image.fromarray(np.zeros((28, 28), np.uint8)).save(tmp_path / "s" / "a.png")
+    Image.fromarray(np.zeros((30, 28), np.uint8)).save(tmp_path / "s" / "b.png")
+    with pytest.raises(TrainingError, match=r"b\.png' is of size 30×28×1"):
+        predict(net, imageDatastore(str(tmp_path / "s")))

@@ -458,9 +458,17 @@ class DatastoreDataset(_TorchDataset):
             items = [(_matlab_to_torch_observation(x, self.io), _response_value(self.ds.label_at(int(i))))
                      for x, i in zip(imgs, indices)]
         xs = [it[0] for it in items]
-        if not self.io.input_layout.has_time and all(x.shape == xs[0].shape for x in xs):
-            return CollatedBatch(torch.stack(xs), [it[1] for it in items])
-        return items
+        if self.io.input_layout.has_time:
+            return items
+        for i, x in zip(indices, xs):
+            if x.shape != xs[0].shape:
+                files = getattr(getattr(self.ds, "_source", self.ds), "_files", None)
+                what = f"'{files[int(i)]}'" if isinstance(files, list) and int(i) < len(files) else f"observation {int(i) + 1}"
+                size = lambda t: "×".join(map(str, tuple(t.shape[1:]) + tuple(t.shape[:1])))  # noqa: E731
+                raise TrainingError(f"Invalid data. {what} is of size {size(x)} but the first image of its mini-batch "
+                                    f"is {size(xs[0])}; use an augmentedImageDatastore to resize images to the "
+                                    "network's input size.")
+        return CollatedBatch(torch.stack(xs), [it[1] for it in items])
 
     def has_responses(self) -> bool:
         if self.kind in ("augmented", "image"):
