@@ -13,7 +13,8 @@ from data_fixtures import shared_digit_folders
 from layergraph import (Categorical, DataError, OptionError, Table, arrayDatastore, combine, countEachLabel,
                         fileDatastore, hasdata, imageDatastore, numpartitions, pixelLabelDatastore, readall, readimage,
                         splitEachLabel, tabularTextDatastore, transform)
-from layergraph.data import partition, read, reset, shuffle, subset
+from layergraph import reset, shuffle
+from layergraph.data import partition, read, subset
 from layergraph.functions import FUNCTIONS
 
 

@@ -436,24 +436,6 @@ def readall(ds, *args, **kwargs):
     return ds.readall()
 
 
-@matlab_function(outputs=("tf",), data_free=False)
-def hasdata(ds):
-    """``tf = hasdata(ds)``: true while read has data left."""
-    return ds.hasdata()
-
-
-@matlab_function(outputs=(), data_free=False)
-def reset(ds):
-    """``reset(ds)``: read from the first observation again (MATLAB datastores are handles)."""
-    ds.reset()
-
-
-@matlab_function(outputs=("dsnew",), data_free=False)
-def shuffle(ds):
-    """``dsnew = shuffle(ds)``: a copy with the observations (and labels) in random order."""
-    return ds.shuffle()
-
-
 @matlab_function(outputs=("subds",), data_free=False)
 def subset(ds, indices):
     """``subds = subset(ds, indices)``: observations at 1-based ``indices`` (or a logical vector)."""
@@ -1209,6 +1191,6 @@ def transform(ds, *args, **kwargs):
 
 __all__ = ["isPartitionable", "isShuffleable", "partitionByIndex", "preview", "readByIndex", "ArrayDatastore", "CombinedDatastore", "Datastore", "FileDatastore", "ImageDatastore",
            "PixelLabelDatastore", "TabularTextDatastore", "TransformedDatastore", "arrayDatastore", "combine",
-           "countEachLabel", "fileDatastore", "hasdata", "imageDatastore", "list_files", "numpartitions", "partition",
-           "pixelLabelDatastore", "read", "readall", "readimage", "reset", "shuffle", "splitEachLabel", "subset",
+           "countEachLabel", "fileDatastore", "imageDatastore", "list_files", "numpartitions", "partition",
+           "pixelLabelDatastore", "read", "readall", "readimage", "splitEachLabel", "subset",
            "tabularTextDatastore", "transform"]
