@@ -414,3 +414,55 @@ def legacy_densenet_keys(state: dict) -> dict:
     import re
 
     return {re.sub(r"(denselayer\d+\.(?:norm|conv))([12])\.", r"\1.\2.", k): v for k, v in state.items()}
+
+
+# ---- EfficientNet-b0 (torchvision's module names: features.s.i.block.j, SE fc1/fc2) -------------------
+
+def conv_bn_silu(cin, cout, k, stride=1, groups=1):
+    return nn.Sequential(nn.Conv2d(cin, cout, k, stride, (k - 1) // 2, groups=groups, bias=False),
+                         nn.BatchNorm2d(cout), nn.SiLU())
+
+
+class SqueezeExcitation(nn.Module):
+    def __init__(self, channels, squeeze):
+        super().__init__()
+        self.fc1 = nn.Conv2d(channels, squeeze, 1)
+        self.fc2 = nn.Conv2d(squeeze, channels, 1)
+
+    def forward(self, x):
+        s = torch.sigmoid(self.fc2(F.silu(self.fc1(x.mean((2, 3), keepdim=True)))))
+        return x * s
+
+
+class MBConv(nn.Module):
+    def __init__(self, cin, cout, kernel, stride, t):
+        super().__init__()
+        hidden = cin * t
+        layers = [] if t == 1 else [conv_bn_silu(cin, hidden, 1)]
+        layers += [conv_bn_silu(hidden, hidden, kernel, stride, hidden), SqueezeExcitation(hidden, max(1, cin // 4)),
+                   nn.Sequential(nn.Conv2d(hidden, cout, 1, bias=False), nn.BatchNorm2d(cout))]
+        self.block = nn.Sequential(*layers)
+        self.residual = stride == 1 and cin == cout
+
+    def forward(self, x):
+        return x + self.block(x) if self.residual else self.block(x)
+
+
+class EfficientNetB0(nn.Module):
+    def __init__(self):
+        super().__init__()
+        setting = [(1, 3, 1, 16, 1), (6, 3, 2, 24, 2), (6, 5, 2, 40, 2), (6, 3, 2, 80, 3), (6, 5, 1, 112, 3),
+                   (6, 5, 2, 192, 4), (6, 3, 1, 320, 1)]
+        stages, cin = [conv_bn_silu(3, 32, 3, 2)], 32
+        for t, k, s, c, n in setting:
+            blocks = []
+            for i in range(n):
+                blocks.append(MBConv(cin, c, k, s if i == 0 else 1, t))
+                cin = c
+            stages.append(nn.Sequential(*blocks))
+        stages.append(conv_bn_silu(cin, 1280, 1))
+        self.features = nn.Sequential(*stages)
+        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(1280, 1000))
+
+    def forward(self, x):
+        return self.classifier(self.features(x).mean((2, 3)))

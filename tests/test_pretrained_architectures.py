@@ -39,6 +39,15 @@ TABLE = {
     "xception": ((299, 299, 3), "22.9", 170, 181, ("predictions", "predictions_softmax",
                                                    "ClassificationLayer_predictions", "avg_pool",
                                                    "block14_sepconv2_act", "add_12"), False),
+    # MathWorks' efficientnetb0 page: DAGNetwork, 290 layers, 363 connections, InputNames {'ImageInput'},
+    # OutputNames {'classification'}; the other names from public scripts that edit it (docs/pretrained.md)
+    "efficientnetb0": ((224, 224, 3), "5.3", 290, 363, ("ImageInput", "classification", "Softmax",
+                                                        "efficientnet-b0|model|head|dense|MatMul",
+                                                        "efficientnet-b0|model|head|global_average_pooling2d|GlobAvgPool",
+                                                        "efficientnet-b0|model|head|conv2d|Conv2D",
+                                                        "efficientnet-b0|model|stem|conv2d|Conv2D",
+                                                        "efficientnet-b0|model|blocks_0|se|GlobAvgPool",
+                                                        "Conv__301", "Conv__442"), False),
     # MathWorks' darknet19 page: SeriesNetwork, 64 layers, InputNames {'input'}, OutputNames {'output'}
     "darknet19": ((256, 256, 3), "20.8", 64, 63, ("input", "output"), True),
     "darknet53": ((256, 256, 3), "41.6", 184, 206, ("input", "output"), False),
@@ -270,3 +279,34 @@ def test_xception_separable_convolutions_and_shortcuts():
     assert ("block1_conv2_act", "conv2d_1") in edges and ("batch_normalization_1", "add_1/in2") in edges
     assert ("block2_pool", "add_1/in1") in edges and ("add_4", "add_5/in2") in edges
     assert tuple(graph.layer("conv2d_4").Stride) == (2, 2) and graph.layer("block13_pool").Padding == "same"
+
+
+def test_efficientnetb0_structure_as_matlab_exports_show_it():
+    """Swish as sigmoidLayer + multiplicationLayer, squeeze-excitation through 'Conv__*' convolutions,
+    TensorFlow 'same' padding written out ([0 1 0 1] for 3×3 stride 2, [1 2 1 2] for 5×5 stride 2),
+    Epsilon 1e-3 (Deep Network Designer exports of MATLAB's efficientnetb0)."""
+    g = lg.efficientnetb0("Weights", "none")
+    p = "efficientnet-b0|model"
+    edges = {(d, dp): s for s, sp, d, dp in g.edge_list()}
+    assert edges[(f"{p}|stem|MulLayer", "in1")] == f"{p}|stem|tpu_batch_normalization|FusedBatchNorm"
+    assert edges[(f"{p}|stem|MulLayer", "in2")] == f"{p}|stem|SigmoidLayer"
+    assert list(g.layer(f"{p}|stem|conv2d|Conv2D").Padding) == [0, 1, 0, 1]
+    assert list(g.layer(f"{p}|blocks_1|depthwise_conv2d|depthwise").Padding) == [0, 1, 0, 1]
+    assert list(g.layer(f"{p}|blocks_3|depthwise_conv2d|depthwise").Padding) == [1, 2, 1, 2]
+    assert list(g.layer(f"{p}|blocks_2|depthwise_conv2d|depthwise").Padding) == [1, 1, 1, 1]
+    dw = g.layer(f"{p}|blocks_1|depthwise_conv2d|depthwise")
+    assert dw.MATLAB_NAME == "groupedConvolution2dLayer" and dw.NumFiltersPerGroup == 1
+    assert g.layer(f"{p}|blocks_1|tpu_batch_normalization_2|FusedBatchNorm").Epsilon == pytest.approx(1e-3)
+    # blocks_1 squeeze-excitation: 96 channels squeezed to 16 // 4 = 4 by Conv__309, back to 96 by Conv__312
+    assert edges[("Conv__309", "in")] == f"{p}|blocks_1|se|GlobAvgPool"
+    assert edges[("Conv__312", "in")] == f"{p}|blocks_1|se|MulLayer"
+    assert g.layer("Conv__309").NumFilters == 4 and g.layer("Conv__312").NumFilters == 96
+    assert edges[(f"{p}|blocks_1|se|MulLayer_1", "in1")] == f"{p}|blocks_1|MulLayer_1"
+    assert edges[(f"{p}|blocks_1|se|MulLayer_1", "in2")] == f"{p}|blocks_1|se|SigmoidLayer_1"
+    # residual additions only where stride 1 and channels unchanged: blocks 2, 4, 6, 7, 9, 10, 12, 13, 14
+    adds = sorted(int(l.Name.split("blocks_")[1].split("|")[0]) for l in g.layer_list() if l.Name.endswith("|Add"))
+    assert adds == [2, 4, 6, 7, 9, 10, 12, 13, 14]
+    analysis = analyze_graph(g)
+    # 224 -> 112 (stem) -> 56 (blocks_1) ... -> 7 (head)
+    assert analysis.layer_info(f"{p}|blocks_1|MulLayer_1").ActivationSizes[0].startswith("56(S) × 56(S) × 96(C)")
+    assert analysis.layer_info(f"{p}|head|MulLayer").ActivationSizes[0].startswith("7(S) × 7(S) × 1280(C)")

@@ -32,6 +32,7 @@ MAPPED = {
     "vgg16": (R.vgg16, 224, "fc8"),
     "inceptionv3": (R.InceptionV3, 299, "predictions"),
     "densenet201": (R.DenseNet201, 224, "fc1000"),
+    "efficientnetb0": (R.EfficientNetB0, 224, "efficientnet-b0|model|head|dense|MatMul"),
 }
 
 

@@ -9,6 +9,7 @@ from .catalog import (  # noqa: F401
     darknet19,
     darknet53,
     densenet201,
+    efficientnetb0,
     inceptionv3,
     googlenet,
     imagePretrainedNetwork,

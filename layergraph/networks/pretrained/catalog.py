@@ -10,7 +10,7 @@ from typing import Callable
 
 from ...functions import matlab_function
 from ...graph import LayerArray, LayerGraph
-from . import darknet as darknet_arch, densenet as densenet_arch, inceptionv3 as inceptionv3_arch, xception as xception_arch
+from . import darknet as darknet_arch, densenet as densenet_arch, efficientnet as efficientnet_arch, inceptionv3 as inceptionv3_arch, xception as xception_arch
 from . import googlenet as googlenet_arch, mobilenetv2 as mobilenetv2_arch, resnet, series, squeezenet as squeezenet_arch
 from .common import IMAGENET_MEAN, IMAGENET_STD, channel_stats, parse_weights_option
 from .weights import PretrainedWeightsError, fold_input_scale, locate, map_state_dict, read_state_dict
@@ -97,6 +97,13 @@ _add(PretrainedNetwork("densenet201", 201, 77, 20.0, (224, 224, 3), 709, 806, Fa
                        note="batch normalization Epsilon 1e-5 (torchvision) instead of Keras' 1.001e-5.",
                        pretrained_build=lambda: densenet_arch.densenet201_graph(epsilon=1e-5),
                        torch_keys=densenet_arch.densenet201_torch_keys, state_transform=densenet_arch.densenet_state_keys))
+_add(PretrainedNetwork("efficientnetb0", 82, 20, 5.3, (224, 224, 3), 290, 363, False,
+                       efficientnet_arch.efficientnetb0_graph, "efficientnet_b0_rwightman-7f5810bc.pth", "adapted",
+                       note="torchvision pads stride-2 convolutions symmetrically (MATLAB/TensorFlow 'same' pads "
+                            "[0 1 0 1] / [1 2 1 2]) and uses batch normalization Epsilon 1e-5; the pretrained form "
+                            "sets those values.",
+                       pretrained_build=lambda: efficientnet_arch.efficientnetb0_graph(torchvision_padding=True),
+                       torch_keys=efficientnet_arch.efficientnetb0_torch_keys, bn_epsilon=1e-5))
 _add(PretrainedNetwork("xception", 71, 85, 22.9, (299, 299, 3), 170, 181, False, xception_arch.xception_graph,
                        note="torchvision publishes no Xception weights, so there is no public torch weight file for it."))
 _add(PretrainedNetwork("darknet19", 19, 78, 20.8, (256, 256, 3), 64, 63, True, darknet_arch.darknet19_graph,
@@ -201,11 +208,12 @@ mobilenetv2 = _constructor("mobilenetv2")
 inceptionv3 = _constructor("inceptionv3")
 densenet201 = _constructor("densenet201")
 xception = _constructor("xception")
+efficientnetb0 = _constructor("efficientnetb0")
 darknet19 = _constructor("darknet19")
 darknet53 = _constructor("darknet53")
 
 CONSTRUCTORS = ["alexnet", "googlenet", "squeezenet", "resnet18", "resnet50", "resnet101", "vgg16", "vgg19",
-                "mobilenetv2", "inceptionv3", "densenet201", "xception", "darknet19", "darknet53"]
+                "mobilenetv2", "inceptionv3", "densenet201", "xception", "efficientnetb0", "darknet19", "darknet53"]
 
 
 # ---- imagePretrainedNetwork (R2024a) -------------------------------------------------------------------
