@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from layergraph import (
-    assembleNetwork, classificationLayer, convolution2dLayer, featureInputLayer, fullyConnectedLayer,
+    assembleNetwork, batchNormalizationLayer, classificationLayer, convolution2dLayer, featureInputLayer,
+    fullyConnectedLayer,
     imageInputLayer, reluLayer, softmaxLayer,
 )
 from layergraph.errors import PredictionError, TrainingError
@@ -138,3 +139,14 @@ def test_classify_needs_classes_and_assembled_network_with_classes():
                             classificationLayer(Classes=["x", "y"])])
     yp, scores = classify(net2, X)
     assert set(yp) <= {"x", "y"} and scores.shape == (5, 2)
+
+
+def test_activations_of_a_layer_run_as_a_torch_function():
+    # ReLU after batch norm is lowered to torch.relu in the generated forward: no module call to hook
+    net = assembleNetwork([imageInputLayer([6, 6, 1], Normalization="none"), convolution2dLayer(3, 2, Name="conv"),
+                           batchNormalizationLayer(Name="bn"), reluLayer(Name="relu"), fullyConnectedLayer(2),
+                           softmaxLayer, classificationLayer(Classes=["a", "b"])])
+    X = torch.randn(5, 1, 6, 6)
+    before_relu = activations(net, X, "bn")
+    after_relu = activations(net, X, "relu")
+    np.testing.assert_allclose(after_relu, np.maximum(before_relu, 0), rtol=1e-6, atol=1e-7)

@@ -97,7 +97,11 @@ def _run(net, X, opts, function: str, capture: str | None = None):
             raise PredictionError(f"{function}: layer '{capture}' does not exist in the network.")
         if net._lg.graph.layer(capture).IS_OUTPUT:
             raise PredictionError(f"{function}: layer '{capture}' is an output layer; give the layer before it.")
-        hook = net.layer_module(capture).register_forward_hook(lambda m, a, out: captured.append(out))
+        module_name = net._lg.module_names[capture]
+        if any(n.op == "call_module" and n.target == module_name for n in net.graph.nodes):
+            hook = net.layer_module(capture).register_forward_hook(lambda m, a, out: captured.append(out))
+        # else: a stateless layer the generated forward runs as a torch function (ReLU, addition, ...);
+        # its output is read from the graph node instead (Network.activations)
     was_training = net.training
     net.eval()
     results = []
@@ -114,7 +118,9 @@ def _run(net, X, opts, function: str, capture: str | None = None):
                     out = chunked_forward(net, net, x, chunk, seq_out)
                 else:
                     out = net(x)
-                if capture is not None:
+                if capture is not None and hook is None:
+                    out = net.activations(x, layer=capture)
+                elif capture is not None:
                     parts = [c[0] if isinstance(c, tuple) else c for c in captured]
                     captured.clear()
                     if len(parts) > 1 and _captured_has_time(net, capture):
