@@ -86,6 +86,13 @@ class PoolModule(nn.Module):
 
     def forward(self, x):
         pads = self._pads(x)
+        if not self.return_indices and all(b == a and 2 * b <= f for (b, a), f in zip(pads, self.pool)):
+            # symmetric padding within half the pool: torch pads implicitly (-inf for max, zeros counted
+            # in the average: count_include_pad), the same values without copying x into a padded tensor
+            padding = tuple(b for b, _ in pads)
+            if self.kind == "max":
+                return _MAX_POOL[self.n](x, self.pool, self.stride, padding)
+            return _AVG_POOL[self.n](x, self.pool, self.stride, padding, count_include_pad=True)
         flat = torch_pad(pads)
         padded = any(flat)
         if self.kind == "max":
