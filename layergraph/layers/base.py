@@ -599,32 +599,157 @@ class Layer:
     def description(self) -> str:
         return self.TYPE
 
-    def __repr__(self) -> str:
-        from ..textsafe import printable
+    # MATLAB's grouped property display (``disp(layer)``). A class declares where its properties go:
+    # DISPLAY_TOP lists the properties shown under Name before any group header (port rows, NumChannels,
+    # Classes, ...); DISPLAY_HIDDEN the options MATLAB keeps behind "Show all properties" besides the
+    # initializers and learn-rate/L2 factors (hidden for every layer); DISPLAY_HYPERPARAMETERS, when set,
+    # the exact Hyperparameters rows (derived properties such as PaddingMode, LossFunction included).
+    # DISPLAY_GROUPS, when set, replaces the derivation entirely: ((header, (names...)), ...), header ""
+    # for the ungrouped rows under the class line.
+    DISPLAY_TOP: ClassVar[tuple] = ()
+    DISPLAY_HIDDEN: ClassVar[tuple] = ()
+    DISPLAY_HYPERPARAMETERS: ClassVar[tuple | None] = None
+    DISPLAY_GROUPS: ClassVar[tuple | None] = None
+    SHOW_ALL_FOOTER = "  Show all properties"
 
-        name = f" '{printable(self.Name)}'" if self.Name else ""
-        return f"<{self.MATLAB_NAME}{name}: {printable(self.description())}>"
+    @classmethod
+    def _hidden_by_default(cls, name: str) -> bool:
+        return name.endswith(("Initializer", "LearnRateFactor", "L2Factor")) or name in cls.DISPLAY_HIDDEN
+
+    def display_groups(self) -> list[tuple[str, list[str]]]:
+        """The property groups of MATLAB's display: ``[("", [...]), ("Hyperparameters", [...]), ...]``."""
+        if self.DISPLAY_GROUPS is not None:
+            return [(header, list(names)) for header, names in self.DISPLAY_GROUPS]
+        opts = self.options()
+        top = ["Name"]
+        if not self.IS_INPUT and len(self.input_names()) > 1:
+            top += ["NumInputs", "InputNames"]
+        if len(self.output_names()) > 1:
+            top += ["NumOutputs", "OutputNames"]
+        top += [n for n in self.DISPLAY_TOP if n not in top]
+        learn = [o.name for o in opts.values() if o.learnable]
+        state = [o.name for o in opts.values() if o.state and o.name not in top]
+        derived = type(self).derived_properties()
+        if self.IS_OUTPUT and self.DISPLAY_HYPERPARAMETERS is None:
+            # output layers: Classes/ClassWeights/ResponseNames and OutputSize under Name, the loss alone
+            # under Hyperparameters (ClassificationOutputLayer / RegressionOutputLayer displays)
+            top += [o.name for o in opts.values()
+                    if o.name not in top and not (o.learnable or o.state or self._hidden_by_default(o.name))]
+            top += ["OutputSize"] if "OutputSize" in derived and "OutputSize" not in top else []
+            hyper = ["LossFunction"] if "LossFunction" in derived else []
+        elif self.DISPLAY_HYPERPARAMETERS is not None:
+            hyper = [n for n in self.DISPLAY_HYPERPARAMETERS if n not in top]
+        else:
+            hyper = []
+            for o in opts.values():
+                if o.name in top or o.learnable or o.state or self._hidden_by_default(o.name):
+                    continue
+                if o.name == "Padding" and "PaddingMode" in derived:
+                    hyper += ["PaddingMode", "PaddingSize"]
+                    continue
+                hyper.append(o.name)
+        groups = [("", top)]
+        for header, names in (("Hyperparameters", hyper), ("Learnable Parameters", learn), ("State Parameters", state)):
+            if names:
+                groups.append((header, names))
+        return groups
+
+    def display_hides_properties(self) -> bool:
+        """True when some property is not in the display (MATLAB then prints its "Show all properties" link)."""
+        shown = {n for _, names in self.display_groups() for n in names}
+        return any(name not in shown for name in self.options())
+
+    def display_value(self, name: str) -> str:
+        """One property as MATLAB's display shows it (names lists are cell arrays: ``{}`` when empty)."""
+        value = getattr(self, name)
+        if name.endswith("Names") and isinstance(value, (list, tuple)) and not value:
+            return "{}"
+        return matlab_display_value(value)
 
     def __str__(self) -> str:
-        rows = [("Name", self.Name)]
-        if not self.IS_INPUT and len(self.input_names()) > 1:
-            rows.append(("NumInputs", len(self.input_names())))
-            rows.append(("InputNames", list(self.input_names())))
-        if len(self.output_names()) > 1:
-            rows.append(("NumOutputs", len(self.output_names())))
-            rows.append(("OutputNames", list(self.output_names())))
-        shown = {key for key, _ in rows}
-        for opt in self.options().values():
-            if opt.name in shown:
-                continue
-            rows.append((opt.name, self._values.get(opt.name)))
-        width = max(len(r[0]) for r in rows)
-        lines = [f"  {self.display_class_name()} with properties:", ""]
+        """MATLAB's display of the layer object (``disp(layer)``): class line, grouped properties, footer."""
         from ..textsafe import printable
 
-        for key, value in rows:
-            lines.append(f"{key:>{width + 4}}: {printable(_property_str(value))}")
+        groups = [(h, names) for h, names in self.display_groups() if names or not h]
+        width = max(len(n) for _, names in groups for n in names)
+        lines = [f"  {self.display_class_name()} with properties:", ""]
+        for i, (header, names) in enumerate(groups):
+            if header:
+                if i:
+                    lines.append("")
+                lines.append(f"   {header}")
+            for name in names:
+                lines.append(f"{name:>{width + 4}}: {printable(self.display_value(name))}")
+        if self.display_hides_properties():
+            lines += ["", self.SHOW_ALL_FOOTER]
         return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def _format_short(x: float) -> str:
+    """A real scalar in MATLAB's ``format short``: 16, 0.5000, 1.0000e-04, 1.2346e+03."""
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "Inf" if x > 0 else "-Inf"
+    if x.is_integer() and abs(x) < 1e9:
+        return str(int(x))
+    if 1e-3 <= abs(x) < 1e3:
+        return f"{x:.4f}"
+    return f"{x:.4e}"
+
+
+def matlab_display_value(value) -> str:
+    """A property value as MATLAB's object display shows it: 'text', 16, 0.5000, [3 3], {'in1'  'in2'},
+    [5×5×1×20 single], [] (empty), 0/1 (logical), @fun (function handle)."""
+    if value is None:
+        return "[]"
+    if isinstance(value, torch.Tensor):
+        if value.numel() == 0:
+            return "[]"
+        dims = tuple(value.shape) if value.dim() >= 2 else (value.numel(), 1)
+        kind = "single" if value.dtype == torch.float32 else "double" if value.dtype == torch.float64 else str(value.dtype).replace("torch.", "")
+        return f"[{times_str(dims)} {kind}]"
+    if isinstance(value, np.ndarray):
+        if value.size == 0:
+            return "[]"
+        if value.ndim <= 1 and value.size <= 8 and value.dtype.kind in "biuf":
+            return matlab_display_value(value.tolist())
+        dims = value.shape if value.ndim >= 2 else (value.size, 1)
+        kind = {"float32": "single", "float64": "double"}.get(str(value.dtype), str(value.dtype))
+        return f"[{times_str(dims)} {kind}]"
+    if isinstance(value, (bool, np.bool_)):
+        return "1" if value else "0"
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return _format_short(float(value))
+    if isinstance(value, (list, tuple)):
+        if len(value) == 0:
+            return "{}" if isinstance(value, list) else "[]"
+        if all(isinstance(v, str) for v in value):
+            return "{" + "  ".join(f"'{v}'" for v in value) + "}"
+        if all(isinstance(v, (list, tuple)) for v in value):
+            return "[" + ";".join(" ".join(_element(x) for x in row) for row in value) + "]"
+        if len(value) > 8:
+            return f"[1×{len(value)} double]"
+        return "[" + " ".join(_element(v) for v in value) + "]"
+    if callable(value):
+        return "@" + getattr(value, "__name__", "function")
+    return str(value)
+
+
+def _element(v) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return "1" if v else "0"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        return _format_short(float(v))
+    return str(v)
 
 
 def _factor_stem(prop: str) -> str:
@@ -734,6 +859,7 @@ __all__ = [
     "as_layer",
     "initialize",
     "num_str",
+    "matlab_display_value",
     "vec_str",
     "times_str",
     "image_layout",

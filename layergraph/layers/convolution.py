@@ -496,6 +496,9 @@ class Convolution2DLayer(_Convolution):
     """
 
     MATLAB_NAME = "convolution2dLayer"
+    # MATLAB's object display (Layer.__str__): Hyperparameters rows in MATLAB's order
+    DISPLAY_HYPERPARAMETERS = ("FilterSize", "NumChannels", "NumFilters", "Stride", "DilationFactor",
+                               "PaddingMode", "PaddingSize", "PaddingValue")
     EXAMPLE = "convolution2dLayer(3, 16, Padding='same')"
     TYPE = "2-D Convolution"
     DEFAULT_NAME = "conv"
@@ -524,6 +527,9 @@ class Convolution1DLayer(_Convolution):
     """
 
     MATLAB_NAME = "convolution1dLayer"
+    # MATLAB's object display (Layer.__str__): Hyperparameters rows in MATLAB's order
+    DISPLAY_HYPERPARAMETERS = ("FilterSize", "NumChannels", "NumFilters", "Stride", "DilationFactor",
+                               "PaddingMode", "PaddingSize", "PaddingValue")
     EXAMPLE = "convolution1dLayer(3, 16, Padding='causal')"
     TYPE = "1-D Convolution"
     DEFAULT_NAME = "conv1d"
@@ -545,6 +551,9 @@ class Convolution3DLayer(_Convolution):
     """
 
     MATLAB_NAME = "convolution3dLayer"
+    # MATLAB's object display (Layer.__str__): Hyperparameters rows in MATLAB's order
+    DISPLAY_HYPERPARAMETERS = ("FilterSize", "NumChannels", "NumFilters", "Stride", "DilationFactor",
+                               "PaddingMode", "PaddingSize", "PaddingValue")
     EXAMPLE = "convolution3dLayer(3, 8, Padding='same')"
     TYPE = "3-D Convolution"
     DEFAULT_NAME = "conv3d"
@@ -879,6 +888,8 @@ class FullyConnectedLayer(Layer):
     """
 
     MATLAB_NAME = "fullyConnectedLayer"
+    # MATLAB's object display (Layer.__str__): Hyperparameters rows in MATLAB's order
+    DISPLAY_HYPERPARAMETERS = ("InputSize", "OutputSize")
     EXAMPLE = "fullyConnectedLayer(10)"
     TYPE = "Fully Connected"
     DEFAULT_NAME = "fc"

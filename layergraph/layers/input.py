@@ -100,6 +100,7 @@ class _InputLayer(Layer):
 
     IS_INPUT: ClassVar[bool] = True
     BUFFERS: ClassVar[tuple] = STATISTICS
+    DISPLAY_TOP: ClassVar[tuple] = ("InputSize",)  # MATLAB's object display (Layer.__str__)
 
     def output_layout(self) -> Layout:
         from ..errors import CustomLayerError

@@ -124,6 +124,9 @@ class BatchNormalizationLayer(_AffineNormLayer):
     """
 
     MATLAB_NAME = "batchNormalizationLayer"
+    # MATLAB's object display (Layer.__str__)
+    DISPLAY_TOP = ("NumChannels",)
+    DISPLAY_HYPERPARAMETERS = ("MeanDecay", "VarianceDecay", "Epsilon")
     TYPE = "Batch Normalization"
     DEFAULT_NAME = "batchnorm"
     SYNTAX = "batchNormalizationLayer(Name=Value)"

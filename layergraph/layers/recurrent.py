@@ -154,6 +154,8 @@ class _RecurrentLayer(Layer):
     HAS_CELL = True
     FAMILY = "recurrent"
     POSITIONAL = ("NumHiddenUnits",)
+    # MATLAB's object display (Layer.__str__): port and state-port rows under Name
+    DISPLAY_TOP = ("InputNames", "OutputNames", "NumInputs", "NumOutputs", "HasStateInputs", "HasStateOutputs")
 
     # ---- checks and ports ---------------------------------------------------------------------------
 
@@ -366,6 +368,8 @@ class LSTMLayer(_RecurrentLayer):
     """
 
     MATLAB_NAME = "lstmLayer"
+    DISPLAY_HYPERPARAMETERS = ("InputSize", "NumHiddenUnits", "OutputMode", "StateActivationFunction",
+                               "GateActivationFunction")
     EXAMPLE = "lstmLayer(100, OutputMode='last')"
     TYPE = "LSTM"
     DEFAULT_NAME = "lstm"
@@ -422,6 +426,8 @@ class BiLSTMLayer(_RecurrentLayer):
     """
 
     MATLAB_NAME = "bilstmLayer"
+    DISPLAY_HYPERPARAMETERS = ("InputSize", "NumHiddenUnits", "OutputMode", "StateActivationFunction",
+                               "GateActivationFunction")
     EXAMPLE = "bilstmLayer(100, OutputMode='last')"
     TYPE = "BiLSTM"
     DEFAULT_NAME = "biLSTM"
@@ -481,6 +487,8 @@ class GRULayer(_RecurrentLayer):
     """
 
     MATLAB_NAME = "gruLayer"
+    DISPLAY_HYPERPARAMETERS = ("InputSize", "NumHiddenUnits", "OutputMode", "ResetGateMode",
+                               "StateActivationFunction", "GateActivationFunction")
     EXAMPLE = "gruLayer(50)"
     TYPE = "GRU"
     DEFAULT_NAME = "gru"
