@@ -293,7 +293,8 @@ def cmd_plot(args) -> int:
     analysis = _analyze(net, args.target)
     bad = {i.Layer for i in analysis.Issues if i.Severity == "Error" and i.Layer}
     try:
-        plot_layer_graph(layerGraph(net), output, highlight=bad, title=args.title)
+        plot_layer_graph(layerGraph(net), output, highlight=bad, title=args.title, show_types=not args.names_only,
+                         show_sizes=args.sizes)
     except OSError as exc:
         raise UsageError(f"{output}: cannot write ({exc.strerror or exc})") from None
     print(f"{output}: {len(analysis.LayerInfo)} layers drawn" + (f" ({len(bad)} with errors, in red)" if bad else ""))
@@ -373,6 +374,8 @@ def build_parser(warnings: list | None = None) -> argparse.ArgumentParser:
     _file_arguments(p)
     p.add_argument("-o", "--output", metavar="IMAGE", help="image to write: .png, .svg or .pdf (default FILE's name .png)")
     p.add_argument("--title", help="a title above the drawing")
+    p.add_argument("--names-only", action="store_true", help="label layers with their names only (default: name and type)")
+    p.add_argument("--sizes", action="store_true", help="add each layer's output activation size to its label")
     _figures_argument(p, suppress=True)
     p.set_defaults(func=cmd_plot)
 

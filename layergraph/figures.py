@@ -575,7 +575,7 @@ def _is_graph(x) -> bool:
     if isinstance(x, (LayerGraph, LayerArray, Layer)):
         return True
     if isinstance(x, (list, tuple)) and x and all(isinstance(v, Layer) or (isinstance(v, type) and issubclass(v, Layer))
-                                                  for v in x):
+                                                  or getattr(v, "layer_class", None) is not None for v in x):
         return True
     try:
         from .network import Network
@@ -755,20 +755,36 @@ def hold(*args):
 # ---------------------------------------------------------------------------------------------------
 # Plotting
 
+def _plot_graph(ax, graph, args, kwargs):
+    """``plot(lgraph)``: the layer graph drawn top to bottom in the current axes; returns the matplotlib
+    Figure. Extension (not in MATLAB): ``ShowTypes=True`` adds each layer's Type, ``ShowSizes=True`` its
+    output activation size (also as name-value pairs)."""
+    from .spec.plot import plot_layer_graph
+
+    options = {"showtypes": False, "showsizes": False}
+    if len(args) % 2:
+        raise FigureError("plot(lgraph): options must come in name-value pairs (ShowTypes, ShowSizes)")
+    pairs = list(zip(args[::2], args[1::2])) + list(kwargs.items())
+    for key, value in pairs:
+        if not isinstance(key, str) or key.lower() not in options:
+            raise FigureError(f"plot(lgraph): '{key}' is not an option (valid: ShowTypes, ShowSizes)")
+        options[key.lower()] = bool(value)
+    ax = ax or gca()
+    mpl_ax = ax.prepare()
+    return plot_layer_graph(graph, ax=mpl_ax, show_types=options["showtypes"], show_sizes=options["showsizes"])
+
+
 @matlab_function("plot", outputs=("h",), data_free=False)
 def plot(*args, **kwargs):
-    """``plot(Y)``, ``plot(X, Y, LineSpec, ..., Name, Value)``, ``plot(ax, ...)``; ``plot(lgraph)`` draws a
-    layer graph (or network) in the current axes. Returns the line handles (one per line)."""
+    """``plot(Y)``, ``plot(X, Y, LineSpec, ..., Name, Value)``, ``plot(ax, ...)``: returns the line handles
+    (one per line). ``plot(lgraph)`` draws a layer graph (or network, or layer array) in the current axes
+    and returns the matplotlib Figure; ``plot(lgraph, ShowTypes=True, ShowSizes=True)`` labels the layers
+    with their types and output activation sizes too (an extension)."""
     ax, rest = _split_axes(args)
     if rest and hasattr(rest[0], "_matlab_plot"):       # plot(rocObj) and other objects that draw themselves
         return rest[0]._matlab_plot(*rest[1:])
     if rest and _is_graph(rest[0]):
-        from .spec.plot import plot_layer_graph
-
-        ax = ax or gca()
-        mpl_ax = ax.prepare()
-        plot_layer_graph(rest[0], ax=mpl_ax)
-        return Graphic("graphplot", mpl_ax, ax)
+        return _plot_graph(ax, rest[0], rest[1:], kwargs)
     ax = ax or gca()
     groups = []
     i = 0

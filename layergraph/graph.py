@@ -294,7 +294,7 @@ class LayerGraph:
         new = _Version(data)
         old = self._version
         old.data, old.link, old.diff = None, new, list(reversed(edit.log))
-        return LayerGraph._from_version(new)
+        return type(self)._from_version(new)   # an uninitialized dlnetwork stays one through its edits
 
     def _cached(self, key, compute):
         cache = self._version.cache
@@ -536,7 +536,7 @@ def layerGraph(layers=None) -> LayerGraph:
     if layers is None:
         return LayerGraph()
     if isinstance(layers, LayerGraph):
-        return layers
+        return layers if type(layers) is LayerGraph else LayerGraph._from_version(layers._version)
     to_graph = getattr(layers, "to_layer_graph", None)
     if to_graph is not None:
         return to_graph()

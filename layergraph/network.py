@@ -451,7 +451,7 @@ def _graph_of(x, function: str) -> tuple[LayerGraph, list]:
     from .analysis import graph_from_layer_array
 
     if isinstance(x, LayerGraph):
-        return x, []
+        return layerGraph(x), []      # an UninitializedNetwork is read as the plain graph it holds
     if isinstance(x, Network):
         return x.to_layer_graph(), []
     if isinstance(x, (list, tuple, Layer)) or getattr(x, "layer_class", None) is not None:
@@ -477,46 +477,110 @@ def assembleNetwork(layers) -> Network:
     return _build(layers, target="trainNetwork", kind="assembled", function="assembleNetwork")
 
 
+class UninitializedNetwork(LayerGraph):
+    """An uninitialized dlnetwork (MATLAB's ``net = dlnetwork`` or ``dlnetwork(layers, Initialize=false)``).
+
+    A layer graph in progress: ``addLayers``, ``removeLayers``, ``replaceLayer``, ``connectLayers`` and
+    ``disconnectLayers`` return another uninitialized dlnetwork (value semantics, as for a LayerGraph);
+    ``initialize(net)`` (or ``dlnetwork(net)``) checks it and builds the initialized :class:`Network`.
+    """
+
+    __slots__ = ()
+    MATLAB_PROPERTIES = LayerGraph.MATLAB_PROPERTIES + ("Initialized",)
+    MATLAB_METHODS = LayerGraph.MATLAB_METHODS + ("initialize", "summary")
+
+    @property
+    def Initialized(self) -> bool:
+        return False
+
+    @property
+    def OutputNames(self) -> list[str]:
+        """Layers whose outputs are not connected (a dlnetwork's outputs)."""
+        used = {s for s, _, _, _ in self.edge_list()}
+        return [layer.Name for layer in self.layer_list() if layer.output_names() and layer.Name not in used]
+
+    def __str__(self) -> str:
+        layers = self.layer_list()
+        n, c = len(layers), len(self.edge_list())
+        learn = sum(len(layer.learnable_names()) for layer in layers)
+        state = sum(len(layer.state_names()) for layer in layers)
+        rows = [("Layers", f"[{n}×1 nnet.cnn.layer.Layer]"), ("Connections", f"[{c}×2 table]"),
+                ("Learnables", f"[{learn}×3 table]"), ("State", f"[{state}×3 table]"),
+                ("InputNames", _cellstr(self.InputNames)), ("OutputNames", _cellstr(self.OutputNames)),
+                ("Initialized", "0")]
+        lines = ["  dlnetwork with properties:", ""] + [f"{k:>15}: {v}" for k, v in rows]
+        return "\n".join(lines + ["", "  View summary with summary."]) + "\n"
+
+    __repr__ = __str__
+
+
 @matlab_function(outputs=("net",))
-def dlnetwork(layers, *args, Initialize: bool = True) -> Network:
-    """``net = dlnetwork(layers_or_lgraph)``: an initialized network without output layers."""
+def dlnetwork(layers=None, *args, Initialize: bool = True):
+    """``net = dlnetwork(layers_or_lgraph)``: an initialized network without output layers.
+
+    ``net = dlnetwork`` (no layers) and ``dlnetwork(layers, Initialize=false)`` give an
+    :class:`UninitializedNetwork` to build with ``addLayers``/``connectLayers`` and then ``initialize``.
+    """
     if len(args) % 2:
         raise OptionError("dlnetwork: name-value arguments must come in pairs.")
     for key, value in zip(args[::2], args[1::2]):
         if not isinstance(key, str) or key.lower() != "initialize":
             raise OptionError(f"dlnetwork: '{key}' is not an option. Valid option: 'Initialize'.")
         Initialize = bool(value)
+    if layers is None:
+        return UninitializedNetwork()
     if not Initialize:
-        raise OptionError(
-            "dlnetwork: Initialize=false (an uninitialized network) is not supported; layergraph networks are "
-            "built for the sizes of their input layers. Keep the LayerGraph and call dlnetwork when it is complete."
-        )
+        graph, extra = _graph_of(layers, "dlnetwork")
+        if extra:
+            raise NetworkError(extra, "dlnetwork")
+        return UninitializedNetwork._from_version(graph._version)
     return _build(layers, target="dlnetwork", kind="dlnetwork", function="dlnetwork")
 
 
-@matlab_function(outputs=())
-def summary(net, name: str | None = None) -> str:
-    """``summary(X)``, one MATLAB name dispatching on its argument.
+def summary_text(net) -> str:
+    """The text ``summary(net)`` prints (initialized, number of learnables, inputs); see :func:`summary`."""
+    from .analysis import _count_str
 
-    ``summary(net)`` prints initialized, number of learnables and the inputs; ``summary(A)`` of a
-    categorical prints each category with its count (``name`` is the variable name MATLAB shows)."""
+    if isinstance(net, Network):
+        total = sum(p.numel() for _, _, p, _, _ in net.parameter_info())
+        graph, initialized, names = net._lg.graph, True, net.InputNames
+    else:
+        graph, extra = _graph_of(net, "summary")
+        if extra:
+            raise NetworkError(extra, "summary")
+        initialized = False
+        analysis = analyze_graph(graph, "dlnetwork")
+        total = analysis.TotalLearnables
+        names = graph.InputNames
+    lines = [f"   Initialized: {'true' if initialized else 'false'}", ""]
+    if isinstance(total, float) and math.isnan(total):
+        lines.append("   Number of learnables: NaN (the layers have errors)")
+    else:
+        lines.append(f"   Number of learnables: {_count_str(total)}")
+    lines += ["", "   Inputs:"]
+    for i, name in enumerate(names, 1):
+        lines.append(f"      {i}   '{name}'   {graph.layer(name).description()}")
+    return "\n".join(lines) + "\n"
+
+
+@matlab_function(outputs=())
+def summary(net, name: str | None = None) -> None:
+    """``summary(X)``, one MATLAB name dispatching on its argument; prints and returns nothing (so a
+    Python prompt shows the text once; :func:`summary_text` returns it).
+
+    ``summary(net)`` prints initialized, number of learnables and the inputs of a dlnetwork (initialized
+    or not); ``summary(A)`` of a categorical prints each category with its count (``name`` is the variable
+    name MATLAB shows). Extension: ``summary(layers)`` of a layer array or LayerGraph prints the same for
+    the network those layers would make (MATLAB documents summary for dlnetwork objects only)."""
     from .values import Categorical
 
     if isinstance(net, Categorical):
-        text = net.summary_text(name)
-        print(text, end="")
-        return text
-    if not isinstance(net, Network):
-        raise OptionError(f"summary: expected a network or a categorical array, not {type(net).__name__}")
-    total = sum(p.numel() for _, _, p, _, _ in net.parameter_info())
-    from .analysis import _count_str
-
-    lines = ["   Initialized: true", "", f"   Number of learnables: {_count_str(total)}", "", "   Inputs:"]
-    for i, name in enumerate(net.InputNames, 1):
-        lines.append(f"      {i}   '{name}'   {net._lg.graph.layer(name).description()}")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    return text
+        print(net.summary_text(name), end="")
+        return None
+    if not isinstance(net, (Network, LayerGraph, Layer, list, tuple)) and getattr(net, "layer_class", None) is None:
+        raise OptionError(f"summary: expected a network, a layer array or a categorical array, not {type(net).__name__}")
+    print(summary_text(net))
+    return None
 
 
-__all__ = ["Network", "assembleNetwork", "dlnetwork", "summary"]
+__all__ = ["Network", "UninitializedNetwork", "assembleNetwork", "dlnetwork", "summary", "summary_text"]

@@ -83,25 +83,54 @@ def layered_positions(graph: LayerGraph) -> dict[str, tuple[float, float]]:
     return positions
 
 
-def plot_layer_graph(graph, path=None, *, highlight=(), title: str | None = None, ax=None):
+def _sizes(graph: LayerGraph) -> dict[str, str]:
+    """Each layer's (first) output activation size, ``28(S) × 28(S) × 1(C) × 1(B)``, where analysis gives one."""
+    from ..analysis import analyze_graph
+
+    try:
+        analysis = analyze_graph(graph, "dlnetwork")
+    except Exception:  # a graph that cannot be analysed is still drawn, without sizes
+        return {}
+    return {name: layouts[0].size_string() for name, layouts in analysis.output_layouts.items() if layouts}
+
+
+def node_labels(graph: LayerGraph, *, show_types: bool = False, show_sizes: bool = False) -> dict[str, str]:
+    """The text beside each layer: its name, then (optionally) its Type and its output activation size."""
+    sizes = _sizes(graph) if show_sizes else {}
+    labels = {}
+    for layer in graph.layer_list():
+        parts = [printable(layer.Name)]
+        if show_types:
+            parts.append(printable(layer.TYPE or type(layer).__name__))
+        if show_sizes and layer.Name in sizes:
+            parts.append(sizes[layer.Name])
+        labels[layer.Name] = parts[0] if len(parts) == 1 else parts[0] + "  (" + ", ".join(parts[1:]) + ")"
+    return labels
+
+
+def plot_layer_graph(graph, path=None, *, highlight=(), title: str | None = None, ax=None,
+                     show_types: bool = False, show_sizes: bool = False):
     """Draw ``graph`` (a LayerGraph, layer array or network); save it to ``path`` (.png, .svg, .pdf).
 
-    ``highlight`` names layers to draw in red (e.g. layers with analysis errors). Returns the figure.
+    ``highlight`` names layers to draw in red (e.g. layers with analysis errors); ``show_types`` adds
+    each layer's Type, ``show_sizes`` its output activation size (as analyzeNetwork reports it).
+    Returns the matplotlib Figure.
     """
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyArrowPatch
 
     graph = layerGraph(graph)
     positions = layered_positions(graph)
+    labels = node_labels(graph, show_types=show_types, show_sizes=show_sizes)
     rows = {}
     for name, (px, py) in positions.items():
         rows.setdefault(py, []).append(px)
     depth = len(rows)
     width = max((len(v) for v in rows.values()), default=1)
-    longest = max((len(n) for n in positions), default=4)
-    if ax is None:
-        fig_w = min(60.0, 2.0 + width * (1.2 + 0.09 * longest))
-        fig_h = min(150.0, 1.0 + 0.5 * depth)
+    longest = max((len(labels.get(n, n)) for n in positions), default=4)
+    if ax is None:   # about 0.6 inch per row and room for the longest label at 9 pt: readable at 100 dpi
+        fig_w = min(60.0, 3.0 + width * (1.4 + 0.075 * longest))
+        fig_h = min(150.0, 1.5 + 0.6 * depth)
         fig = Figure(figsize=(fig_w, fig_h))
         ax = fig.add_subplot(1, 1, 1)
     else:
@@ -123,22 +152,23 @@ def plot_layer_graph(graph, path=None, *, highlight=(), title: str | None = None
     xs = [positions[n][0] for n in names]
     ys = [positions[n][1] for n in names]
     colors = [ERROR_COLOR if n in highlight else NODE_COLOR for n in names]
-    ax.scatter(xs, ys, s=28, c=colors, zorder=3)
+    ax.scatter(xs, ys, s=40, c=colors, zorder=3)
     for name in names:
         ax.annotate(   # names are shown literally: no math text ('$x$'), control characters escaped
-            printable(name), positions[name], xytext=(6, 0), textcoords="offset points", va="center", fontsize=8,
+            labels.get(name, printable(name)), positions[name], xytext=(7, 0), textcoords="offset points",
+            va="center", fontsize=9,
             color=ERROR_COLOR if name in highlight else "black", parse_math=False, usetex=False,
         )
     if names:
-        ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6 + 0.06 * longest)
+        ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6 + 0.075 * longest)
         ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
     if title:
         ax.set_title(printable(title), fontsize=10, parse_math=False, usetex=False)
     if path is not None:
         path = Path(path)
-        dpi = min(100.0, 16000.0 / max(fig.get_figheight(), fig.get_figwidth()))
+        dpi = min(120.0, 16000.0 / max(fig.get_figheight(), fig.get_figwidth()))
         fig.savefig(path, dpi=dpi, bbox_inches="tight")
     return fig
 
 
-__all__ = ["layered_positions", "plot_layer_graph"]
+__all__ = ["layered_positions", "node_labels", "plot_layer_graph"]
