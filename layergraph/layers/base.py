@@ -732,8 +732,8 @@ def matlab_display_value(value) -> str:
             return "{}" if isinstance(value, list) else "[]"
         if all(isinstance(v, str) for v in value):
             return "{" + "  ".join(f"'{v}'" for v in value) + "}"
-        if all(isinstance(v, (list, tuple)) for v in value):
-            return "[" + ";".join(" ".join(_element(x) for x in row) for row in value) + "]"
+        if all(isinstance(v, (list, tuple)) for v in value):   # a matrix: MATLAB shows its size and class
+            return f"[{len(value)}×{max(len(v) for v in value)} double]"
         if len(value) > 8:
             return f"[1×{len(value)} double]"
         return "[" + " ".join(_element(v) for v in value) + "]"

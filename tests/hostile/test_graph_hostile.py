@@ -136,7 +136,8 @@ def test_matrix_valued_property_displays_as_matlab_rows():
     from layergraph import averagePooling3dLayer
 
     layer = averagePooling3dLayer(3, Stride=2, Padding=[[1, 0, 1], [1, 1, 0]])
-    assert "Padding: [1 0 1; 1 1 0]" in str(layer)
+    assert "PaddingSize: [2×3 double]" in str(layer)     # MATLAB's object display shows a matrix's size
+    assert layer.PaddingSize == [[1, 0, 1], [1, 1, 0]]   # the rows themselves, [t l f; b r k]
 
 
 def test_resize_scale_that_overflows_is_a_layout_issue():
