@@ -145,6 +145,24 @@ def _next_progress_path():
     return figure_path("training-progress.png" if n == 1 else f"training-progress-{n}.png", "trainNetwork")
 
 
+SMOOTHING = 0.6   # weight of the past in the smoothed curve (MATLAB does not document its factor)
+
+
+def smooth(values, weight: float = SMOOTHING) -> list:
+    """The "Training (smoothed)" curve: a bias-corrected exponential moving average,
+    ``s_t = w·s_{t-1} + (1−w)·x_t``, shown as ``s_t / (1 − w^t)`` (so it starts at the first value);
+    missing values (None/NaN) are skipped and shown as NaN."""
+    out, s, n = [], 0.0, 0
+    for v in values:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            out.append(math.nan)
+            continue
+        n += 1
+        s = weight * s + (1.0 - weight) * float(v)
+        out.append(s / (1.0 - weight ** n))
+    return out
+
+
 class ProgressPlot:
     """``Plots='training-progress'``: loss (and accuracy/RMSE) against iteration, saved as a PNG in the
     figures folder (the current folder, ``set_figures_folder``, ``$LAYERGRAPH_FIGURES`` or ``--figures``).
@@ -186,12 +204,20 @@ class ProgressPlot:
         label = "Accuracy (%)" if self.metric == "accuracy" else "RMSE"
         for ax, ys, vys, name in ((self.ax_metric, self.met, self.vmet, label), (self.ax_loss, self.loss, self.vloss, "Loss")):
             ax.clear()
-            ax.plot(self.it, ys, color="#1f77b4", linewidth=0.8, label="Training")
+            # as MATLAB's plot: the raw values light and thin, the smoothed curve dark on top
+            ax.plot(self.it, ys, color="#9ecae1", linewidth=0.7, label="Training")
+            ax.plot(self.it, smooth(ys), color="#0072BD", linewidth=1.6, label="Training (smoothed)")
             if self.vit:
                 ax.plot(self.vit, vys, "k--o", markersize=3, linewidth=0.8, label="Validation")
-                ax.legend(loc="best")
+            ax.legend(loc="best", fontsize=8)
             ax.set_ylabel(name)
             ax.grid(True, alpha=0.3)
+        if self.metric == "accuracy":   # 0..100 with a margin, so a curve at 100 % stays visible
+            self.ax_metric.set_ylim(-2, 104)
+            self.ax_metric.set_yticks(range(0, 101, 10))
+        finite = [v for v in self.loss + self.vloss if v is not None and math.isfinite(v)]
+        if finite:
+            self.ax_loss.set_ylim(0, max(finite) * 1.05 or 1.0)
         self.ax_loss.set_xlabel("Iteration")
         if title:
             self.fig.suptitle(title)
@@ -210,4 +236,4 @@ class ProgressPlot:
         self.last = time.monotonic()
 
 
-__all__ = ["VerboseTable", "TrainnetTable", "ProgressPlot", "hms", "fmt_loss", "fmt_rate", "fmt_accuracy", "fmt_rmse"]
+__all__ = ["VerboseTable", "TrainnetTable", "ProgressPlot", "smooth", "hms", "fmt_loss", "fmt_rate", "fmt_accuracy", "fmt_rmse"]
