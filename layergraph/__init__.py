@@ -7,6 +7,7 @@ registry), layerGraph and its edit functions, analyzeNetwork, assembleNetwork, d
 from __future__ import annotations
 
 from . import layers as _layers
+from .functions import load_all  # imports every registering module (the registries complete)
 from .values import (
     Categorical,
     Table,

@@ -24,7 +24,87 @@ class MatlabFunction:
         return len(self.outputs)
 
 
-FUNCTIONS: dict[str, MatlabFunction] = {}
+# Every module that registers MATLAB functions or layers. The package root imports lazily (so
+# ``layergraph --help`` never imports torch); :func:`load_all` imports these so that the registries are
+# complete wherever they are enumerated (the porter, the docs, the schema, ``from layergraph import *``).
+REGISTERING_MODULES = (
+    "layergraph.values",
+    "layergraph.layers",
+    "layergraph.graph",
+    "layergraph.analysis",
+    "layergraph.network",
+    "layergraph.checklayer",
+    "layergraph.training",
+    "layergraph.spec",
+    "layergraph.dl",
+    "layergraph.networks.pretrained",
+    "layergraph.io.onnx",
+    "layergraph.io.mat",
+    "layergraph.evaluation",
+    "layergraph.figures",
+)
+
+_LOAD_STATE = {"started": False}
+
+
+def load_all() -> None:
+    """Import every registering module (idempotent): afterwards ``FUNCTIONS`` and the layer ``REGISTRY``
+    hold everything layergraph offers, as if the whole package had been imported."""
+    if _LOAD_STATE["started"]:
+        return
+    _LOAD_STATE["started"] = True
+    import importlib
+
+    for module in REGISTERING_MODULES:
+        importlib.import_module(module)
+
+
+class _FunctionRegistry(dict):
+    """The one table of MATLAB functions. Registration writes to it as modules import; the first read
+    completes it with :func:`load_all`, so a consumer never sees a partial registry."""
+
+    def _complete(self):
+        if not _LOAD_STATE["started"]:
+            load_all()
+
+    def __getitem__(self, key):
+        self._complete()
+        return dict.__getitem__(self, key)
+
+    def __contains__(self, key):
+        self._complete()
+        return dict.__contains__(self, key)
+
+    def __iter__(self):
+        self._complete()
+        return dict.__iter__(self)
+
+    def __len__(self):
+        self._complete()
+        return dict.__len__(self)
+
+    def get(self, key, default=None):
+        self._complete()
+        return dict.get(self, key, default)
+
+    def keys(self):
+        self._complete()
+        return dict.keys(self)
+
+    def values(self):
+        self._complete()
+        return dict.values(self)
+
+    def items(self):
+        self._complete()
+        return dict.items(self)
+
+    def copy(self):
+        self._complete()
+        return dict(self.items())
+
+
+FUNCTIONS: dict[str, MatlabFunction] = _FunctionRegistry()
 
 
 def matlab_function(name: str | None = None, *, outputs: tuple = ("out",), data_free: bool = True):
@@ -38,4 +118,4 @@ def matlab_function(name: str | None = None, *, outputs: tuple = ("out",), data_
     return wrap
 
 
-__all__ = ["FUNCTIONS", "MatlabFunction", "matlab_function"]
+__all__ = ["FUNCTIONS", "MatlabFunction", "matlab_function", "load_all", "REGISTERING_MODULES"]
