@@ -37,7 +37,7 @@ def test_a_functions_consumer_sees_every_registered_function():
             "layergraph.load_all()\n"
             "print(json.dumps([names, sorted(FUNCTIONS), sorted(m for m in sys.modules if m.startswith('layergraph'))]))")
     first, after, modules = json.loads(_run(code))
-    assert first == after and len(first) > 200           # complete on the first read, nothing added later
+    assert first == after and len(first) > 100           # complete on the first read, nothing added later
     missing = _registering_modules() - set(modules)
     assert not missing, missing                           # load_all imported every registering module
     for name in ("layerGraph", "trainNetwork", "dlfeval", "plot", "confusionchart", "categorical", "resnet18"):
