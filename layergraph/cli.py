@@ -238,10 +238,50 @@ def cmd_analyze(args) -> int:
     return status
 
 
-def cmd_schema(args) -> int:
+def _package_fingerprint() -> str:
+    """A digest of every source file of the installed package (path, size, mtime): it changes whenever a
+    layer (and so the schema) can have changed. Costs a few milliseconds, imports nothing."""
+    import hashlib
+
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        st = path.stat()
+        digest.update(f"{path.relative_to(root)}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return digest.hexdigest()[:20]
+
+
+def _schema_cache_path() -> Path:
+    import os
+
+    base = os.environ.get("LAYERGRAPH_CACHE") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "layergraph" / f"schema-{_package_fingerprint()}.json"
+
+
+def schema_text_cached() -> str:
+    """The spec schema (``layergraph.spec.schema.schema_text()``) without importing torch when it can:
+    generated once per version of the package's source and kept in the user's cache folder
+    (``$LAYERGRAPH_CACHE``, ``$XDG_CACHE_HOME/layergraph`` or ``~/.cache/layergraph``)."""
+    cache = _schema_cache_path()
+    try:
+        return cache.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        pass
     from .spec.schema import schema_text
 
     text = schema_text()
+    try:   # best effort: a read-only home still gets its schema, just not faster next time
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{id(text)}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(cache)
+    except OSError:
+        pass
+    return text
+
+
+def cmd_schema(args) -> int:
+    text = schema_text_cached()
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
@@ -404,9 +444,9 @@ def main(argv=None) -> int:
     except SystemExit as exc:  # --help (0) and usage errors (2)
         return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_USAGE
     _PARTIAL_WEIGHTS.set(bool(getattr(args, "partial_weights", False)))
-    from . import figures
-
-    previous_folder = figures._FOLDER
+    # the figures module (matplotlib, torch) is imported only by the commands that draw
+    loaded = sys.modules.get("layergraph.figures")
+    previous_folder = loaded._FOLDER if loaded is not None else None
     try:
         apply_figures_option(args)
         return int(args.func(args) or 0)
@@ -430,7 +470,9 @@ def main(argv=None) -> int:
         )
         return EXIT_USAGE
     finally:
-        figures.set_figures_folder(previous_folder)
+        figures = sys.modules.get("layergraph.figures")
+        if figures is not None:
+            figures.set_figures_folder(previous_folder)
 
 
 if __name__ == "__main__":

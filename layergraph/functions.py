@@ -37,7 +37,7 @@ REGISTERING_MODULES = (
     "layergraph.training",
     "layergraph.spec",
     "layergraph.dl",
-    "layergraph.networks.pretrained",
+    "layergraph.networks.pretrained.catalog",
     "layergraph.io.onnx",
     "layergraph.io.mat",
     "layergraph.evaluation",

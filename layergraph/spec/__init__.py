@@ -4,9 +4,26 @@
 See docs/readme/spec-cli.md for the format.
 """
 
-from .codec import layer_from_json, layer_to_json, load_spec, save_spec, spec_text
+from importlib import import_module as _import_module
+
 from .errors import SpecError, SpecFileError
-from .models import FORMAT, VERSION, builtin_registry, network_model, spec_schema
+
+# imported on first use (PEP 562), so ``from layergraph.spec.errors import ...`` (the command line) does
+# not import torch through the layer registry
+_LAZY = {
+    "layer_from_json": ".codec", "layer_to_json": ".codec", "load_spec": ".codec", "save_spec": ".codec",
+    "spec_text": ".codec", "FORMAT": ".models", "VERSION": ".models", "builtin_registry": ".models",
+    "network_model": ".models", "spec_schema": ".models",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'layergraph.spec' has no attribute '{name}'")
+    value = getattr(_import_module(module, __name__), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "load_spec",
