@@ -578,7 +578,7 @@ def summary(net, name: str | None = None) -> None:
         print(net.summary_text(name), end="")
         return None
     if not isinstance(net, (Network, LayerGraph, Layer, list, tuple)) and getattr(net, "layer_class", None) is None:
-        raise OptionError(f"summary: expected a network, a layer array or a categorical array, not {type(net).__name__}")
+        raise OptionError(f"summary: expected a network or a categorical array (or a layer array), not {type(net).__name__}")
     print(summary_text(net))
     return None
 
