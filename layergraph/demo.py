@@ -167,7 +167,7 @@ def register_ported_classes(graph) -> list[str]:
     return names
 
 
-def save_progress_figure(info, path: Path, title: str) -> None:
+def save_progress_figure(info, path: Path, title: str):
     """MATLAB's training-progress figure (accuracy and loss against iteration) as a PNG."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -178,15 +178,21 @@ def save_progress_figure(info, path: Path, title: str) -> None:
     fig = Figure(figsize=(9, 6))
     FigureCanvasAgg(fig)
     ax_acc, ax_loss = fig.add_subplot(2, 1, 1), fig.add_subplot(2, 1, 2)
-    for ax, values, label, colour in ((ax_acc, accuracy, "Accuracy (%)", "#0072BD"),
-                                      (ax_loss, loss, "Loss", "#D95319")):
-        ax.plot(iterations, values, color=colour, linewidth=0.9, label="Training")
+    from .training.display import smooth
+
+    for ax, values, label, light, dark in ((ax_acc, accuracy, "Accuracy (%)", "#9ecae1", "#0072BD"),
+                                           (ax_loss, loss, "Loss", "#fdd0a2", "#D95319")):
+        ax.plot(iterations, values, color=light, linewidth=0.7, label="Training")
+        ax.plot(iterations, smooth(list(values)), color=dark, linewidth=1.6, label="Training (smoothed)")
         ax.set_ylabel(label)
         ax.grid(True, alpha=0.3)
-    ax_acc.set_ylim(0, 100)
+        ax.legend(loc="best", fontsize=8)
+    ax_acc.set_ylim(-2, 104)                 # 100 % stays visible inside the axes
+    ax_acc.set_yticks(range(0, 101, 10))
     ax_loss.set_xlabel("Iteration")
     fig.suptitle(title)
     fig.savefig(path, dpi=90)
+    return fig
 
 
 def _accuracy(predicted, truth) -> float:
@@ -279,7 +285,8 @@ def _run(example: Example, output: Path, *, max_epochs, echo, start) -> int:
     progress_path = output / "training-progress.png"
     save_progress_figure(info, progress_path, f"Training progress: {stem} (test accuracy {accuracy:.1f}%)")
     drawing_path = output / "network.png"
-    plot_layer_graph(lgraph, drawing_path, title=f"{stem}: {len(lgraph.layer_list())} layers")
+    plot_layer_graph(lgraph, drawing_path, title=f"{stem}: {len(lgraph.layer_list())} layers", show_types=True,
+                     show_sizes=True)
     echo(f"      {spec_path.name} + {weights_path.name}   trained network: JSON spec and weights"
          + ("  (reloaded: same test predictions)" if same else "  (WARNING: reloaded, it predicts differently)"))
     echo(f"      {progress_path.name}   training progress")

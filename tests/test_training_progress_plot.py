@@ -36,3 +36,42 @@ def test_progress_plot_draws_raw_and_smoothed_curves_and_keeps_100_percent_in_vi
     assert low <= 0 and high > 100                      # the 100 % line is inside the axes, not on its edge
     assert 100 in list(plot.ax_metric.get_yticks())
     assert plot.ax_loss.get_ylim()[0] == 0
+
+
+def test_demo_progress_figure_smoothed_and_100_percent_visible(tmp_path):
+    from types import SimpleNamespace
+
+    from layergraph.demo import save_progress_figure
+
+    info = SimpleNamespace(TrainingLoss=[2.0, 1.0, 0.5, 0.2], TrainingAccuracy=[10.0, 60.0, 100.0, 100.0])
+    path = tmp_path / "training-progress.png"
+    fig = save_progress_figure(info, path, "demo")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    ax_acc = fig.axes[0]
+    assert ax_acc.get_ylim()[1] > 100
+    smoothed = [line for line in ax_acc.get_lines() if line.get_label() == "Training (smoothed)"]
+    np.testing.assert_allclose(smoothed[0].get_ydata(), smooth(info.TrainingAccuracy))
+
+
+def test_network_png_is_readable_and_names_layer_types(tmp_path):
+    from PIL import Image
+
+    from layergraph import (convolution2dLayer, fullyConnectedLayer, imageInputLayer, reluLayer, softmaxLayer,
+                            classificationLayer)
+    from layergraph.cli import main
+    from layergraph.spec import save_spec
+    from layergraph.spec.plot import plot_layer_graph
+
+    layers = [imageInputLayer([8, 8, 1], Name="input")]
+    for i in range(1, 5):
+        layers += [convolution2dLayer(3, 4, Padding="same", Name=f"conv_{i}"), reluLayer(Name=f"relu_{i}")]
+    layers += [fullyConnectedLayer(10, Name="fc"), softmaxLayer(Name="softmax"), classificationLayer(Name="output")]
+    spec = tmp_path / "net.json"
+    save_spec(layers, spec)
+    png = tmp_path / "network.png"
+    assert main(["plot", str(spec), "-o", str(png)]) == 0
+    width, height = Image.open(png).size
+    assert height >= 40 * len(layers) and width >= 300            # about 0.6 inch a row at 100+ dpi
+    fig = plot_layer_graph(layers, show_types=True)
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert "conv_1  (2-D Convolution)" in texts and "output  (Classification Output)" in texts
