@@ -37,6 +37,7 @@ REGISTERING_MODULES = (
     "layergraph.training",
     "layergraph.spec",
     "layergraph.dl",
+    "layergraph.data",
     "layergraph.networks.pretrained.catalog",
     "layergraph.io.onnx",
     "layergraph.io.mat",

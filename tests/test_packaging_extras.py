@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXTRAS = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
 # distribution name -> import name, and the extras' features (where the package must be imported)
 IMPORT_NAME = {"matplotlib": "matplotlib", "scikit-learn": "sklearn", "aeon": "aeon", "scipy": "scipy",
-               "h5py": "h5py", "mat-io": "matio", "onnx": "onnx", "onnxruntime": "onnxruntime"}
+               "h5py": "h5py", "mat-io": "matio", "onnx": "onnx", "onnxruntime": "onnxruntime", "pillow": "PIL"}
 USER_EXTRAS = ("plot", "data", "mat", "onnx")
 
 
