@@ -121,11 +121,14 @@ def _load_plugins(subparsers, warnings: list) -> None:
                     register_file_loader(suffix, loader)
 
 
-def load_file(path: str, network: str | None = None, *, every: bool = False) -> dict:
+def load_file(path: str, network: str | None = None, *, every: bool = False, options: dict | None = None) -> dict:
     """``{name: network}`` from a file through the loader for its suffix.
 
     ``network`` selects one by name; otherwise a file that defines several (a MATLAB script building
     ``layers`` and then ``lgraph``) gives its last one, or all of them with ``every=True``.
+
+    ``options``: keyword arguments for the loader (the MATLAB porter's var_specs, args, path, entry);
+    given only when set.
 
     Raises UsageError (exit 2) for a missing/unreadable file or an unsupported type; the loaders'
     LayerGraphErrors (exit 1) pass through.
@@ -143,8 +146,11 @@ def load_file(path: str, network: str | None = None, *, every: bool = False) -> 
             raise UsageError(f"{path}: unsupported file type '{suffix or p.name}' (supported: {supported})")
     else:
         loader = _FILE_LOADERS[".json"]
+    options = {k: v for k, v in (options or {}).items() if v}
+    if options and path != "-" and Path(path).suffix.lower() != ".m":
+        raise UsageError(f"{path}: --var, --args, --path and --entry apply to MATLAB .m files only")
     try:
-        networks = loader(path)
+        networks = loader(path, **options) if options else loader(path)
     except SpecFileError as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:
@@ -200,7 +206,7 @@ def _label(args, name) -> str:
 
 
 def cmd_validate(args) -> int:
-    networks = load_file(args.file, args.network, every=args.all)
+    networks = load_file(args.file, args.network, every=args.all, options=_port_options(args))
     status = EXIT_OK
     for name, net in networks.items():
         label = _label(args, name)
@@ -226,7 +232,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_analyze(args) -> int:
-    networks = load_file(args.file, args.network, every=args.all)
+    networks = load_file(args.file, args.network, every=args.all, options=_port_options(args))
     status = EXIT_OK
     for i, (name, net) in enumerate(networks.items()):
         if len(networks) > 1:
@@ -296,7 +302,7 @@ def cmd_import(args) -> int:
     """``layergraph import net.mat [-o net.json]``: the network in a .mat file as a spec + weights."""
     from .spec import save_spec
 
-    networks = load_file(args.file, args.network)
+    networks = load_file(args.file, args.network, options=_port_options(args))
     (name, net), = networks.items()
     output = Path(args.output) if args.output else Path(Path(args.file).stem + ".json")
     if output.suffix.lower() != ".json":
@@ -321,7 +327,7 @@ def cmd_plot(args) -> int:
         output = figures_folder() / output
     if output.suffix.lower() not in PLOT_FORMATS:
         raise UsageError(f"{output}: unsupported image type '{output.suffix}' (use {', '.join(PLOT_FORMATS)})")
-    networks = load_file(args.file, args.network)
+    networks = load_file(args.file, args.network, options=_port_options(args))
     (name, net), = networks.items()
     try:
         import matplotlib  # noqa: F401
@@ -355,6 +361,17 @@ def _file_arguments(parser) -> None:
     )
     parser.add_argument("--partial-weights", action="store_true",
                         help="accept a weights file that lacks some learnables (they are initialised afresh)")
+    parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                        help=".m files: a variable or function parameter, VALUE in MATLAB syntax (repeatable)")
+    parser.add_argument("--args", metavar="'V1, V2'", help=".m function files: the main function's arguments")
+    parser.add_argument("--path", action="append", default=[], metavar="DIR",
+                        help=".m files: extra folder searched for function and classdef files (repeatable)")
+    parser.add_argument("--entry", metavar="FUNCTION", help=".m files: the local function to run")
+
+
+def _port_options(args) -> dict:
+    return {"var_specs": getattr(args, "var", None), "args": getattr(args, "args", None),
+            "search_path": getattr(args, "path", None), "entry": getattr(args, "entry", None)}
 
 
 def _figures_argument(parser, suppress: bool = False) -> None:

@@ -35,6 +35,13 @@ class PortResult:
     workspace: dict = field(repr=False, default_factory=dict)
     source_name: str = "<string>"
     notes: list = field(default_factory=list)
+    primary: str | None = None
+
+    def primary_network(self):
+        """The primary network: the last passed to training, else the last returned or assigned."""
+        if self.primary is None:
+            raise MatlabPortError(f"{self.source_name}: no network found")
+        return self.networks[self.primary]
 
     def graphs(self) -> dict:
         """Every network as a LayerGraph (layer lists connected in order, networks via layerGraph(net))."""
@@ -146,13 +153,19 @@ def script_folders(path_or_source, search) -> list[str]:
 
 
 def port(path_or_source, workspace=None, path=None, *, max_steps: int = 1_000_000, max_depth: int = 100,
-         var_specs=None, seed: int = 0, max_elements: int = DEFAULT_MAX_ELEMENTS) -> PortResult:
+         var_specs=None, seed: int = 0, max_elements: int = DEFAULT_MAX_ELEMENTS, args=None,
+         entry: str | None = None) -> PortResult:
     """Port a MATLAB script: a file path, or MATLAB source text (str) or bytes.
 
     ``workspace``: variables the script needs but cannot compute (``{'numClasses': 10}``); they also
     replace values the script would get from data. ``path``: extra folders searched for function and
     classdef files (the script's own folder is always searched). ``max_elements``: the largest array the
     porter allocates (``ones``, ``zeros``, ``rand``, ``repmat``, ranges, ...; default 1e8 elements).
+
+    A function file (first statement ``function``) runs its main function: ``args`` are its positional
+    arguments (MATLAB expressions as one string, ``"[32 32 3], 10"``, or a list of Python values),
+    ``var_specs``/``workspace`` entries named like a parameter give that parameter; parameters not given
+    are unknown values (``nargin`` counts the given ones). ``entry``: a local function to run instead.
     """
     _load_registries()
     old_limit = sys.getrecursionlimit()
@@ -164,7 +177,7 @@ def port(path_or_source, workspace=None, path=None, *, max_steps: int = 1_000_00
         folders = script_folders(path_or_source, search)
         with confined((), read_only=True, extra_read=folders):
             return _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed, max_elements,
-                         folders)
+                         folders, args, entry)
     except RecursionError:
         raise MatlabPortError("the script nests too deeply to port (expression or call nesting exceeds "
                               "the interpreter's limit).") from None
@@ -172,8 +185,28 @@ def port(path_or_source, workspace=None, path=None, *, max_steps: int = 1_000_00
         sys.setrecursionlimit(old_limit)
 
 
+def parse_args_text(interp: Interpreter, text: str) -> list:
+    """``--args 'v1, v2'``: MATLAB expressions (evaluated by the porter, never by Python) as a list."""
+    src = parse_source(f"portArgs_ = {{{text}}};", "--args")
+    if src.syntax_errors:
+        line, col, msg = src.syntax_errors[0]
+        raise MatlabPortError(f"--args: cannot read {text!r} ({msg}).")
+    frame = interp.run_source(src)
+    value = frame.vars.get("portArgs_")
+    items = value.items() if hasattr(value, "items") else []
+    for i, v in enumerate(items):
+        if isinstance(v, Opaque):
+            raise MatlabPortError(f"--args: argument {i + 1} of {text!r} is not a constant the porter can compute.")
+    return list(items)
+
+
+def _is_function_file(src) -> bool:
+    kinds = [k.t for k in src.root.kids if k.t != "comment"]
+    return bool(kinds) and kinds[0] == "function_definition"
+
+
 def _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed, max_elements,
-          folders=()) -> PortResult:
+          folders=(), args=None, entry=None) -> PortResult:
     search = [path] if isinstance(path, str) else list(path or [])
     if isinstance(path_or_source, bytes):
         text, enc = decode_source(path_or_source)
@@ -196,9 +229,31 @@ def _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed
     for spec in var_specs or ():
         k, v = parse_var(interp, spec)
         pinned[k] = v
-    interp.pinned = pinned
+    function_file = _is_function_file(src) or entry is not None
+    positional = []
+    if args is not None:
+        if isinstance(args, str):
+            positional = parse_args_text(interp, args)
+        else:
+            positional = [_workspace_value(f"argument {i + 1}", v) for i, v in enumerate(args)]
+    returned = {}
     try:
-        frame = interp.run_source(src, pinned)
+        if function_file:
+            functions = interp.collect_functions(src)
+            fd_name = entry
+            if fd_name is None:
+                first = next(k for k in src.root.kids if k.t == "function_definition")
+                fd_name = first.f["name"].v if "name" in first.f else None
+            fd = functions.get(fd_name) if fd_name else None
+            params = fd.params if fd is not None else []
+            named = {k: v for k, v in pinned.items() if k in params}
+            interp.pinned = {k: v for k, v in pinned.items() if k not in params}
+            frame, returned = interp.run_main_function(src, positional, named, entry)
+        else:
+            if args is not None:
+                raise MatlabPortError(f"{src.path}: --args needs a function file (this file is a script).")
+            interp.pinned = pinned
+            frame = interp.run_source(src, pinned)
     except RecursionError:
         node = interp.current
         where = f"{node.src.location(node.line, node.col)}: " if node is not None else ""
@@ -211,11 +266,11 @@ def _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed
         if node is not None:
             raise MatlabPortError(format_error(node.src, node.line, node.col, text)) from exc
         raise MatlabPortError(text) from exc
-    networks = {}
-    for name, value in frame.vars.items():
-        net = _network_value(value)
-        if net is not None:
-            networks[name] = net
+    networks, primary = _collect_networks(frame.vars, returned, interp.sinks)
+    building = [e for e, builds in interp.recovered if builds]
+    if building or (not networks and interp.recovered):
+        # a network itself could not be built (never a silently wrong network): report the first failure
+        raise (building or [interp.recovered[0][0]])[0]
     from .codegen import generate
     from .custom import custom_class_sources
 
@@ -223,7 +278,36 @@ def _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed
     python_source, notes = generate(networks, os.path.basename(src.path) if src.path != "<string>" else "a MATLAB "
                                     "script", classes)
     return PortResult(networks, list(interp.warnings), list(interp.errors), python_source, dict(frame.vars),
-                      src.path, list(notes))
+                      src.path, list(notes), primary)
 
 
-__all__ = ["port", "PortResult", "as_layer_graph", "parse_var"]
+def _collect_networks(variables: dict, returned: dict, sinks: list):
+    """Every network (by variable or call site) in order, the primary one last (issue 11 item 2): the last
+    passed to training, else the last returned by the main function, else the last assigned."""
+    found = {}          # name -> raw value
+    for name, value in variables.items():
+        if _network_value(value) is not None:
+            found[name] = value
+    primary = None
+    for name, value in returned.items():
+        if _network_value(value) is not None:
+            found.pop(name, None)
+            found[name] = value
+            primary = name
+    for label, value, training in sinks:
+        key = label if found.get(label) is value else next((k for k in reversed(found) if found[k] is value), None)
+        if key is None:
+            key = label
+            n = 2
+            while key in found:
+                key = f"{label}_{n}"
+                n += 1
+            found[key] = value
+        if training:
+            primary = key
+    if primary is None and found:
+        primary = list(found)[-1]
+    networks = {name: _network_value(value) for name, value in found.items() if name != primary}
+    if primary is not None:
+        networks[primary] = _network_value(found[primary])
+    return networks, primary

@@ -44,6 +44,9 @@ def add_commands(subparsers) -> None:
                    help="set a variable the script cannot compute, VALUE in MATLAB syntax (e.g. numClasses=10)")
     p.add_argument("--path", action="append", default=[], metavar="DIR",
                    help="extra folder to search for function and classdef files (repeatable)")
+    p.add_argument("--args", metavar="'V1, V2'",
+                   help="function files: the main function's arguments, MATLAB expressions (e.g. '[32 32 3], 10')")
+    p.add_argument("--entry", metavar="FUNCTION", help="run this local function of the file instead of the main one")
     p.add_argument("--max-elements", type=float, default=1e8, metavar="N",
                    help="largest array the porter allocates (ones, zeros, rand, repmat, ranges; default 1e8)")
     p.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
@@ -57,7 +60,8 @@ def run_port(args) -> int:
         print(f"layergraph port: {args.file}: no such file", file=sys.stderr)
         return EXIT_USAGE
     try:
-        result = port(args.file, path=args.path, var_specs=args.var, max_elements=int(args.max_elements))
+        result = port(args.file, path=args.path, var_specs=args.var, max_elements=int(args.max_elements),
+                      args=args.args, entry=args.entry)
     except MatlabPortError as exc:
         _say(f"error: {exc}")
         return EXIT_ERROR
@@ -94,15 +98,16 @@ def run_port(args) -> int:
     return EXIT_ERROR if result.errors else EXIT_OK
 
 
-def load_networks(path, workspace=None, search_path=None) -> dict:
-    """``{variable name: LayerGraph}`` for every network the script builds.
+def load_networks(path, workspace=None, search_path=None, var_specs=None, args=None, entry=None) -> dict:
+    """``{variable name: LayerGraph}`` for every network the script builds, the primary network last
+    (the last one passed to training, else the last returned or assigned).
 
     Syntax errors confined to statements the networks do not need are printed to standard error and
     the rest of the script is still used; anything else raises :class:`MatlabPortError`.
     """
     from .api import port
 
-    result = port(path, workspace=workspace, path=search_path)
+    result = port(path, workspace=workspace, path=search_path, var_specs=var_specs, args=args, entry=entry)
     for e in result.errors:
         _say(f"error: {e}")
     if not result.networks:

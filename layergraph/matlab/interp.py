@@ -166,6 +166,10 @@ class Interpreter:
         self.pinned = dict(workspace or {})
         self.custom_classes: dict = {}   # classdef name -> info (custom.py)
         self.current: Node | None = None
+        self.sinks: list = []            # (label, value, training) for values reaching trainNetwork, plot, ...
+        self.recovered: list = []        # (MatlabPortError, builds_network) for statements skipped with a warning
+        self.try_depth = 0               # inside a MATLAB try block, errors go to its catch
+        self.main_frame: Frame | None = None
         from . import builtins as _b
         self.builtins = _b.BUILTINS
 
@@ -246,8 +250,10 @@ class Interpreter:
     def tick(self, node: Node) -> None:
         self.steps += 1
         if self.steps > self.max_steps:
-            raise self.error(node, f"step budget exceeded ({self.max_steps} steps): the script does not finish "
+            exc = self.error(node, f"step budget exceeded ({self.max_steps} steps): the script does not finish "
                                    "(an infinite loop?). Raise max_steps if the script is just long.")
+            exc.fatal = True
+            raise exc
 
     def exec_stmt(self, st: Node, frame: Frame) -> None:
         self.steps += 1
@@ -256,7 +262,10 @@ class Interpreter:
         t = st.t
         self.current = st
         if t == "assignment":
-            self.exec_assignment(st, frame)
+            try:
+                self.exec_assignment(st, frame)
+            except MatlabPortError as exc:
+                self.recover(st, frame, exc)
         elif t == "if_statement":
             self.exec_if(st, frame)
         elif t == "for_statement":
@@ -283,7 +292,43 @@ class Interpreter:
         elif t == "error":
             return  # reported as a syntax error; the rest of the file still runs
         else:
-            self.exec_expression_statement(st, frame)
+            try:
+                self.exec_expression_statement(st, frame)
+            except MatlabPortError as exc:
+                self.recover(st, frame, exc)
+
+    def recover(self, st: Node, frame: Frame, exc: MatlabPortError) -> None:
+        """Data never aborts a port: a statement that cannot run becomes a located warning and what it
+        assigns an unknown value. Re-raises inside a MATLAB try (its catch runs) and for fatal errors
+        (step budget, recursion). A statement that would change a network makes that variable unknown,
+        so the network is never silently wrong; the port then fails if no network remains."""
+        if self.try_depth or getattr(exc, "fatal", False) or "maximum recursion depth" in str(exc):
+            raise exc
+        targets = []
+        if st.t == "assignment":
+            left = st.f["left"]
+            nodes = left.kids if left.t == "multioutput_variable" else [left]
+            for target in nodes:
+                if target.t == "ignored_argument":
+                    continue
+                root = target.v if target.t == "identifier" else self.lvalue_chain(target)[0]
+                if root:
+                    targets.append(root)
+        builds = bool(getattr(exc, "builds", False))
+        message = str(exc).splitlines()[0]
+        for name in targets:
+            old = frame.vars.get(name)
+            if old is not None and _holds_network(old):
+                builds = True
+            unknown = Opaque(f"a statement that could not run at {self.where(st)}")
+            if frame.name == "<script>" and name in self.pinned or frame is self.main_frame and name in self.pinned:
+                frame.vars[name] = self.pinned[name]
+            else:
+                frame.vars[name] = unknown.named(name)
+        self.recovered.append((exc, builds))
+        what = (" and " + ", ".join(f"'{n}'" for n in targets) + (" is" if len(targets) == 1 else " are")
+                + " unknown") if targets else ""
+        self.warn(st, f"this statement cannot run in the porter ({_strip_location(message)}); it is skipped{what}")
 
     def exec_expression_statement(self, st: Node, frame: Frame) -> None:
         if st.t == "identifier" and st.v not in frame.vars:
@@ -440,18 +485,25 @@ class Interpreter:
     def exec_try(self, st: Node, frame: Frame) -> None:
         block = next((k for k in st.kids if k.t == "block"), None)
         catch = next((k for k in st.kids if k.t == "catch_clause"), None)
+        failed = None
+        self.try_depth += 1
         try:
             if block is not None:
                 self.exec_block(block.kids, frame)
         except MatlabPortError as exc:
-            if catch is None:
-                return
-            ident = next((k for k in catch.kids if k.t == "identifier"), None)
-            if ident is not None:
-                frame.vars[ident.v] = Struct({"message": str(exc), "identifier": "layergraph:port"})
-            cblock = next((k for k in catch.kids if k.t == "block"), None)
-            if cblock is not None:
-                self.exec_block(cblock.kids, frame)
+            if getattr(exc, "fatal", False):
+                raise
+            failed = exc
+        finally:
+            self.try_depth -= 1
+        if failed is None or catch is None:
+            return
+        ident = next((k for k in catch.kids if k.t == "identifier"), None)
+        if ident is not None:
+            frame.vars[ident.v] = Struct({"message": str(failed), "identifier": "layergraph:port"})
+        cblock = next((k for k in catch.kids if k.t == "block"), None)
+        if cblock is not None:
+            self.exec_block(cblock.kids, frame)
 
     # ---- assignment ---------------------------------------------------------------------------------
 
@@ -491,7 +543,7 @@ class Interpreter:
 
     def set_var(self, frame: Frame, name: str, value) -> None:
         if isinstance(value, Opaque):
-            if frame.name == "<script>" and name in self.pinned:
+            if (frame.name == "<script>" or frame is self.main_frame) and name in self.pinned:
                 frame.vars[name] = self.pinned[name]
                 return
             value = value.named(name)
@@ -967,6 +1019,8 @@ class Interpreter:
 
     def call_named(self, name: str, args: list, nargout: int, node: Node, frame: Frame) -> list:
         self.check_call_allowed(name, node)
+        if name in NETWORK_SINKS and args:
+            self.note_sinks(name, args, node)
         fd = frame.functions.get(name)
         if fd is not None:
             return self.call_user(fd, args, nargout, node)
@@ -1010,6 +1064,75 @@ class Interpreter:
         what = f"'{name}' is not a variable, a function file or a function the porter models"
         self.warn(node, f"{what}; its result is treated as opaque data")
         return [Opaque(f"{name} at {self.where(node)}", missing=name)] * max(nargout, 1)
+
+    def note_sinks(self, name: str, args: list, node: Node) -> None:
+        """Record every network value passed to trainNetwork, trainnet, dlnetwork, plot, ... (issue 11 item 2)."""
+        argnodes = self._args_of(node) if node.t == "function_call" else []
+        for i, a in enumerate(args):
+            if not _holds_network(a):
+                continue
+            argnode = argnodes[i] if i < len(argnodes) else None
+            label = argnode.v if argnode is not None and argnode.t == "identifier" else f"{name}_line{node.line}"
+            self.sinks.append((label, a, NETWORK_SINKS[name]))
+
+    def run_main_function(self, src: SourceFile, positional: list, named: dict, name: str | None = None):
+        """Run a function file's main (first) function, or the local function ``name``, as MATLAB would when
+        called with ``positional`` arguments and the parameters in ``named``. Returns (frame, outputs).
+
+        ``nargin`` counts the arguments up to the last one given; a parameter not given is an unknown value
+        (after ``arguments`` defaults); outputs assigned are returned in order."""
+        functions = self.collect_functions(src)
+        self.main_src, self.main_functions = src, functions
+        for line, col, msg in src.syntax_errors:
+            self.errors.append(format_error(src, line, col, msg))
+            self.warnings.append(f"{src.location(line, col)}: error: {msg} (statement skipped)")
+        fds = [FunctionDef(k, src, functions) for k in src.root.kids
+               if k.t == "function_definition" and "name" in k.f]
+        if name is not None:
+            fd = functions.get(name)
+            if fd is None:
+                raise MatlabPortError(f"{src.path}: no function named '{name}' (functions: "
+                                      f"{', '.join(functions) or 'none'})")
+        elif not fds:
+            raise MatlabPortError(f"{src.path}: no function to run")
+        else:
+            fd = functions.get(fds[0].name, fds[0])
+        params = [p for p in fd.params if p not in ("varargin",)]
+        nv_name = fd.nv[0] if fd.nv else None
+        for key in named:
+            if key not in params:
+                raise MatlabPortError(f"--var {key}: {fd.name} has no parameter '{key}' (parameters: "
+                                      f"{', '.join(params) or 'none'})")
+        for i, key in enumerate(params[:len(positional)]):
+            if key in named:
+                raise MatlabPortError(f"parameter '{key}' of {fd.name} is given twice (argument {i + 1} of --args "
+                                      "and --var); give it one way")
+        slots = list(positional)
+        for i, key in enumerate(params):
+            if key in named:
+                while len(slots) <= i:
+                    slots.append(_UNSET)
+                slots[i] = named[key]
+        where = self.where(fd.node)
+        args = []
+        for i, v in enumerate(slots):
+            if v is _UNSET:
+                key = params[i]
+                v = Opaque(f"parameter '{key}' of {fd.name} at {where} (not given: use --args or --var {key}=VALUE)",
+                           key, (key,))
+            args.append(v)
+        if nv_name is not None and nv_name in params and len(args) > params.index(nv_name):
+            args = args[:params.index(nv_name)]
+        frame = Frame(fd.file, fd.functions, fd.name, nargin=len(args), nargout=len(fd.outputs))
+        self.main_frame = frame
+        self.bind_args(fd, args, frame, fd.node)
+        for key in params:
+            if key != "~" and key not in frame.vars:
+                frame.vars[key] = Opaque(f"parameter '{key}' of {fd.name} at {where} (not given: use --args or "
+                                         f"--var {key}=VALUE)", key, (key,))
+        self.run_body(fd.body, frame)
+        outputs = {o: frame.vars[o] for o in fd.outputs if o in frame.vars and o != "varargout"}
+        return frame, outputs
 
     def bind_args(self, fd: FunctionDef, args: list, frame: Frame, node: Node) -> None:
         params = fd.params
@@ -1114,6 +1237,8 @@ class Interpreter:
             example = needs[0]
             hint = (f" Supply {names} with --var {example}=VALUE on the command line or "
                     f"workspace={{'{example}': ...}} from Python.")
+            if "parameter '" in value.origin:
+                hint += " Function arguments can also be given in order with --args 'VALUE1, VALUE2'."
             detail = f"depends on {names}, which comes from {value.origin} (not computed by the porter)."
         else:
             hint = " Assign the value to a variable and supply it with --var NAME=VALUE or workspace={...}."
@@ -1121,7 +1246,9 @@ class Interpreter:
         if value.missing and value.missing.isidentifier() and value.missing not in _DATA_FUNCTIONS:
             hint += (f" If '{value.missing}' is a function of yours, put {value.missing}.m beside the script or "
                      f"add its folder with --path DIR (path=[...] from Python).")
-        return self.error(node, f"{what} needs a value that {detail}{hint}")
+        exc = self.error(node, f"{what} needs a value that {detail}{hint}")
+        exc.builds = True
+        return exc
 
     def call_layer(self, name: str, args: list, node: Node):
         cls = REGISTRY[name]
@@ -1159,6 +1286,12 @@ class Interpreter:
                 return [LayerGraph()]
             return self.call_registered(FUNCTIONS["layerGraph"], [args[0]], 1, node)
         builds = bool(fn.outputs) and fn.outputs[0] in ("lgraph", "net", "layers", "layer", "dlnet")
+        if name in _PRETRAINED and not any(isinstance(a, str) and a.lower() == "weights" for a in args):
+            # Porting needs the architecture only; the pretrained weights load when the program runs.
+            self.warn(node, f"{name}: the port builds the architecture ({name}('Weights','none')); the "
+                            f"pretrained weights are loaded when the program calls {name} (they need the "
+                            "weight file)")
+            args = list(args) + ["Weights", "none"]
         if not fn.data_free:
             self.warn(node, f"{name} needs data the porter does not have; its result is treated as opaque")
             return [Opaque(f"{name} at {self.where(node)}")] * max(nargout, 1)
@@ -1970,6 +2103,29 @@ def _exist(interp, frame, args, nargout, node):
 def _noop(interp, frame, args, nargout, node):
     return []
 
+
+#: functions a network reaches (True: training; the primary network is the last one passed to training)
+NETWORK_SINKS = {"trainNetwork": True, "trainnet": True, "assembleNetwork": False, "dlnetwork": False,
+                 "analyzeNetwork": False, "plot": False, "deepNetworkDesigner": False}
+
+
+def _holds_network(value) -> bool:
+    """A layer array of layers, a layer, a LayerGraph or a network."""
+    if isinstance(value, LayerArr):
+        items = value.items()
+        return bool(items) and all(isinstance(x, Layer) for x in items)
+    if isinstance(value, (Layer, LayerGraph)):
+        return True
+    return type(value).__name__ in ("Network", "SeriesNetwork", "DAGNetwork") and hasattr(value, "to_layer_graph")
+
+
+def _strip_location(message: str) -> str:
+    return re.sub(r"^.*?:\d+:\d+: ", "", message, count=1)
+
+
+_PRETRAINED = frozenset({"alexnet", "googlenet", "squeezenet", "resnet18", "resnet50", "resnet101", "vgg16",
+                         "vgg19", "mobilenetv2", "inceptionv3", "densenet201", "xception", "darknet19",
+                         "darknet53"})
 
 _FRAME_FUNCTIONS = {"nargin": _nargin, "nargout": _nargout, "clear": _clear, "clearvars": _clear,
                     "exist": _exist, "clc": _noop, "close": _noop, "format": _noop, "more": _noop}
