@@ -1072,7 +1072,7 @@ class Interpreter:
             if not _holds_network(a):
                 continue
             argnode = argnodes[i] if i < len(argnodes) else None
-            label = argnode.v if argnode is not None and argnode.t == "identifier" else f"{name}_line{node.line}"
+            label = argnode.v if argnode is not None and argnode.t == "identifier" else f"{name}_line{node.line + 1}"
             self.sinks.append((label, a, NETWORK_SINKS[name]))
 
     def run_main_function(self, src: SourceFile, positional: list, named: dict, name: str | None = None):
