@@ -190,7 +190,8 @@ def test_errors_inside_try_still_reach_the_catch(tmp_path):
 
 # ---- pretrained constructors: the architecture while porting -------------------------------------------
 
-def test_pretrained_constructor_ports_as_the_architecture_with_a_note(tmp_path):
+def test_pretrained_constructor_ports_as_the_architecture_with_a_note(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty_cache"))     # no weight file here
     path = write(tmp_path, "transfer.m", """\
         net = resnet18;
         lgraph = layerGraph(net);

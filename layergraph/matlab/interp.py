@@ -1286,12 +1286,6 @@ class Interpreter:
                 return [LayerGraph()]
             return self.call_registered(FUNCTIONS["layerGraph"], [args[0]], 1, node)
         builds = bool(fn.outputs) and fn.outputs[0] in ("lgraph", "net", "layers", "layer", "dlnet")
-        if name in _PRETRAINED and not any(isinstance(a, str) and a.lower() == "weights" for a in args):
-            # Porting needs the architecture only; the pretrained weights load when the program runs.
-            self.warn(node, f"{name}: the port builds the architecture ({name}('Weights','none')); the "
-                            f"pretrained weights are loaded when the program calls {name} (they need the "
-                            "weight file)")
-            args = list(args) + ["Weights", "none"]
         if not fn.data_free:
             self.warn(node, f"{name} needs data the porter does not have; its result is treated as opaque")
             return [Opaque(f"{name} at {self.where(node)}")] * max(nargout, 1)
@@ -1317,6 +1311,15 @@ class Interpreter:
             with contextlib.redirect_stdout(io.StringIO()):
                 result = fn.function(*pyargs, **extra)
         except LayerGraphError as exc:
+            if name in _PRETRAINED and type(exc).__name__ == "PretrainedWeightsError" and \
+                    not any(isinstance(a, str) and a.lower() == "weights" for a in args):
+                # Porting needs the architecture only: without the weight file, the untrained architecture
+                # (name('Weights','none')); the pretrained weights load when the program runs.
+                reason = str(exc).split(". ")[0].removeprefix(f"{name}: ")
+                self.warn(node, f"{name}: the port builds the architecture ({name}('Weights','none')) because "
+                                f"the pretrained weights are not available here ({reason}); the weights are "
+                                "loaded when the program runs")
+                return self.call_registered(fn, list(args) + ["Weights", "none"], nargout, node)
             raise self.error(node, f"{name}: {exc}") from None
         except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
             raise self.error(node, f"{name}: invalid arguments ({exc})") from None
