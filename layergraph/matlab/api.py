@@ -126,7 +126,11 @@ def parse_var(interp: Interpreter, spec: str):
     if src.syntax_errors:
         line, col, msg = src.syntax_errors[0]
         raise MatlabPortError(f"--var {name}: cannot read the value {text!r} ({msg}).")
-    frame = interp.run_source(src)
+    interp.strict = True
+    try:
+        frame = interp.run_source(src)
+    finally:
+        interp.strict = False
     value = frame.vars.get(name)
     if isinstance(value, Opaque):
         raise MatlabPortError(f"--var {name}: the value {text!r} is not a constant the porter can compute.")
@@ -191,7 +195,11 @@ def parse_args_text(interp: Interpreter, text: str) -> list:
     if src.syntax_errors:
         line, col, msg = src.syntax_errors[0]
         raise MatlabPortError(f"--args: cannot read {text!r} ({msg}).")
-    frame = interp.run_source(src)
+    interp.strict = True
+    try:
+        frame = interp.run_source(src)
+    finally:
+        interp.strict = False
     value = frame.vars.get("portArgs_")
     items = value.items() if hasattr(value, "items") else []
     for i, v in enumerate(items):

@@ -25,7 +25,7 @@ from ..graph import LayerGraph
 from ..layers.base import REGISTRY, Layer
 from ..policy import PolicyError, check_function
 from .access import (
-    check_field_name, method_name, read_property, to_matlab, write_property,
+    MatlabAccessError, check_field_name, method_name, read_property, to_matlab, write_property,
 )
 from .source import Node, SourceFile, format_error, printable, read_file
 from .values import (
@@ -169,6 +169,7 @@ class Interpreter:
         self.sinks: list = []            # (label, value, training) for values reaching trainNetwork, plot, ...
         self.recovered: list = []        # (MatlabPortError, builds_network) for statements skipped with a warning
         self.try_depth = 0               # inside a MATLAB try block, errors go to its catch
+        self.strict = False              # --var/--args values: every error is an error
         self.main_frame: Frame | None = None
         from . import builtins as _b
         self.builtins = _b.BUILTINS
@@ -302,7 +303,7 @@ class Interpreter:
         assigns an unknown value. Re-raises inside a MATLAB try (its catch runs) and for fatal errors
         (step budget, recursion). A statement that would change a network makes that variable unknown,
         so the network is never silently wrong; the port then fails if no network remains."""
-        if self.try_depth or getattr(exc, "fatal", False) or "maximum recursion depth" in str(exc):
+        if self.try_depth or self.strict or getattr(exc, "fatal", False) or "maximum recursion depth" in str(exc):
             raise exc
         targets = []
         if st.t == "assignment":
@@ -491,8 +492,6 @@ class Interpreter:
             if block is not None:
                 self.exec_block(block.kids, frame)
         except MatlabPortError as exc:
-            if getattr(exc, "fatal", False):
-                raise
             failed = exc
         finally:
             self.try_depth -= 1
@@ -661,7 +660,10 @@ class Interpreter:
         try:
             return fn(*args)
         except LayerGraphError as exc:
-            raise self.error(where, str(exc)) from None
+            err = self.error(where, str(exc))
+            if isinstance(exc, MatlabAccessError) and not str(exc).startswith("Reference to non-existent field"):
+                err.fatal = True    # code reaching for what it may not touch is not data: the port ends
+            raise err from None
 
     def check_call_allowed(self, name: str, where: Node) -> None:
         """The one policy check before MATLAB code calls a function by name (system, eval, py.*, ... refused)."""

@@ -265,10 +265,109 @@ def parse_source(text: str, path: str = "<string>", encoding: str = "utf-8") -> 
     gc.disable()
     try:
         src.root = _convert(tree.root_node, data, cols, src)
+        _matlab_precedence(src.root)
     finally:
         if was_enabled:
             gc.enable()
     return src
+
+
+# --------------------------------------------------------------------------------------------------
+# MATLAB's operator precedence (the grammar's differs: it parses '&'/'|' tighter than comparisons,
+# '^' right-associative and unary minus above '^'). MathWorks' table, highest first: ^ .^ (left to
+# right); unary + - ~; * / \ .* ./ .\; + -; (colon); < <= > >= == ~=; &; |; &&; ||.
+
+_BINARY_PRECEDENCE = {"||": 1, "&&": 2, "|": 3, "&": 4, "<": 5, "<=": 5, ">": 5, ">=": 5, "==": 5, "~=": 5,
+                      "!=": 5, "+": 7, "-": 7, "*": 8, "/": 8, "\\": 8, ".*": 8, "./": 8, ".\\": 8, "^": 10,
+                      ".^": 10}
+_UNARY_PRECEDENCE = 9
+_OPERATOR_TYPES = frozenset({"binary_operator", "comparison_operator", "boolean_operator"})
+_PREFIX_TYPES = frozenset({"unary_operator", "not_operator"})
+
+
+def _is_binary(n) -> bool:
+    return n.t in _OPERATOR_TYPES and len(n.kids) == 2 and n.v in _BINARY_PRECEDENCE
+
+
+def _is_prefix(n) -> bool:
+    return n.t in _PREFIX_TYPES and len(n.kids) == 1
+
+
+def _operator_tokens(root) -> list:
+    """An operator expression in source order: ('b', node) binary, ('p', node) prefix, ('a', node) operand."""
+    out = []
+    stack = [root]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, tuple):
+            out.append(item)
+        elif _is_binary(item):
+            stack.append(item.kids[1])
+            stack.append(("b", item))
+            stack.append(item.kids[0])
+        elif _is_prefix(item):
+            stack.append(item.kids[0])
+            stack.append(("p", item))
+        else:
+            out.append(("a", item))
+    return out
+
+
+def _reassociate(tokens: list):
+    """Precedence climbing over the tokens: the operator nodes rebuilt with MATLAB's precedence."""
+    pos = 0
+
+    def parse(min_prec):
+        nonlocal pos
+        kind, node = tokens[pos]
+        if kind == "p":
+            pos += 1
+            operand = parse(_UNARY_PRECEDENCE)
+            node.kids = [operand]
+            if "operand" in node.f:
+                node.f["operand"] = operand
+            lhs = node
+        else:
+            pos += 1
+            lhs = node
+        while pos < len(tokens) and tokens[pos][0] == "b":
+            op = tokens[pos][1]
+            prec = _BINARY_PRECEDENCE[op.v]
+            if prec < min_prec:
+                break
+            pos += 1
+            rhs = parse(prec + 1)
+            op.kids = [lhs, rhs]
+            if op.t != "comparison_operator" or op.f:
+                op.f["left"], op.f["right"] = lhs, rhs
+            op.line, op.col = lhs.line, lhs.col
+            lhs = op
+        return lhs
+
+    return parse(0)
+
+
+def _matlab_precedence(root) -> None:
+    """Rebuild every operator expression of the tree with MATLAB's precedence (iterative: deep trees are fine)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        kids = node.kids
+        for i, kid in enumerate(kids):
+            if (_is_binary(kid) and (_is_binary(kid.kids[0]) or _is_binary(kid.kids[1]) or _is_prefix(kid.kids[0])
+                                     or _is_prefix(kid.kids[1]))) or (_is_prefix(kid) and _is_binary(kid.kids[0])):
+                tokens = _operator_tokens(kid)
+                new = _reassociate(tokens)
+                stack.extend(n for k, n in tokens if k == "a")
+                if new is not kid:
+                    kids[i] = new
+                    for key, value in node.f.items():
+                        if value is kid:
+                            node.f[key] = new
+                        elif isinstance(value, list) and any(v is kid for v in value):
+                            node.f[key] = [new if v is kid else v for v in value]
+            else:
+                stack.append(kid)
 
 
 def _error_nodes(tree) -> list:

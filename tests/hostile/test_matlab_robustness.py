@@ -76,7 +76,7 @@ def test_return_in_a_called_script_returns_to_the_caller(tmp_path):
 @pytest.mark.parametrize("script, where, word", [
     ("break", "1:1", "break"),
     ("x = 1;\nif x\n  continue\nend", "3:3", "continue"),
-    ("function f()\n  break\nend", None, None),
+    ("function f()\n  break\nend", "2:3", "break"),   # a function file runs its main function (issue 11)
 ])
 def test_break_and_continue_outside_a_loop_are_matlab_errors(script, where, word):
     if where is None:   # never reached: a function that is not called
