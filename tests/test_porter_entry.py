@@ -218,3 +218,26 @@ def test_cli_validate_takes_args_var_and_network(tmp_path):
     out = run_cli("validate", path, "--var", "inputSize=[28 28 1]", "--network", "layers")
     assert out.returncode == 0, out.stderr
     assert f"{3 * 3 * 8 + 8 + 28 * 28 * 8 * 10 + 10:,} learnables" in out.stdout
+
+
+def test_an_error_inside_a_called_function_skips_the_calling_statement(tmp_path):
+    write(tmp_path, "findLast.m", """\
+        function idx = findLast(values)
+        idx = 0;
+        while true
+            if numel(values) ~= 1
+                error('not one value')
+            end
+            idx = idx + 1;
+        end
+        end
+    """)
+    path = write(tmp_path, "main.m", """\
+        layers = [featureInputLayer(2); fullyConnectedLayer(3, 'Name', 'fc')];
+        k = findLast([1 2]);
+        after = 5;
+    """)
+    r = port(path)
+    assert fc_size(r) == 3
+    assert any("main.m:2:1" in w and "not one value" in w and "'k' is unknown" in w for w in r.warnings)
+    assert float(r.workspace["after"][0, 0]) == 5

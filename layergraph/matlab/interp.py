@@ -301,10 +301,13 @@ class Interpreter:
     def recover(self, st: Node, frame: Frame, exc: MatlabPortError) -> None:
         """Data never aborts a port: a statement that cannot run becomes a located warning and what it
         assigns an unknown value. Re-raises inside a MATLAB try (its catch runs) and for fatal errors
-        (step budget, recursion). A statement that would change a network makes that variable unknown,
+        (step budget, recursion), and inside called functions (the error ends the function, as in MATLAB, and
+        the calling statement of the script or main function is skipped). A statement that would change a network makes that variable unknown,
         so the network is never silently wrong; the port then fails if no network remains."""
         if self.try_depth or self.strict or getattr(exc, "fatal", False) or "maximum recursion depth" in str(exc):
             raise exc
+        if frame.name != "<script>" and frame is not self.main_frame:
+            raise exc       # inside a called function MATLAB stops the function: the caller's statement is skipped
         targets = []
         if st.t == "assignment":
             left = st.f["left"]
