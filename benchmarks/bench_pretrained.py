@@ -28,7 +28,7 @@ from layergraph.networks.pretrained import NETWORKS, pretrained_graph_from_state
 REFERENCES = {
     "squeezenet": R.SqueezeNet11, "resnet18": R.resnet18, "mobilenetv2": R.MobileNetV2, "resnet50": R.resnet50,
     "resnet101": R.resnet101, "densenet201": R.DenseNet201, "inceptionv3": R.InceptionV3, "vgg16": R.vgg16,
-    "vgg19": R.vgg19,
+    "vgg19": R.vgg19, "efficientnetb0": R.EfficientNetB0,
 }
 
 

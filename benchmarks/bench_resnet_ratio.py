@@ -26,7 +26,8 @@ import pretrained_reference as R  # noqa: E402
 import layergraph as lg  # noqa: E402
 from layergraph.networks.pretrained import pretrained_graph_from_state  # noqa: E402
 
-REFERENCES = {"resnet18": R.resnet18, "resnet50": R.resnet50, "resnet101": R.resnet101}
+REFERENCES = {"resnet18": R.resnet18, "resnet50": R.resnet50, "resnet101": R.resnet101, "mobilenetv2": R.MobileNetV2,
+              "efficientnetb0": R.EfficientNetB0}
 
 
 def op_counts(f, x) -> Counter:

@@ -310,3 +310,19 @@ def test_efficientnetb0_structure_as_matlab_exports_show_it():
     # 224 -> 112 (stem) -> 56 (blocks_1) ... -> 7 (head)
     assert analysis.layer_info(f"{p}|blocks_1|MulLayer_1").ActivationSizes[0].startswith("56(S) × 56(S) × 96(C)")
     assert analysis.layer_info(f"{p}|head|MulLayer").ActivationSizes[0].startswith("7(S) × 7(S) × 1280(C)")
+
+
+def test_efficientnetb0_edits_of_public_scripts():
+    """replaceLayer on 'efficientnet-b0|model|head|dense|MatMul' and 'classification', as transfer-learning
+    scripts do; the dlnetwork form ends at 'Softmax' (289 layers: no classification layer)."""
+    g = lg.efficientnetb0("Weights", "none")
+    g = lg.replaceLayer(g, "efficientnet-b0|model|head|dense|MatMul",
+                        lg.fullyConnectedLayer(5, "Name", "new_fc", "WeightLearnRateFactor", 10))
+    g = lg.replaceLayer(g, "classification", lg.classificationLayer("Name", "new_out"))
+    edges = {(s, d) for s, _, d, _ in g.edge_list()}
+    assert ("efficientnet-b0|model|head|global_average_pooling2d|GlobAvgPool", "new_fc") in edges
+    assert ("new_fc", "Softmax") in edges and ("Softmax", "new_out") in edges
+    analysis = analyze_graph(g)
+    assert not analysis.errors and analysis.layer_info("new_fc").ActivationSizes[0] == "5(C) × 1(B)"
+    net, classes = lg.imagePretrainedNetwork("efficientnetb0", NumClasses=3, Weights="none")
+    assert net.OutputNames == ["Softmax"] and len(net.Layers) == 289 and classes == []
