@@ -79,6 +79,31 @@ def _lowering(module: nn.Module, n_inputs: int):
     return None
 
 
+def _swish_pairs(graph: LayerGraph, modules: dict) -> dict[str, str]:
+    """{multiplication layer: sigmoid layer} where ``x .* sigmoid(x)`` is written as a sigmoidLayer whose
+    only consumer is a two-input multiplicationLayer whose other input is the sigmoid's own input
+    (MATLAB's efficientnetb0 writes every swish so). The generated forward computes such a pair as one
+    ``F.silu`` (one pass over the activation instead of three); the sigmoid's output stays readable
+    through ``activations`` (computed from its input on demand, see ``derived_ports``)."""
+    from collections import Counter
+
+    from .layers.combination import MultiplyModule
+
+    consumers = Counter((s, sp) for s, sp, _, _ in graph.edge_list())
+    pairs = {}
+    for layer in graph.layer_list():
+        if type(modules.get(layer.Name)) is not MultiplyModule or len(layer.input_names()) != 2:
+            continue
+        sources = [graph.source_of(layer.Name, p) for p in layer.input_names()]
+        for i in (0, 1):
+            sig, port = sources[i]
+            if (type(modules.get(sig)) is nn.Sigmoid and consumers[(sig, port)] == 1
+                    and graph.source_of(sig, graph.layer(sig).input_names()[0]) == sources[1 - i]):
+                pairs[layer.Name] = sig
+                break
+    return pairs
+
+
 def compile_network(graph: LayerGraph, analysis: NetworkAnalysis, *, kind: str, function: str):
     """Build the Network (a GraphModule subclass) for an analysed, error-free graph."""
     from .network import Network, NetworkMeta
@@ -97,6 +122,9 @@ def compile_network(graph: LayerGraph, analysis: NetworkAnalysis, *, kind: str, 
     input_names = [layer.Name for layer in graph.layer_list() if layer.IS_INPUT]
     placeholders = {name: fx_graph.placeholder(names[name]) for name in input_names}
     output_layer_names = []
+    swish = _swish_pairs(graph, modules)
+    fused_sigmoids = set(swish.values())
+    derived_ports: dict[str, tuple[str, str]] = {}
     for name in analysis.order:
         layer = graph.layer(name)
         if layer.IS_OUTPUT:
@@ -105,9 +133,19 @@ def compile_network(graph: LayerGraph, analysis: NetworkAnalysis, *, kind: str, 
         if layer.IS_INPUT:
             args = (placeholders[name],)
         else:
-            args = tuple(values[graph.source_of(name, p)] for p in layer.input_names())
+            # a fused swish's multiplication reads the sigmoid's input, not the (absent) sigmoid node
+            args = () if name in swish else tuple(values[graph.source_of(name, p)] for p in layer.input_names())
+        if name in fused_sigmoids:
+            # computed inside its multiplication (F.silu); activations derive it from its input
+            derived_ports[f"{name}/{layer.output_names()[0]}"] = (args[0].name, "sigmoid")
+            continue
         lowered = _lowering(modules[name], len(args))
-        if lowered is None:
+        if name in swish:
+            sig = swish[name]
+            x = values[graph.source_of(sig, graph.layer(sig).input_names()[0])]
+            node = fx_graph.call_function(torch.nn.functional.silu, (x,))
+            node.name = names[name]
+        elif lowered is None:
             node = fx_graph.call_module(names[name], args)
         elif lowered[0] == "alias":
             node = args[0]
@@ -153,6 +191,7 @@ def compile_network(graph: LayerGraph, analysis: NetworkAnalysis, *, kind: str, 
             network.add_module(names[layer.Name], modules[layer.Name])
     network._modules = {names[l.Name]: network._modules[names[l.Name]] for l in graph.layer_list() if l.Name in modules}
     meta.extra["port_nodes"] = {f"{layer}/{port}": node.name for (layer, port), node in values.items()}
+    meta.extra["derived_ports"] = derived_ports
     return network
 
 

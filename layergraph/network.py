@@ -68,6 +68,17 @@ def _find_owner(module: nn.Module, attribute: str, tensor: torch.Tensor):
     return None
 
 
+def port_value(net, env: dict, key: str):
+    """The value of layer output ``key`` ('layer/port') after an fx.Interpreter run (``env``): its graph
+    node's, or for a sigmoid fused into a swish (compile._swish_pairs) the sigmoid of its input."""
+    derived = net._lg.extra.get("derived_ports", {})
+    by_name = {n.name: n for n in net.graph.nodes}
+    if key in derived:
+        node_name, fn = derived[key]
+        return {"sigmoid": torch.sigmoid}[fn](env[by_name[node_name]])
+    return env[by_name[net._lg.extra["port_nodes"][key]]]
+
+
 class Network(fx.GraphModule):
     """A compiled MATLAB network: an ``nn.Module`` taking and returning torch-layout tensors.
 
@@ -300,7 +311,7 @@ class Network(fx.GraphModule):
 
     def activations(self, *inputs, layer: str):
         """The output of ``layer`` (``'name'`` or ``'name/port'``) for these inputs, in torch layout."""
-        ports = self._lg.extra.get("port_nodes", {})
+        ports = {**self._lg.extra.get("port_nodes", {}), **self._lg.extra.get("derived_ports", {})}
         key = layer if "/" in layer else None
         if key is None:
             matches = [k for k in ports if k.split("/", 1)[0] == layer]
@@ -311,8 +322,7 @@ class Network(fx.GraphModule):
             raise GraphError(f"'{layer}' is not a layer output of this network.")
         interpreter = fx.Interpreter(self, garbage_collect_values=False)
         interpreter.run(*inputs)
-        node = next(n for n in self.graph.nodes if n.name == ports[key])
-        return interpreter.env[node]
+        return port_value(self, interpreter.env, key)
 
     def predict(self, *inputs):
         """Forward in inference mode (dropout off, batch norm uses trained statistics), without gradients.

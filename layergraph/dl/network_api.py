@@ -99,7 +99,7 @@ def _run(net: Network, tensors, names):
     if names == list(net.OutputNames):
         out = net(*tensors)
         return list(out) if isinstance(out, (tuple, list)) else [out]
-    ports = net._lg.extra.get("port_nodes", {})
+    ports = {**net._lg.extra.get("port_nodes", {}), **net._lg.extra.get("derived_ports", {})}
     keys = []
     for name in names:
         key = name if "/" in name else next((k for k in ports if k.split("/", 1)[0] == name), None)
@@ -108,8 +108,9 @@ def _run(net: Network, tensors, names):
         keys.append(key)
     interpreter = fx.Interpreter(net, garbage_collect_values=False)
     interpreter.run(*tensors)
-    by_name = {n.name: n for n in net.graph.nodes}
-    return [interpreter.env[by_name[ports[k]]] for k in keys]
+    from ..network import port_value
+
+    return [port_value(net, interpreter.env, k) for k in keys]
 
 
 def _wrap_outputs(net, outs, names, mode):
