@@ -241,3 +241,52 @@ def test_an_error_inside_a_called_function_skips_the_calling_statement(tmp_path)
     assert fc_size(r) == 3
     assert any("main.m:2:1" in w and "not one value" in w and "'k' is unknown" in w for w in r.warnings)
     assert float(r.workspace["after"][0, 0]) == 5
+
+
+def test_a_data_loop_that_does_not_finish_is_skipped_and_its_variables_are_unknown(tmp_path):
+    path = write(tmp_path, "simulate.m", """\
+        total = 0;
+        i = 0;
+        while true
+            i = i + 1;
+            total = total + i;
+        end
+        layers = [featureInputLayer(2); fullyConnectedLayer(4, 'Name', 'fc')];
+    """)
+    r = port(path, max_steps=4000)
+    assert fc_size(r) == 4
+    assert any("simulate.m:3:1" in w and "did not finish within 1000 steps" in w and "'total'" in w
+               for w in r.warnings)
+    assert type(r.workspace["total"]).__name__ == "Opaque"
+
+
+def test_a_loop_that_grows_the_network_and_does_not_finish_fails_the_port(tmp_path):
+    path = write(tmp_path, "grower.m", """\
+        layers = featureInputLayer(2);
+        while true
+            layers = [layers; reluLayer];
+        end
+    """)
+    with pytest.raises(MatlabPortError, match=r"grower\.m:2:1: step budget exceeded: this statement did not finish"):
+        port(path, max_steps=4000)
+
+
+def test_exist_on_a_name_from_data_is_unknown_not_an_error(tmp_path):
+    path = write(tmp_path, "saveDir.m", """\
+        outDir = fullfile(getenvDir(), 'results');
+        if ~exist(outDir, 'dir')
+            made = 1;
+        end
+        layers = [featureInputLayer(2); fullyConnectedLayer(3, 'Name', 'fc')];
+    """)
+    r = port(path)
+    assert fc_size(r) == 3 and "made" not in r.workspace
+    assert any("saveDir.m:2:" in w and "condition depends on a value" in w for w in r.warnings)
+
+
+def test_a_series_pretrained_architecture_has_layers_like_a_series_network(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty_cache"))
+    r = port("net = alexnet;\nlayers = [net.Layers(1:end-3); fullyConnectedLayer(5, 'Name', 'fc'); softmaxLayer; "
+             "classificationLayer];")
+    assert len(r.graphs()["layers"].layer_list()) == 25      # MathWorks: alexnet has 25 layers
+    assert fc_size(r, "layers") == 5

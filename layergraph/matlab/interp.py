@@ -170,6 +170,8 @@ class Interpreter:
         self.recovered: list = []        # (MatlabPortError, builds_network) for statements skipped with a warning
         self.try_depth = 0               # inside a MATLAB try block, errors go to its catch
         self.strict = False              # --var/--args values: every error is an error
+        self.in_statement = False        # inside a statement of the script or main function
+        self.step_limit = max_steps      # steps allowed before tick() checks the budgets
         self.main_frame: Frame | None = None
         from . import builtins as _b
         self.builtins = _b.BUILTINS
@@ -255,11 +257,67 @@ class Interpreter:
                                    "(an infinite loop?). Raise max_steps if the script is just long.")
             exc.fatal = True
             raise exc
+        if self.steps > self.step_limit:
+            exc = self.error(node, "this statement uses more than its share of the step budget")
+            exc.fatal = exc.statement_budget = True
+            raise exc
 
     def exec_stmt(self, st: Node, frame: Frame) -> None:
         self.steps += 1
-        if self.steps > self.max_steps:
+        if self.steps > self.step_limit:
             self.tick(st)
+        if not self.in_statement and not self.strict and (frame.name == "<script>" or frame is self.main_frame):
+            # each statement of the script (or main function) may use a quarter of the step budget: a data
+            # loop that does not finish is skipped, what it assigns becomes unknown, and the port goes on
+            self.in_statement = True
+            self.step_limit = min(self.max_steps, self.steps + max(self.max_steps // 4, 1))
+            try:
+                self._exec_stmt(st, frame)
+            except MatlabPortError as exc:
+                if not getattr(exc, "statement_budget", False) or self.steps > self.max_steps:
+                    raise
+                self.skip_statement(st, frame)
+            finally:
+                self.in_statement = False
+                self.step_limit = self.max_steps
+            return
+        self._exec_stmt(st, frame)
+
+    def skip_statement(self, st: Node, frame: Frame) -> None:
+        """A statement that ran out of its share of the step budget: every variable it assigns is unknown."""
+        names = []
+        stack = [st]
+        while stack:
+            node = stack.pop()
+            if node.t == "assignment":
+                left = node.f["left"]
+                for target in (left.kids if left.t == "multioutput_variable" else [left]):
+                    root = target.v if target.t == "identifier" else (
+                        self.lvalue_chain(target)[0] if target.t in ("function_call", "field_expression") else None)
+                    if root and root not in names:
+                        names.append(root)
+            elif node.t == "for_statement":
+                it = next((k for k in node.kids if k.t == "iterator"), None)
+                if it is not None and it.kids and it.kids[0].t == "identifier" and it.kids[0].v not in names:
+                    names.append(it.kids[0].v)
+            stack.extend(node.kids)
+        builds = False
+        for name in names:
+            if _holds_network(frame.vars.get(name)):
+                builds = True
+            if (frame.name == "<script>" or frame is self.main_frame) and name in self.pinned:
+                frame.vars[name] = self.pinned[name]
+            else:
+                frame.vars[name] = Opaque(f"a statement that did not finish at {self.where(st)}").named(name)
+        limit = max(self.max_steps // 4, 1)
+        exc = self.error(st, f"step budget exceeded: this statement did not finish within {limit} steps (a quarter "
+                             "of the step budget; an infinite loop? Raise max_steps if the script is just long)")
+        self.recovered.append((exc, builds))
+        shown = ", ".join(f"'{n}'" for n in names[:8]) + (", ..." if len(names) > 8 else "")
+        self.warn(st, f"this statement did not finish within {limit} steps (a data loop?); it is skipped"
+                      + (f" and {shown} {'is' if len(names) == 1 else 'are'} unknown" if names else ""))
+
+    def _exec_stmt(self, st: Node, frame: Frame) -> None:
         t = st.t
         self.current = st
         if t == "assignment":
@@ -1324,7 +1382,12 @@ class Interpreter:
                 self.warn(node, f"{name}: the port builds the architecture ({name}('Weights','none')) because "
                                 f"the pretrained weights are not available here ({reason}); the weights are "
                                 "loaded when the program runs")
-                return self.call_registered(fn, list(args) + ["Weights", "none"], nargout, node)
+                outs = self.call_registered(fn, list(args) + ["Weights", "none"], nargout, node)
+                if outs and isinstance(outs[0], LayerArr):
+                    # a series architecture as a LayerGraph, so net.Layers and layerGraph(net) work as on the
+                    # SeriesNetwork MATLAB returns
+                    outs[0] = self.call_registered(FUNCTIONS["layerGraph"], [outs[0]], 1, node)[0]
+                return outs
             raise self.error(node, f"{name}: {exc}") from None
         except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
             raise self.error(node, f"{name}: invalid arguments ({exc})") from None
@@ -2093,6 +2156,8 @@ def _clear(interp, frame, args, nargout, node):
 
 
 def _exist(interp, frame, args, nargout, node):
+    if args and isinstance(args[0], Opaque):
+        return [Opaque(f"exist at {interp.where(node)}", needs=args[0].needs)]   # a name from data: unknown
     if not args or not isinstance(args[0], str):
         raise interp.error(node, "exist needs a name")
     name = str(args[0])
