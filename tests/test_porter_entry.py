@@ -290,3 +290,36 @@ def test_a_series_pretrained_architecture_has_layers_like_a_series_network(tmp_p
              "classificationLayer];")
     assert len(r.graphs()["layers"].layer_list()) == 25      # MathWorks: alexnet has 25 layers
     assert fc_size(r, "layers") == 5
+
+
+# ---- item 4: never a silently wrong network ------------------------------------------------------------
+
+def test_an_undecidable_branch_that_changes_the_network_makes_the_port_incomplete(tmp_path):
+    path = write(tmp_path, "maybe.m", """\
+        layers = [featureInputLayer(2); fullyConnectedLayer(3, 'Name', 'fc')];
+        cfg = loadConfig();
+        if cfg.useDropout
+            layers = [layers; dropoutLayer(0.5)];
+        end
+    """)
+    r = port(path)
+    assert not r.complete
+    assert any("maybe.m:3:" in w and "may be incomplete" in w for w in r.incomplete)
+    out = run_cli("port", path)
+    assert out.returncode == 1 and "may be incomplete" in out.stderr
+
+
+def test_an_undecidable_branch_that_only_touches_data_keeps_the_port_complete(tmp_path):
+    path = write(tmp_path, "plots.m", """\
+        layers = [featureInputLayer(2); fullyConnectedLayer(3, 'Name', 'fc')];
+        cfg = loadConfig();
+        if cfg.showPlots
+            figure; plot(1:10);
+        end
+        for k = 1:numel(cfg.files)
+            data{k} = k;
+        end
+    """)
+    r = port(path)
+    assert r.complete and fc_size(r) == 3
+    assert run_cli("port", path).returncode == 0

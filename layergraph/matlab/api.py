@@ -36,6 +36,12 @@ class PortResult:
     source_name: str = "<string>"
     notes: list = field(default_factory=list)
     primary: str | None = None
+    incomplete: list = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """False when a branch or loop the porter could not decide touches a network (``incomplete`` says where)."""
+        return not self.incomplete
 
     def primary_network(self):
         """The primary network: the last passed to training, else the last returned or assigned."""
@@ -286,7 +292,7 @@ def _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed
     python_source, notes = generate(networks, os.path.basename(src.path) if src.path != "<string>" else "a MATLAB "
                                     "script", classes)
     return PortResult(networks, list(interp.warnings), list(interp.errors), python_source, dict(frame.vars),
-                      src.path, list(notes), primary)
+                      src.path, list(notes), primary, list(interp.incomplete))
 
 
 def _collect_networks(variables: dict, returned: dict, sinks: list):

@@ -95,7 +95,10 @@ def run_port(args) -> int:
     except LayerGraphError as exc:
         _say(f"error: {exc}")
         return EXIT_ERROR
-    return EXIT_ERROR if result.errors else EXIT_OK
+    if not result.complete:
+        _say(f"error: {args.file}: the network may be incomplete: a branch or loop the porter cannot decide "
+             "changes it (see the warnings; supply the values with --var/--args)")
+    return EXIT_ERROR if result.errors or not result.complete else EXIT_OK
 
 
 def load_networks(path, workspace=None, search_path=None, var_specs=None, args=None, entry=None) -> dict:

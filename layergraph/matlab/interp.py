@@ -170,6 +170,7 @@ class Interpreter:
         self.recovered: list = []        # (MatlabPortError, builds_network) for statements skipped with a warning
         self.try_depth = 0               # inside a MATLAB try block, errors go to its catch
         self.strict = False              # --var/--args values: every error is an error
+        self.incomplete: list = []       # undecidable branches that touch a network (issue 11 item 4)
         self.in_statement = False        # inside a statement of the script or main function
         self.step_limit = max_steps      # steps allowed before tick() checks the budgets
         self.main_frame: Frame | None = None
@@ -437,8 +438,39 @@ class Interpreter:
         if isinstance(v, Opaque):
             self.warn(node, f"the condition depends on a value the porter does not compute "
                             f"({_opaque_desc(v)}); treated as false")
+            self.check_unknown_branch(where, frame, node)
             return False
         return self.truthy(v, node)
+
+    def check_unknown_branch(self, st: Node, frame: Frame, where: Node) -> None:
+        """Never a silently wrong network (issue 11 item 4): a branch or loop the porter cannot decide whose
+        body assigns a variable holding a network, or calls a layer constructor or a graph-edit function,
+        makes the port incomplete (a located warning; ``result.complete`` is False; the CLI exits 1)."""
+        stack = list(st.kids)
+        while stack:
+            node = stack.pop()
+            name = None
+            if node.t == "assignment":
+                left = node.f["left"]
+                for target in (left.kids if left.t == "multioutput_variable" else [left]):
+                    root = target.v if target.t == "identifier" else (
+                        self.lvalue_chain(target)[0] if target.t in ("function_call", "field_expression") else None)
+                    if root and _holds_network(frame.vars.get(root)):
+                        name = f"assigns '{root}', which holds a network"
+                        break
+            elif node.t == "function_call" and "name" in node.f and node.f["name"].t == "identifier":
+                callee = node.f["name"].v
+                if callee not in frame.vars and (callee in REGISTRY or callee in _GRAPH_EDITS):
+                    name = f"calls {callee}"
+            elif node.t == "identifier" and node.v in REGISTRY and node.v not in frame.vars:
+                name = f"calls {node.v}"
+            if name is not None:
+                text = (f"the porter cannot decide this branch or loop, and its body {name} (line "
+                        f"{node.line + 1}): the network may be incomplete")
+                self.warn(where, text)
+                self.incomplete.append(f"{self.where(where)}: {text}")
+                return
+            stack.extend(node.kids)
 
     def truthy(self, v, node: Node) -> bool:
         if type(v) is np.ndarray and v.size == 1:
@@ -464,6 +496,7 @@ class Interpreter:
         if isinstance(value, Opaque):
             self.warn(it.kids[1], f"the loop range depends on a value the porter does not compute "
                                   f"({_opaque_desc(value)}); the loop is skipped")
+            self.check_unknown_branch(st, frame, it.kids[1])
             return
         for item in self.iter_columns(value, it.kids[1]):
             self.tick(st)
@@ -519,6 +552,7 @@ class Interpreter:
         if isinstance(value, Opaque):
             self.warn(st, f"the switch value depends on a value the porter does not compute "
                           f"({_opaque_desc(value)}); only 'otherwise' runs")
+            self.check_unknown_branch(st, frame, st)
         for k in st.kids:
             if k.t == "case_clause":
                 if isinstance(value, Opaque):
@@ -2195,6 +2229,9 @@ def _holds_network(value) -> bool:
 def _strip_location(message: str) -> str:
     return re.sub(r"^.*?:\d+:\d+: ", "", message, count=1)
 
+
+_GRAPH_EDITS = frozenset({"addLayers", "removeLayers", "replaceLayer", "connectLayers", "disconnectLayers",
+                          "layerGraph", "dlnetwork", "setL2Factor", "setLearnRateFactor", "assembleNetwork"})
 
 _PRETRAINED = frozenset({"alexnet", "googlenet", "squeezenet", "resnet18", "resnet50", "resnet101", "vgg16",
                          "vgg19", "mobilenetv2", "inceptionv3", "densenet201", "xception", "darknet19",
