@@ -64,3 +64,31 @@ def test_precedence_inside_calls_and_indexing():
 def test_precedence_in_a_layer_size():
     r = port("n = 2; layers = [featureInputLayer(3); fullyConnectedLayer(-n^2 + 20)];")
     assert r.graphs()["layers"].layer_list()[1].OutputSize == 16
+
+
+# ---- reductions: 'all' and the first non-singleton dimension (issue 11 item 6) -------------------------
+
+REDUCTIONS = [
+    ("sum([1 2; 3 4], 'all')", [[10]]),          # 1+2+3+4
+    ("sum([1 2; 3 4])", [[4, 6]]),               # along dimension 1
+    ("sum([1 2 3])", [[6]]),                     # a row: the first non-singleton dimension is 2
+    ("sum([1 2; 3 4], 2)", [[3], [7]]),
+    ("mean([1 2; 3 4], 'all')", [[2.5]]),
+    ("prod([1 2; 3 4], 'all')", [[24]]),
+    ("max([1 5; 3 4], [], 'all')", [[5]]),
+    ("min([4 2; 8 1], [], 'all')", [[1]]),
+    ("any([0 0; 0 1], 'all')", [[1]]),
+    ("all([1 1; 0 1], 'all')", [[0]]),
+    ("sum(ones(1, 1, 3))", [[3]]),               # 1×1×3: dimension 3, the result is 1×1
+]
+
+
+@pytest.mark.parametrize("expr, expected", REDUCTIONS)
+def test_reductions(expr, expected):
+    value = np.asarray(port(f"x = {expr};").workspace["x"], dtype=float)
+    assert value.tolist() == np.asarray(expected, dtype=float).tolist()
+
+
+def test_max_all_with_the_linear_index():
+    w = port("[m, i] = max([1 5; 3 4], [], 'all');").workspace
+    assert float(w["m"][0, 0]) == 5 and float(w["i"][0, 0]) == 3     # column-major: 1, 3, 5, 4

@@ -388,15 +388,28 @@ def _reduce_dim(a: np.ndarray, args, interp, node, pos=1):
     return 0
 
 
+def _is_all(args, pos) -> bool:
+    """``sum(A, 'all')`` / ``max(A, [], 'all')``: the 'all' flag at or after position ``pos``."""
+    return any(isinstance(a, str) and a.lower() == "all" for a in args[pos:])
+
+
+def _drop_trailing_singletons(a: np.ndarray) -> np.ndarray:
+    while a.ndim > 2 and a.shape[-1] == 1:
+        a = a.reshape(a.shape[:-1])
+    return a
+
+
 def _reduction(fn, empty_value):
     def run(interp, args, nargout, node):
         a = interp.numeric(args[0], node).astype(float)
+        if _is_all(args, 1):
+            return num(float(fn(a.reshape(-1), axis=0)) if a.size else empty_value)
         if a.shape == (0, 0):
             return num(empty_value)
         d = _reduce_dim(a, args, interp, node)
         if d >= a.ndim:
             return a
-        return np.expand_dims(fn(a, axis=d), d)
+        return _drop_trailing_singletons(np.expand_dims(fn(a, axis=d), d))
 
     return run
 
@@ -422,10 +435,15 @@ def _minmax(fn, argfn):
         a = interp.numeric(args[0], node).astype(float)
         if a.size == 0:
             return [np.zeros((0, 0)), np.zeros((0, 0))][: max(nargout, 1)]
+        if _is_all(args, 2):
+            flat = a.reshape(-1, order="F")
+            if nargout >= 2:
+                return [num(float(fn.reduce(flat))), num(float(argfn(flat)) + 1)]
+            return num(float(fn.reduce(flat)))
         d = _reduce_dim(a, args, interp, node, pos=2)
-        vals = np.expand_dims(fn.reduce(a, axis=d), d)
+        vals = _drop_trailing_singletons(np.expand_dims(fn.reduce(a, axis=d), d))
         if nargout >= 2:
-            return [vals, np.expand_dims(argfn(a, axis=d), d).astype(float) + 1]
+            return [vals, _drop_trailing_singletons(np.expand_dims(argfn(a, axis=d), d).astype(float) + 1)]
         return vals
 
     return run
