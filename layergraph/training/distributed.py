@@ -111,7 +111,17 @@ def _worker(rank, world, port, backend, args, queue):
             queue.put(("error", f"{type(exc).__name__}: {exc}", None, None))
         raise
     finally:
-        tdist.destroy_process_group()
+        _leave_process_group()
+
+
+def _leave_process_group() -> None:
+    """Leave the group together: a rank that tears gloo down while its peer is still in a collective
+    (or already gone) can abort with 'terminate called without an active exception'."""
+    try:
+        tdist.barrier()
+    except Exception:  # noqa: BLE001 - the peer failed; its error is already on the queue
+        pass
+    tdist.destroy_process_group()
 
 
 def train_data_parallel(X, Y, net, options, *, clock=None, style="trainNetwork", loss_name=None, resume=None):
@@ -166,17 +176,23 @@ def train_data_parallel(X, Y, net, options, *, clock=None, style="trainNetwork",
     ctx = mp.get_context("spawn")
     queue = ctx.SimpleQueue()
     port = _free_port()
+    result_item = None
     try:
         mp.start_processes(_worker, args=(world, port, backend, args, queue), nprocs=world, join=True,
                            start_method="spawn")
     except Exception as exc:
         message = None
         while not queue.empty():
-            status, text, _, _ = queue.get()
-            if status == "error":
-                message = text
-        raise TrainingError(f"Data-parallel training failed: {message or exc}") from None
-    status, state, extra, info = queue.get()
+            item = queue.get()
+            if item[0] == "error":
+                message = item[1]
+            elif item[0] == "ok":
+                result_item = item
+        if result_item is None or message is not None:
+            raise TrainingError(f"Data-parallel training failed: {message or exc}") from None
+        # rank 0 delivered the trained network before a process died while shutting down: the
+        # training itself completed, so its result stands
+    status, state, extra, info = result_item if result_item is not None else queue.get()
     if status != "ok":
         raise TrainingError(f"Data-parallel training failed: {state}")
     state = {k: torch.from_numpy(v) for k, v in state.items()}
