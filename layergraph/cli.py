@@ -94,10 +94,34 @@ def _plugin_missing(module: str, exc: ModuleNotFoundError) -> bool:
     return bool(missing) and (module == missing or module.startswith(missing + "."))
 
 
+def _import_plugin(module_name: str):
+    """Import a plugin module. One inside layergraph is loaded from its file without importing its parent
+    packages (``layergraph.matlab``, ``layergraph.networks.pretrained`` import torch), so ``layergraph
+    --help`` starts fast; a plugin imports what its commands need when they run."""
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    root = Path(__file__).resolve().parent
+    parts = module_name.split(".")
+    path = root.joinpath(*parts[1:]).with_suffix(".py") if parts[0] == "layergraph" and len(parts) > 1 else None
+    if path is None or not path.is_file():
+        return importlib.import_module(module_name)
+    from importlib import util as import_util
+
+    spec = import_util.spec_from_file_location(module_name, path)
+    module = import_util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
+    return module
+
+
 def _load_plugins(subparsers, warnings: list) -> None:
     for module_name in PLUGIN_MODULES:
         try:
-            module = importlib.import_module(module_name)
+            module = _import_plugin(module_name)
         except ModuleNotFoundError as exc:
             if _plugin_missing(module_name, exc):
                 continue

@@ -38,7 +38,7 @@ REGISTERING_MODULES = (
     "layergraph.spec",
     "layergraph.dl",
     "layergraph.data",
-    "layergraph.networks.pretrained.catalog",
+    "layergraph.networks.pretrained",
     "layergraph.io.onnx",
     "layergraph.io.mat",
     "layergraph.evaluation",
