@@ -598,21 +598,12 @@ def _resize2d(f, ctx):
                                        4: ("ObservationDim", "NumClasses", "Categories", "ClassWeights")})
 def _classification(f, ctx):
     o = {"Name": f["Name"]}
-    cats = f["Categories"]
-    if isinstance(cats, MatCategorical):
-        classes = as_str_list(cats, ctx, "Categories")
-    elif is_empty(cats):
-        classes = []
-    else:
-        raise ctx.error(f"Categories should be a categorical array but is {_describe(cats)}.")
+    _classes_and_weights(o, f, ctx)
+    classes = o.get("Classes", [])
     if classes:
-        o["Classes"] = classes
         n = as_ints(f["NumClasses"], ctx, "NumClasses") if not is_empty(f["NumClasses"]) else [len(classes)]
         if n[0] != len(classes):
             raise ctx.error(f"NumClasses is {n[0]} but Categories holds {len(classes)} classes.")
-    if "ClassWeights" in f and not is_empty(f["ClassWeights"]):
-        cw = f["ClassWeights"]
-        o["ClassWeights"] = as_str(cw, ctx, "ClassWeights") if np.asarray(cw).dtype.kind in "UST" else as_numbers(cw, ctx, "ClassWeights")
     return _make("classificationLayer", o, ctx)
 
 
