@@ -195,14 +195,15 @@ def warp_image(img: np.ndarray, A: np.ndarray, t: np.ndarray, fill, method: str 
     return sample_image(img, src_x, src_y, method, fillv)
 
 
-def _warp_tensor(x, As, ts, fill, double: bool):
-    """Warp each image of an N×C×H×W float64 tensor by its own (A, t); float64 result (see warp_image)."""
+def _warp_tensor(x, As, ts, fill, double: bool, widen: bool = True):
+    """Warp each image of an N×C×H×W float tensor by its own (A, t); float64 result (see warp_image), or
+    the working precision's when not ``widen``."""
     n, c, h, w = x.shape
     fillv = np.asarray(fill, dtype=np.float64).reshape(-1)
     if fillv.size not in (1, c):
         raise DataError(f"imageDataAugmenter: FillValue has {fillv.size} values but the image has {c} channels.")
     invs = [_inverse(A) for A in As]
-    return _grid_sample(x, invs, ts, fillv, double)
+    return _grid_sample(x, invs, ts, fillv, double, widen)
 
 
 def _inverse(A) -> np.ndarray:
@@ -218,7 +219,8 @@ def _round_like(x, dtype):
     dtype = np.dtype(dtype)
     if dtype.kind == "u":
         lo, hi = _int_range(dtype)
-        return (x.clamp(lo, hi) + (0.5 + 1e-9)).floor()
+        nudge = 1e-9 if x.element_size() == 8 else 1e-4   # a tie computed a rounding error below .5
+        return x.clamp(lo, hi).add_(0.5 + nudge).floor_()
     if dtype.kind == "i":
         lo, hi = _int_range(dtype)
         return (x.abs() + 0.5).floor().mul(x.sign()).clamp(lo, hi)
@@ -238,7 +240,7 @@ def _base_grid(h: int, w: int) -> np.ndarray:
     return g
 
 
-def _grid_sample(x, invs, ts, fillv: np.ndarray, double: bool):
+def _grid_sample(x, invs, ts, fillv: np.ndarray, double: bool, widen: bool = True):
     """N×C×H×W float64 tensor, each image inverse-mapped by its own 2×2 ``inv`` and translation ``t``
     (bilinear over the image extended by the fill value); float64 N×C×H×W tensor. Float64 images are
     sampled in double precision, others in single (then widened)."""
@@ -261,8 +263,9 @@ def _grid_sample(x, invs, ts, fillv: np.ndarray, double: bool):
     f = torch.from_numpy(np.array(np.broadcast_to(fillv, (c,)), dtype=np.float64)).reshape(1, c, 1, 1) \
         if fillv.any() else None
     src = (x.double() - f) if f is not None else x
-    out = F.grid_sample(src.to(tdtype), grid, mode="bilinear", padding_mode="zeros", align_corners=False).double()
-    return out + f if f is not None else out
+    out = F.grid_sample(src.to(tdtype), grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    out = out.double() if widen else out
+    return out + f.to(out.dtype) if f is not None else out
 
 
 def _apply(aug: ImageDataAugmenter, images: list, A, t):
@@ -482,8 +485,8 @@ class AugmentedImageDatastore(Datastore, AugmentedLike):
         return out
 
     def _pipeline(self, imgs: list, draws):
-        """Same-size images -> float64 tensor N×C×h×w holding values of the image class (integers for
-        integer classes), and that class."""
+        """Same-size images -> float tensor N×C×h×w holding values of the image class (integers for
+        integer classes; float32 or float64, whichever holds them exactly), and that class."""
         import torch
 
         stack = np.stack([np.asarray(i) for i in imgs])
@@ -508,7 +511,7 @@ class AugmentedImageDatastore(Datastore, AugmentedLike):
             x = x.expand(-1, 3, -1, -1)
         if augmenting:
             x = _round_like(_warp_tensor(x, [d[0] for d in draws], [d[1] for d in draws], aug._values["FillValue"],
-                                         dtype == np.float64), dtype)
+                                         dtype == np.float64, widen=False), dtype)
         oh, ow = self.OutputSize
         h, w = x.shape[2], x.shape[3]
         mode = self.OutputSizeMode
@@ -518,10 +521,13 @@ class AugmentedImageDatastore(Datastore, AugmentedLike):
                 import torch
 
                 scale = (oh / h, ow / w)
-                x = x.double()
+                # integer classes up to 16 bits resize in single precision, as they warp (the result is
+                # rounded to the class); float classes in double
+                work = torch.float32 if dtype.kind in "ui" and dtype.itemsize <= 2 else torch.float64
+                x = x.to(work)
                 for dim in ((0, 1) if scale[0] <= scale[1] else (1, 0)):
                     wts = torch.from_numpy(resize_weights(x.shape[2 + dim], (oh, ow)[dim], float(scale[dim]),
-                                                          "bilinear", True))
+                                                          "bilinear", True)).to(work)
                     if dim == 0:      # one GEMM: rows of every image at once
                         n_, c_, h_, w_ = x.shape
                         x = (wts @ x.permute(2, 0, 1, 3).reshape(h_, -1)).reshape(-1, n_, c_, w_).permute(1, 2, 0, 3)
@@ -538,7 +544,7 @@ class AugmentedImageDatastore(Datastore, AugmentedLike):
                 x = torch.stack([x[k, :, d[2][0]:d[2][0] + oh, d[2][1]:d[2][1] + ow] for k, d in enumerate(draws)])
         if late:
             x = x.expand(-1, 3, -1, -1)
-        return x.double().contiguous(), dtype
+        return x.contiguous(), dtype
 
     def _read_block(self, idx):
         return self._table(idx)
