@@ -67,3 +67,17 @@ class MatFileError(LayerGraphError):
 
 class DataError(LayerGraphError, ValueError):
     """A data file, folder or datastore is invalid (missing, unreadable, empty, mismatched); names the file."""
+
+
+class MatlabRuntimeError(LayerGraphError):
+    """An error raised while MATLAB code runs (``error(...)`` or a MATLAB function refusing its input).
+
+    ``identifier`` is MATLAB's message identifier (``MATLAB:badsubscript``; may be empty) and ``message``
+    MATLAB's wording; ``ME.identifier`` / ``ME.message`` in a ``catch ME`` block read them. The interpreter
+    adds the file:line:col where the error happened.
+    """
+
+    def __init__(self, identifier: str = "", message: str = ""):
+        self.identifier = identifier or ""
+        self.message = message
+        super().__init__(message)

@@ -18,6 +18,8 @@ class MatlabFunction:
     function: Callable
     outputs: tuple = ("out",)
     data_free: bool = True   # False: needs real data (trainNetwork...), the porter treats it as opaque
+    base: bool = False       # a MATLAB base function (sum, size, strsplit...): never exported from layergraph
+    nargout_aware: bool = False   # behaviour depends on the caller's nargout: called as fn(*args, nargout=k)
 
     @property
     def nargout(self) -> int:
@@ -108,12 +110,20 @@ class _FunctionRegistry(dict):
 FUNCTIONS: dict[str, MatlabFunction] = _FunctionRegistry()
 
 
-def matlab_function(name: str | None = None, *, outputs: tuple = ("out",), data_free: bool = True):
-    """Decorator registering ``fn`` under its MATLAB name."""
+def matlab_function(name: str | None = None, *, outputs: tuple = ("out",), data_free: bool = True,
+                    base: bool = False, nargout_aware: bool = False):
+    """Decorator registering ``fn`` under its MATLAB name.
+
+    ``base=True`` marks a MATLAB base function (``sum``, ``size``, ``strsplit``, ``cellfun``...): it lives in
+    the registry (the interpreter and translated programs call it) but is never exported from
+    ``layergraph``. ``nargout_aware=True``: the function's behaviour depends on how many outputs the caller
+    asked for; callers pass ``nargout=k`` as a keyword (it returns one value for k <= 1, a tuple of k
+    values otherwise).
+    """
 
     def wrap(fn):
         key = name or fn.__name__
-        FUNCTIONS[key] = MatlabFunction(key, fn, tuple(outputs), data_free)
+        FUNCTIONS[key] = MatlabFunction(key, fn, tuple(outputs), data_free, base, nargout_aware)
         return fn
 
     return wrap
