@@ -69,15 +69,13 @@ class DataError(LayerGraphError, ValueError):
     """A data file, folder or datastore is invalid (missing, unreadable, empty, mismatched); names the file."""
 
 
-class MatlabRuntimeError(LayerGraphError):
-    """An error raised while MATLAB code runs (``error(...)`` or a MATLAB function refusing its input).
+class MatlabRuntimeError(MatlabPortError):
+    """A MATLAB run-time error (MATLAB's ``MException``): ``identifier`` (``MATLAB:badsubscript``) and
+    ``message`` as MATLAB gives them. Raised without a location by the shared MATLAB semantics
+    (:mod:`layergraph.matlab.semantics`) and by translated programs; the interpreter re-raises it with
+    ``file:line:col`` (``text``) added."""
 
-    ``identifier`` is MATLAB's message identifier (``MATLAB:badsubscript``; may be empty) and ``message``
-    MATLAB's wording; ``ME.identifier`` / ``ME.message`` in a ``catch ME`` block read them. The interpreter
-    adds the file:line:col where the error happened.
-    """
-
-    def __init__(self, identifier: str = "", message: str = ""):
-        self.identifier = identifier or ""
+    def __init__(self, message: str, identifier: str = "", text: str | None = None):
         self.message = message
-        super().__init__(message)
+        self.identifier = identifier
+        super().__init__(message if text is None else text)
