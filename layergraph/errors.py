@@ -70,12 +70,62 @@ class DataError(LayerGraphError, ValueError):
 
 
 class MatlabRuntimeError(MatlabPortError):
-    """A MATLAB run-time error (MATLAB's ``MException``): ``identifier`` (``MATLAB:badsubscript``) and
-    ``message`` as MATLAB gives them. Raised without a location by the shared MATLAB semantics
-    (:mod:`layergraph.matlab.semantics`) and by translated programs; the interpreter re-raises it with
-    ``file:line:col`` (``text``) added."""
+    """A MATLAB run-time error (MATLAB's MException), raised by ``layergraph run``, by the shared MATLAB
+    semantics and by translated programs.
 
-    def __init__(self, message: str, identifier: str = "", text: str | None = None):
-        self.message = message
-        self.identifier = identifier
-        super().__init__(message if text is None else text)
+    ``identifier`` is MATLAB's message identifier (``'MATLAB:badsubscript'``, ``''`` when none),
+    ``message`` the text MATLAB shows, ``stack`` a list of ``(file, name, line)`` from the innermost frame
+    out (``name`` is the function, ``file>local`` for a local function, or the script's name).
+    ``using`` names the function the error was raised in when MATLAB says so (``Error using zeros``);
+    ``thrown`` is True when MATLAB code threw it (``error``/``throw``): the report then says
+    ``Error using fname (line N)``. ``text`` is the porter's located form (``file:line:col: ...``).
+    ``str(exc)``: MATLAB's report (:meth:`report`) once the error has a stack, else ``text`` or ``message``.
+    """
+
+    def __init__(self, message: str, identifier: str = "", text: str | None = None, *, stack=(),
+                 using: str | None = None, thrown: bool = False, source_lines=None):
+        self.message = str(message)
+        self.identifier = str(identifier or "")
+        self.text = text
+        self.stack = list(stack)
+        self.using = using
+        self.thrown = thrown
+        self.source_lines = dict(source_lines or {})   # (file, line) -> source text, for the report
+        super().__init__(self.message if text is None else text)
+
+    def add_frame(self, file: str, name: str, line: int, text: str | None = None) -> None:
+        """Append a caller's frame (outer frames come last)."""
+        self.stack.append((file, name, int(line)))
+        if text is not None:
+            self.source_lines[(file, int(line))] = text
+
+    def report(self) -> str:
+        """MATLAB's printout of an uncaught error (``getReport(ME)``)::
+
+            Error using fname (line 3)
+            message
+            Error in script (line 7)
+            y = fname(x);
+        """
+        lines = []
+        frames = list(self.stack)
+        if self.thrown and frames:
+            file, name, line = frames[0]
+            lines.append(f"Error using {name} (line {line})")
+            frames = frames[1:]
+        elif self.using:
+            lines.append(f"Error using {self.using}")
+        lines.append(self.message)
+        for file, name, line in frames:
+            lines.append(f"Error in {name} (line {line})")
+            text = self.source_lines.get((file, line))
+            if text is not None:
+                lines.append(text.strip())
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        from .textsafe import printable_message
+
+        if self.stack:
+            return printable_message(self.report())
+        return printable_message(self.text if self.text is not None else self.message)

@@ -7,5 +7,6 @@ the layergraph registries, and returns a :class:`PortResult`.
 
 from .api import PortResult, as_layer_graph, port
 from .custom import MatlabCustomLayer, PlaceholderLayer
+from .runner import run
 
-__all__ = ["port", "PortResult", "as_layer_graph", "MatlabCustomLayer", "PlaceholderLayer"]
+__all__ = ["port", "run", "PortResult", "as_layer_graph", "MatlabCustomLayer", "PlaceholderLayer"]

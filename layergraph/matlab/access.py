@@ -26,7 +26,7 @@ import torch
 
 from ..errors import LayerGraphError, MatlabPortError
 from ..layers.base import Layer
-from .values import CsList, Cell, FuncHandle, HandleFunction, LayerArr, Opaque, StrArr, Struct, num
+from .values import CsList, Cell, FuncHandle, HandleFunction, LayerArr, Opaque, StrArr, Struct, StructArr, num
 
 
 class MatlabAccessError(MatlabPortError):
@@ -77,7 +77,7 @@ def is_matlab_value(v) -> bool:
     """True for the values MATLAB code may hold (arrays, text, cells, structs, handles, project objects)."""
     if isinstance(v, np.ndarray):
         return v.dtype in (np.float64, np.bool_)
-    if isinstance(v, (str, Cell, LayerArr, StrArr, Struct, FuncHandle, Opaque)):
+    if isinstance(v, (str, Cell, LayerArr, StrArr, Struct, StructArr, FuncHandle, Opaque)):
         return True
     if isinstance(v, CsList):
         return all(is_matlab_value(x) for x in v)
@@ -96,7 +96,7 @@ def to_matlab(v):
         return np.array([[bool(v)]])
     if isinstance(v, (int, float, np.integer, np.floating)):
         return num(float(v))
-    if isinstance(v, (str, Cell, LayerArr, StrArr, Struct, FuncHandle, Opaque)):
+    if isinstance(v, (str, Cell, LayerArr, StrArr, Struct, StructArr, FuncHandle, Opaque)):
         return v
     if isinstance(v, Layer):
         return LayerArr.row([v])

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -51,6 +52,30 @@ def add_commands(subparsers) -> None:
                    help="largest array the porter allocates (ones, zeros, rand, repmat, ranges; default 1e8)")
     p.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
     p.set_defaults(func=run_port)
+
+    r = subparsers.add_parser(
+        "run",
+        help="run a MATLAB script or function file with real values",
+        description=(
+            "Execute a MATLAB .m script (or function file) as MATLAB would: every statement runs with real "
+            "values (data, training, figures), statements without ';' display their values, and a run-time "
+            "error prints MATLAB's report (exit status 1). MATLAB code may read and write files only under "
+            "the script's folder, the current folder and --path folders; eval, system and py.* are refused."
+        ),
+    )
+    r.add_argument("file", help="the MATLAB script or function file (.m)")
+    r.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                   help="initial workspace variable, VALUE in MATLAB syntax (e.g. numEpochs=2); the script may "
+                        "overwrite it; for a function file, a parameter by name")
+    r.add_argument("--args", metavar="'V1, V2'",
+                   help="function files: the main function's arguments, MATLAB expressions (e.g. '[32 32 3], 10')")
+    r.add_argument("--path", action="append", default=[], metavar="DIR",
+                   help="extra folder searched for function files, also readable and writable (repeatable)")
+    r.add_argument("--entry", metavar="FUNCTION", help="run this local function of the file instead of the main one")
+    r.add_argument("--figures", metavar="DIR",
+                   help="save the figures the script leaves open to DIR as PNG files (figure1.png, ...)")
+    r.add_argument("--debug", action="store_true", help="on an error, also print the Python traceback")
+    r.set_defaults(func=run_run)
 
 
 def run_port(args) -> int:
@@ -99,6 +124,66 @@ def run_port(args) -> int:
         _say(f"error: {args.file}: the network may be incomplete: a branch or loop the porter cannot decide "
              "changes it (see the warnings; supply the values with --var/--args)")
     return EXIT_ERROR if result.errors or not result.complete else EXIT_OK
+
+
+def run_run(args) -> int:
+    """``layergraph run FILE.m``: exit 0 when the script finishes, 1 on a MATLAB error, 2 on a usage error."""
+    import traceback
+
+    from ..errors import MatlabRuntimeError
+    from .runner import RunUsageError, run
+
+    if not Path(args.file).is_file():
+        print(f"layergraph run: {args.file}: no such file", file=sys.stderr)
+        return EXIT_USAGE
+    status = EXIT_OK
+    try:
+        run(args.file, args=args.args, path=args.path, entry=args.entry, var_specs=args.var)
+    except RunUsageError as exc:
+        _say(f"layergraph run: {exc}")
+        return EXIT_USAGE
+    except MatlabRuntimeError as exc:
+        sys.stdout.flush()
+        if args.debug:
+            traceback.print_exc()
+        _say(str(exc))
+        status = EXIT_ERROR
+    except LayerGraphError as exc:
+        sys.stdout.flush()
+        if args.debug:
+            traceback.print_exc()
+        _say(f"Error: {exc}")
+        status = EXIT_ERROR
+    except KeyboardInterrupt:
+        _say("Operation terminated by user.")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - never a bare Python traceback unless --debug asks for it
+        sys.stdout.flush()
+        if args.debug:
+            traceback.print_exc()
+        _say(f"Error: internal error in the interpreter ({type(exc).__name__}: {exc}); rerun with --debug "
+             "for the Python traceback")
+        status = EXIT_ERROR
+    if args.figures:
+        status = _save_figures(args.figures) or status
+    return status
+
+
+def _save_figures(folder: str) -> int:
+    """Save every open matplotlib figure as DIR/figureN.png (N: the figure's number)."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return EXIT_OK
+    os.makedirs(folder, exist_ok=True)
+    for num in plt.get_fignums():
+        fig = plt.figure(num)
+        try:
+            fig.savefig(os.path.join(folder, f"figure{num}.png"))
+        except (OSError, ValueError) as exc:
+            _say(f"error: cannot save figure {num} to {folder} ({exc})")
+            return EXIT_ERROR
+    return EXIT_OK
 
 
 def load_networks(path, workspace=None, search_path=None, var_specs=None, args=None, entry=None) -> dict:

@@ -17,7 +17,7 @@ import re
 import numpy as np
 import torch
 
-from ..errors import LayerGraphError, MatlabPortError
+from ..errors import LayerGraphError, MatlabPortError, MatlabRuntimeError
 from ..functions import FUNCTIONS
 from ..values import Categorical, Table
 from ..values.categorical import matlab_compare
@@ -149,7 +149,11 @@ def _squeeze_trailing(a: np.ndarray) -> np.ndarray:
 
 class Interpreter:
     def __init__(self, workspace=None, search_path=None, max_steps: int = 1_000_000, max_depth: int = 100,
-                 seed: int = 0, max_elements: int = DEFAULT_MAX_ELEMENTS):
+                 seed: int = 0, max_elements: int = DEFAULT_MAX_ELEMENTS, run_mode: bool = False):
+        #: run mode (``layergraph run``): every function really runs, nothing is opaque, errors are
+        #: MatlabRuntimeError with MATLAB's report; the porter (run_mode False) is lenient instead.
+        self.run_mode = run_mode
+        self.call_stack: list = ["<script>"]   # names MATLAB shows in error stacks, innermost last
         self.max_elements = int(max_elements)
         self.warnings: list[str] = []
         self._seen_warnings: set = set()
@@ -204,14 +208,27 @@ class Interpreter:
             self._seen_warnings.add(text)
             self.warnings.append(text)
 
-    def error(self, node: Node, message: str) -> MatlabPortError:
+    def error(self, node: Node, message: str, identifier: str = "", using: str | None = None):
+        """The error to raise at ``node``: a located MatlabPortError when porting; in run mode MATLAB's
+        MException (:class:`MatlabRuntimeError`) with ``identifier`` and the frame's stack entry."""
+        if self.run_mode:
+            return self.runtime_error(node, message, identifier, using)
         return MatlabPortError(format_error(node.src, node.line, node.col, message))
+
+    def runtime_error(self, node: Node, message: str, identifier: str = "", using: str | None = None,
+                      thrown: bool = False) -> MatlabRuntimeError:
+        exc = MatlabRuntimeError(message, identifier, using=using, thrown=thrown)
+        if node is not None:
+            exc.add_frame(node.src.path, self.call_stack[-1] if self.call_stack else "<script>", node.line + 1,
+                          node.src.source_line(node.line))
+        return exc
 
     # ---- entry points -------------------------------------------------------------------------------
 
     def run_source(self, src: SourceFile, workspace: dict | None = None) -> Frame:
         functions = self.collect_functions(src)
         self.main_src, self.main_functions = src, functions
+        self.call_stack = [script_label(src)]
         frame = Frame(src, functions)
         for k, v in (workspace or {}).items():
             frame.vars[k] = v
@@ -267,7 +284,8 @@ class Interpreter:
         self.steps += 1
         if self.steps > self.step_limit:
             self.tick(st)
-        if not self.in_statement and not self.strict and (frame.name == "<script>" or frame is self.main_frame):
+        if not self.in_statement and not self.strict and not self.run_mode and (
+                frame.name == "<script>" or frame is self.main_frame):
             # each statement of the script (or main function) may use a quarter of the step budget: a data
             # loop that does not finish is skipped, what it assigns becomes unknown, and the port goes on
             self.in_statement = True
@@ -281,6 +299,20 @@ class Interpreter:
             finally:
                 self.in_statement = False
                 self.step_limit = self.max_steps
+            return
+        if self.run_mode:
+            try:
+                self._exec_stmt(st, frame)
+            except MatlabRuntimeError as exc:
+                if not exc.stack:        # raised without a location (shared semantics): this statement's
+                    exc.add_frame(st.src.path, self.call_stack[-1], st.line + 1, st.src.source_line(st.line))
+                raise
+            except _ControlFlow:
+                raise
+            except MatlabPortError as exc:
+                raise self.runtime_error(st, _strip_location(str(exc).split("\n")[0]), "") from None
+            except LayerGraphError as exc:
+                raise self.runtime_error(st, str(exc), getattr(exc, "identifier", "") or "") from None
             return
         self._exec_stmt(st, frame)
 
@@ -326,6 +358,8 @@ class Interpreter:
                 self.exec_assignment(st, frame)
             except MatlabPortError as exc:
                 self.recover(st, frame, exc)
+            if self.run_mode and not st.quiet:
+                self.display_assigned(st, frame)
         elif t == "if_statement":
             self.exec_if(st, frame)
         elif t == "for_statement":
@@ -363,7 +397,8 @@ class Interpreter:
         (step budget, recursion), and inside called functions (the error ends the function, as in MATLAB, and
         the calling statement of the script or main function is skipped). A statement that would change a network makes that variable unknown,
         so the network is never silently wrong; the port then fails if no network remains."""
-        if self.try_depth or self.strict or getattr(exc, "fatal", False) or "maximum recursion depth" in str(exc):
+        if self.try_depth or self.strict or self.run_mode or getattr(exc, "fatal", False) or \
+                "maximum recursion depth" in str(exc):
             raise exc
         if frame.name != "<script>" and frame is not self.main_frame:
             raise exc       # inside a called function MATLAB stops the function: the caller's statement is skipped
@@ -394,6 +429,9 @@ class Interpreter:
         self.warn(st, f"this statement cannot run in the porter ({_strip_location(message)}); it is skipped{what}")
 
     def exec_expression_statement(self, st: Node, frame: Frame) -> None:
+        if self.run_mode:
+            self.run_expression_statement(st, frame)
+            return
         if st.t == "identifier" and st.v not in frame.vars:
             self.call_named(st.v, [], 0, st, frame)
             return
@@ -402,14 +440,47 @@ class Interpreter:
             return
         self.eval(st, frame)
 
+    def run_expression_statement(self, st: Node, frame: Frame) -> None:
+        """Run mode: an expression statement sets ``ans`` (a bare variable does not) and, without ';',
+        displays it."""
+        if st.t == "identifier" and st.v in frame.vars:
+            if not st.quiet:
+                self.display(st.v, frame.vars[st.v])
+            return
+        if st.t == "identifier":
+            outs = self.call_named(st.v, [], 0, st, frame)
+            value = outs[0] if outs else None
+        elif st.t in ("function_call", "field_expression"):
+            value = self.eval_chain(st, frame, nargout=0)
+        else:
+            value = self.eval(st, frame)
+        if value is None:
+            return
+        for item in (value if isinstance(value, CsList) else [value]):
+            frame.vars["ans"] = item
+            if not st.quiet:
+                self.display("ans", item)
+
+    def display(self, name: str, value) -> None:
+        """The one place a statement's value is shown (runtime.display_value: MATLAB's formats)."""
+        from .runtime import display_value
+
+        display_value(name, value)
+
     def exec_command(self, st: Node, frame: Frame) -> None:
         name = st.kids[0].v
         args = [k.v for k in st.kids[1:]]  # command syntax passes char arguments
         if name.startswith("!"):
             self.check_call_allowed("!", st)
         if name in frame.vars:
+            if self.run_mode and not args and not st.quiet:
+                self.display(name, frame.vars[name])
             return
-        self.call_named(name, args, 0, st, frame)
+        outs = self.call_named(name, args, 0, st, frame)
+        if self.run_mode and outs:
+            frame.vars["ans"] = outs[0]
+            if not st.quiet:
+                self.display("ans", outs[0])
 
     def exec_if(self, st: Node, frame: Frame) -> None:
         cond = st.f.get("condition")
@@ -583,18 +654,35 @@ class Interpreter:
         catch = next((k for k in st.kids if k.t == "catch_clause"), None)
         failed = None
         self.try_depth += 1
+        depth = len(self.call_stack)
         try:
             if block is not None:
                 self.exec_block(block.kids, frame)
         except MatlabPortError as exc:
+            if self.run_mode and getattr(exc, "fatal", False):
+                raise
             failed = exc
+        except MatlabRuntimeError as exc:
+            failed = exc
+        except RecursionError:
+            if not self.run_mode:
+                raise
+            failed = self.runtime_error(self.current, "Maximum recursion limit reached.", "MATLAB:recursionLimit")
         finally:
             self.try_depth -= 1
+            del self.call_stack[depth:]
         if failed is None or catch is None:
             return
         ident = next((k for k in catch.kids if k.t == "identifier"), None)
         if ident is not None:
-            frame.vars[ident.v] = Struct({"message": str(failed), "identifier": "layergraph:port"})
+            if self.run_mode:
+                from .runtime import MException
+                frame.vars[ident.v] = MException.from_error(failed)
+            else:
+                frame.vars[ident.v] = Struct({"message": str(failed), "identifier": "layergraph:port"})
+        if self.run_mode:
+            from .runtime import remember_error
+            remember_error(self, failed)
         cblock = next((k for k in catch.kids if k.t == "block"), None)
         if cblock is not None:
             self.exec_block(cblock.kids, frame)
@@ -621,6 +709,16 @@ class Interpreter:
                 raise self.error(right, "the right-hand side produced no value")
             value = value[0]
         self.assign(left, value, frame)
+
+    def display_assigned(self, st: Node, frame: Frame) -> None:
+        """``x = 3`` / ``[a, b] = f()`` / ``s.f = 1`` without ';': display each assigned variable."""
+        left = st.f["left"]
+        for target in (left.kids if left.t == "multioutput_variable" else [left]):
+            if target.t == "ignored_argument":
+                continue
+            root = target.v if target.t == "identifier" else self.lvalue_chain(target)[0]
+            if root is not None and root in frame.vars:
+                self.display(root, frame.vars[root])
 
     def assign(self, target: Node, value, frame: Frame) -> None:
         if target.t == "identifier":
@@ -1140,10 +1238,20 @@ class Interpreter:
                     raise self.error(node, f"maximum recursion depth ({self.max_depth}) exceeded calling '{name}'")
                 sub = Frame(src, functions, frame.name)
                 sub.vars = frame.vars
+                self.call_stack.append(script_label(src))
                 self.run_body([k for k in src.root.kids if k.t != "function_definition"], sub)
+                self.call_stack.pop()
+            except MatlabRuntimeError as exc:
+                self.call_stack.pop()
+                exc.add_frame(node.src.path, self.call_stack[-1], node.line + 1, node.src.source_line(node.line))
+                raise
             finally:
                 self.depth -= 1
             return []
+        if self.run_mode:
+            special = _RUN_FUNCTIONS.get(name)
+            if special is not None:
+                return special(self, frame, args, nargout, node)
         special = _FRAME_FUNCTIONS.get(name)
         if special is not None:
             return special(self, frame, args, nargout, node)
@@ -1158,9 +1266,19 @@ class Interpreter:
             return out
         if name in ("varargin", "varargout"):
             raise self.error(node, f"'{name}' is not defined here")
+        if self.run_mode:
+            raise self.undefined(name, args, node)
         what = f"'{name}' is not a variable, a function file or a function the porter models"
         self.warn(node, f"{what}; its result is treated as opaque data")
         return [Opaque(f"{name} at {self.where(node)}", missing=name)] * max(nargout, 1)
+
+    def undefined(self, name: str, args: list, node: Node) -> MatlabRuntimeError:
+        """MATLAB's error for a name that is neither a variable nor a function."""
+        if args:
+            kind = matlab_class_name(args[0])
+            return self.runtime_error(node, f"Undefined function '{name}' for input arguments of type '{kind}'.",
+                                      "MATLAB:UndefinedFunction")
+        return self.runtime_error(node, f"Undefined function or variable '{name}'.", "MATLAB:UndefinedFunction")
 
     def note_sinks(self, name: str, args: list, node: Node) -> None:
         """Record every network value passed to trainNetwork, trainnet, dlnetwork, plot, ... (issue 11 item 2)."""
@@ -1275,16 +1393,30 @@ class Interpreter:
             raise self.error(node, f"too many output arguments: {fd.name} returns at most {len(outputs)}, "
                                    f"{nargout} requested")
         self.depth += 1
+        pushed = False
         try:
             if self.depth > self.max_depth:
+                if self.run_mode:
+                    raise self.runtime_error(node, f"Maximum recursion limit of {self.max_depth} reached.",
+                                             "MATLAB:recursionLimit")
                 raise self.error(node, f"maximum recursion depth ({self.max_depth}) exceeded calling "
                                        f"'{fd.name}' (infinite recursion?)")
             frame = Frame(fd.file, fd.functions, fd.name, nargin=len(args), nargout=nargout)
+            self.call_stack.append(function_label(fd))
+            pushed = True
             self.bind_args(fd, args, frame, node)
             self.run_body(fd.body, frame)
         except RecursionError:
             raise self.error(node, f"maximum recursion depth exceeded calling '{fd.name}'") from None
+        except MatlabRuntimeError as exc:
+            if pushed:
+                self.call_stack.pop()
+                pushed = False
+            exc.add_frame(node.src.path, self.call_stack[-1], node.line + 1, node.src.source_line(node.line))
+            raise
         finally:
+            if pushed:
+                self.call_stack.pop()
             self.depth -= 1
         out = []
         want = max(nargout, 1)
@@ -1382,6 +1514,8 @@ class Interpreter:
             if not args:
                 return [LayerGraph()]
             return self.call_registered(FUNCTIONS["layerGraph"], [args[0]], 1, node)
+        if self.run_mode:
+            return self.call_registered_run(fn, args, nargout, node)
         builds = bool(fn.outputs) and fn.outputs[0] in ("lgraph", "net", "layers", "layer", "dlnet")
         if not fn.data_free:
             self.warn(node, f"{name} needs data the porter does not have; its result is treated as opaque")
@@ -1428,6 +1562,49 @@ class Interpreter:
         if not fn.outputs:
             return []
         if len(fn.outputs) > 1:
+            outs = list(result) if isinstance(result, tuple) else [result]
+        else:
+            outs = [result]
+        return [self.checked(node, to_matlab, o) for o in outs]
+
+    def call_registered_run(self, fn, args: list, nargout: int, node: Node) -> list:
+        """Run mode: the registered function really runs (data, training, files under the run policy); its
+        printout goes to standard output; its errors are MATLAB's ``Error using name``."""
+        name = fn.name
+        pyargs = [self.to_py(a, node) for a in args]
+        kwargs = {}
+        if getattr(fn, "nargout_aware", False):
+            kwargs["nargout"] = nargout
+        else:
+            sig = _SIGNATURES.get(name)
+            if sig is None:
+                try:
+                    sig = _SIGNATURES[name] = inspect.signature(fn.function)
+                except (TypeError, ValueError):
+                    sig = None
+            if sig is not None and "nargout" in sig.parameters:
+                kwargs["nargout"] = max(nargout, 1)
+        try:
+            result = fn.function(*pyargs, **kwargs)
+        except MatlabRuntimeError:
+            raise
+        except PolicyError as exc:
+            raise self.runtime_error(node, str(exc), "layergraph:policy", using=name) from None
+        except LayerGraphError as exc:
+            text = str(exc)
+            prefix = f"{name}: "
+            raise self.runtime_error(node, text[len(prefix):] if text.startswith(prefix) else text,
+                                     getattr(exc, "identifier", "") or "", using=name) from None
+        except RecursionError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a Python failure inside a function is MATLAB's "Error using"
+            detail = str(exc) or type(exc).__name__
+            if isinstance(exc, TypeError) and "argument" in detail:
+                detail = f"Invalid arguments ({detail})."
+            raise self.runtime_error(node, detail, "", using=name) from exc
+        if not fn.outputs:
+            return [] if result is None else [self.checked(node, to_matlab, result)]
+        if nargout > 1 or len(fn.outputs) > 1:
             outs = list(result) if isinstance(result, tuple) else [result]
         else:
             outs = [result]
@@ -2241,6 +2418,9 @@ _FRAME_FUNCTIONS = {"nargin": _nargin, "nargout": _nargout, "clear": _clear, "cl
                     "exist": _exist, "clc": _noop, "close": _noop, "format": _noop, "more": _noop}
 
 
+from .runtime import FRAME_FUNCTIONS as _RUN_FUNCTIONS  # noqa: E402  (run mode: error, MException, tic, ...)
+
+
 def _text_of(node: Node) -> str:
     return node.v or node.t
 
@@ -2288,6 +2468,45 @@ def shape_of(v) -> tuple:
     if isinstance(v, Layer) or isinstance(v, Struct) or isinstance(v, FuncHandle):
         return (1, 1)
     return (1, 1)
+
+
+def script_label(src: SourceFile) -> str:
+    """The name MATLAB shows for a script or function file in an error stack (its file name without .m)."""
+    if src.path in ("<string>", ""):
+        return "<string>"
+    return os.path.splitext(os.path.basename(src.path))[0]
+
+
+def function_label(fd) -> str:
+    """``fname`` for a file's main function, ``file>local`` for a local function (MATLAB's stack names)."""
+    file = script_label(fd.file)
+    kids = [k for k in fd.file.root.kids if k.t != "comment"]
+    if (kids and kids[0] is fd.node) or file == fd.name or file == "<string>":
+        return fd.name
+    return f"{file}>{fd.name}"
+
+
+def matlab_class_name(v) -> str:
+    """MATLAB's class() of a value (for messages)."""
+    if isinstance(v, np.ndarray):
+        if v.dtype == bool:
+            return "logical"
+        if v.dtype == np.float64:
+            return "double"
+        if v.dtype == np.float32:
+            return "single"
+        return str(v.dtype)
+    if isinstance(v, MString) or isinstance(v, StrArr):
+        return "string"
+    if isinstance(v, str):
+        return "char"
+    if isinstance(v, Cell):
+        return "cell"
+    if isinstance(v, Struct):
+        return "struct"
+    if isinstance(v, FuncHandle):
+        return "function_handle"
+    return type(v).__name__
 
 
 def type_name(v) -> str:

@@ -87,7 +87,7 @@ class Node:
     """A named syntax node: ``t`` type, ``kids`` named children, ``f`` fields, ``v`` text or operator,
     ``line``/``col`` 0-based position (column in characters), ``src`` the file it came from."""
 
-    __slots__ = ("t", "kids", "f", "v", "line", "col", "src", "end_line", "extra")
+    __slots__ = ("t", "kids", "f", "v", "line", "col", "src", "end_line", "extra", "quiet", "run")
 
     def __init__(self, t, line, col, src):
         self.t = t
@@ -99,6 +99,8 @@ class Node:
         self.src = src
         self.end_line = line
         self.extra = None
+        self.quiet = False      # a statement ended by ';' (its value is not displayed)
+        self.run = None         # the interpreter's compiled closure for this node (built on first use)
 
     def field(self, name):
         return self.f.get(name)
@@ -461,6 +463,9 @@ def _convert(root, data: bytes, cols: _Columns, src: SourceFile) -> Node:
         pending_name = None
         for child, fname in _children_with_fields(ts_node):
             if not child.is_named and not (child.is_error or child.is_missing):
+                if child.type == ";" and n.kids and t in ("source_file", "block"):
+                    n.kids[-1].quiet = True
+                    continue
                 if t in _OPERATOR_NODES and n.v is None and child.type not in ("(", ")"):
                     n.v = child.type
                 elif t == "arguments" and child.type == "=" and n.kids:

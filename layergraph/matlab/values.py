@@ -137,6 +137,36 @@ class Struct:
     __hash__ = None
 
 
+class StructArr(_ObjArray):
+    """A MATLAB struct array that is not 1×1 (``s(2).a = 1``, ``struct('a', {1, 2})``): an object array of
+    :class:`Struct` elements sharing ``fields`` (field names in order). A 1×1 struct is a :class:`Struct`."""
+
+    __slots__ = ("fields",)
+
+    def __init__(self, a, _grow=None, fields=None):
+        super().__init__(a, _grow)
+        if fields is None:
+            fields = []
+            for x in self.a.reshape(-1, order="F"):
+                for k in (x.fields if isinstance(x, Struct) else ()):
+                    if k not in fields:
+                        fields.append(k)
+        self.fields = tuple(fields)
+
+    @classmethod
+    def column(cls, items, fields=None):
+        out = super().column(items)
+        return cls(out.a, fields=fields)
+
+    @classmethod
+    def row(cls, items, fields=None):
+        out = super().row(items)
+        return cls(out.a, fields=fields)
+
+    def __repr__(self):
+        return f"StructArr({self.a.shape[0]}x{self.a.shape[1]}, {list(self.fields)})"
+
+
 class FuncHandle:
     """``@name`` (``name`` set) or ``@(params) expr`` (``params``, ``body`` and captured ``env``)."""
 
@@ -236,6 +266,6 @@ def boolean(x) -> np.ndarray:
 EMPTY = np.zeros((0, 0))
 
 __all__ = [
-    "MString", "Cell", "LayerArr", "StrArr", "Struct", "FuncHandle", "HandleFunction", "CsList", "Opaque", "merge_opaque",
+    "MString", "Cell", "LayerArr", "StrArr", "Struct", "StructArr", "FuncHandle", "HandleFunction", "CsList", "Opaque", "merge_opaque",
     "num", "boolean", "EMPTY", "is_layer",
 ]
