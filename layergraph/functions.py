@@ -45,6 +45,7 @@ REGISTERING_MODULES = (
     "layergraph.io.mat",
     "layergraph.evaluation",
     "layergraph.figures",
+    "layergraph.matlab.textio",
 )
 
 _LOAD_STATE = {"started": False}

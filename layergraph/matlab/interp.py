@@ -1514,6 +1514,8 @@ class Interpreter:
             if not args:
                 return [LayerGraph()]
             return self.call_registered(FUNCTIONS["layerGraph"], [args[0]], 1, node)
+        if getattr(fn, "base", False):
+            return self.call_base(fn, args, nargout, node)
         if self.run_mode:
             return self.call_registered_run(fn, args, nargout, node)
         builds = bool(fn.outputs) and fn.outputs[0] in ("lgraph", "net", "layers", "layer", "dlnet")
@@ -1566,6 +1568,44 @@ class Interpreter:
         else:
             outs = [result]
         return [self.checked(node, to_matlab, o) for o in outs]
+
+    def call_base(self, fn, args: list, nargout: int, node: Node) -> list:
+        """A MATLAB base function (``base=True``): MATLAB values in, MATLAB values out, no conversion.
+        Under ``layergraph run`` what it prints reaches stdout; while porting it is discarded (and functions
+        that only change what a run prints, such as ``format``, are not called)."""
+        name = fn.name
+        if not self.run_mode and name in _RUN_ONLY:
+            return []
+        if not self.run_mode and any(isinstance(a, Opaque) for a in args):
+            self.warn(node, f"{name} is called with a value the porter does not compute; its result is opaque")
+            return [Opaque(f"{name} at {self.where(node)}")] * max(nargout, 1)
+        extra = {"nargout": nargout} if getattr(fn, "nargout_aware", False) else {}
+        try:
+            if self.run_mode:
+                result = fn.function(*args, **extra)
+            else:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    result = fn.function(*args, **extra)
+        except MatlabRuntimeError as exc:
+            if self.run_mode:
+                raise self.runtime_error(node, exc.message, exc.identifier, using=name) from None
+            raise self.error(node, exc.message if exc.message.startswith(name) else f"{name}: {exc.message}") \
+                from None
+        except LayerGraphError as exc:
+            text = str(exc)
+            if self.run_mode:
+                code = "layergraph:policy" if isinstance(exc, PolicyError) else getattr(exc, "identifier", "") or ""
+                raise self.runtime_error(node, text, code, using=name) from None
+            raise self.error(node, text if text.startswith(name) else f"{name}: {text}") from None
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
+            if self.run_mode:
+                raise self.runtime_error(node, f"Invalid arguments ({exc}).", "", using=name) from None
+            raise self.error(node, f"{name}: invalid arguments ({exc})") from None
+        if result is None or not fn.outputs:
+            return []
+        if isinstance(result, tuple) and (nargout > 1 or len(fn.outputs) > 1):
+            return list(result)
+        return [result]
 
     def call_registered_run(self, fn, args: list, nargout: int, node: Node) -> list:
         """Run mode: the registered function really runs (data, training, files under the run policy); its
@@ -2415,7 +2455,9 @@ _PRETRAINED = frozenset({"alexnet", "googlenet", "squeezenet", "resnet18", "resn
                          "darknet53"})
 
 _FRAME_FUNCTIONS = {"nargin": _nargin, "nargout": _nargout, "clear": _clear, "clearvars": _clear,
-                    "exist": _exist, "clc": _noop, "close": _noop, "format": _noop, "more": _noop}
+                    "exist": _exist, "clc": _noop, "close": _noop, "more": _noop}
+# base functions whose only effect is on what a run prints: the porter does not call them
+_RUN_ONLY = {"format"}
 
 
 from .runtime import FRAME_FUNCTIONS as _RUN_FUNCTIONS  # noqa: E402  (run mode: error, MException, tic, ...)

@@ -84,11 +84,17 @@ def run(path_or_source, workspace=None, args=None, path=None, entry: str | None 
         raise exc
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, 20000))
+    from .display import reset_format
+    from .textio import close_all_files
+
+    reset_format()          # each run starts in format short, loose (format changes last for the run)
     try:
         with confined(run_folders(script_dir, search)):
             return _run(src, workspace, args, search, entry, var_specs, max_depth, seed)
     finally:
         sys.setrecursionlimit(old_limit)
+        close_all_files()   # files the script fopen'ed and never fclose'd
+        reset_format()
 
 
 def _syntax_message(msg: str) -> str:

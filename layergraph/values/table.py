@@ -273,6 +273,9 @@ class Table:
             if numeric and texts:      # numbers right-aligned among themselves, the block centred
                 nw = max(len(t) for t in texts)
                 texts = [t.rjust(nw) for t in texts]
+            elif texts and all(t.startswith("{'") and t.endswith("'}") for t in texts):
+                nw = max(len(t) for t in texts)      # text in cells padded inside the braces: {'Bob'  }
+                texts = [t[:-1] + " " * (nw - len(t)) + "}" for t in texts]
             w = max([len(n)] + [len(t) for t in texts])
             cols.append((n, texts, w, numeric))
 

@@ -1,0 +1,1 @@
+c = categorical({'red'; 'green'; 'red'})

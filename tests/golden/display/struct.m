@@ -1,0 +1,4 @@
+s.a = 1;
+s.b = {'A','B','C'};
+s.name = 'text';
+s

@@ -1,0 +1,1 @@
+T = table([25; 30], {'Alice'; 'Bob'}, 'VariableNames', {'Age', 'Name'})
