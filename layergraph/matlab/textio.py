@@ -20,24 +20,14 @@ import sys
 
 import numpy as np
 
-from ..errors import LayerGraphError
+from ..errors import LayerGraphError, MatlabRuntimeError
 from ..functions import matlab_function
 from ..policy import check_read, check_write
 from . import display as _display
 from .values import Cell, MString, StrArr
 
-try:   # the runtime error class helper "baselib" adds; until it lands, the same interface here
-    from ..errors import MatlabRuntimeError as _RuntimeError   # type: ignore[attr-defined]
-except ImportError:   # pragma: no cover - depends on the order helpers land
-    class _RuntimeError(LayerGraphError):
-        def __init__(self, identifier: str = "", message: str = ""):
-            self.identifier = identifier or ""
-            self.message = message
-            super().__init__(message)
-
-
-def _error(identifier: str, message: str):
-    return _RuntimeError(identifier, message)
+def _error(identifier: str, message: str) -> MatlabRuntimeError:
+    return MatlabRuntimeError(message, identifier=identifier)
 
 
 # ---- the format string ------------------------------------------------------------------------------------
