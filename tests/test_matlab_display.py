@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 from layergraph.matlab import display as D
-from layergraph.matlab.values import Cell, FuncHandle, MString, StrArr, Struct
+from layergraph.matlab.values import Cell, FuncHandle, MString, StrArr, Struct, StructArr
 
 GOLDEN = Path(__file__).parent / "golden" / "display"
 
@@ -154,15 +154,14 @@ def test_layer_object_reuses_with_properties():
 
 
 def test_struct_array_display():
-    class StructArr:     # the runtime's struct array shape: an object array of Structs
-        def __init__(self, a):
-            self.a = a
+    s = StructArr.row([Struct({"name": "a", "v": np.array([[1.0]])}), Struct({"name": "b", "v": np.array([[2.0]])})])
+    assert D.display_text("s", s) == "s = \n\n  1×2 struct array with fields:\n\n    name\n    v\n\n"
 
-    a = np.empty((1, 2), dtype=object)
-    a[0, 0] = Struct({"name": "a", "v": np.array([[1.0]])})
-    a[0, 1] = Struct({"name": "b", "v": np.array([[2.0]])})
-    assert D.display_text("s", StrArr.__new__(StrArr) if False else StructArr(a)) == (
-        "s = \n\n  1×2 struct array with fields:\n\n    name\n    v\n\n")
+
+def test_object_without_own_display_lists_its_matlab_properties():
+    printed, _ = run_echo("try\n  error('my:id', 'boom %d', 3);\ncatch ME\n  ME\nend\n")
+    assert printed.startswith("ME = \n\n  MException with properties:\n\n    identifier: 'my:id'\n"
+                              "       message: 'boom 3'\n")
 
 
 def test_format_command_errors_on_unknown_style():
@@ -172,3 +171,46 @@ def test_format_command_errors_on_unknown_style():
     with pytest.raises(LayerGraphError, match="format"):
         fmt("nonsense")
     D.reset_format()
+
+
+def test_file_round_trip_in_a_run(tmp_path):
+    script = tmp_path / "files.m"
+    script.write_text(
+        "fid = fopen([folder '/log.txt'], 'w');\n"
+        "fprintf(fid, 'epoch %d: loss %.3f\\n', [1 2; 0.5 0.25]);\n"
+        "fclose(fid);\n"
+        "fid = fopen([folder '/log.txt']);\n"
+        "first = fgetl(fid)\n"
+        "second = fgets(fid);\n"
+        "last = fgetl(fid)\n"
+        "fclose(fid);\n", encoding="utf-8")
+    import contextlib
+    import io
+
+    from layergraph.matlab import run
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        run(str(script), workspace={"folder": str(tmp_path)})
+    assert (tmp_path / "log.txt").read_text() == "epoch 1: loss 0.500\nepoch 2: loss 0.250\n"
+    assert out.getvalue() == "first =\n\n    'epoch 1: loss 0.500'\n\nlast =\n\n    -1\n\n"
+
+
+def test_format_short_g_and_long_g():
+    D.set_format("short", "g")
+    try:
+        # format page: shortG picks fixed or scientific, 5 significant digits
+        assert D.disp_text(np.array([[25, 56.31156, 255.52675, 9876899999]])) == (
+            "           25       56.312       255.53   9.8769e+09\n")
+    finally:
+        D.reset_format()
+
+
+def test_format_short_e_matrix():
+    D.set_format("shortE")
+    try:
+        # format page example: m = [9638573934 37467; 236 574638295] in shortE
+        assert D.disp_text(np.array([[9638573934, 37467], [236, 574638295]], dtype=float)) == (
+            "   9.6386e+09   3.7467e+04\n   2.3600e+02   5.7464e+08\n")
+    finally:
+        D.reset_format()

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..values import Categorical, Table
 from .numfmt import complex_page, int_page, real_page
-from .values import Cell, FuncHandle, HandleFunction, LayerArr, MString, StrArr, Struct
+from .values import Cell, FuncHandle, HandleFunction, LayerArr, MString, StrArr, Struct, StructArr
 
 TIMES = "×"
 SCREEN_WIDTH = 80
@@ -116,9 +116,8 @@ def class_name(v) -> str:
 
 
 def _is_struct_array(v) -> bool:
-    """A struct array (the runtime's ``StructArr``: an object array of Structs with shared field names)."""
-    a = getattr(v, "a", None)
-    return type(v).__name__ in ("StructArr", "StructArray") and isinstance(a, np.ndarray)
+    """A struct array that is not 1×1 (the runtime's :class:`StructArr`)."""
+    return isinstance(v, StructArr)
 
 
 def _shape(v) -> tuple:
@@ -452,11 +451,8 @@ def _struct_display(name, v: Struct, loose) -> list[str]:
 
 
 def _struct_array_fields(v) -> list[str]:
-    names = getattr(v, "fieldnames", None)
-    if callable(names):
-        return list(names())
-    if isinstance(names, (list, tuple)):
-        return list(names)
+    if v.fields:
+        return list(v.fields)
     for s in v.a.reshape(-1):
         if isinstance(s, Struct):
             return list(s.fields)
@@ -566,6 +562,19 @@ def _table_display(name, t: Table, loose) -> list[str]:
     return [f"{name} = "] + blank + [head] + blank + body + blank
 
 
+def _properties_lines(v) -> list[str]:
+    """``  Class with properties:`` and the MATLAB-readable properties of an object without its own display."""
+    from .access import to_matlab
+
+    values = {}
+    for prop in v.MATLAB_PROPERTIES:
+        try:
+            values[prop] = to_matlab(getattr(v, prop))
+        except Exception:   # noqa: BLE001 - a property MATLAB cannot show is left out, as MATLAB hides it
+            continue
+    return [f"  {type(v).__name__} with properties:", ""] + struct_field_lines(values)
+
+
 def _object_display(name, v, loose) -> list[str]:
     """Toolbox objects (layers, networks, datastores, options): their MATLAB ``with properties`` text."""
     from ..graph import format_layer_array
@@ -573,6 +582,8 @@ def _object_display(name, v, loose) -> list[str]:
     blank = [""] if loose else []
     if isinstance(v, LayerArr):
         text = format_layer_array(list(v.items()))
+    elif type(v).__str__ is object.__str__ and getattr(v, "MATLAB_PROPERTIES", None):
+        text = "\n".join(_properties_lines(v))
     else:
         text = str(v)
     body = text.rstrip("\n").split("\n")

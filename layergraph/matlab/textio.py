@@ -24,7 +24,7 @@ from ..errors import LayerGraphError, MatlabRuntimeError
 from ..functions import matlab_function
 from ..policy import check_read, check_write
 from . import display as _display
-from .values import Cell, MString, StrArr
+from .values import Cell, MString, StrArr, num
 
 def _error(identifier: str, message: str) -> MatlabRuntimeError:
     return MatlabRuntimeError(message, identifier=identifier)
@@ -325,7 +325,7 @@ def fprintf(*args, nargout: int = 0):
         entry, stream = _file_for(args[0], "fprintf")
         args = args[1:]
         if not args:
-            return 0 if nargout else None
+            return num(0) if nargout else None
     text = format_text(_format_arg(args[0], "fprintf"), args[1:])
     if entry is not None:
         if "b" in entry["mode"]:
@@ -339,7 +339,7 @@ def fprintf(*args, nargout: int = 0):
         stream.write(text)
         stream.flush()
         count = len(text.encode("utf-8", errors="replace"))
-    return count if nargout else None
+    return num(count) if nargout else None
 
 
 @matlab_function("disp", outputs=(), base=True)
@@ -626,12 +626,12 @@ def fopen(filename, permission="r", *rest, nargout: int = 1):
             f = open(path, mode, encoding=encoding, newline="")   # noqa: SIM115
     except OSError as exc:
         message = exc.strerror or str(exc)
-        return (-1.0, message) if nargout > 1 else -1.0
+        return (num(-1), message) if nargout > 1 else num(-1)
     n = 3
     while n in _FILES:
         n += 1
     _FILES[n] = {"file": f, "name": os.fspath(filename), "permission": perm, "mode": mode, "encoding": encoding}
-    return (float(n), "") if nargout > 1 else float(n)
+    return (num(n), "") if nargout > 1 else num(n)
 
 
 @matlab_function("fclose", outputs=("status",), base=True)
@@ -640,14 +640,14 @@ def fclose(fileID):
     if isinstance(fileID, str) and fileID == "all":
         for n in list(_FILES):
             _FILES.pop(n)["file"].close()
-        return 0.0
+        return num(0)
     n = _fid(fileID, "fclose")
     entry = _FILES.pop(n, None)
     if entry is None:
         raise _error("MATLAB:FileIO:InvalidFid", "Invalid file identifier. Use fopen to generate a valid file "
                                                  "identifier.")
     entry["file"].close()
-    return 0.0
+    return num(0)
 
 
 def _read_line(fileID, keep_newline: bool):
@@ -659,7 +659,7 @@ def _read_line(fileID, keep_newline: bool):
     if isinstance(line, bytes):
         line = line.decode(entry["encoding"], errors="replace")
     if line == "":
-        return -1.0
+        return num(-1)
     if keep_newline:
         return line
     return line.rstrip("\n").rstrip("\r") if line.endswith("\n") else line
