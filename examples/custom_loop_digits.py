@@ -18,17 +18,14 @@ import torch
 from layergraph import (adamupdate, batchNormalizationLayer, convolution2dLayer, crossentropy, dlarray, dlfeval,
                         dlgradient, dlnetwork, extractdata, forward, fullyConnectedLayer, imageInputLayer,
                         maxPooling2dLayer, predict, reluLayer, softmaxLayer)
-from layergraph.demo import load_digits_data
-from layergraph.values import categorical, categories, onehotencode
+from layergraph.demo import digits_matlab_layout
+from layergraph.values import categories, onehotencode
 
 
 def load_digits_matlab_layout(seed: int = 0):
-    """XTrain 8×8×1×N single, TTrain N×1 categorical (and the test split), as a MATLAB .mat would hold them."""
-    Xtr, ytr, Xte, yte, _ = load_digits_data(seed=seed)
-    to_matlab = lambda X: np.ascontiguousarray(X.transpose(2, 3, 1, 0))      # N×C×H×W -> H×W×C×N
-    names = [str(d) for d in range(10)]
-    cat = lambda y: categorical(np.array([names[i] for i in y], dtype=object).reshape(-1, 1), names)
-    return to_matlab(Xtr), cat(ytr), to_matlab(Xte), cat(yte)
+    """XTrain 8×8×1×N single, TTrain N×1 categorical (and the test split), as digitsTrain.mat/digitsTest.mat
+    hold them (layergraph.demo.write_digits_mat writes those files from the same arrays)."""
+    return digits_matlab_layout(seed)
 
 
 def model_loss(net, X, T):

@@ -66,6 +66,69 @@ def load_digits_data(test_fraction: float = 0.2, seed: int = 0):
     return Xtr, ytr, Xte, yte, text
 
 
+def digits_matlab_layout(seed: int = 0, test_fraction: float = 0.2):
+    """The digits split of :func:`load_digits_data` as a MATLAB .mat would hold it: ``XTrain`` 8×8×1×N
+    single (H×W×C×N), ``TTrain`` N×1 categorical with categories '0'…'9', and the test split likewise.
+
+    Returns ``(XTrain, TTrain, XTest, TTest)``. MATLAB: the arrays of ``digitsTrain.mat`` /
+    ``digitsTest.mat`` that :func:`write_digits_mat` writes."""
+    from .values import categorical
+
+    Xtr, ytr, Xte, yte, _ = load_digits_data(test_fraction, seed)
+    names = [str(d) for d in range(10)]
+
+    def hwcn(X):
+        return np.ascontiguousarray(X.transpose(2, 3, 1, 0))        # N×C×H×W -> H×W×C×N
+
+    def labels(y):
+        return categorical(np.array([names[i] for i in y], dtype=object).reshape(-1, 1), names)
+
+    return hwcn(Xtr), labels(ytr), hwcn(Xte), labels(yte)
+
+
+def _mat_categorical(c):
+    """A categorical as MATLAB saves it (an MCOS object: 1-based uint8 codes, 0 for <undefined>)."""
+    from matio.utils.matclass import MatlabOpaque
+
+    names = np.empty((len(c.categories), 1), dtype=object)
+    for i, name in enumerate(c.categories):
+        names[i, 0] = np.array([name])
+    codes = (np.asarray(c.codes) + 1).astype(np.uint8)          # MATLAB shape already
+    return MatlabOpaque({"categoryNames": names, "codes": codes, "isProtected": np.array([[False]]),
+                         "isOrdinal": np.array([[bool(c.ordinal)]])}, "categorical")
+
+
+def write_digits_mat(folder, seed: int = 0, test_fraction: float = 0.2) -> list[str]:
+    """Write ``digitsTrain.mat`` (``XTrain``, ``TTrain``) and ``digitsTest.mat`` (``XTest``, ``TTest``) into
+    ``folder``: scikit-learn's 8×8 handwritten digits in MATLAB's layout, as the scripts in
+    ``examples/matlab/`` load them (``load digitsTrain.mat``).
+
+    ``X*`` are 8×8×1×N single arrays (pixel values in [0, 1]); ``T*`` are N×1 categorical arrays with
+    categories '0'…'9', saved as MATLAB saves a categorical (a v7 MAT-file written with mat-io; scipy
+    cannot write categorical objects). The split is :func:`load_digits_data`'s (stratified,
+    ``random_state=seed``), the same as ``examples/custom_loop_digits.py`` uses. The folder is created if
+    needed. Returns the two paths.
+    """
+    from .policy import check_write
+
+    try:
+        import matio
+    except ImportError as exc:  # pragma: no cover - optional dependency
+        raise SystemExit(f"write_digits_mat needs mat-io ({exc}); pip install 'layergraph[mat]'") from None
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    XTrain, TTrain, XTest, TTest = digits_matlab_layout(seed, test_fraction)
+    written = []
+    for name, variables in (("digitsTrain.mat", {"XTrain": XTrain, "TTrain": TTrain}),
+                            ("digitsTest.mat", {"XTest": XTest, "TTest": TTest})):
+        path = folder / name
+        check_write(path, "save")
+        data = {k: (_mat_categorical(v) if not isinstance(v, np.ndarray) else v) for k, v in variables.items()}
+        matio.save_to_mat(str(path), data, version="v7")
+        written.append(str(path))
+    return written
+
+
 def _aeon_file(name: str) -> Path:
     import importlib.util
 
