@@ -8,7 +8,8 @@ that order, and the porter keeps as many as the script's left-hand side names.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, replace
 from typing import Callable
 
 
@@ -65,7 +66,13 @@ def load_all() -> None:
 
 class _FunctionRegistry(dict):
     """The one table of MATLAB functions. Registration writes to it as modules import; the first read
-    completes it with :func:`load_all`, so a consumer never sees a partial registry."""
+    completes it with :func:`load_all`, so a consumer never sees a partial registry. Every function stored
+    dispatches on its arguments' classes first (:func:`matlab_overload`)."""
+
+    def __setitem__(self, key, value):
+        if isinstance(value, MatlabFunction) and key in OVERLOADS:
+            value = _with_dispatch(value)
+        dict.__setitem__(self, key, value)
 
     def _complete(self):
         if not _LOAD_STATE["started"]:
@@ -130,4 +137,120 @@ def matlab_function(name: str | None = None, *, outputs: tuple = ("out",), data_
     return wrap
 
 
-__all__ = ["FUNCTIONS", "MatlabFunction", "matlab_function", "load_all", "REGISTERING_MODULES"]
+# ------------------------------------------------------------------------------------------------
+# Dispatch on argument classes: MATLAB's one rule for overloaded functions and operators
+#
+# MATLAB calls a class's method when an argument of that class is among a function's arguments (the
+# leftmost such argument decides): ``sum(X)``, ``exp(X)``, ``X .* Y``, ``X(i, j)`` with a dlarray ``X``
+# run dlarray's methods and stay differentiable. Here a class overloads a MATLAB function by
+# registering an implementation under the function's MATLAB name (operators under their function
+# names: ``plus``, ``times``, ``mtimes``, ``subsref``, ...). Every function in ``FUNCTIONS`` consults the
+# table before its own body, so the interpreter and translated programs (``ml.sum``) dispatch alike;
+# the interpreter asks :func:`overload_for` for its operators and for names not in the registry.
+
+OVERLOADS: dict[str, dict[type, Callable]] = {}
+OVERLOAD_TYPES: set = set()      # every class with an overload (a quick test for the operators' fast paths)
+
+# MATLAB operator -> the function that implements it (MATLAB's names)
+OPERATOR_FUNCTIONS = {
+    "+": "plus", "-": "minus", ".*": "times", "*": "mtimes", "./": "rdivide", "/": "mrdivide",
+    ".\\": "ldivide", "\\": "mldivide", ".^": "power", "^": "mpower",
+    "==": "eq", "~=": "ne", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge",
+    "&": "and", "|": "or", "unary-": "uminus", "unary+": "uplus", "~": "not", "!": "not",
+    "'": "ctranspose", ".'": "transpose",
+}
+
+
+def call_function(f: Callable, *args, nargout: int = 1):
+    """Call a MATLAB function value from Python with MATLAB's output count (the shared calling convention).
+
+    ``f`` is a function handle of a running script (the interpreter's), a translated function, or a plain
+    Python callable. Those that take ``nargout`` get it when it is not 1 and return a tuple of that many
+    values; a plain Python callable is called as it is (it returns a tuple for several outputs)."""
+    if nargout is not None and nargout != 1 and _takes_nargout(f):
+        return f(*args, nargout=nargout)
+    return f(*args)
+
+
+def _takes_nargout(f) -> bool:
+    import inspect
+
+    accepts = getattr(f, "__matlab_nargout__", None)
+    if accepts is not None:
+        return bool(accepts)
+    try:
+        params = inspect.signature(f).parameters
+    except (TypeError, ValueError):
+        return False
+    return "nargout" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+
+def matlab_overload(name: str, cls: type, *, nargout_aware: bool = False):
+    """Decorator: ``fn`` implements MATLAB function ``name`` (or operator function ``plus``, ``subsref``...)
+    for arguments of class ``cls`` (MATLAB: a method of ``cls``). ``fn`` gets the call's arguments as
+    given; ``nargout_aware=True`` lets it receive ``nargout=k`` too (otherwise the keyword is dropped)."""
+
+    def wrap(fn):
+        impl = fn
+        if not nargout_aware:
+            def impl(*args, nargout=None, _fn=fn, **kwargs):
+                return _fn(*args, **kwargs)
+            functools.update_wrapper(impl, fn)
+        OVERLOADS.setdefault(name, {})[cls] = impl
+        OVERLOAD_TYPES.add(cls)
+        registered = dict.get(FUNCTIONS, name)
+        if registered is not None:
+            dict.__setitem__(FUNCTIONS, name, _with_dispatch(registered))
+        return fn
+
+    return wrap
+
+
+def overload_for(name: str, args) -> Callable | None:
+    """The implementation MATLAB would call for ``name(args...)`` because of an argument's class (the
+    leftmost argument whose class overloads ``name``), else None."""
+    table = OVERLOADS.get(name)
+    if table:
+        for a in args:
+            impl = table.get(type(a))
+            if impl is not None:
+                return impl
+    return None
+
+
+def overloaded_function(name: str, args) -> MatlabFunction | None:
+    """A registry entry for a function only a class defines (``exp`` of a dlarray when no base ``exp`` is
+    registered): the overload :func:`overload_for` picks, called with ``nargout=k``; else None."""
+    impl = overload_for(name, args)
+    if impl is None:
+        return None
+    return MatlabFunction(name, impl, ("out", "varargout"), True, True, True)
+
+
+def _with_dispatch(entry: MatlabFunction) -> MatlabFunction:
+    """The registry entry whose function dispatches first (only names some class overloads are wrapped)."""
+    if getattr(entry.function, "__matlab_overloadable__", False):
+        return entry
+    return replace(entry, function=_dispatching(entry.name, entry.function))
+
+
+def _dispatching(name: str, fn: Callable) -> Callable:
+    """``fn`` preceded by the class dispatch of :func:`overload_for` (the registry's stored function)."""
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        table = OVERLOADS.get(name)
+        if table:
+            for a in args:
+                impl = table.get(type(a))
+                if impl is not None:
+                    return impl(*args, **kwargs)
+        return fn(*args, **kwargs)
+
+    call.__matlab_overloadable__ = True
+    return call
+
+
+__all__ = ["FUNCTIONS", "MatlabFunction", "matlab_function", "load_all", "REGISTERING_MODULES",
+           "call_function", "OVERLOADS", "OVERLOAD_TYPES", "OPERATOR_FUNCTIONS", "matlab_overload", "overload_for",
+           "overloaded_function"]

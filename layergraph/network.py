@@ -88,7 +88,8 @@ class Network(fx.GraphModule):
 
     # What MATLAB code may touch (layergraph/matlab/access.py); nothing of nn.Module is reachable
     MATLAB_PROPERTIES = ("Layers", "Connections", "InputNames", "OutputNames", "Learnables", "State", "Initialized")
-    MATLAB_SETTABLE = ()
+    MATLAB_SETTABLE = ("Learnables", "State")   # net.State = state, net.Learnables.Value{k} = v (custom loops)
+    MATLAB_HANDLE = True     # assigned in place, as the update functions update it (docs/custom-loops.md)
     MATLAB_METHODS = ("predict", "classify", "activations", "forward", "summary", "analyzeNetwork", "layerGraph",
                       "plot", "initialize")
 

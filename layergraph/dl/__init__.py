@@ -24,6 +24,7 @@ from .monitor import (
     AnimatedLine, TrainingProgressMonitor, addpoints, animatedline, drawnow, groupSubPlot, recordMetrics,
     trainingProgressMonitor, updateInfo,
 )
+from . import methods as _methods  # noqa: F401  (dlarray's MATLAB methods: the registry dispatches on dlarrays)
 from .updates import LBFGSState, adamupdate, lbfgsState, lbfgsupdate, rmspropupdate, sgdmupdate
 
 __all__ = [

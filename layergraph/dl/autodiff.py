@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..functions import matlab_function
+from ..functions import call_function, matlab_function
 from ..learnables import LearnableTable
 from .dlarray import TRACE, DLArray, DLArrayError
 from .options import parse_options
@@ -71,11 +71,12 @@ def _untrace(x: DLArray) -> DLArray:
     return x.detach() if t.requires_grad else x
 
 
-@matlab_function("dlfeval", outputs=("varargout",))
-def dlfeval(fun, *args):
+@matlab_function("dlfeval", outputs=("varargout",), nargout_aware=True)
+def dlfeval(fun, *args, nargout=None):
     """``[y1, ..., yk] = dlfeval(fun, x1, ..., xn)``: evaluate ``fun(x1, ..., xn)`` with automatic differentiation.
 
-    Returns what ``fun`` returns (a tuple for several outputs), with every dlarray untraced.
+    Returns what ``fun`` returns (a tuple for several outputs), with every dlarray untraced. ``nargout=k``
+    asks a MATLAB function (a script's handle, a translated function) for ``k`` outputs.
     """
     if not callable(fun):
         raise DLArrayError("dlfeval: first input must be a function handle.")
@@ -83,7 +84,7 @@ def dlfeval(fun, *args):
     TRACE.depth += 1
     try:
         with torch.enable_grad():
-            out = fun(*traced)
+            out = call_function(fun, *traced, nargout=nargout)
     finally:
         TRACE.depth -= 1
     if TRACE.depth:

@@ -407,6 +407,8 @@ def dlarray(X, fmt: str | None = None) -> DLArray:
         base = X.data
     else:
         base = _as_tensor(X)
+        if isinstance(X, (list, tuple)) and base.dim() == 1:
+            base = base.reshape(1, -1)          # a list of numbers is a row vector, as MATLAB's [1 2 3]
     if base.dtype not in (torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.bool):
         base = base.double()
     if is_tracing() and base.is_floating_point() and not base.requires_grad:

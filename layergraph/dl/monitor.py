@@ -59,6 +59,7 @@ class TrainingProgressMonitor:
                          "InfoData")
     MATLAB_SETTABLE = ("Metrics", "Info", "XLabel", "Progress", "Stop", "Status", "Visible")
     MATLAB_METHODS = ("recordMetrics", "updateInfo", "groupSubPlot")
+    MATLAB_HANDLE = True     # a MATLAB handle object: monitor.Progress = p changes this monitor
 
     def __init__(self, Metrics=(), Info=(), XLabel="Iteration", Visible=True, path=None, interval: float = 2.0,
                  echo=print):

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from ..errors import OptionError
-from ..functions import matlab_function
+from ..functions import call_function, matlab_function
 from .dlarray import DLArray, DLArrayError, dlarray
 from .options import parse_options
 
@@ -222,7 +222,7 @@ class MiniBatchQueue:
         nvars = len(batch[0])
         columns = [[obs[v] for obs in batch] for v in range(nvars)]
         if self.MiniBatchFcn is not None:
-            out = self.MiniBatchFcn(*columns)
+            out = call_function(self.MiniBatchFcn, *columns, nargout=self.NumOutputs)
             outputs = list(out) if isinstance(out, tuple) else [out]
         else:
             outputs = [_concat(col, fmt) for col, fmt in zip(columns, self.MiniBatchFormat + [""] * nvars)]

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from ..errors import OptionError
-from ..functions import matlab_function
+from ..functions import call_function, matlab_function
 from ..learnables import LearnableTable
 from ..network import Network
 from .dlarray import DLArray, DLArrayError, _as_tensor, _matlab_tensor
@@ -438,7 +438,7 @@ def lbfgsupdate(net, lossFcn, solverState, *args, **kwargs):
             target = leaves.net
         else:
             target = leaves.rebuild(list(x))
-        out = lossFcn(target)
+        out = call_function(lossFcn, target, nargout=2)
         if not isinstance(out, tuple) or len(out) < 2:
             raise OptionError("lbfgsupdate: lossFcn must return [loss, gradients].")
         loss, grads = out[0], out[1]

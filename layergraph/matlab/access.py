@@ -205,7 +205,9 @@ def write_property(obj, name: str, value):
         if name in props:
             raise MatlabAccessError(f"You cannot set the read-only property '{name}' of {who}.")
         raise MatlabAccessError(f"Unrecognized property '{name}' for {who}.")
-    new = obj.copy()
+    # a handle object (MATLAB_HANDLE: trainingProgressMonitor; a dlnetwork, updated in place like the update
+    # functions do) is changed itself; any other object is copied (MATLAB's value semantics)
+    new = obj if getattr(type(obj), "MATLAB_HANDLE", False) else obj.copy()
     try:
         setattr(new, name, value)
     except LayerGraphError:

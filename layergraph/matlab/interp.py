@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from ..errors import LayerGraphError, MatlabPortError, MatlabRuntimeError
-from ..functions import FUNCTIONS
+from ..functions import FUNCTIONS, OPERATOR_FUNCTIONS, OVERLOAD_TYPES, overloaded_function, overload_for
 from ..values import Categorical, Table
 from ..values.categorical import matlab_compare
 from ..graph import LayerGraph
@@ -916,6 +916,8 @@ class Interpreter:
             v = self.eval(node.f.get("operand", node.kids[0]), frame)
             if isinstance(v, Opaque):
                 return v
+            if type(v) in OVERLOAD_TYPES:
+                return self.call_operator(OPERATOR_FUNCTIONS["unary" + node.v], [v], node)
             x = self.numeric(v, node)
             if x.dtype == bool:
                 x = x.astype(np.float64)          # -true and +true are double in MATLAB
@@ -1257,7 +1259,7 @@ class Interpreter:
             return special(self, frame, args, nargout, node)
         if name in REGISTRY:
             return [self.call_layer(name, args, node)]
-        fn = FUNCTIONS.get(name)
+        fn = FUNCTIONS.get(name) or (overloaded_function(name, args) if args else None)
         if fn is not None:
             return self.call_registered(fn, args, nargout, node)
         b = self.builtins.get(name)
@@ -1563,7 +1565,7 @@ class Interpreter:
             raise self.error(node, f"{name}: invalid arguments ({exc})") from None
         if not fn.outputs:
             return []
-        if len(fn.outputs) > 1:
+        if len(fn.outputs) > 1 or (nargout > 1 and isinstance(result, tuple)):   # several outputs or varargout
             outs = list(result) if isinstance(result, tuple) else [result]
         else:
             outs = [result]
@@ -1725,6 +1727,8 @@ class Interpreter:
     def index_get(self, base, idx, where, allow_grow=False):
         if isinstance(base, Opaque):
             return base
+        if type(base) in OVERLOAD_TYPES:
+            return self.call_operator("parenReference", [base] + [":" if i is COLON else i for i in idx], where)
         if base is None:
             raise self.error(where, "indexing an undefined value")
         if isinstance(base, Layer):
@@ -1779,6 +1783,8 @@ class Interpreter:
     def index_set(self, base, idx, value, where):
         """A new array: base with base(idx) = value (growing as MATLAB does; value [] deletes)."""
         deleting = isinstance(value, np.ndarray) and value.size == 0 and value.ndim == 2 and value.shape == (0, 0)
+        if type(base) in OVERLOAD_TYPES or (type(value) in OVERLOAD_TYPES and isinstance(base, np.ndarray)):
+            return self.call_operator("parenAssign", [base, value] + [":" if i is COLON else i for i in idx], where)
         if isinstance(base, Layer):
             base = LayerArr.row([base])
         if base is None:
@@ -2006,6 +2012,8 @@ class Interpreter:
             a = a[0]
         if isinstance(b, CsList):
             b = b[0]
+        if type(a) in OVERLOAD_TYPES or type(b) in OVERLOAD_TYPES:
+            return self.call_operator(OPERATOR_FUNCTIONS[op], [a, b], node)
         if op == "+" and (isinstance(a, (MString, StrArr)) or isinstance(b, (MString, StrArr))):
             return self.string_plus(a, b, node)
         x = self.numeric(a, node)
@@ -2059,6 +2067,18 @@ class Interpreter:
                 return (xx != 0) | (yy != 0)
         raise self.error(node, f"unsupported operator '{op}'")
 
+    def call_operator(self, name: str, args: list, node):
+        """An operator or indexing on an object whose class overloads it (a dlarray's ``plus``, ``mtimes``,
+        ``parenReference``, ...): MATLAB's dispatch rule, :func:`layergraph.functions.overload_for`."""
+        impl = overload_for(name, args)
+        if impl is None:
+            kinds = " and ".join(type_name(a) for a in args)
+            raise self.error(node, f"Operator '{name}' is not supported for operands of type {kinds}.")
+        try:
+            return impl(*args)
+        except LayerGraphError as exc:
+            raise self.error(node, str(exc)) from None
+
     def string_plus(self, a, b, node):
         def parts(v):
             if isinstance(v, StrArr):
@@ -2098,6 +2118,8 @@ class Interpreter:
             return merge_opaque([a, b])
         if op == "!=":
             op = "~="
+        if type(a) in OVERLOAD_TYPES or type(b) in OVERLOAD_TYPES:
+            return self.call_operator(OPERATOR_FUNCTIONS[op], [a, b], node)
         if isinstance(a, (MString, StrArr)) or isinstance(b, (MString, StrArr)):
             la = a.items() if isinstance(a, StrArr) else [str(a)] if isinstance(a, str) else None
             lb = b.items() if isinstance(b, StrArr) else [str(b)] if isinstance(b, str) else None
@@ -2148,6 +2170,8 @@ class Interpreter:
     def transpose(self, v, node):
         if isinstance(v, Opaque):
             return v
+        if type(v) in OVERLOAD_TYPES:
+            return self.call_operator("transpose", [v], node)
         if isinstance(v, np.ndarray):
             if v.ndim > 2:
                 raise self.error(node, "transpose is defined only for 2-D arrays")
@@ -2497,6 +2521,8 @@ def make_range(a: float, step: float, b: float) -> np.ndarray:
 def shape_of(v) -> tuple:
     if isinstance(v, np.ndarray):
         return v.shape
+    if type(v) in OVERLOAD_TYPES and overload_for("size", (v,)) is not None:
+        return tuple(int(d) for d in np.asarray(overload_for("size", (v,))(v)).reshape(-1))
     if isinstance(v, MString):
         return (1, 1)
     if isinstance(v, str):

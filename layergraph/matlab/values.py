@@ -199,14 +199,18 @@ class HandleFunction:
         self.__name__ = handle.text or "handle"
         self.matlab_text = handle.text
 
-    def __call__(self, *args):
+    __matlab_nargout__ = True     # called as f(*args, nargout=k): MATLAB's calling convention
+
+    def __call__(self, *args, nargout: int = 1):
         from ..policy import confined
         from .access import to_matlab
 
         # Called later from Python (compiling a ported network): the script's file policy still applies.
         with confined((), read_only=True, extra_read=getattr(self._interp, "read_folders", ())):
-            outs = self._interp.call_handle(self.handle, [to_matlab(a) for a in args], 1, self._node)
-            return self._interp.to_py(outs[0], self._node)
+            outs = self._interp.call_handle(self.handle, [to_matlab(a) for a in args], nargout, self._node)
+            if nargout is not None and nargout > 1:
+                return tuple(self._interp.to_py(o, self._node) for o in outs)
+            return self._interp.to_py(outs[0], self._node) if outs else None
 
     def __repr__(self):
         return self.matlab_text or "@handle"
