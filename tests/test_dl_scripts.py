@@ -179,3 +179,39 @@ def test_registry_functions_call_matlab_functions_with_the_callers_nargout():
     assert seen == [2] and A.fmt == "CB"
     np.testing.assert_allclose(np.asarray(A), data[:, :3])
     np.testing.assert_allclose(np.asarray(B), 2 * data[:, :3])
+
+
+def test_categorical_parenthesis_indexing_from_matlab_code():
+    from layergraph.matlab import run
+    from layergraph.values import categorical
+
+    C = categorical(np.array(["b", "a", "c", "a", "b"], dtype=object).reshape(-1, 1))
+    ws = run("D = C([4 1 2]); E = C(:); F = C(logical([1 0 1 0 1])); G = C(2:3, 1); R = C'; H = R([5 1]);",
+             workspace={"C": C})
+    names = lambda k: list(np.asarray(ws[k]).reshape(-1))  # noqa: E731
+    assert names("D") == ["a", "b", "a"] and ws["D"].shape == (3, 1)      # a column indexed by a row: column
+    assert names("E") == ["b", "a", "c", "a", "b"] and ws["E"].shape == (5, 1)
+    assert names("F") == ["b", "c", "b"]
+    assert names("G") == ["a", "c"]
+    assert names("H") == ["b", "b"] and ws["H"].shape == (1, 2)            # a row indexed: a row
+    assert ws["D"].categories == ["a", "b", "c"]
+
+
+def test_run_mode_differentiates_through_interpreted_matlab_code():
+    from layergraph.matlab import run
+
+    ws = run("""
+x = dlarray(linspace(-1, 1, 5), 'CB');
+[y, dy, d2y] = dlfeval(@derivs, x);
+function [y, dy, d2y] = derivs(x)
+  y = sum(x.^3 - 2 * tanh(x), 'all');
+  dy = dlgradient(y, x, 'EnableHigherDerivatives', true);
+  d2y = dlgradient(sum(dy, 'all'), x);
+end
+""")
+    x = np.linspace(-1, 1, 5).reshape(1, -1)
+    assert ws["dy"].fmt == "CB" and ws["dy"].shape == (1, 5)
+    t = np.tanh(x)
+    np.testing.assert_allclose(np.asarray(ws["y"]), [[np.sum(x ** 3 - 2 * t)]], atol=1e-12)   # odd: 0
+    np.testing.assert_allclose(np.asarray(ws["dy"]), 3 * x ** 2 - 2 * (1 - t ** 2), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(ws["d2y"]), 6 * x + 4 * t * (1 - t ** 2), rtol=1e-10)

@@ -2,8 +2,9 @@
 % A rendition of MathWorks' "Train Network Using Custom Training Loop" on the
 % 8-by-8 handwritten digits that ship with scikit-learn (saved to
 % digitsTrain.mat / digitsTest.mat with XTrain 8x8x1xN single and TTrain
-% categorical). Run with `layergraph run` once the whole-script interpreter
-% lands; examples/custom_loop_digits.py is the same program in Python.
+% categorical; layergraph.demo.write_digits_mat(folder) writes them).
+%   layergraph run examples/matlab/custom_loop_digits.m --path DATAFOLDER
+% examples/custom_loop_digits.py is the same program in Python.
 
 load digitsTrain.mat   % XTrain, TTrain
 load digitsTest.mat    % XTest, TTest
@@ -21,9 +22,10 @@ layers = [
     softmaxLayer];
 net = dlnetwork(layers);
 
-numEpochs = 8;
-miniBatchSize = 64;
-learnRate = 0.01;
+% settings (a caller may give them first: layergraph run ... --var numEpochs=1)
+if ~exist('numEpochs', 'var'), numEpochs = 8; end
+if ~exist('miniBatchSize', 'var'), miniBatchSize = 64; end
+if ~exist('learnRate', 'var'), learnRate = 0.01; end
 
 numObservations = size(XTrain, 4);
 numIterationsPerEpoch = floor(numObservations / miniBatchSize);

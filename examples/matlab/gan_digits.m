@@ -1,8 +1,9 @@
 %% Generative adversarial network on the handwritten digits
 % After MathWorks' "Train Generative Adversarial Network (GAN)", on the 8-by-8
 % digits (digitsTrain.mat: XTrain 8x8x1xN). Fully connected generator and
-% discriminator on the 64 pixels. Run with `layergraph run` once the
-% whole-script interpreter lands; examples/gan_digits.py is the same program.
+% discriminator on the 64 pixels (layergraph.demo.write_digits_mat(folder) writes the data).
+%   layergraph run examples/matlab/gan_digits.m --path DATAFOLDER
+% examples/gan_digits.py is the same program in Python.
 
 load digitsTrain.mat   % XTrain
 X = reshape(XTrain, 64, []);
@@ -21,9 +22,10 @@ netD = dlnetwork([
     fullyConnectedLayer(1)
     sigmoidLayer]);
 
-miniBatchSize = 64;
-numEpochs = 40;
-learnRate = 0.002;
+% settings (a caller may give them first: layergraph run ... --var numEpochs=1)
+if ~exist('miniBatchSize', 'var'), miniBatchSize = 64; end
+if ~exist('numEpochs', 'var'), numEpochs = 40; end
+if ~exist('learnRate', 'var'), learnRate = 0.002; end
 gradientDecayFactor = 0.5;
 squaredGradientDecayFactor = 0.999;
 

@@ -3,8 +3,8 @@
 % sin(pi x)). The residual needs the second derivative of the network with
 % respect to its input: dlgradient twice, with 'EnableHigherDerivatives'.
 % Adam first, then L-BFGS (lbfgsupdate), as MathWorks' PINN examples do.
-% Run with `layergraph run` once the whole-script interpreter lands;
-% examples/pinn.py is the same program.
+%   layergraph run examples/matlab/pinn.m
+% examples/pinn.py is the same program in Python.
 
 layers = [
     featureInputLayer(1)
@@ -19,9 +19,13 @@ X = dlarray(linspace(0, 1, 41), 'CB');
 X0 = dlarray([0 1], 'CB');
 U0 = [0 0];
 
+% settings (a caller may give them first: layergraph run ... --var numAdamIterations=30)
+if ~exist('numAdamIterations', 'var'), numAdamIterations = 300; end
+if ~exist('numLBFGSIterations', 'var'), numLBFGSIterations = 60; end
+
 averageGrad = [];
 averageSqGrad = [];
-for iteration = 1:300
+for iteration = 1:numAdamIterations
     [loss, gradients] = dlfeval(@modelLoss, net, X, X0, U0);
     [net, averageGrad, averageSqGrad] = adamupdate(net, gradients, ...
         averageGrad, averageSqGrad, iteration, 0.01);
@@ -30,7 +34,7 @@ fprintf('Adam: loss %.3e\n', extractdata(loss));
 
 solverState = lbfgsState;
 lossFcn = @(net) dlfeval(@modelLoss, net, X, X0, U0);
-for iteration = 1:60
+for iteration = 1:numLBFGSIterations
     [net, solverState] = lbfgsupdate(net, lossFcn, solverState);
     if solverState.LineSearchStatus == "failed"
         break

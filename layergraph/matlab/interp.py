@@ -916,8 +916,9 @@ class Interpreter:
             v = self.eval(node.f.get("operand", node.kids[0]), frame)
             if isinstance(v, Opaque):
                 return v
-            if type(v) in OVERLOAD_TYPES:
-                return self.call_operator(OPERATOR_FUNCTIONS["unary" + node.v], [v], node)
+            if (type(v) in OVERLOAD_TYPES) and \
+                    (impl := overload_for(OPERATOR_FUNCTIONS["unary" + node.v], [v])) is not None:
+                return self.apply_overload(impl, [v], node)
             x = self.numeric(v, node)
             if x.dtype == bool:
                 x = x.astype(np.float64)          # -true and +true are double in MATLAB
@@ -1727,8 +1728,8 @@ class Interpreter:
     def index_get(self, base, idx, where, allow_grow=False):
         if isinstance(base, Opaque):
             return base
-        if type(base) in OVERLOAD_TYPES:
-            return self.call_operator("parenReference", [base] + [":" if i is COLON else i for i in idx], where)
+        if type(base) in OVERLOAD_TYPES and (impl := overload_for("parenReference", [base])) is not None:
+            return self.apply_overload(impl, [base] + [":" if i is COLON else i for i in idx], where)
         if base is None:
             raise self.error(where, "indexing an undefined value")
         if isinstance(base, Layer):
@@ -1783,8 +1784,9 @@ class Interpreter:
     def index_set(self, base, idx, value, where):
         """A new array: base with base(idx) = value (growing as MATLAB does; value [] deletes)."""
         deleting = isinstance(value, np.ndarray) and value.size == 0 and value.ndim == 2 and value.shape == (0, 0)
-        if type(base) in OVERLOAD_TYPES or (type(value) in OVERLOAD_TYPES and isinstance(base, np.ndarray)):
-            return self.call_operator("parenAssign", [base, value] + [":" if i is COLON else i for i in idx], where)
+        if (type(base) in OVERLOAD_TYPES or (type(value) in OVERLOAD_TYPES and isinstance(base, np.ndarray))) and \
+                (impl := overload_for("parenAssign", [base, value])) is not None:
+            return self.apply_overload(impl, [base, value] + [":" if i is COLON else i for i in idx], where)
         if isinstance(base, Layer):
             base = LayerArr.row([base])
         if base is None:
@@ -2012,8 +2014,9 @@ class Interpreter:
             a = a[0]
         if isinstance(b, CsList):
             b = b[0]
-        if type(a) in OVERLOAD_TYPES or type(b) in OVERLOAD_TYPES:
-            return self.call_operator(OPERATOR_FUNCTIONS[op], [a, b], node)
+        if (type(a) in OVERLOAD_TYPES or type(b) in OVERLOAD_TYPES) and \
+                (impl := overload_for(OPERATOR_FUNCTIONS[op], [a, b])) is not None:
+            return self.apply_overload(impl, [a, b], node)
         if op == "+" and (isinstance(a, (MString, StrArr)) or isinstance(b, (MString, StrArr))):
             return self.string_plus(a, b, node)
         x = self.numeric(a, node)
@@ -2067,13 +2070,9 @@ class Interpreter:
                 return (xx != 0) | (yy != 0)
         raise self.error(node, f"unsupported operator '{op}'")
 
-    def call_operator(self, name: str, args: list, node):
-        """An operator or indexing on an object whose class overloads it (a dlarray's ``plus``, ``mtimes``,
-        ``parenReference``, ...): MATLAB's dispatch rule, :func:`layergraph.functions.overload_for`."""
-        impl = overload_for(name, args)
-        if impl is None:
-            kinds = " and ".join(type_name(a) for a in args)
-            raise self.error(node, f"Operator '{name}' is not supported for operands of type {kinds}.")
+    def apply_overload(self, impl, args: list, node):
+        """Run an operator or indexing that an argument's class overloads (a dlarray's ``plus``, ``mtimes``,
+        ``parenReference``, ...: MATLAB's dispatch rule, :func:`layergraph.functions.overload_for`)."""
         try:
             return impl(*args)
         except LayerGraphError as exc:
@@ -2118,8 +2117,9 @@ class Interpreter:
             return merge_opaque([a, b])
         if op == "!=":
             op = "~="
-        if type(a) in OVERLOAD_TYPES or type(b) in OVERLOAD_TYPES:
-            return self.call_operator(OPERATOR_FUNCTIONS[op], [a, b], node)
+        if (type(a) in OVERLOAD_TYPES or type(b) in OVERLOAD_TYPES) and \
+                (impl := overload_for(OPERATOR_FUNCTIONS[op], [a, b])) is not None:
+            return self.apply_overload(impl, [a, b], node)
         if isinstance(a, (MString, StrArr)) or isinstance(b, (MString, StrArr)):
             la = a.items() if isinstance(a, StrArr) else [str(a)] if isinstance(a, str) else None
             lb = b.items() if isinstance(b, StrArr) else [str(b)] if isinstance(b, str) else None
@@ -2170,8 +2170,9 @@ class Interpreter:
     def transpose(self, v, node):
         if isinstance(v, Opaque):
             return v
-        if type(v) in OVERLOAD_TYPES:
-            return self.call_operator("transpose", [v], node)
+        if (type(v) in OVERLOAD_TYPES) and \
+                (impl := overload_for("transpose", [v])) is not None:
+            return self.apply_overload(impl, [v], node)
         if isinstance(v, np.ndarray):
             if v.ndim > 2:
                 raise self.error(node, "transpose is defined only for 2-D arrays")

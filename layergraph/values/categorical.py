@@ -753,3 +753,63 @@ __all__ = [
     "renamecats", "reordercats", "setcats", "iscategory", "isundefined", "isordinal", "summary", "onehotencode",
     "onehotdecode", "from_labels", "as_categorical", "matlab_compare",
 ]
+
+
+# ---- MATLAB's parenthesis indexing from MATLAB code (the registry's dispatch rule) ----------------------
+
+def _positions(sub, size: int) -> np.ndarray:
+    """0-based positions of a MATLAB subscript (':' , 1-based numbers or a logical mask) in ``size`` elements."""
+    if isinstance(sub, str) and sub == ":":
+        return np.arange(size)
+    arr = np.asarray(sub)
+    if arr.dtype == bool:
+        return np.flatnonzero(arr.reshape(-1, order="F"))
+    flat = arr.reshape(-1, order="F").astype(np.float64)
+    if flat.size and (np.any(flat < 1) or np.any(flat != np.round(flat))):
+        raise OptionError("Index in position 1 is invalid. Array indices must be positive integers or logical values.")
+    if flat.size and flat.max() > size:
+        raise OptionError(f"Index exceeds the number of array elements. Index must not exceed {size}.")
+    return flat.astype(np.int64) - 1
+
+
+def paren_reference(c: Categorical, *subs) -> Categorical:
+    """MATLAB ``C(i)`` / ``C(i, j)`` of a categorical array (1-based subscripts, ``':'``, logical masks).
+
+    Linear indexing follows MATLAB's shape rule: ``C(:)`` is a column; a vector indexed by a vector keeps
+    the vector's orientation; otherwise the result has the index's shape."""
+    codes = c.codes
+    if len(subs) == 1:
+        sub = subs[0]
+        flat = codes.reshape(-1, order="F")
+        picked = flat[_positions(sub, flat.size)]
+        if isinstance(sub, str):
+            shape = (picked.size, 1)
+        else:
+            index = np.asarray(sub)
+            ishape = index.shape if index.ndim == 2 else (1, index.size)
+            if index.dtype == bool or (c.is_vector and min(ishape) <= 1):
+                shape = (1, picked.size) if codes.shape[0] == 1 and codes.shape[1] != 1 else (picked.size, 1)
+            else:
+                shape = ishape
+        return c._new(picked.reshape(shape, order="F"))
+    if len(subs) == 2:
+        rows = _positions(subs[0], codes.shape[0])
+        cols = _positions(subs[1], codes.shape[1])
+        return c._new(codes[np.ix_(rows, cols)])
+    raise OptionError("categorical: indexing with more than two subscripts is not supported")
+
+
+def transpose(c: Categorical) -> Categorical:
+    """MATLAB ``C'`` / ``C.'`` of a 2-D categorical array."""
+    return c._new(np.ascontiguousarray(c.codes.T))
+
+
+def _register_indexing():
+    from ..functions import matlab_overload
+
+    matlab_overload("parenReference", Categorical)(paren_reference)
+    matlab_overload("transpose", Categorical)(transpose)
+    matlab_overload("ctranspose", Categorical)(transpose)
+
+
+_register_indexing()
