@@ -1,4 +1,4 @@
-"""MATLAB value types every layer above may use: ``categorical`` and ``table``.
+"""MATLAB value types every layer above may use: ``categorical``, ``table``, string, cell and struct.
 
 Imports only numpy and :mod:`layergraph.errors` (below layers in the import order); the MATLAB-named
 functions are registered in :mod:`layergraph.functions` by :mod:`layergraph.values.registry`.
@@ -25,10 +25,12 @@ from .categorical import (
     setcats,
 )
 from .table import Table, height, table, width
+from .containers import Cell, MString, StrArr, Struct, StructArr
 from . import registry as _registry  # noqa: F401  (registers the MATLAB functions)
 
 __all__ = [
     "Categorical", "UNDEFINED", "categorical", "categories", "countcats", "addcats", "removecats", "mergecats",
     "renamecats", "reordercats", "setcats", "iscategory", "isundefined", "isordinal", "onehotencode",
     "onehotdecode", "from_labels", "as_categorical", "Table", "table", "height", "width",
+    "Cell", "MString", "StrArr", "Struct", "StructArr",
 ]
