@@ -425,12 +425,31 @@ def configure_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
     parser.add_argument("--threads", type=int, default=1,
                         help="torch CPU threads for the run (default 1: fastest for these small networks)")
     parser.add_argument("--list", action="store_true", help="list the bundled examples and exit")
+    parser.add_argument("--write-digits", metavar="FOLDER", default=None,
+                        help="write scikit-learn's digits as 28x28 PNGs in FOLDER/<label>/ (the data of "
+                             "examples/matlab/digits_in_folders.m) and exit")
     return parser
+
+
+def write_digit_folders(folder, size: int = 28, per_label: int | None = None) -> str:
+    """scikit-learn's digits as ``folder/<label>/digit_NNNN.png`` (size×size grey), MATLAB's DigitDataset
+    layout; see :func:`layergraph.data.example_data.write_digit_folders`."""
+    from .data.example_data import write_digit_folders as write
+
+    return write(folder, size, per_label)
 
 
 def _handle(args) -> int:
     if args.list:
         print(_listing())
+        return 0
+    if args.write_digits is not None:
+        try:
+            folder = write_digit_folders(args.write_digits)
+        except (OSError, ValueError) as exc:
+            print(f"layergraph demo: cannot write the digits to '{args.write_digits}': {exc}", file=sys.stderr)
+            return 2
+        print(f"wrote the digits to {folder}/0 ... {folder}/9")
         return 0
     example = EXAMPLES[args.example]
     output = Path(args.output) if args.output else Path("layergraph-demo") / example.name

@@ -47,6 +47,7 @@ REGISTERING_MODULES = (
     "layergraph.evaluation",
     "layergraph.figures",
     "layergraph.matlab.textio",
+    "layergraph.matlab.layouts",   # last: MATLAB-layout trainNetwork/predict/... take the MATLAB names
 )
 
 _LOAD_STATE = {"started": False}

@@ -73,17 +73,20 @@ def layer_page(cls: type[Layer]) -> str:
 def function_page(entry) -> str:
     """The Markdown reference page of one registered MATLAB function (``layergraph.functions``)."""
     fn = entry.function
+    api = getattr(fn, "torch_layout_function", fn)   # the Python API's function (torch layouts)
     doc = inspect.cleandoc(fn.__doc__ or "No description.")
     outputs = list(entry.outputs)
     lhs = outputs[0] if len(outputs) == 1 else "[" + ", ".join(outputs) + "]"
     lines = [f"# {entry.name}", "", doc, "", "## Syntax", "", "```matlab", f"{lhs} = {entry.name}(...)", "```", "",
              "| | |", "|---|---|",
              f"| Outputs (MATLAB order) | {', '.join(f'`{o}`' for o in outputs)} |",
-             f"| Python | `{fn.__module__}.{fn.__qualname__}` |",
+             f"| Python | `{api.__module__}.{api.__qualname__}` |",
+             *([f"| MATLAB code (`run`, ported programs) | `{fn.__module__}.{fn.__qualname__}`: MATLAB layouts, "
+                "converted once (see the layout rule) |"] if api is not fn else []),
              "| Ported scripts | " + ("evaluated while porting" if entry.data_free
                                     else "needs real data: kept as a call in the ported program") + " |", ""]
     try:
-        signature = str(inspect.signature(fn))
+        signature = str(inspect.signature(api))
     except (TypeError, ValueError):
         signature = "(...)"
     lines += ["## Python signature", "", "```python", f"{entry.name}{signature}", "```", ""]

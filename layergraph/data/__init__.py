@@ -19,6 +19,7 @@ from .images import (
     imwrite,
     rgb2gray,
 )
+from . import example_data as _example_data  # noqa: F401  (registers writeDigitFolders, japaneseVowels*Data)
 from .datastore import (
     ArrayDatastore,
     CombinedDatastore,
