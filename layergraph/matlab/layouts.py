@@ -251,6 +251,8 @@ def from_engine_output(Y, *, channels_only_as_image: bool = False):
     if isinstance(Y, (list, tuple)):
         return Cell.column([from_sequence_output(y) for y in Y])
     a = np.asarray(Y)
+    if a.ndim > 2 and not channels_only_as_image and all(d == 1 for d in a.shape[2:]):
+        a = a.reshape(a.shape[:2])        # a 1×1×K output (global pooling before softmax) is N×K scores
     if a.ndim <= 2:
         if channels_only_as_image and a.ndim == 2:
             return _as_single(a.T.reshape((1, 1) + a.T.shape))   # N×C -> 1×1×C×N

@@ -685,7 +685,8 @@ def make_targets(source: Source, io: NetIO, classes_given, *, what: str = "train
             classes = found
             index = {c: i for i, c in enumerate(classes)}
         k = io.output_layout.channels
-        if len(classes) != k or io.output_layout.spatial:
+        # MATLAB classifies a 1×1×K output as K scores (SqueezeNet's global pooling gives 1×1×1000)
+        if len(classes) != k or any(d != 1 for d in io.output_layout.spatial):
             out_size = TIMES.join(map(str, tuple(io.output_layout.spatial) + (k,)))
             raise TrainingError(
                 f"Invalid training data. The output size ({out_size}) of the last layer does not match the number "
