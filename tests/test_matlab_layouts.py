@@ -104,7 +104,7 @@ def test_validation_data_in_options_are_converted(image_net):
               classificationLayer()]
     opts = trainingOptions("sgdm", ValidationData=Cell.row([X, Y]), ValidationFrequency=1, **OPTS)
     net, info = matlab("trainNetwork")(X, Y, layers, opts)
-    assert np.isfinite(np.asarray(info.ValidationLoss, dtype=float)).any()
+    assert np.isfinite(info.fields["ValidationLoss"]).any()
     assert isinstance(opts.ValidationData, Cell)           # the options MATLAB code holds are unchanged
 
 
@@ -136,3 +136,17 @@ def test_regression_responses_n_by_r_and_features():
     Y = matlab("predict")(net, X)
     assert Y.shape == (20, 1) and Y.dtype == np.float32
     np.testing.assert_allclose(Y, layergraph.predict(net, X), rtol=1e-6)
+
+
+def test_train_info_is_a_struct_of_rows(image_net):
+    from layergraph.values import Struct
+
+    _, X, Y = image_net
+    layers = [imageInputLayer([6, 5, 1], Normalization="none"), fullyConnectedLayer(2), softmaxLayer(),
+              classificationLayer()]
+    net, info = matlab("trainNetwork")(X, Y, layers, trainingOptions("sgdm", **OPTS))
+    assert isinstance(info, Struct)
+    assert list(info.fields)[:2] == ["TrainingLoss", "TrainingAccuracy"]
+    iterations = 16 // 8                                   # one epoch of 16 observations, mini-batches of 8
+    assert info.fields["TrainingLoss"].shape == (1, iterations)
+    assert info.fields["OutputNetworkIteration"].shape == (1, 1)

@@ -11,12 +11,10 @@ rng(0)
 % Read 16-by-16 digit images from labelled folders into one 4-D array
 imds = imageDatastore(writeDigitFolders('digitsData16', 'ImageSize', 16), ...
     'IncludeSubfolders', true, 'LabelSource', 'foldernames');
-numImages = numel(imds.Files);
-X = zeros(16, 16, 1, numImages);
-for i = 1:numImages
-    X(:, :, 1, i) = im2double(readimage(imds, i));
-end
+images = readall(imds);                 % a cell array of 16-by-16 uint8 images
+X = im2double(cat(4, images{:}));       % 16-by-16-by-1-by-numImages, values in [0, 1]
 Y = imds.Labels;
+numImages = numel(Y);
 size(X)
 
 % Hold out a fifth of the images for testing

@@ -40,7 +40,7 @@ from ..dl.dlarray import DLArray, from_torch_layout, to_torch_layout
 from ..errors import TrainingError
 from ..functions import FUNCTIONS, matlab_function
 from ..layers.base import Layer, Layout
-from ..values import Categorical, Cell
+from ..values import Categorical, Cell, Struct
 
 # The one implementation of each function (torch layouts); captured before the MATLAB-layout wrappers
 # below take the MATLAB names in the registry.
@@ -309,7 +309,7 @@ def trainNetwork(*args, **kwargs):
         layout = network_input_layout(args[1])
         args[0] = to_engine_predictors(args[0], layout, "trainNetwork")
         args[2] = options_in_engine_layout(args[2], layout, "trainNetwork")
-    return _loop.trainNetwork(*args, **kwargs)
+    return _with_info(_loop.trainNetwork(*args, **kwargs))
 
 
 @matlab_function("trainnet", outputs=("netTrained", "info"), data_free=False)
@@ -326,7 +326,28 @@ def trainnet(*args, **kwargs):
         layout = network_input_layout(args[1])
         args[0] = to_engine_predictors(args[0], layout, "trainnet")
         args[3] = options_in_engine_layout(args[3], layout, "trainnet")
-    return _loop.trainnet(*args, **kwargs)
+    return _with_info(_loop.trainnet(*args, **kwargs))
+
+
+def info_struct(info):
+    """trainNetwork's ``info`` as MATLAB returns it: a struct whose per-iteration fields are 1×numIterations
+    rows (NaN where not computed) and whose final values are scalars."""
+    if not hasattr(info, "fields"):
+        return info
+    fields = {}
+    for name in info.fields():
+        value = getattr(info, name)
+        if isinstance(value, (list, tuple, np.ndarray)):
+            fields[name] = np.asarray(value, dtype=np.float64).reshape(1, -1)
+        else:
+            fields[name] = np.array([[float(value)]])
+    return Struct(fields)
+
+
+def _with_info(result):
+    if isinstance(result, tuple) and len(result) == 2:
+        return result[0], info_struct(result[1])
+    return result
 
 
 def _wants_dl(X, args, kwargs) -> bool:
@@ -397,5 +418,5 @@ for _name, (_wrapper, _torch_fn) in BOUNDARY.items():
     assert FUNCTIONS[_name].function is _wrapper
 
 __all__ = ["network_input_layout", "to_engine_predictors", "to_engine_responses", "from_engine_output",
-           "from_sequence_output", "options_in_engine_layout", "LayoutError", "BOUNDARY", "trainNetwork", "trainnet", "predict", "classify",
+           "from_sequence_output", "options_in_engine_layout", "info_struct", "LayoutError", "BOUNDARY", "trainNetwork", "trainnet", "predict", "classify",
            "activations", "minibatchpredict"]
