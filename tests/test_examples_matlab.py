@@ -1,0 +1,106 @@
+"""MathWorks' documented workflows as layergraph's own MATLAB scripts (examples/matlab/), end to end:
+each runs with ``layergraph.matlab.run`` and, translated by ``layergraph port``, as a Python program;
+both print the same results for the same seed (timing lines excluded).
+
+Small settings keep the tests fast (fewer epochs, hidden units and images): the scripts are read from
+examples/matlab/ and only the named numbers are replaced, each replacement checked to apply.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import runpy
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "matlab"
+TIMING = re.compile(r"^(Elapsed time is .*|.*\bseconds?\b.*)$", re.M)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    """One folder for the module: the digit folders are written once and shared by the examples."""
+    return tmp_path_factory.mktemp("matlab_examples")
+
+
+def small_script(name: str, folder: Path, replacements: dict) -> Path:
+    text = (EXAMPLES / name).read_text(encoding="utf-8")
+    for old, new in replacements.items():
+        assert old in text, f"{name}: {old!r} is not in the script any more"
+        text = text.replace(old, new)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def printed_by_run(script: Path) -> tuple[str, dict]:
+    from layergraph.matlab import run
+
+    out = io.StringIO()
+    with contextlib.chdir(script.parent), contextlib.redirect_stdout(out):
+        workspace = run(str(script))
+    return out.getvalue(), workspace
+
+
+def printed_by_port(script: Path) -> str:
+    from layergraph.cli import main
+
+    program = script.with_suffix(".py")
+    with contextlib.chdir(script.parent), contextlib.redirect_stdout(io.StringIO()):
+        assert main(["port", str(script), "-o", str(program)]) == 0
+    out = io.StringIO()
+    with contextlib.chdir(script.parent), contextlib.redirect_stdout(out):
+        runpy.run_path(str(program), run_name="__main__")
+    return out.getvalue()
+
+
+def without_timing(text: str) -> str:
+    return TIMING.sub("", text)
+
+
+def displayed_scalar(text: str, name: str) -> float:
+    match = re.search(rf"^{name} =\n\n\s+(\S+)\n", text, re.M)
+    assert match, f"'{name} =' is not displayed:\n{text}"
+    return float(match.group(1))
+
+
+# --------------------------------------------------------------------------------------------------
+# Transfer learning from resnet18('Weights','none')
+
+TRANSFER_SMALL = {"splitEachLabel(imds, 30, 10, 'randomized')": "splitEachLabel(imds, 4, 2, 'randomized')",
+                  "'MaxEpochs', 3": "'MaxEpochs', 1", "'MiniBatchSize', 30": "'MiniBatchSize', 20"}
+
+
+@pytest.fixture(scope="module")
+def transfer_run(work):
+    script = small_script("transfer_learning.m", work, TRANSFER_SMALL)
+    return script, printed_by_run(script)
+
+
+def test_transfer_learning_runs(transfer_run):
+    _, (text, workspace) = transfer_run
+    assert displayed_scalar(text, "numClasses") == 10
+    assert displayed_scalar(text, "numFrozen") == 5
+    net = workspace["net"]
+    layers = {layer.Name: layer for layer in net.Layers}
+    assert "fc1000" not in layers and layers["fc_digits"].OutputSize == 10
+    assert layers["fc_digits"].WeightLearnRateFactor == 10
+    assert layers["conv1"].WeightLearnRateFactor == 0 and layers["res3a_branch2a"].WeightLearnRateFactor == 1
+    assert layers["data"].InputSize == [32, 32, 3] or list(layers["data"].InputSize) == [32, 32, 3]
+    predicted = np.asarray(workspace["YPred"]).reshape(-1)
+    truth = np.asarray(workspace["YValidation"]).reshape(-1)
+    assert len(truth) == 20
+    assert displayed_scalar(text, "accuracy") == pytest.approx(float(np.mean(predicted == truth)), abs=5e-5)
