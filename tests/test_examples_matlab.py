@@ -72,9 +72,42 @@ def without_timing(text: str) -> str:
 
 
 def displayed_scalar(text: str, name: str) -> float:
-    match = re.search(rf"^{name} =\n\n\s+(\S+)\n", text, re.M)
+    match = re.search(rf"^{name} = ?\n\n\s+(\S+)\n", text, re.M)
     assert match, f"'{name} =' is not displayed:\n{text}"
     return float(match.group(1))
+
+
+# --------------------------------------------------------------------------------------------------
+# Create Simple Deep Learning Network for Classification (digits in labelled folders)
+
+DIGITS_SMALL = {"'MaxEpochs', 4": "'MaxEpochs', 2"}
+
+
+@pytest.fixture(scope="module")
+def digits_run(work):
+    script = small_script("digits_in_folders.m", work, DIGITS_SMALL)
+    return script, printed_by_run(script)
+
+
+def test_digits_in_folders_runs_as_matlab_prints_it(digits_run):
+    from sklearn.datasets import load_digits
+
+    script, (text, workspace) = digits_run
+    counts = np.bincount(load_digits().target)
+    # labelCount displayed as MATLAB displays a table: size line, header, underlines, one row per label
+    table = re.search(r"labelCount = ?\n\n  10×2 table\n\n\s+Label\s+Count\n\s+_____\s+_____\n\n((?:.*\n){10})",
+                      text)
+    assert table, text
+    rows = [line.split() for line in table.group(1).splitlines()]
+    assert rows == [[str(d), str(c)] for d, c in enumerate(counts)]
+    # size(img): a 28-by-28 grey image
+    assert re.search(r"^ans = ?\n\n\s+28\s+28\n", text, re.M), text
+    accuracy = displayed_scalar(text, "accuracy")
+    assert accuracy >= 0.9
+    # the displayed value is the workspace's, rounded to 4 decimals (format short)
+    assert accuracy == pytest.approx(float(np.asarray(workspace["accuracy"]).reshape(-1)[0]), abs=5e-5)
+    validation = workspace["imdsValidation"]
+    assert len(validation.Files) == int(sum(c - int(np.floor(0.75 * c)) for c in counts))   # floor per label
 
 
 # --------------------------------------------------------------------------------------------------
