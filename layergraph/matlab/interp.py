@@ -557,6 +557,8 @@ class Interpreter:
         raise self.error(node, f"cannot use a {type_name(v)} value as a condition")
 
     def exec_for(self, st: Node, frame: Frame) -> None:
+        if self.run_mode and _fastloop.run_loop(self, st, frame):
+            return      # a scalar loop over a range, run as compiled closures (fastloop.py)
         it = next(k for k in st.kids if k.t in ("iterator", "parfor_options")) if st.kids else None
         if it is None or len(it.kids) < 2:
             raise self.error(st, "unsupported for-loop header")
@@ -604,6 +606,8 @@ class Interpreter:
             raise self.error(node, f"cannot loop over a {type_name(value)} value")
 
     def exec_while(self, st: Node, frame: Frame) -> None:
+        if self.run_mode and _fastloop.run_loop(self, st, frame):
+            return
         cond = st.f.get("condition")
         block = next((k for k in st.kids if k.t == "block"), None)
         body = block.kids if block is not None else []
@@ -2486,6 +2490,7 @@ _RUN_ONLY = {"format"}
 
 
 from .runtime import FRAME_FUNCTIONS as _RUN_FUNCTIONS  # noqa: E402  (run mode: error, MException, tic, ...)
+from . import fastloop as _fastloop  # noqa: E402  (run mode: scalar loops as compiled closures)
 
 
 def _text_of(node: Node) -> str:
