@@ -29,8 +29,9 @@ from .access import (
 )
 from .source import Node, SourceFile, format_error, printable, read_file
 from .values import (
-    Cell, CsList, FuncHandle, HandleFunction, LayerArr, MString, Opaque, StrArr, Struct, merge_opaque, num,
+    Cell, CsList, FuncHandle, HandleFunction, LayerArr, MString, Opaque, StrArr, Struct, StructArr, merge_opaque, num,
 )
+from . import structs as _structs
 
 COLON = object()  # a bare ':' index
 DEFAULT_MAX_ELEMENTS = 100_000_000   # elements per array the porter allocates (ones, zeros, rand, repmat, ...)
@@ -596,6 +597,10 @@ class Interpreter:
         elif isinstance(value, str):
             for ch in value:
                 yield ch
+        elif isinstance(value, StructArr):
+            a = value.a.reshape(value.a.shape[0], -1, order="F")
+            for j in range(a.shape[1]):
+                yield _structs.make(a[:, j:j + 1].copy(), value.fields)
         elif isinstance(value, (Cell, LayerArr, StrArr)):
             a = value.a
             for j in range(a.shape[1]):
@@ -834,6 +839,9 @@ class Interpreter:
             if base.a.size != 1:
                 raise self.error(where, "property assignment needs a single layer: index the layer array first")
             base = base.a.flat[0]
+        if isinstance(base, StructArr):
+            raise self.error(where, "Scalar structure required for this assignment.",
+                             "MATLAB:index:expected_one_output_from_expression")
         if isinstance(base, Struct):
             new = base.copy()
             if rest:
@@ -1146,6 +1154,11 @@ class Interpreter:
             return CsList(self.get_field(x, name, where) for x in items)
         if isinstance(value, Opaque):
             return value
+        if isinstance(value, StructArr):
+            name = self.checked(where, check_field_name, name)
+            if name not in value.fields:
+                raise self.error(where, f"Reference to non-existent field '{name}'.", "MATLAB:nonExistentField")
+            return CsList(_structs.field_values(value, name))
         return self.checked(where, read_property, value, name)
 
     @staticmethod
@@ -1686,6 +1699,8 @@ class Interpreter:
             return _py_callable(self, v, node)
         if isinstance(v, Struct):
             return {k: self.to_py(x, node, for_network) for k, x in v.fields.items()}
+        if isinstance(v, StructArr):
+            return [self.to_py(x, node, for_network) for x in v.items()]
         if isinstance(v, Opaque):
             raise self.opaque_error(node, v, "this call")
         return v
@@ -1740,11 +1755,8 @@ class Interpreter:
             base = LayerArr.row([base])
         if isinstance(base, (bool, int, float)):
             base = num(float(base))
-        if isinstance(base, Struct):
-            if all(isinstance(i, np.ndarray) and i.size == 1 and float(i.flat[0]) == 1 for i in idx) or \
-                    all(i is COLON for i in idx):
-                return base
-            raise self.error(where, "struct arrays are not supported")
+        if isinstance(base, (Struct, StructArr)):
+            return _structs.index_get(self, base, idx, where)
         if isinstance(base, str):
             arr = np.array([list(base)], dtype=object) if base else np.empty((0, 0), dtype=object)
             res = self._take(arr, idx, where)
@@ -1791,6 +1803,9 @@ class Interpreter:
         if (type(base) in OVERLOAD_TYPES or (type(value) in OVERLOAD_TYPES and isinstance(base, np.ndarray))) and \
                 (impl := overload_for("parenAssign", [base, value])) is not None:
             return self.apply_overload(impl, [base, value] + [":" if i is COLON else i for i in idx], where)
+        if isinstance(value, (Struct, StructArr)) and (base is None or isinstance(base, (Struct, StructArr)) or (
+                isinstance(base, np.ndarray) and base.size == 0)):
+            return _structs.index_set(self, base, idx, value, where)     # s(2) = t, s(3).f = v
         if isinstance(base, Layer):
             base = LayerArr.row([base])
         if base is None:
@@ -1860,11 +1875,8 @@ class Interpreter:
                 raise self.error(where, "assigning past the end of a layer array leaves a gap; "
                                         "use layers(end+1) = ...")
             return type(base)(res)
-        if isinstance(base, Struct):
-            if all(isinstance(i, np.ndarray) and i.size == 1 and float(i.flat[0]) == 1 for i in idx) and \
-                    isinstance(value, Struct):
-                return value
-            raise self.error(where, "struct arrays are not supported")
+        if isinstance(base, (Struct, StructArr)):
+            return _structs.index_set(self, base, idx, value, where)
         raise self.error(where, f"a {type_name(base)} value cannot be indexed for assignment")
 
     @staticmethod
@@ -2221,6 +2233,8 @@ class Interpreter:
             return merge_opaque(opaque)
         if any(isinstance(x, (Layer, LayerArr)) for x in flat):
             return self.concat_layers(rows, node)
+        if any(isinstance(x, (Struct, StructArr)) for x in flat) and not any(isinstance(x, Cell) for x in flat):
+            return _structs.concat(self, rows, node)
         if any(isinstance(x, Cell) for x in flat):
             hrows = [self.hcat_obj([x if isinstance(x, Cell) else Cell.row([x]) for x in r if not _is_empty(x)
                                     or isinstance(x, Cell)], node, Cell) for r in rows]
@@ -2533,7 +2547,7 @@ def shape_of(v) -> tuple:
         return (1, 1)
     if isinstance(v, str):
         return (1, len(v)) if v else (0, 0)
-    if isinstance(v, (Cell, LayerArr, StrArr)):
+    if isinstance(v, (Cell, LayerArr, StrArr, StructArr)):
         return v.a.shape
     if isinstance(v, (Categorical, Table)):
         return tuple(v.shape)
@@ -2576,7 +2590,7 @@ def matlab_class_name(v) -> str:
         return "char"
     if isinstance(v, Cell):
         return "cell"
-    if isinstance(v, Struct):
+    if isinstance(v, (Struct, StructArr)):
         return "struct"
     if isinstance(v, FuncHandle):
         return "function_handle"

@@ -43,11 +43,13 @@ class MException:
 
     @property
     def stack(self):
-        from .values import StructArr
+        from .structs import make
 
         frames = self.error.stack if self.error is not None else []
-        return StructArr.column([Struct({"file": file, "name": name, "line": num(line)})
-                                 for file, name, line in frames], fields=("file", "name", "line"))
+        arr = np.empty((len(frames), 1), dtype=object)
+        for i, (file, name, line) in enumerate(frames):
+            arr[i, 0] = Struct({"file": file, "name": name, "line": num(line)})
+        return make(arr, ("file", "name", "line"))
 
     @property
     def cause(self):

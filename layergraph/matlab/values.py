@@ -41,6 +41,23 @@ class FuncHandle:
         self.interp = interp
         self.text = text
 
+    def __call__(self, *args, nargout: int = 1):
+        """Call the handle from Python (registry functions taking handles: cellfun, dlfeval, transform, ...):
+        MATLAB values in, one value out for nargout <= 1 (None if it returns nothing), a tuple otherwise."""
+        interp = self.interp
+        if interp is None:
+            from ..errors import MatlabRuntimeError
+
+            raise MatlabRuntimeError(f"The function handle {self!r} cannot be called outside the MATLAB "
+                                     "interpreter.", "layergraph:handleOutsideInterpreter")
+        from .access import to_matlab
+
+        node = interp.current if interp.current is not None else (self.body if self.body is not None else None)
+        outs = list(interp.call_handle(self, [to_matlab(a) for a in args], nargout, node))
+        if nargout <= 1:
+            return outs[0] if outs else None
+        return tuple(outs[:nargout])
+
     def __repr__(self):
         return self.text or f"@{self.name}"
 
