@@ -476,6 +476,8 @@ def run_loop(interp, st, frame) -> bool:
         for n in assigned:
             if n in env:
                 vars_[n] = _as_array(env[n])
+                if frame.shared is not None and n in frame.shared:
+                    interp.write_shared(frame, n, vars_[n])
     return True
 
 

@@ -58,7 +58,7 @@ class _Return(_ControlFlow):
 
 
 class Frame:
-    __slots__ = ("vars", "file", "nargin", "nargout", "name", "functions")
+    __slots__ = ("vars", "file", "nargin", "nargout", "name", "functions", "fd", "shared", "global_version")
 
     def __init__(self, file: SourceFile, functions: dict, name: str = "<script>", nargin=0, nargout=0):
         self.vars: dict = {}
@@ -67,6 +67,9 @@ class Frame:
         self.name = name
         self.nargin = nargin
         self.nargout = nargout
+        self.fd = None               # the FunctionDef this frame runs (run mode: parameter checks)
+        self.shared = None           # name -> store dict for global/persistent variables of this frame
+        self.global_version = 0
 
 
 class FunctionDef:
@@ -155,6 +158,9 @@ class Interpreter:
         #: MatlabRuntimeError with MATLAB's report; the porter (run_mode False) is lenient instead.
         self.run_mode = run_mode
         self.call_stack: list = ["<script>"]   # names MATLAB shows in error stacks, innermost last
+        self.globals: dict = {}                 # global variables (run mode)
+        self.global_version = 0                 # bumped on every write of a global
+        self.persistents: dict = {}             # (file, function) -> {name: value}
         self.max_elements = int(max_elements)
         self.warnings: list[str] = []
         self._seen_warnings: set = set()
@@ -302,6 +308,8 @@ class Interpreter:
                 self.step_limit = self.max_steps
             return
         if self.run_mode:
+            if frame.shared is not None and frame.global_version != self.global_version:
+                self.refresh_globals(frame)
             try:
                 self._exec_stmt(st, frame)
             except MatlabRuntimeError as exc:
@@ -381,6 +389,12 @@ class Interpreter:
             self.exec_try(st, frame)
         elif t == "command":
             self.exec_command(st, frame)
+        elif t == "global_operator" and self.run_mode:
+            self.declare_shared(st, frame, self.globals)
+        elif t == "persistent_operator" and self.run_mode:
+            if frame.fd is None:
+                raise self.error(st, "The PERSISTENT declaration is only allowed in a function.")
+            self.declare_shared(st, frame, self.persistents.setdefault((frame.file.path, frame.fd.name), {}))
         elif t in ("function_definition", "class_definition", "comment", "global_operator",
                    "persistent_operator", "arguments_statement"):
             return
@@ -749,7 +763,38 @@ class Interpreter:
                 return
             value = value.named(name)
         frame.vars[name] = value
+        if frame.shared is not None and name in frame.shared:
+            self.write_shared(frame, name, value)
 
+    # ---- global and persistent variables (run mode) ---------------------------------------------------
+
+    def write_shared(self, frame: Frame, name: str, value) -> None:
+        store = frame.shared[name]
+        store[name] = value
+        if store is self.globals:
+            self.global_version += 1
+            frame.global_version = self.global_version
+
+    def refresh_globals(self, frame: Frame) -> None:
+        """Another function changed a global: this frame's variables declared global see the new values."""
+        for name, store in frame.shared.items():
+            if store is self.globals:
+                frame.vars[name] = store[name]
+        frame.global_version = self.global_version
+
+    def declare_shared(self, st: Node, frame: Frame, store: dict) -> None:
+        """``global a b`` / ``persistent n``: the names are bound to the store (new ones start as [])."""
+        if frame.shared is None:
+            frame.shared = {}
+        for k in st.kids:
+            if k.t != "identifier":
+                continue
+            name = k.v
+            if name not in store:
+                store[name] = np.zeros((0, 0))
+            frame.shared[name] = store
+            frame.vars[name] = store[name]
+        frame.global_version = self.global_version
     def lvalue_chain(self, node: Node):
         """(root variable, [(kind, payload)]) for x, x(i), x{i}, x.f, x(i).f{j}..."""
         if node.t == "identifier":
@@ -934,6 +979,8 @@ class Interpreter:
             x = self.numeric(v, node)
             if x.dtype == bool:
                 x = x.astype(np.float64)          # -true and +true are double in MATLAB
+            if node.v == "-" and x.dtype.kind in "iu":
+                return _numeric_types.negate(x)   # saturating: -int8(-128) is 127
             return -x if node.v == "-" else x
         if t == "not_operator":
             v = self.eval(node.kids[0], frame)
@@ -1287,6 +1334,8 @@ class Interpreter:
         if name in ("varargin", "varargout"):
             raise self.error(node, f"'{name}' is not defined here")
         if self.run_mode:
+            if frame.fd is not None and name in frame.fd.params:
+                raise self.runtime_error(node, "Not enough input arguments.", "MATLAB:minrhs")
             raise self.undefined(name, args, node)
         what = f"'{name}' is not a variable, a function file or a function the porter models"
         self.warn(node, f"{what}; its result is treated as opaque data")
@@ -1379,6 +1428,8 @@ class Interpreter:
         if nv_name is not None and len(args) > len(fixed):
             positional, pairs = list(args[:len(fixed)]), list(args[len(fixed):])
         if len(positional) > len(fixed) and not has_varargin:
+            if self.run_mode:
+                raise self.runtime_error(node, "Too many input arguments.", "MATLAB:TooManyInputs")
             raise self.error(node, f"too many input arguments: {fd.name} takes at most {len(fixed)}, "
                                    f"got {len(args)}")
         frame.nargin = len(args)
@@ -1410,6 +1461,8 @@ class Interpreter:
         outputs = fd.outputs
         has_varargout = bool(outputs) and outputs[-1] == "varargout"
         if nargout > len(outputs) and not has_varargout:
+            if self.run_mode:
+                raise self.runtime_error(node, "Too many output arguments.", "MATLAB:TooManyOutputs")
             raise self.error(node, f"too many output arguments: {fd.name} returns at most {len(outputs)}, "
                                    f"{nargout} requested")
         self.depth += 1
@@ -1422,6 +1475,7 @@ class Interpreter:
                 raise self.error(node, f"maximum recursion depth ({self.max_depth}) exceeded calling "
                                        f"'{fd.name}' (infinite recursion?)")
             frame = Frame(fd.file, fd.functions, fd.name, nargin=len(args), nargout=nargout)
+            frame.fd = fd
             self.call_stack.append(function_label(fd))
             pushed = True
             self.bind_args(fd, args, frame, node)
@@ -1451,6 +1505,10 @@ class Interpreter:
             if o not in frame.vars:
                 if nargout == 0 and not out:
                     return []
+                if self.run_mode:
+                    raise self.runtime_error(node, f'Output argument "{o}" (and possibly others) not assigned a '
+                                                   f'value in the execution with "{fd.name}" function.',
+                                             "MATLAB:unassignedOutputs")
                 raise self.error(node, f"output argument '{o}' of {fd.name} was not assigned")
             out.append(frame.vars[o])
         return out
@@ -1664,6 +1722,8 @@ class Interpreter:
             raise self.runtime_error(node, detail, "", using=name) from exc
         if not fn.outputs:
             return [] if result is None else [self.checked(node, to_matlab, result)]
+        if nargout == 0 and getattr(fn.function, "__module__", "").startswith("layergraph.figures"):
+            return []       # graphics functions return their handle only when asked (no ans = <figure>)
         if nargout > 1 or len(fn.outputs) > 1:
             outs = list(result) if isinstance(result, tuple) else [result]
         else:
@@ -1757,6 +1817,8 @@ class Interpreter:
             base = num(float(base))
         if isinstance(base, (Struct, StructArr)):
             return _structs.index_get(self, base, idx, where)
+        if isinstance(base, Categorical):       # YPred(1:5): the codes indexed as a numeric array
+            return base._new(self._take(base.codes, idx, where))
         if isinstance(base, str):
             arr = np.array([list(base)], dtype=object) if base else np.empty((0, 0), dtype=object)
             res = self._take(arr, idx, where)
@@ -1839,6 +1901,10 @@ class Interpreter:
             if isinstance(value, Opaque):
                 return value
             vals = self.numeric(value, where)
+            if base.dtype.kind in "iu" and vals.dtype != base.dtype:
+                vals = _numeric_types.to_integer(vals, base.dtype)    # x(2) = 3.7 in an int8 array: 4
+            elif base.dtype == np.float32 and vals.dtype != np.float32 and vals.dtype != bool:
+                vals = vals.astype(np.float32)
             if base.dtype == bool and vals.dtype != bool:
                 base = base.astype(np.float64)
             elif base.dtype != bool and vals.dtype == bool:
@@ -1877,6 +1943,15 @@ class Interpreter:
             return type(base)(res)
         if isinstance(base, (Struct, StructArr)):
             return _structs.index_set(self, base, idx, value, where)
+        if isinstance(base, Categorical):       # YPred(3) = 'cat', YPred(2) = [] (MATLAB: categories kept)
+            if deleting:
+                return base._new(self._put(base.codes, idx, None, where, True, fill=-1))
+            try:
+                codes = np.asarray(base._codes_of(self.to_py(value, where)), dtype=np.int64)
+            except LayerGraphError as exc:
+                raise self.error(where, str(exc)) from None
+            codes = codes.reshape(1, -1) if codes.ndim < 2 else codes
+            return base._new(self._put(base.codes, idx, codes, where, False, fill=-1))
         raise self.error(where, f"a {type_name(base)} value cannot be indexed for assignment")
 
     @staticmethod
@@ -2037,6 +2112,13 @@ class Interpreter:
             return self.string_plus(a, b, node)
         x = self.numeric(a, node)
         y = self.numeric(b, node)
+        if (x.dtype.kind in "iu" or x.dtype == np.float32 or y.dtype.kind in "iu" or y.dtype == np.float32) \
+                and op not in ("&", "|"):
+            # integer classes and single (numeric_types.py): computed in double, then rounded/saturated
+            try:
+                return _numeric_types.binary(op, x, y, lambda o, xd, yd: self.binary(o, xd, yd, node))
+            except _numeric_types.MixedIntegerClasses as exc:
+                raise self.error(node, str(exc), "MATLAB:mixedClasses") from None
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if op in ("*", "/", "\\", "^") and x.size != 1 and y.size != 1:
                 if op == "*":
@@ -2505,6 +2587,9 @@ _RUN_ONLY = {"format"}
 
 from .runtime import FRAME_FUNCTIONS as _RUN_FUNCTIONS  # noqa: E402  (run mode: error, MException, tic, ...)
 from . import fastloop as _fastloop  # noqa: E402  (run mode: scalar loops as compiled closures)
+from . import numeric_types as _numeric_types  # noqa: E402  (integer classes and single)
+
+_RUN_FUNCTIONS = {**_RUN_FUNCTIONS, **_numeric_types.RUN_FUNCTIONS}
 
 
 def _text_of(node: Node) -> str:

@@ -166,6 +166,7 @@ def _run(src, workspace, args, search, entry, var_specs, max_depth, seed) -> dic
         raise RunUsageError(f"{fd.name} has no parameter named {', '.join(initial)} (parameters: "
                             f"{', '.join(params) or 'none'})")
     frame = Frame(fd.file, fd.functions, fd.name, nargin=len(slots), nargout=0)
+    frame.fd = fd
     interp.main_frame = frame
     interp.call_stack = [function_label(fd)]
     interp.bind_args(fd, slots, frame, fd.node)

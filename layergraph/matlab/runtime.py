@@ -273,7 +273,34 @@ def _minimal_display(name: str, value) -> None:
     sys.stdout.write(f"{name} =\n\n{text}\n\n")
 
 
+def _count_check(interp, frame, args, node, what, count, ident):
+    if len(args) != 2:
+        raise interp.runtime_error(node, "Not enough input arguments." if len(args) < 2 else
+                                   "Too many input arguments.", "MATLAB:minrhs", using=what)
+    lo, hi = (float(np.asarray(a).reshape(-1)[0]) for a in args)
+    if frame.fd is None:
+        raise interp.runtime_error(node, f"You can only call {what} from within a MATLAB function.",
+                                   f"MATLAB:{what}:notInFunction", using=what)
+    noun = "input" if what == "narginchk" else "output"
+    if count < lo:
+        raise interp.runtime_error(node, f"Not enough {noun} arguments.", f"MATLAB:{what}:notEnough{ident}",
+                                   thrown=True)
+    if count > hi:
+        raise interp.runtime_error(node, f"Too many {noun} arguments.", f"MATLAB:{what}:tooMany{ident}",
+                                   thrown=True)
+    return []
+
+
+def _narginchk(interp, frame, args, nargout, node):
+    return _count_check(interp, frame, args, node, "narginchk", frame.nargin, "Inputs")
+
+
+def _nargoutchk(interp, frame, args, nargout, node):
+    return _count_check(interp, frame, args, node, "nargoutchk", frame.nargout, "Outputs")
+
+
 FRAME_FUNCTIONS = {
+    "narginchk": _narginchk, "nargoutchk": _nargoutchk,
     "error": _error, "MException": _mexception, "throw": _throw, "rethrow": _rethrow,
     "throwAsCaller": _throw, "addCause": _add_cause, "getReport": _get_report, "lasterr": _lasterr,
     "warning": _warning, "lastwarn": _lastwarn, "assert": _assert, "tic": _tic, "toc": _toc,
