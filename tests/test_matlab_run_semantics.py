@@ -174,3 +174,38 @@ def test_growth_by_assignment_and_logical_deletion():
     assert val(w["x"]) == [[4, 5]]
     assert w["m"].shape == (3, 5) and w["m"].sum() == 2 and val(w["m"][2, 4]) == 1
     assert val(w["v"]) == [[1, 2, 3, 4]] and val(w["keep"]) == [[0, 2, 0, 4]]
+
+
+def test_nested_functions_share_their_parents_variables(tmp_path):
+    f = tmp_path / "nest.m"
+    f.write_text("function total = nest(n)\n  total = 0;\n  scale = 2;\n  for k = 1:n\n    addOne(k);\n  end\n"
+                 "  function addOne(v)\n    total = total + v * scale;\n    tmp = 1;\n  end\nend\n")
+    w = run(str(f), args="4")
+    assert val(w["total"]) == 2 * (1 + 2 + 3 + 4) and "tmp" not in w
+    w = run("r = outer(3);\nfunction r = outer(x)\n  r = 0;\n  inner();\n  function inner()\n    r = x * 10;\n"
+            "  end\nend\n")
+    assert val(w["r"]) == 30
+
+
+def test_local_functions_have_their_own_workspace():
+    exc = fail("a = 5;\nb = peek();\nfunction y = peek()\n  y = a;\nend\n")
+    assert exc.message == "Undefined function or variable 'a'."
+    assert exc.stack[0][1] == "peek" and exc.stack[0][2] == 4
+
+
+def test_in_place_element_writes_keep_value_semantics():
+    w = run("x = zeros(1, 5);\nfor i = 1:5, x(i) = i * 2; end\ny = x;\nx(1) = 100;\nz = x;\nz(2) = -1;\n"
+            "h = @() x;\nx(3) = 7;\nfromHandle = h();\nc = {x};\nx(4) = 9;\nm = zeros(2, 2); m(2, 1) = 5; m(1, 2) = 3;\n"
+            "g = x(:); x(5) = 0;\nt = true(1, 2); t(2) = false;")
+    assert val(w["y"]) == [[2, 4, 6, 8, 10]]
+    assert val(w["z"]) == [[100, -1, 6, 8, 10]]
+    assert val(w["fromHandle"]) == [[100, 4, 6, 8, 10]]
+    assert val(w["c"].items()[0]) == [[100, 4, 7, 8, 10]]
+    assert val(w["x"]) == [[100, 4, 7, 9, 0]] and val(w["g"]) == [[100], [4], [7], [9], [10]]
+    assert val(w["m"]) == [[0, 3], [5, 0]] and val(w["t"]) == [[True, False]]
+
+
+def test_in_place_writes_respect_functions_and_globals():
+    w = run("a = zeros(1, 3); a(1) = 1;\nb = addOne(a);\na(2) = 2;\nglobal G\nG = zeros(1, 2); G(1) = 5;\nsetG();\n"
+            "after = G;\nfunction r = addOne(v)\n  v(3) = 3;\n  r = v;\nend\nfunction setG()\n  global G\n  G(2) = 6;\nend\n")
+    assert val(w["b"]) == [[1, 0, 3]] and val(w["a"]) == [[1, 2, 0]] and val(w["after"]) == [[5, 6]]

@@ -58,7 +58,8 @@ class _Return(_ControlFlow):
 
 
 class Frame:
-    __slots__ = ("vars", "file", "nargin", "nargout", "name", "functions", "fd", "shared", "global_version")
+    __slots__ = ("vars", "file", "nargin", "nargout", "name", "functions", "fd", "shared", "global_version",
+                 "owned")
 
     def __init__(self, file: SourceFile, functions: dict, name: str = "<script>", nargin=0, nargout=0):
         self.vars: dict = {}
@@ -70,10 +71,12 @@ class Frame:
         self.fd = None               # the FunctionDef this frame runs (run mode: parameter checks)
         self.shared = None           # name -> store dict for global/persistent variables of this frame
         self.global_version = 0
+        self.owned = None            # run mode: name -> array only this variable refers to (written in place)
 
 
 class FunctionDef:
-    __slots__ = ("name", "params", "outputs", "body", "file", "functions", "node", "nv", "defaults")
+    __slots__ = ("name", "params", "outputs", "body", "file", "functions", "node", "nv", "defaults", "parent",
+                 "shared_names")
 
     def __init__(self, node: Node, file: SourceFile, functions: dict):
         self.node = node
@@ -83,6 +86,8 @@ class FunctionDef:
         self.file = file
         self.functions = functions
         self.body = []
+        self.parent = None      # the enclosing function of a nested function
+        self.shared_names = None   # nested function: names it shares with its parent's workspace
         self.nv = None          # (struct name, {field: default node}) from an arguments block
         self.defaults = {}      # positional argument -> default node (arguments block)
         for k in node.kids:
@@ -159,6 +164,7 @@ class Interpreter:
         self.run_mode = run_mode
         self.call_stack: list = ["<script>"]   # names MATLAB shows in error stacks, innermost last
         self.globals: dict = {}                 # global variables (run mode)
+        self.live_frames: list = []             # frames of the functions running now (nested functions)
         self.global_version = 0                 # bumped on every write of a global
         self.persistents: dict = {}             # (file, function) -> {name: value}
         self.max_elements = int(max_elements)
@@ -267,7 +273,33 @@ class Interpreter:
             if k.t == "function_definition" and "name" in k.f:
                 fd = FunctionDef(k, src, functions)
                 functions.setdefault(fd.name, fd)
+                self._collect_nested(fd, functions)
         return functions
+
+    def _collect_nested(self, parent: FunctionDef, functions: dict) -> None:
+        """Nested functions (a ``function ... end`` inside a function's body) are callable in the file and
+        share their parent's variables (see :meth:`nested_frame`)."""
+        for k in parent.body:
+            if k.t == "function_definition" and "name" in k.f:
+                fd = FunctionDef(k, parent.file, functions)
+                fd.parent = parent
+                functions.setdefault(fd.name, fd)
+                self._collect_nested(fd, functions)
+
+    def shared_with_parent(self, fd: FunctionDef) -> frozenset:
+        """Names a nested function shares with its parent: every name the parent's own code mentions."""
+        if fd.shared_names is None:
+            parent = fd.parent
+            names = set(parent.params) | set(parent.outputs)
+            stack = [k for k in parent.body if k.t != "function_definition"]
+            while stack:
+                n = stack.pop()
+                if n.t == "identifier":
+                    names.add(n.v)
+                stack.extend(k for k in n.kids if k.t != "function_definition")
+            own = set(fd.params) | set(fd.outputs)
+            fd.shared_names = frozenset(names - own)
+        return fd.shared_names
 
     # ---- statements ---------------------------------------------------------------------------------
 
@@ -753,8 +785,56 @@ class Interpreter:
         base = frame.vars.get(root)
         if isinstance(base, Opaque):
             return
+        owned = frame.owned
+        if owned is not None and owned.get(root) is base and len(chain) == 1 and chain[0][0] == "()":
+            if self.store_in_place(base, chain[0], value, frame):
+                return          # x(i) = v on an array nothing else refers to: no copy (MATLAB's copy-on-write)
         new = self.assign_into(base, chain, value, frame, target)
         self.set_var(frame, root, new)
+        if self.run_mode and type(new) is np.ndarray and _fresh(new, base, value) and \
+                (frame.shared is None or root not in frame.shared):
+            if frame.owned is None:
+                frame.owned = {}
+            frame.owned[root] = new     # a fresh array made by this assignment: only this variable has it
+
+    def store_in_place(self, base: np.ndarray, access, value, frame: Frame) -> bool:
+        """``x(i) = v`` / ``x(i, j) = v`` with scalar in-range subscripts and a scalar of x's class, written
+        into x itself. Only for arrays the variable owns (see :meth:`assign`); False: the general path."""
+        if type(value) is not np.ndarray or value.shape != (1, 1) or value.dtype != base.dtype or base.ndim != 2:
+            return False
+        argnodes = access[1]
+        if len(argnodes) not in (1, 2):
+            return False
+        idx = self.eval_index_args(argnodes, frame, base, access[2])
+        subs = []
+        for i in idx:
+            if type(i) is not np.ndarray or i.shape != (1, 1) or i.dtype != np.float64:
+                return self._store_general(base, idx, value, frame, access)
+            k = float(i[0, 0])
+            if not k.is_integer() or k < 1:
+                return self._store_general(base, idx, value, frame, access)
+            subs.append(int(k) - 1)
+        rows, cols = base.shape
+        if len(subs) == 1:
+            k = subs[0]
+            if k >= rows * cols:
+                return self._store_general(base, idx, value, frame, access)
+            base[k % rows, k // rows] = value[0, 0]
+        else:
+            r, c = subs
+            if r >= rows or c >= cols:
+                return self._store_general(base, idx, value, frame, access)
+            base[r, c] = value[0, 0]
+        return True
+
+    def _store_general(self, base, idx, value, frame, access) -> bool:
+        """The indices are already evaluated (they may have side effects): finish with the general path."""
+        root = next(k for k, v in frame.owned.items() if v is base)
+        new = self.index_set(base, idx, value, access[2])
+        self.set_var(frame, root, new)
+        if type(new) is np.ndarray and _fresh(new, base, value):
+            frame.owned[root] = new
+        return True
 
     def set_var(self, frame: Frame, name: str, value) -> None:
         if isinstance(value, Opaque):
@@ -796,18 +876,28 @@ class Interpreter:
             frame.vars[name] = store[name]
         frame.global_version = self.global_version
     def lvalue_chain(self, node: Node):
-        """(root variable, [(kind, payload)]) for x, x(i), x{i}, x.f, x(i).f{j}..."""
+        """(root variable, [(kind, payload)]) for x, x(i), x{i}, x.f, x(i).f{j}... (built once per node)"""
+        if node.t == "identifier":
+            return node.v, []
+        cached = node.run
+        if cached is None:
+            root, chain = self._lvalue_chain(node)
+            cached = node.run = (root, tuple(chain) if chain is not None else None)
+        root, chain = cached
+        return root, (list(chain) if chain is not None else None)
+
+    def _lvalue_chain(self, node: Node):
         if node.t == "identifier":
             return node.v, []
         if node.t == "function_call":
-            root, chain = self.lvalue_chain(node.f["name"])
+            root, chain = self._lvalue_chain(node.f["name"])
             args = node.f.get("arguments")
             argnodes = (args[0].f.get("argument", []) if isinstance(args, list) else [])
             argnodes = self._args_of(node)
             chain.append(("{}" if node.v == "{}" else "()", argnodes, node))
             return root, chain
         if node.t == "field_expression":
-            root, chain = self.lvalue_chain(node.f["object"])
+            root, chain = self._lvalue_chain(node.f["object"])
             if root is None:
                 return None, None
             for fld in node.f.get("field", []):
@@ -931,6 +1021,8 @@ class Interpreter:
         if t == "identifier":
             v = frame.vars.get(node.v, _UNSET)
             if v is not _UNSET:
+                if frame.owned:
+                    frame.owned.pop(node.v, None)    # the array may now be held elsewhere: no in-place writes
                 return v
             out = self.call_named(node.v, [], 1, node, frame)
             return out[0] if out else self.no_value(node, node.v)
@@ -1078,6 +1170,7 @@ class Interpreter:
         if body is None:
             raise self.error(node, "anonymous function without a body")
         text = node.v or "@(...)"
+        frame.owned = None       # the handle captures the variables: none may be written in place any more
         return FuncHandle(params=params, body=body, env=dict(frame.vars), interp=self, text=text)
 
     # ---- chains: x(i).f{j}, f(args), obj.prop ------------------------------------------------------
@@ -1110,6 +1203,15 @@ class Interpreter:
             return self.apply_chain(base, chain, frame, nargout)
         if root in frame.vars:
             base = frame.vars[root]
+            if frame.owned and root in frame.owned:
+                if not (len(chain) == 1 and chain[0][0] == "()" and chain[0][1] and type(base) is np.ndarray):
+                    frame.owned.pop(root, None)
+                else:
+                    outs = self.apply_chain(base, chain, frame, nargout)
+                    if any(type(o) is np.ndarray and (o is base or (o.base is not None and np.shares_memory(o, base)))
+                           for o in outs):
+                        frame.owned.pop(root, None)     # a view of the array: no in-place writes any more
+                    return outs
             if isinstance(base, FuncHandle) and chain and chain[0][0] == "()":
                 args = self.eval_args(chain[0][1], frame)
                 outs = self.call_handle(base, args, nargout if len(chain) == 1 else 1, chain[0][2])
@@ -1174,6 +1276,11 @@ class Interpreter:
                     value = outs[0]
                     continue
                 idx = self.eval_index_args(payload, frame, value, where)
+                if type(value) is np.ndarray and value.ndim == 2 and 0 < len(idx) <= 2:
+                    element = _scalar_element(value, idx)
+                    if element is not None:       # x(i), x(i, j) with scalar in-range subscripts
+                        value = element
+                        continue
                 if any(isinstance(i, Opaque) for i in idx):
                     return [merge_opaque(idx)]
                 value = self.index_get(value, idx, where)
@@ -1305,6 +1412,7 @@ class Interpreter:
                     raise self.error(node, f"maximum recursion depth ({self.max_depth}) exceeded calling '{name}'")
                 sub = Frame(src, functions, frame.name)
                 sub.vars = frame.vars
+                frame.owned = None       # the script shares this workspace
                 self.call_stack.append(script_label(src))
                 self.run_body([k for k in src.root.kids if k.t != "function_definition"], sub)
                 self.call_stack.pop()
@@ -1476,10 +1584,26 @@ class Interpreter:
                                        f"'{fd.name}' (infinite recursion?)")
             frame = Frame(fd.file, fd.functions, fd.name, nargin=len(args), nargout=nargout)
             frame.fd = fd
+            parent = None
+            if fd.parent is not None:
+                parent = next((f for f in reversed(self.live_frames) if f.fd is fd.parent), None)
+                if parent is not None:
+                    parent.owned = None      # shared with the nested function
+                    for name in self.shared_with_parent(fd):
+                        if name in parent.vars:
+                            frame.vars[name] = parent.vars[name]
             self.call_stack.append(function_label(fd))
+            self.live_frames.append(frame)
             pushed = True
-            self.bind_args(fd, args, frame, node)
-            self.run_body(fd.body, frame)
+            try:
+                self.bind_args(fd, args, frame, node)
+                self.run_body(fd.body, frame)
+            finally:
+                self.live_frames.pop()
+                if parent is not None:      # what the nested function changed, its parent sees
+                    for name in self.shared_with_parent(fd):
+                        if name in frame.vars:
+                            parent.vars[name] = frame.vars[name]
         except RecursionError:
             raise self.error(node, f"maximum recursion depth exceeded calling '{fd.name}'") from None
         except MatlabRuntimeError as exc:
@@ -2469,6 +2593,39 @@ class Interpreter:
 
 
 _UNSET = object()
+
+
+def _scalar_element(a: np.ndarray, idx):
+    """``a(k)`` / ``a(r, c)`` of a 2-D array for scalar whole-number subscripts in range, else None."""
+    subs = []
+    for i in idx:
+        if type(i) is not np.ndarray or i.shape != (1, 1) or i.dtype != np.float64:
+            return None
+        k = float(i[0, 0])
+        if not k.is_integer() or k < 1:
+            return None
+        subs.append(int(k) - 1)
+    rows, cols = a.shape
+    if len(subs) == 1:
+        k = subs[0]
+        if k >= rows * cols:
+            return None
+        return np.array([[a[k % rows, k // rows]]], dtype=a.dtype)
+    r, c = subs
+    if r >= rows or c >= cols:
+        return None
+    return np.array([[a[r, c]]], dtype=a.dtype)
+
+
+def _fresh(new, base, value) -> bool:
+    """True if the array an indexed assignment made shares no memory with its inputs (only the variable
+    it is stored in will refer to it)."""
+    if new is base or new is value:
+        return False
+    if new.base is None:
+        return True
+    return not (type(base) is np.ndarray and np.may_share_memory(new, base)) and \
+        not (type(value) is np.ndarray and np.may_share_memory(new, value))
 
 
 def _initialized(args) -> bool:

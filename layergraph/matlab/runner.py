@@ -169,6 +169,7 @@ def _run(src, workspace, args, search, entry, var_specs, max_depth, seed) -> dic
     frame.fd = fd
     interp.main_frame = frame
     interp.call_stack = [function_label(fd)]
+    interp.live_frames.append(frame)
     interp.bind_args(fd, slots, frame, fd.node)
     interp.run_body(fd.body, frame)
     return dict(frame.vars)
