@@ -217,3 +217,27 @@ def test_file_policy_allows_the_script_folder_and_refuses_others(tmp_path):
         from layergraph.policy import confined
         with confined(folders):
             check_read("/etc/passwd", "load")
+
+
+@pytest.mark.parametrize("source, identifier, message", [
+    ("x = [1 2 3]; y = x(5);", "MATLAB:badsubscript",
+     "Index exceeds the number of array elements. Index must not exceed 3."),
+    ("x = [1 2 3]; y = x(0);", "MATLAB:badsubscript", "Array indices must be positive integers or logical values."),
+    ("a = [1 2 3] + [1 2];", "MATLAB:sizeDimensionsMustMatch", "Arrays have incompatible sizes for this operation."),
+    ("a = [1 2 3] == [1 2];", "MATLAB:sizeDimensionsMustMatch", "Arrays have incompatible sizes for this operation."),
+    ("x = [1 2 3]; x([1 2]) = [1 2 3];", "MATLAB:subsassignnumelmismatch",
+     "Unable to perform assignment because the left and right sides have a different number of elements."),
+    ("a = [1 2; 3];", "MATLAB:catenate:dimensionMismatch", "Dimensions of arrays being concatenated are not consistent."),
+    ("x = 1; y = x{1};", "MATLAB:cellRefFromNonCell", "Brace indexing is not supported for variables of this type."),
+])
+def test_operator_and_index_errors_use_matlab_wording(source, identifier, message):
+    exc = fail(source)
+    assert (exc.identifier, exc.message) == (identifier, message)
+
+
+def test_error_in_script_statement_report_matches_golden(tmp_path):
+    script = tmp_path / "sizes.m"
+    script.write_text("a = [1 2 3];\nb = [4; 5];\nc = a * b;\n")
+    with pytest.raises(MatlabRuntimeError) as info:
+        run(str(script))
+    assert str(info.value) + "\n" == (GOLDEN / "matrix_product_in_script.txt").read_text()

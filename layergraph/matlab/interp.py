@@ -230,6 +230,8 @@ class Interpreter:
 
     def runtime_error(self, node: Node, message: str, identifier: str = "", using: str | None = None,
                       thrown: bool = False) -> MatlabRuntimeError:
+        if not thrown:
+            message, identifier = _matlab_wording(message, identifier)
         exc = MatlabRuntimeError(message, identifier, using=using, thrown=thrown)
         if node is not None:
             exc.add_frame(node.src.path, self.call_stack[-1] if self.call_stack else "<script>", node.line + 1,
@@ -346,6 +348,7 @@ class Interpreter:
                 self._exec_stmt(st, frame)
             except MatlabRuntimeError as exc:
                 if not exc.stack:        # raised without a location (shared semantics): this statement's
+                    exc.message, exc.identifier = _matlab_wording(exc.message, exc.identifier)
                     exc.add_frame(st.src.path, self.call_stack[-1], st.line + 1, st.src.source_line(st.line))
                 raise
             except _ControlFlow:
@@ -2743,6 +2746,7 @@ _RUN_ONLY = {"format"}
 
 
 from .runtime import FRAME_FUNCTIONS as _RUN_FUNCTIONS  # noqa: E402  (run mode: error, MException, tic, ...)
+from .runtime import matlab_wording as _matlab_wording  # noqa: E402
 from . import fastloop as _fastloop  # noqa: E402  (run mode: scalar loops as compiled closures)
 from . import numeric_types as _numeric_types  # noqa: E402  (integer classes and single)
 

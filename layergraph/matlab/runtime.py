@@ -9,6 +9,7 @@ of MATLAB functions).
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 
@@ -244,6 +245,49 @@ def _toc(interp, frame, args, nargout, node):
         return [num(elapsed)]
     sys.stdout.write(f"Elapsed time is {elapsed:.6f} seconds.\n")
     return []
+
+
+# The interpreter's own (porter) wording of common run-time errors -> MATLAB's message and identifier.
+# The MATLAB texts are those MATLAB R2019b+ prints (the issue's example for the index error); see
+# docs/guide/running.md for which are confirmed.
+_MATLAB_WORDING = [
+    (re.compile(r"index exceeds the number of array elements: index \d+, but the dimension has (\d+)"),
+     "Index exceeds the number of array elements. Index must not exceed {0}.", "MATLAB:badsubscript"),
+    (re.compile(r"array indices must be positive integers"),
+     "Array indices must be positive integers or logical values.", "MATLAB:badsubscript"),
+    (re.compile(r"index out of bounds: logical index"),
+     "The logical indices contain a true value outside of the array bounds.", "MATLAB:badsubscript"),
+    (re.compile(r"arrays have incompatible sizes"),
+     "Arrays have incompatible sizes for this operation.", "MATLAB:sizeDimensionsMustMatch"),
+    (re.compile(r"string arrays have incompatible sizes"),
+     "Arrays have incompatible sizes for this operation.", "MATLAB:sizeDimensionsMustMatch"),
+    (re.compile(r"incorrect dimensions for matrix multiplication"),
+     "Incorrect dimensions for matrix multiplication. Check that the number of columns in the first matrix "
+     "matches the number of rows in the second matrix. To operate on each element of the matrix individually, "
+     "use TIMES (.*) for elementwise multiplication.", "MATLAB:innerdim"),
+    (re.compile(r"unable to perform assignment: the left side has"),
+     "Unable to perform assignment because the left and right sides have a different number of elements.",
+     "MATLAB:subsassignnumelmismatch"),
+    (re.compile(r"dimensions of arrays being concatenated are not consistent"),
+     "Dimensions of arrays being concatenated are not consistent.", "MATLAB:catenate:dimensionMismatch"),
+    (re.compile(r"brace indexing is only for cell arrays"),
+     "Brace indexing is not supported for variables of this type.", "MATLAB:cellRefFromNonCell"),
+    (re.compile(r"a null assignment can have only one non-colon index"),
+     "A null assignment can have only one non-colon index.", "MATLAB:nullAssignmentNonColonIndex"),
+    (re.compile(r"matrix power needs a square matrix"),
+     "Incorrect dimensions for raising a matrix to a power. Check that the matrix is square and the power is a "
+     "scalar. To operate on each element of the matrix individually, use POWER (.^) for elementwise power.",
+     "MATLAB:mpower:notScalarAndSquareMatrix"),
+]
+
+
+def matlab_wording(message: str, identifier: str = ""):
+    """(message, identifier) in MATLAB's words for the interpreter's own messages; others unchanged."""
+    for pattern, text, ident in _MATLAB_WORDING:
+        m = pattern.search(message)
+        if m is not None:
+            return text.format(*m.groups()), identifier or ident
+    return message, identifier
 
 
 def display_value(name: str, value) -> None:
