@@ -241,3 +241,55 @@ def test_error_in_script_statement_report_matches_golden(tmp_path):
     with pytest.raises(MatlabRuntimeError) as info:
         run(str(script))
     assert str(info.value) + "\n" == (GOLDEN / "matrix_product_in_script.txt").read_text()
+
+
+# ---- whole programs, options, policy ----------------------------------------------------------------------------
+
+
+def test_training_script_runs_end_to_end(capsys):
+    w = run("rng(0);\nX = rand(60, 4);\nY = categorical(mod((1:60)', 3));\n"
+            "layers = [featureInputLayer(4), fullyConnectedLayer(3), softmaxLayer, classificationLayer];\n"
+            "opts = trainingOptions('sgdm', 'MaxEpochs', 1, 'Verbose', false, 'MiniBatchSize', 20);\n"
+            "net = trainNetwork(X, Y, layers, opts);\nYPred = classify(net, X);\n"
+            "accuracy = sum(YPred == Y) / numel(Y)\n")
+    expected = np.mean(np.array(w["YPred"].names()) == np.array(w["Y"].names()))
+    assert val(w["accuracy"]) == pytest.approx(expected)
+    assert capsys.readouterr().out.startswith("accuracy =\n")
+
+
+def test_entry_runs_a_local_function(tmp_path):
+    f = tmp_path / "tools.m"
+    f.write_text("function main()\n  error('not this one');\nend\nfunction y = twice(x)\n  y = 2 * x;\nend\n")
+    w = run(str(f), entry="twice", args="21")
+    assert val(w["y"]) == 42
+
+
+def test_figures_option_saves_open_figures(tmp_path, capsys):
+    from layergraph.matlab.cli import main
+
+    script = tmp_path / "fig.m"
+    script.write_text("close all\nfigure\nplot(1:3, [1 4 9])\nsaveas(gcf, 'named.png')\n")
+    out = tmp_path / "figs"
+    assert main(["run", str(script), "--figures", str(out)]) == 0
+    assert (out / "figure-1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / "named.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"     # relative names go there too
+    from layergraph.figures import set_figures_folder
+
+    set_figures_folder(None)
+
+
+def test_run_policy_confines_writes_to_the_script_folder_cwd_and_path(tmp_path, monkeypatch):
+    from PIL import Image
+
+    home = tmp_path / "project"
+    other = tmp_path / "elsewhere"
+    home.mkdir()
+    other.mkdir()
+    monkeypatch.chdir(home)
+    script = home / "w.m"
+    script.write_text(f"imwrite(zeros(2, 2), '{home / 'ok.png'}');\nimwrite(zeros(2, 2), '{other / 'no.png'}');\n")
+    exc = fail(str(script))
+    assert exc.using == "imwrite" and "not allowed" in exc.message and exc.stack[0][2] == 2
+    assert Image.open(home / "ok.png").size == (2, 2) and not (other / "no.png").exists()
+    run(str(script), path=[str(other)])          # a --path folder may be written
+    assert (other / "no.png").exists()

@@ -73,7 +73,8 @@ def add_commands(subparsers) -> None:
                    help="extra folder searched for function files, also readable and writable (repeatable)")
     r.add_argument("--entry", metavar="FUNCTION", help="run this local function of the file instead of the main one")
     r.add_argument("--figures", metavar="DIR",
-                   help="save the figures the script leaves open to DIR as PNG files (figure1.png, ...)")
+                   help="save the figures the script leaves open to DIR as PNG files (figure-1.png, ...); relative "
+                        "file names in saveas/exportgraphics also go there")
     r.add_argument("--debug", action="store_true", help="on an error, also print the Python traceback")
     r.set_defaults(func=run_run)
 
@@ -137,8 +138,14 @@ def run_run(args) -> int:
         print(f"layergraph run: {args.file}: no such file", file=sys.stderr)
         return EXIT_USAGE
     status = EXIT_OK
+    if args.figures:
+        from ..figures import set_figures_folder
+
+        os.makedirs(args.figures, exist_ok=True)
+        set_figures_folder(args.figures)      # saveas/exportgraphics with relative names go there too
     try:
-        run(args.file, args=args.args, path=args.path, entry=args.entry, var_specs=args.var)
+        run(args.file, args=args.args, path=args.path, entry=args.entry, var_specs=args.var,
+            file_folders=[args.figures] if args.figures else [])
     except RunUsageError as exc:
         _say(f"layergraph run: {exc}")
         return EXIT_USAGE
@@ -170,19 +177,16 @@ def run_run(args) -> int:
 
 
 def _save_figures(folder: str) -> int:
-    """Save every open matplotlib figure as DIR/figureN.png (N: the figure's number)."""
+    """Save every open figure as DIR/figure-N.png (N: the figure's number)."""
+    from ..errors import LayerGraphError as _Error
+    from ..figures import save_open_figures
+
     try:
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return EXIT_OK
-    os.makedirs(folder, exist_ok=True)
-    for num in plt.get_fignums():
-        fig = plt.figure(num)
-        try:
-            fig.savefig(os.path.join(folder, f"figure{num}.png"))
-        except (OSError, ValueError) as exc:
-            _say(f"error: cannot save figure {num} to {folder} ({exc})")
-            return EXIT_ERROR
+        os.makedirs(folder, exist_ok=True)
+        save_open_figures(folder)
+    except (OSError, _Error) as exc:
+        _say(f"error: cannot save the figures to {folder} ({exc})")
+        return EXIT_ERROR
     return EXIT_OK
 
 

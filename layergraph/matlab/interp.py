@@ -1431,6 +1431,8 @@ class Interpreter:
             if special is not None:
                 return special(self, frame, args, nargout, node)
         special = _FRAME_FUNCTIONS.get(name)
+        if special is _noop and self.run_mode and name in FUNCTIONS:
+            special = None      # run mode: close all really closes the figures (the porter skips it)
         if special is not None:
             return special(self, frame, args, nargout, node)
         if name in REGISTRY:
@@ -1848,14 +1850,15 @@ class Interpreter:
                 detail = f"Invalid arguments ({detail})."
             raise self.runtime_error(node, detail, "", using=name) from exc
         if not fn.outputs:
-            return [] if result is None else [self.checked(node, to_matlab, result)]
+            return []       # no MATLAB outputs (whatever the Python function returns stays in Python)
         if nargout == 0 and getattr(fn.function, "__module__", "").startswith("layergraph.figures"):
             return []       # graphics functions return their handle only when asked (no ans = <figure>)
         if nargout > 1 or len(fn.outputs) > 1:
             outs = list(result) if isinstance(result, tuple) else [result]
         else:
             outs = [result]
-        return [self.checked(node, to_matlab, o) for o in outs]
+        # only the outputs the caller asked for cross into MATLAB (net, not the training info, for net = ...)
+        return [self.checked(node, to_matlab, o) for o in outs[:max(nargout, 1)]]
 
     # ---- conversions ---------------------------------------------------------------------------------
 

@@ -60,14 +60,15 @@ def run_folders(script_dir, search) -> list[str]:
 
 
 def run(path_or_source, workspace=None, args=None, path=None, entry: str | None = None, *,
-        var_specs=None, max_depth: int = 1000, seed: int = 0) -> dict:
+        var_specs=None, max_depth: int = 1000, seed: int = 0, file_folders=()) -> dict:
     """Run a MATLAB script or function file (``layergraph run``) and return its final workspace.
 
     ``workspace``: initial variables (Python or MATLAB values; the script may overwrite them).
     ``var_specs``: ``["k=v", ...]`` with MATLAB expressions (the CLI's ``--var``). ``args``: the main
     function's arguments (a list of values, or MATLAB expressions as one string ``"[32 32 3], 10"``).
     ``path``: extra folders searched for function files (and allowed for file access). ``entry``: a local
-    function of the file to run instead of the main one.
+    function of the file to run instead of the main one. ``file_folders``: more folders MATLAB code may read
+    and write (the CLI adds ``--figures DIR``).
 
     Raises :class:`MatlabRuntimeError` (``str()`` is MATLAB's error report) when the MATLAB code fails,
     :class:`RunUsageError` when the run is set up wrongly.
@@ -89,7 +90,7 @@ def run(path_or_source, workspace=None, args=None, path=None, entry: str | None 
 
     reset_format()          # each run starts in format short, loose (format changes last for the run)
     try:
-        with confined(run_folders(script_dir, search)):
+        with confined(run_folders(script_dir, search) + [os.path.abspath(os.fspath(f)) for f in file_folders]):
             return _run(src, workspace, args, search, entry, var_specs, max_depth, seed)
     finally:
         sys.setrecursionlimit(old_limit)
