@@ -67,3 +67,31 @@ def test_japanese_vowels_as_matlab_returns_them():
     for ours, theirs in zip(XTrain.items()[:20], X[:20]):
         np.testing.assert_allclose(ours, np.asarray(theirs, dtype=float))
     assert [str(v) for v in np.asarray(YTrain).reshape(-1)] == [str(v) for v in y]
+
+
+def test_randomized_splits_and_shuffles_follow_torchs_generator(tmp_path):
+    """rng(seed) seeds torch; the datastores draw from torch's generator, so a seed fixes the split (and the
+    state of NumPy's global generator does not matter)."""
+    import torch
+
+    f = lambda name: FUNCTIONS[name].function   # noqa: E731
+    imds = f("imageDatastore")(write_digit_folders(tmp_path / "d", per_label=6), "IncludeSubfolders", True,
+                               "LabelSource", "foldernames")
+    torch.manual_seed(3)
+    np.random.seed(1)
+    train, _ = f("splitEachLabel")(imds, 2, "randomized")
+    torch.manual_seed(3)
+    np.random.seed(2)
+    again, _ = f("splitEachLabel")(imds, 2, "randomized")
+    assert train.Files == again.Files
+    # each label in turn: the first 2 of a torch.randperm of its 6 files
+    torch.manual_seed(3)
+    expected = []
+    for label in range(10):
+        files = [p for p in imds.Files if f"/{label}/" in p.replace("\\", "/")]
+        expected += [files[i] for i in torch.randperm(6).numpy()[:2]]
+    assert sorted(train.Files) == sorted(expected)
+    torch.manual_seed(5)
+    first = f("shuffle")(imds).Files
+    torch.manual_seed(5)
+    assert f("shuffle")(imds).Files == first and sorted(first) == sorted(imds.Files)

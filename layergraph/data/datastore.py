@@ -121,6 +121,15 @@ def _walk(folder: str, subfolders: bool, extensions) -> list[str]:
 # Base class
 
 
+def random_permutation(n: int) -> np.ndarray:
+    """A random permutation of 0..n-1 from torch's global generator: the one random source of training
+    (weights, shuffling) and of the datastores, so ``rng(seed)`` in MATLAB code (which seeds torch) or
+    ``torch.manual_seed(seed)`` in Python makes splits, shuffles and training reproducible together."""
+    import torch
+
+    return torch.randperm(int(n)).numpy()
+
+
 class Datastore:
     """Common behaviour: a read position, ReadSize, random access by index for training."""
 
@@ -207,7 +216,7 @@ class Datastore:
         return self._take(idx)
 
     def shuffle(self):
-        return self._take(np.random.permutation(self.num_observations()))
+        return self._take(random_permutation(self.num_observations()))
 
     def partition(self, n, index):
         n, index = int(n), int(index)
@@ -577,7 +586,7 @@ def splitEachLabel(imds, *args, **kwargs):
     for k in sorted(keep_cats):
         members = np.flatnonzero(codes == k)
         if randomized:
-            members = members[np.random.permutation(len(members))]
+            members = members[random_permutation(len(members))]
         n = len(members)
         counts = [int(math.floor(v * n + 1e-9)) for v in ps] if fractions else [int(v) for v in ps]
         if sum(counts) > n:

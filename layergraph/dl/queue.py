@@ -67,7 +67,7 @@ class _ArrayObservations:
         self.pos = 0
 
     def shuffle(self):
-        return _ArrayObservations(self.arrays, np.random.permutation(self.n))
+        return _ArrayObservations(self.arrays, torch.randperm(self.n).numpy())   # torch's generator: rng(seed) seeds it
 
 
 def _is_vector(a) -> bool:
