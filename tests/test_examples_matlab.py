@@ -111,6 +111,34 @@ def test_digits_in_folders_runs_as_matlab_prints_it(digits_run):
 
 
 # --------------------------------------------------------------------------------------------------
+# Sequence Classification Using Deep Learning (Japanese Vowels)
+
+VOWELS_SMALL = {"'MaxEpochs', 50": "'MaxEpochs', 2", "numHiddenUnits = 100": "numHiddenUnits = 12"}
+
+
+@pytest.fixture(scope="module")
+def vowels_run(work):
+    script = small_script("japanese_vowels.m", work, VOWELS_SMALL)
+    return script, printed_by_run(script)
+
+
+def test_japanese_vowels_runs(vowels_run):
+    _, (text, workspace) = vowels_run
+    assert displayed_scalar(text, "numObservations") == 270
+    assert displayed_scalar(text, "numFeatures") == 12
+    assert displayed_scalar(text, "numClasses") == 9
+    # UCI Japanese Vowels: utterances of 7 to 26 frames in the training set
+    assert displayed_scalar(text, "shortest") == 7
+    assert displayed_scalar(text, "longest") == 26
+    lengths = [x.shape[1] for x in workspace["XTrain"].items()]
+    assert lengths == sorted(lengths)                       # sorted by length before training
+    accuracy = displayed_scalar(text, "accuracy")
+    predicted = np.asarray(workspace["YPred"]).reshape(-1)
+    truth = np.asarray(workspace["YTest"]).reshape(-1)
+    assert accuracy == pytest.approx(float(np.mean(predicted == truth)), abs=5e-5)
+
+
+# --------------------------------------------------------------------------------------------------
 # Transfer learning from resnet18('Weights','none')
 
 TRANSFER_SMALL = {"splitEachLabel(imds, 30, 10, 'randomized')": "splitEachLabel(imds, 4, 2, 'randomized')",
