@@ -214,3 +214,57 @@ def test_format_short_e_matrix():
             "   9.6386e+09   3.7467e+04\n   2.3600e+02   5.7464e+08\n")
     finally:
         D.reset_format()
+
+
+def test_table_with_row_names_categorical_and_matrix_variable():
+    """table2cell page (R2021a): T = table(categorical({'M';'M';'F';'F';'F'}), [38;43;38;40;49],
+    [124 93;109 77;125 83;117 75;122 80], 'VariableNames', {'Gender' 'Age' 'BloodPressure'},
+    'RowNames', {'Smith' 'Johnson' 'Williams' 'Jones' 'Brown'}); the printed table copied by hand."""
+    from layergraph.values import categorical, table
+
+    t = table(categorical(["M", "M", "F", "F", "F"]), np.array([38.0, 43, 38, 40, 49]),
+              np.array([[124, 93], [109, 77], [125, 83], [117, 75], [122, 80]], dtype=float),
+              VariableNames=["Gender", "Age", "BloodPressure"])
+    t.Properties.RowNames = ["Smith", "Johnson", "Williams", "Jones", "Brown"]
+    assert D.display_text("T", t) == (
+        "T = \n\n  5×3 table\n\n"
+        "                Gender    Age    BloodPressure\n"
+        "                ______    ___    _____________\n\n"
+        "    Smith         M       38      124     93  \n"
+        "    Johnson       M       43      109     77  \n"
+        "    Williams      F       38      125     83  \n"
+        "    Jones         F       40      117     75  \n"
+        "    Brown         F       49      122     80  \n\n")
+
+
+def test_cell_display_from_the_celldisp_page():
+    """celldisp page: C = {'row1',[1 2 3],3+4i; 'row2',[2 4;1 3],{'innercells',42}} prints
+    {'row1'}    {[   1 2 3]}    {[3.0000 + 4.0000i]} / {'row2'}    {2×2 double}    {1×2 cell          }."""
+    a = np.empty((2, 3), dtype=object)
+    a[0, 0], a[0, 1], a[0, 2] = "row1", np.array([[1.0, 2, 3]]), np.array([[3 + 4j]])
+    a[1, 0], a[1, 1], a[1, 2] = "row2", np.array([[2.0, 4], [1, 3]]), Cell.row(["innercells", np.array([[42.0]])])
+    assert D.disp_text(Cell(a)) == ("    {'row1'}    {[   1 2 3]}    {[3.0000 + 4.0000i]}\n"
+                                    "    {'row2'}    {2×2 double}    {1×2 cell          }\n")
+
+
+def test_cell_display_from_access_data_in_cell_array():
+    """'Access Data in Cell Array' page: C = {'one', 'two', 'three'; 1, 2, 3}."""
+    a = np.empty((2, 3), dtype=object)
+    a[0, :] = ["one", "two", "three"]
+    for j in range(3):
+        a[1, j] = np.array([[float(j + 1)]])
+    assert D.display_text("C", Cell(a)) == (
+        "C =\n\n  2×3 cell array\n\n"
+        "    {'one'}    {'two'}    {'three'}\n"
+        "    {[  1]}    {[  2]}    {[    3]}\n\n")
+
+
+def test_cell_of_categorical_and_numbers_from_the_table2cell_page():
+    """table2cell page (R2021a): [T.Properties.VariableNames; C] prints {[M     ]}    {[ 38]}    {[       124 93]}."""
+    from layergraph.values import categorical
+
+    a = np.empty((2, 3), dtype=object)
+    a[0, :] = ["Gender", "Age", "BloodPressure"]
+    a[1, 0], a[1, 1], a[1, 2] = categorical(["M"]), np.array([[38.0]]), np.array([[124.0, 93.0]])
+    assert D.disp_text(Cell(a)) == ("    {'Gender'}    {'Age'}    {'BloodPressure'}\n"
+                                    "    {[M     ]}    {[ 38]}    {[       124 93]}\n")

@@ -383,8 +383,8 @@ def summary(v, in_struct: bool = False) -> str:
     if isinstance(v, (FuncHandle, HandleFunction)):
         return _handle_text(v)
     if isinstance(v, Categorical):
-        if v.numel == 1 and in_struct:
-            return v.names()[0]
+        if v.numel == 1:
+            return v.names()[0] if in_struct else "[" + v.names()[0] + "]"
         text = f"{size_text(v.shape)} categorical"
         return f"[{text}]" if in_struct else text
     shape = _shape(v)
@@ -417,16 +417,20 @@ def _cell_grid(a: np.ndarray) -> list[str]:
     rows, cols = a.shape
     inner = np.empty(a.shape, dtype=object)
     numeric = np.zeros(a.shape, dtype=bool)
+    bracketed = np.zeros(a.shape, dtype=bool)
     for idx, x in np.ndenumerate(a):
         s = summary(x)
         inner[idx] = s
-        numeric[idx] = s.startswith("[") and s.endswith("]") and not s.startswith('["')
+        bracketed[idx] = s.startswith("[") and s.endswith("]") and not s.startswith('["')
+        numeric[idx] = bracketed[idx] and not isinstance(x, Categorical)
     widths = [max(len(inner[i, j]) for i in range(rows)) for j in range(cols)]
     texts = np.empty(a.shape, dtype=object)
     for (i, j), s in np.ndenumerate(inner):
         pad = widths[j] - len(s)
-        if numeric[i, j]:
+        if numeric[i, j]:            # numbers right-aligned inside the brackets: {[   1]}
             texts[i, j] = "{[" + " " * pad + s[1:] + "}"
+        elif bracketed[i, j]:        # a categorical label left-aligned inside them: {[M     ]}
+            texts[i, j] = "{" + s[:-1] + " " * pad + "]}"
         else:
             texts[i, j] = "{" + s + " " * pad + "}"
     return _grid_lines(texts)
@@ -540,7 +544,7 @@ def _handle_display(name, h, loose) -> list[str]:
 def _categorical_display(name, c: Categorical, loose) -> list[str]:
     blank = [""] if loose else []
     r, cols = c.shape
-    kind = "ordinal categorical" if c.ordinal else "categorical"
+    kind = "categorical"     # ordinal arrays too (categories page: "A = 3x2 categorical" for an ordinal A)
     body = c.display().rstrip("\n").split("\n")[2:]
     if c.numel == 0:
         head = [f"  {r}{TIMES}{cols} empty {kind} array"]

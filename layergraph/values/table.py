@@ -241,14 +241,13 @@ class Table:
         if isinstance(col, Categorical):
             return col.names()[i]
         v = col[i]
-        if isinstance(v, np.ndarray):
-            return "    ".join(self._scalar(x) for x in v.reshape(-1))
         if isinstance(v, str) and col.dtype == object:
             return "{'" + v + "'}"
         return self._scalar(v)
 
     @staticmethod
     def _scalar(v) -> str:
+        """A number as a table shows it: integers in full, others with 5 significant digits (0.81472)."""
         if isinstance(v, (bool, np.bool_)):
             return "true" if v else "false"
         if isinstance(v, (numbers.Integral, np.integer)):
@@ -257,38 +256,57 @@ class Table:
             f = float(v)
             if np.isnan(f):
                 return "NaN"
+            if np.isinf(f):
+                return "Inf" if f > 0 else "-Inf"
             if f.is_integer() and abs(f) < 1e15:
                 return str(int(f))
-            return format(f, ".4f")
+            return format(f, ".5g")
         return str(v)
 
+    def _column_texts(self, col) -> list[str]:
+        """One variable's entries aligned among themselves: numbers right-aligned (the columns of a
+        multi-column variable one width, four blanks apart), text and logical left-aligned, text in cells
+        padded inside the braces ({'Bob'  })."""
+        n = self.height
+        if not isinstance(col, Categorical) and col.dtype.kind in "iuf" and col.ndim == 2 and col.shape[1] > 1:
+            parts = [[self._scalar(col[i, j]) for i in range(n)] for j in range(col.shape[1])]
+            width = max(len(t) for p in parts for t in p)
+            return ["    ".join(parts[j][i].rjust(width) for j in range(len(parts))) for i in range(n)]
+        texts = [self._cell_text(col, i) for i in range(n)]
+        if not texts:
+            return texts
+        nw = max(len(t) for t in texts)
+        if not isinstance(col, Categorical) and col.dtype.kind in "iuf":
+            return [t.rjust(nw) for t in texts]
+        if all(t.startswith("{'") and t.endswith("'}") for t in texts):
+            return [t[:-1] + " " * (nw - len(t)) + "}" for t in texts]
+        return [t.ljust(nw) for t in texts]
+
     def display(self, name: str | None = None) -> str:
-        """MATLAB-style display: '  3×2 table' header, variable names, underscores, rows."""
+        """MATLAB-style display: '  3×2 table' header, variable names centred over underscores, then the
+        rows; each variable's entries are aligned among themselves and centred as a block."""
         lines = [f"{name} = {self.height}×{self.width} table" if name else f"  {self.height}×{self.width} table", ""]
         cols = []
         for n in self._names:
-            col = self._columns[n]
-            texts = [self._cell_text(col, i) for i in range(self.height)]
-            numeric = not isinstance(col, Categorical) and col.dtype.kind in "biuf"
-            if numeric and texts:      # numbers right-aligned among themselves, the block centred
-                nw = max(len(t) for t in texts)
-                texts = [t.rjust(nw) for t in texts]
-            elif texts and all(t.startswith("{'") and t.endswith("'}") for t in texts):
-                nw = max(len(t) for t in texts)      # text in cells padded inside the braces: {'Bob'  }
-                texts = [t[:-1] + " " * (nw - len(t)) + "}" for t in texts]
+            texts = self._column_texts(self._columns[n])
             w = max([len(n)] + [len(t) for t in texts])
-            cols.append((n, texts, w, numeric))
+            cols.append((n, texts, w))
 
         def centre(text, w):
             left = (w - len(text)) // 2
             return " " * left + text + " " * (w - len(text) - left)
 
-        lines.append("".join("    " + centre(n, w) for n, _, w, _ in cols))
-        lines.append("".join("    " + "_" * w for n, _, w, _ in cols))
+        rows = [str(r) for r in (self._meta.get("RowNames") or [])]
+        if len(rows) != self.height:
+            rows = []
+        rw = max((len(r) for r in rows), default=0)
+        lead = " " * (rw + 4) if rows else ""
+        lines.append(lead + "".join("    " + centre(n, w) for n, _, w in cols))
+        lines.append(lead + "".join("    " + "_" * w for n, _, w in cols))
         lines.append("")
         for i in range(self.height):
-            lines.append("".join("    " + (centre(texts[i], w) if numeric else texts[i].ljust(w))
-                                 for n, texts, w, numeric in cols))
+            row = ("    " + rows[i].ljust(rw)) if rows else ""
+            lines.append(row + "".join("    " + centre(texts[i], w) for n, texts, w in cols))
         return "\n".join(lines) + "\n"
 
     def __str__(self):
