@@ -47,6 +47,7 @@ REGISTERING_MODULES = (
     "layergraph.evaluation",
     "layergraph.figures",
     "layergraph.matlab.textio",
+    "layergraph.matlab.base",
     "layergraph.matlab.layouts",   # last: MATLAB-layout trainNetwork/predict/... take the MATLAB names
 )
 

@@ -65,33 +65,6 @@ def _text(v) -> str | None:
     return str(v) if isinstance(v, str) else None
 
 
-# ---- constants -------------------------------------------------------------------------------------
-
-for _name, _value in {"pi": np.pi, "Inf": np.inf, "inf": np.inf, "NaN": np.nan, "nan": np.nan,
-                      "eps": np.finfo(float).eps, "realmax": np.finfo(float).max, "realmin": np.finfo(float).tiny,
-                      "intmax": 2147483647.0}.items():
-    def _const(interp, args, nargout, node, _v=_value, _n=_name):
-        if args and not all(isinstance(a, str) for a in args):
-            shape = _dims(interp, args, node, _n)
-            return np.full(shape, _v)
-        return num(_v)
-
-    BUILTINS[_name] = _const
-
-
-def _truth(value):
-    def run(interp, args, nargout, node):
-        if args:
-            return np.full(_dims(interp, args, node, "true" if value else "false"), value)
-        return np.array([[value]])
-
-    return run
-
-
-builtin("true")(_truth(True))
-builtin("false")(_truth(False))
-
-
 # ---- array construction -------------------------------------------------------------------------
 
 
@@ -115,22 +88,6 @@ def _dims(interp, args, node, name):
         dims.pop()
     interp.check_elements(dims, node, name)
     return tuple(dims)
-
-
-@builtin("zeros")
-def _zeros(interp, args, nargout, node):
-    return np.zeros(_dims(interp, args, node, "zeros"))
-
-
-@builtin("ones")
-def _ones(interp, args, nargout, node):
-    return np.ones(_dims(interp, args, node, "ones"))
-
-
-@builtin("eye")
-def _eye(interp, args, nargout, node):
-    d = _dims(interp, args, node, "eye")
-    return np.eye(d[0], d[1])
 
 
 @builtin("rand")
@@ -159,23 +116,6 @@ def _rng(interp, args, nargout, node):
     return []
 
 
-@builtin("linspace")
-def _linspace(interp, args, nargout, node):
-    _need(interp, args, 2, 3, "linspace", node)
-    n = _int(interp, args[2], node) if len(args) > 2 else 100
-    interp.check_elements(n, node, "linspace")
-    return np.linspace(interp.scalar(args[0], node), interp.scalar(args[1], node), n).reshape(1, -1)
-
-
-@builtin("colon")
-def _colon(interp, args, nargout, node):
-    m = _interp_helpers()
-    vals = [interp.scalar(a, node) for a in args]
-    start, step, stop = (vals[0], 1.0, vals[1]) if len(vals) == 2 else vals
-    interp.check_elements(m.range_count(start, step, stop), node, "colon")
-    return m.make_range(start, step, stop)
-
-
 @builtin("cell")
 def _cell(interp, args, nargout, node):
     shape = _dims(interp, args, node, "cell")
@@ -201,32 +141,6 @@ def _struct(interp, args, nargout, node):
     return Struct(fields)
 
 
-@builtin("repmat")
-def _repmat(interp, args, nargout, node):
-    _need(interp, args, 2, None, "repmat", node)
-    reps = _dims(interp, args[1:], node, "repmat")
-    base = args[0]
-    if isinstance(base, Layer):
-        base = LayerArr.row([base])
-    base_shape = base.a.shape if isinstance(base, (Cell, LayerArr, StrArr)) else interp.numeric(base, node).shape
-    interp.check_elements(int(np.prod(base_shape)) * int(np.prod(reps)), node, "repmat")
-    if isinstance(base, (Cell, LayerArr, StrArr)):
-        return type(base)(np.tile(base.a, reps))
-    return np.tile(interp.numeric(base, node), reps)
-
-
-@builtin("reshape")
-def _reshape(interp, args, nargout, node):
-    a = args[0]
-    dims = list(_dims(interp, args[1:], node, "reshape")) if len(args) > 2 or (
-        isinstance(args[1], np.ndarray) and args[1].size > 1) else None
-    if dims is None:
-        raise interp.error(node, "reshape needs the new size")
-    if isinstance(a, (Cell, LayerArr)):
-        return type(a)(a.a.reshape(dims, order="F"))
-    return interp.numeric(a, node).reshape(dims, order="F")
-
-
 @builtin("cat")
 def _cat(interp, args, nargout, node):
     dim = _int(interp, args[0], node)
@@ -250,114 +164,7 @@ def _vertcat(interp, args, nargout, node):
     return interp.concat_rows([[x] for x in args], node)
 
 
-# ---- size queries ------------------------------------------------------------------------------------
-
-
-def _shape(v):
-    return _interp_helpers().shape_of(v)
-
-
-@builtin("size")
-def _size(interp, args, nargout, node):
-    _need(interp, args, 1, 2, "size", node)
-    shape = list(_shape(args[0]))
-    if len(args) == 2:
-        d = _int(interp, args[1], node)
-        return num(shape[d - 1] if d <= len(shape) else 1)
-    if nargout <= 1:
-        return np.array([shape], dtype=float)
-    out = [num(s) for s in shape[: nargout - 1]]
-    while len(out) < nargout - 1:
-        out.append(num(1))
-    out.append(num(int(np.prod(shape[nargout - 1:])) if len(shape) >= nargout else 1))
-    return out
-
-
-@builtin("numel")
-def _numel(interp, args, nargout, node):
-    return num(int(np.prod(_shape(args[0]))))
-
-
-@builtin("length")
-def _length(interp, args, nargout, node):
-    s = _shape(args[0])
-    return num(0 if 0 in s else max(s))
-
-
-@builtin("ndims")
-def _ndims(interp, args, nargout, node):
-    return num(len(_shape(args[0])))
-
-
-@builtin("isempty")
-def _isempty(interp, args, nargout, node):
-    return np.array([[0 in _shape(args[0])]])
-
-
-@builtin("isscalar")
-def _isscalar(interp, args, nargout, node):
-    return np.array([[int(np.prod(_shape(args[0]))) == 1]])
-
-
-@builtin("isvector")
-def _isvector(interp, args, nargout, node):
-    s = _shape(args[0])
-    return np.array([[len(s) == 2 and min(s) == 1]])
-
-
-@builtin("isrow")
-def _isrow(interp, args, nargout, node):
-    s = _shape(args[0])
-    return np.array([[len(s) == 2 and s[0] == 1]])
-
-
-@builtin("iscolumn")
-def _iscolumn(interp, args, nargout, node):
-    s = _shape(args[0])
-    return np.array([[len(s) == 2 and s[1] == 1]])
-
-
 # ---- element-wise math ---------------------------------------------------------------------------
-
-_UNARY = {
-    "floor": np.floor, "ceil": np.ceil, "fix": np.trunc, "abs": np.abs, "sqrt": np.sqrt, "exp": np.exp,
-    "log": np.log, "log2": np.log2, "log10": np.log10, "sin": np.sin, "cos": np.cos, "tan": np.tan,
-    "tanh": np.tanh, "sign": np.sign, "isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite,
-}
-for _n, _f in _UNARY.items():
-    def _u(interp, args, nargout, node, _f=_f, _n=_n):
-        _need(interp, args, 1, 1, _n, node)
-        with np.errstate(all="ignore"):
-            return _f(interp.numeric(args[0], node).astype(float))
-
-    builtin(_n)(_u)
-
-
-@builtin("round")
-def _round(interp, args, nargout, node):
-    a = interp.numeric(args[0], node).astype(float)
-    if len(args) > 1:
-        n = _int(interp, args[1], node)
-        f = 10.0 ** n
-        return np.sign(a) * np.floor(np.abs(a) * f + 0.5) / f
-    return np.sign(a) * np.floor(np.abs(a) + 0.5)
-
-
-@builtin("mod")
-def _mod(interp, args, nargout, node):
-    _need(interp, args, 2, 2, "mod", node)
-    a, b = interp.numeric(args[0], node).astype(float), interp.numeric(args[1], node).astype(float)
-    with np.errstate(all="ignore"):
-        return np.where(b == 0, a, a - np.floor(a / np.where(b == 0, 1, b)) * b)
-
-
-@builtin("rem")
-def _rem(interp, args, nargout, node):
-    _need(interp, args, 2, 2, "rem", node)
-    a, b = interp.numeric(args[0], node).astype(float), interp.numeric(args[1], node).astype(float)
-    with np.errstate(all="ignore"):
-        return np.where(b == 0, a, a - np.trunc(a / np.where(b == 0, 1, b)) * b)
-
 
 @builtin("power")
 def _power(interp, args, nargout, node):
@@ -379,108 +186,6 @@ def _minus(interp, args, nargout, node):
     return interp.binary("-", args[0], args[1], node)
 
 
-def _reduce_dim(a: np.ndarray, args, interp, node, pos=1):
-    if len(args) > pos and not isinstance(args[pos], str):
-        return _int(interp, args[pos], node) - 1
-    for i, d in enumerate(a.shape):
-        if d != 1:
-            return i
-    return 0
-
-
-def _is_all(args, pos) -> bool:
-    """``sum(A, 'all')`` / ``max(A, [], 'all')``: the 'all' flag at or after position ``pos``."""
-    return any(isinstance(a, str) and a.lower() == "all" for a in args[pos:])
-
-
-def _drop_trailing_singletons(a: np.ndarray) -> np.ndarray:
-    while a.ndim > 2 and a.shape[-1] == 1:
-        a = a.reshape(a.shape[:-1])
-    return a
-
-
-def _reduction(fn, empty_value):
-    def run(interp, args, nargout, node):
-        a = interp.numeric(args[0], node).astype(float)
-        if _is_all(args, 1):
-            return num(float(fn(a.reshape(-1), axis=0)) if a.size else empty_value)
-        if a.shape == (0, 0):
-            return num(empty_value)
-        d = _reduce_dim(a, args, interp, node)
-        if d >= a.ndim:
-            return a
-        return _drop_trailing_singletons(np.expand_dims(fn(a, axis=d), d))
-
-    return run
-
-
-builtin("sum")(_reduction(np.sum, 0.0))
-builtin("prod")(_reduction(np.prod, 1.0))
-builtin("mean")(_reduction(np.mean, np.nan))
-builtin("any")(lambda i, a, n, nd: _reduction(lambda x, axis: np.any(x != 0, axis=axis), False)(i, a, n, nd) != 0)
-builtin("all")(lambda i, a, n, nd: _reduction(lambda x, axis: np.all(x != 0, axis=axis), True)(i, a, n, nd) != 0)
-
-
-@builtin("cumsum")
-def _cumsum(interp, args, nargout, node):
-    a = interp.numeric(args[0], node).astype(float)
-    return np.cumsum(a, axis=_reduce_dim(a, args, interp, node))
-
-
-def _minmax(fn, argfn):
-    def run(interp, args, nargout, node):
-        if len(args) >= 2 and not (isinstance(args[1], np.ndarray) and args[1].size == 0):
-            a, b = interp.numeric(args[0], node).astype(float), interp.numeric(args[1], node).astype(float)
-            return fn(a, b)
-        a = interp.numeric(args[0], node).astype(float)
-        if a.size == 0:
-            return [np.zeros((0, 0)), np.zeros((0, 0))][: max(nargout, 1)]
-        if _is_all(args, 2):
-            flat = a.reshape(-1, order="F")
-            if nargout >= 2:
-                return [num(float(fn.reduce(flat))), num(float(argfn(flat)) + 1)]
-            return num(float(fn.reduce(flat)))
-        d = _reduce_dim(a, args, interp, node, pos=2)
-        vals = _drop_trailing_singletons(np.expand_dims(fn.reduce(a, axis=d), d))
-        if nargout >= 2:
-            return [vals, _drop_trailing_singletons(np.expand_dims(argfn(a, axis=d), d).astype(float) + 1)]
-        return vals
-
-    return run
-
-
-builtin("max")(_minmax(np.fmax, np.nanargmax))
-builtin("min")(_minmax(np.fmin, np.nanargmin))
-
-
-@builtin("find")
-def _find(interp, args, nargout, node):
-    a = interp.numeric(args[0], node)
-    idx = np.nonzero(a.reshape(-1, order="F"))[0].astype(float) + 1
-    if len(args) > 1:
-        idx = idx[: _int(interp, args[1], node)]
-    return idx.reshape(1, -1) if a.ndim == 2 and a.shape[0] == 1 else idx.reshape(-1, 1)
-
-
-@builtin("sort")
-def _sort(interp, args, nargout, node):
-    a = args[0]
-    if isinstance(a, Cell):
-        items = sorted(str(x) for x in a.items())
-        return Cell.row(items) if a.a.shape[0] == 1 else Cell.column(items)
-    a = interp.numeric(a, node).astype(float)
-    desc = any(isinstance(x, str) and str(x).lower() == "descend" for x in args[1:])
-    if min(a.shape) == 1:
-        flat = np.sort(a.reshape(-1))
-        order = np.argsort(a.reshape(-1), kind="stable")
-        if desc:
-            flat, order = flat[::-1], np.argsort(-a.reshape(-1), kind="stable")
-        out = flat.reshape(a.shape)
-        return [out, (order + 1.0).reshape(a.shape)][: max(nargout, 1)]
-    out = np.sort(a, axis=0)
-    return out[::-1] if desc else out
-
-
 @builtin("unique")
 def _unique(interp, args, nargout, node):
     a = args[0]
@@ -489,24 +194,6 @@ def _unique(interp, args, nargout, node):
     a = interp.numeric(a, node)
     u = np.unique(a.reshape(-1))
     return u.reshape(1, -1) if a.shape[0] == 1 else u.reshape(-1, 1)
-
-
-@builtin("fliplr")
-def _fliplr(interp, args, nargout, node):
-    a = args[0]
-    if isinstance(a, (Cell, LayerArr)):
-        return type(a)(a.a[:, ::-1].copy())
-    return interp.numeric(a, node)[:, ::-1].copy()
-
-
-@builtin("flipud", "flip")
-def _flipud(interp, args, nargout, node):
-    a = args[0]
-    if isinstance(a, (Cell, LayerArr)):
-        arr = a.a[::-1, :] if a.a.shape[0] > 1 else a.a[:, ::-1]
-        return type(a)(arr.copy())
-    x = interp.numeric(a, node)
-    return (x[::-1, :] if x.shape[0] > 1 else x[:, ::-1]).copy()
 
 
 @builtin("isequal")

@@ -1713,7 +1713,35 @@ class Interpreter:
                                    "(+ - .* ./ .^, exp, log, sqrt, tanh, sigmoid, relu, abs, max, min, sum, mean, "
                                    "comparisons) and numeric values it captured") from None
 
+    def call_base(self, fn, args: list, nargout: int, node: Node) -> list:
+        """A MATLAB base function of the registry (``base=True``) on MATLAB values as they are; an Opaque
+        argument makes every output Opaque (the porter); its MatlabRuntimeError gets this location."""
+        if any(isinstance(a, Opaque) for a in args):
+            return [merge_opaque(args)] * max(nargout, 1)
+        from .base._core import CONTEXT
+
+        token = CONTEXT.set((self, node))
+        try:
+            out = fn.function(*args, nargout=nargout) if fn.nargout_aware else fn.function(*args)
+        except MatlabRuntimeError as exc:
+            if getattr(exc, "text", None) is not None or getattr(exc, "stack", None):
+                raise                      # raised inside a function handle: already located
+            err = self.error(node, exc.message)
+            err.identifier, err.using = exc.identifier, fn.name
+            raise err from None
+        except LayerGraphError:
+            raise
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError) as exc:
+            raise self.error(node, f"{fn.name}: invalid arguments ({exc})") from None
+        finally:
+            CONTEXT.reset(token)
+        if nargout <= 1 or not isinstance(out, tuple):
+            return [] if (out is None and nargout == 0) else [out]
+        return list(out)
+
     def call_registered(self, fn, args: list, nargout: int, node: Node) -> list:
+        if fn.base:
+            return self.call_base(fn, args, nargout, node)
         name = fn.name
         if name == "dlnetwork" and not _initialized(args):
             # R2024 Deep Network Designer code: net = dlnetwork; net = addLayers(net, ...); net = initialize(net)
