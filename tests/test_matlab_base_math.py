@@ -244,3 +244,16 @@ def test_dlarray_dispatch_keeps_labels():
     y = FUNCTIONS["sum"].function(X, S(1))
     assert type(y).__name__ == "DLArray" and y.dims if hasattr(y, "dims") else True
     assert torch.allclose(y.data.float().reshape(-1), torch.tensor([4.0, 6]))
+
+
+def test_custom_layer_translator_uses_the_registry_reductions():
+    """The custom-layer translator's MATLAB functions are the registry's: sum/mean reduce along the first
+    non-singleton dimension (a 1x3 row sums to 1x1, as MATLAB's sum does, not along dimension 1), max(X, [],
+    2) and round (half away from zero) follow MATLAB."""
+    from layergraph.matlab.custom import mfun
+
+    assert torch.equal(mfun.sum(torch.ones(1, 3)), torch.tensor([[3.0]]))
+    assert torch.equal(mfun.mean(torch.tensor([[1.0, 2.0, 6.0]])), torch.tensor([[3.0]]))
+    assert torch.equal(mfun.max(torch.tensor([[1.0, 5.0], [7.0, 2.0]]), None, 2), torch.tensor([[5.0], [7.0]]))
+    assert torch.equal(mfun.round(torch.tensor([[2.5, -0.5]])), torch.tensor([[3.0, -1.0]]))
+    assert torch.equal(mfun.max(torch.tensor([[-1.0, 2.0]]), 0), torch.tensor([[0.0, 2.0]]))

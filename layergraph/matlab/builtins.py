@@ -1,4 +1,5 @@
-"""MATLAB builtins the porter evaluates (pure functions of their arguments; nothing touches files or data).
+"""MATLAB builtins that need the interpreter (its random stream, concatenation, access checks, warnings);
+MATLAB's base functions over plain values live in the registry (layergraph/matlab/base/).
 
 Each entry is ``fn(interp, args, nargout, node) -> list of outputs``. An opaque argument makes the result
 opaque without calling the function.
@@ -13,7 +14,7 @@ import numpy as np
 from ..graph import LayerGraph
 from ..layers.base import Layer
 from .access import check_field_name, matlab_class, property_names
-from .values import Cell, CsList, FuncHandle, LayerArr, MString, Opaque, StrArr, Struct, merge_opaque, num
+from .values import Cell, CsList, LayerArr, MString, Opaque, StrArr, Struct, merge_opaque, num
 
 BUILTINS: dict = {}
 
@@ -116,31 +117,6 @@ def _rng(interp, args, nargout, node):
     return []
 
 
-@builtin("cell")
-def _cell(interp, args, nargout, node):
-    shape = _dims(interp, args, node, "cell")
-    arr = np.empty(shape, dtype=object)
-    arr.fill(np.zeros((0, 0)))      # values are never changed in place: one shared empty is safe
-    return Cell(arr)
-
-
-@builtin("struct")
-def _struct(interp, args, nargout, node):
-    if len(args) % 2:
-        raise interp.error(node, "struct needs field-value pairs")
-    fields = {}
-    for k, v in zip(args[::2], args[1::2]):
-        if not isinstance(k, str):
-            raise interp.error(node, "struct field names must be text")
-        interp.checked(node, check_field_name, k)
-        if isinstance(v, Cell):
-            if v.a.size != 1:
-                raise interp.error(node, "struct arrays (cell values in struct()) are not supported")
-            v = v.a.flat[0]
-        fields[str(k)] = v
-    return Struct(fields)
-
-
 @builtin("cat")
 def _cat(interp, args, nargout, node):
     dim = _int(interp, args[0], node)
@@ -186,112 +162,6 @@ def _minus(interp, args, nargout, node):
     return interp.binary("-", args[0], args[1], node)
 
 
-@builtin("unique")
-def _unique(interp, args, nargout, node):
-    a = args[0]
-    if isinstance(a, Cell):
-        return Cell.column(sorted(set(str(x) for x in a.items())))
-    a = interp.numeric(a, node)
-    u = np.unique(a.reshape(-1))
-    return u.reshape(1, -1) if a.shape[0] == 1 else u.reshape(-1, 1)
-
-
-@builtin("isequal")
-def _isequal(interp, args, nargout, node):
-    a = args[0]
-    for b in args[1:]:
-        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
-            if a.shape != b.shape or not np.array_equal(a.astype(float), b.astype(float)):
-                return np.array([[False]])
-        elif isinstance(a, str) and isinstance(b, str):
-            if str(a) != str(b):
-                return np.array([[False]])
-        elif not (a == b):
-            return np.array([[False]])
-    return np.array([[True]])
-
-
-# ---- types ---------------------------------------------------------------------------------------
-
-for _n in ("double", "single", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"):
-    def _cast(interp, args, nargout, node, _n=_n):
-        a = interp.numeric(args[0], node).astype(float)
-        if _n.startswith(("int", "uint")):
-            a = np.sign(a) * np.floor(np.abs(a) + 0.5)
-        return a
-
-    builtin(_n)(_cast)
-
-
-@builtin("logical")
-def _logical(interp, args, nargout, node):
-    return interp.numeric(args[0], node) != 0
-
-
-@builtin("class")
-def _class(interp, args, nargout, node):
-    v = args[0]
-    if isinstance(v, np.ndarray):
-        return "logical" if v.dtype == bool else "double"
-    if isinstance(v, MString) or isinstance(v, StrArr):
-        return "string"
-    if isinstance(v, str):
-        return "char"
-    if isinstance(v, Cell):
-        return "cell"
-    if isinstance(v, Struct):
-        return "struct"
-    if isinstance(v, FuncHandle):
-        return "function_handle"
-    if isinstance(v, LayerGraph):
-        return "nnet.cnn.LayerGraph"
-    if isinstance(v, LayerArr) and v.a.size:
-        return "nnet.cnn.layer." + type(v.a.flat[0]).display_class_name()
-    if isinstance(v, Layer):
-        return "nnet.cnn.layer." + type(v).display_class_name()
-    return type(v).__name__
-
-
-_IS = {
-    "isnumeric": lambda v: isinstance(v, np.ndarray) and v.dtype != bool,
-    "islogical": lambda v: isinstance(v, np.ndarray) and v.dtype == bool,
-    "ischar": lambda v: isinstance(v, str) and not isinstance(v, MString),
-    "isstring": lambda v: isinstance(v, (MString, StrArr)),
-    "iscell": lambda v: isinstance(v, Cell),
-    "isstruct": lambda v: isinstance(v, Struct),
-    "iscellstr": lambda v: isinstance(v, Cell) and all(isinstance(x, str) for x in v.items()),
-    "isreal": lambda v: isinstance(v, np.ndarray),
-    "isfloat": lambda v: isinstance(v, np.ndarray) and v.dtype != bool,
-    "isinteger": lambda v: False,
-    "is_function_handle": lambda v: isinstance(v, FuncHandle),
-}
-for _n, _p in _IS.items():
-    builtin(_n)(lambda i, a, n, nd, _p=_p: np.array([[bool(_p(a[0]))]]))
-
-
-@builtin("isa")
-def _isa(interp, args, nargout, node):
-    v, cls = args[0], str(args[1])
-    name = _class(interp, [v], 1, node)
-    if cls == "numeric":
-        return np.array([[isinstance(v, np.ndarray) and v.dtype != bool]])
-    if cls == "float":
-        return np.array([[isinstance(v, np.ndarray) and v.dtype != bool]])
-    if cls in ("nnet.cnn.layer.Layer", "nnet.layer.Layer"):
-        return np.array([[isinstance(v, (Layer, LayerArr))]])
-    return np.array([[name == cls or name.endswith("." + cls)]])
-
-
-@builtin("isfield")
-def _isfield(interp, args, nargout, node):
-    s, f = args[0], args[1]
-    if not isinstance(s, Struct):
-        return np.array([[False]])
-    if isinstance(f, Cell):
-        return np.array([[str(x) in s.fields for x in f.items()]])
-    return np.array([[str(f) in s.fields]])
-
-
 @builtin("isprop")
 def _isprop(interp, args, nargout, node):
     _need(interp, args, 2, 2, "isprop", node)
@@ -301,25 +171,12 @@ def _isprop(interp, args, nargout, node):
     return np.array([[str(name) in property_names(obj)]])
 
 
-@builtin("fieldnames", "properties")
+@builtin("properties")
 def _fieldnames(interp, args, nargout, node):
     s = args[0]
     if isinstance(s, Struct) or isinstance(s, (Layer, LayerArr)) or matlab_class(s) is not None:
         return Cell.column(property_names(s))
     raise interp.error(node, "fieldnames needs a struct or an object")
-
-
-@builtin("rmfield")
-def _rmfield(interp, args, nargout, node):
-    if not isinstance(args[0], Struct):
-        raise interp.error(node, "rmfield needs a struct")
-    s = args[0].copy()
-    for f in (args[1].items() if isinstance(args[1], Cell) else [args[1]]):
-        name = interp.checked(node, check_field_name, f)
-        if name not in s.fields:
-            raise interp.error(node, f"A field named '{name}' doesn't exist.")
-        s.fields.pop(name)
-    return s
 
 
 # getfield / setfield / subsref / subsasgn: every form reaches fields only through the interpreter's
@@ -417,6 +274,11 @@ def _builtin_call(interp, args, nargout, node):
     if not args or not isinstance(args[0], str):
         raise interp.error(node, "builtin needs a function name")
     interp.check_call_allowed(str(args[0]), node)
+    from ..functions import FUNCTIONS
+
+    entry = FUNCTIONS.get(str(args[0]))
+    if entry is not None and entry.base:
+        return interp.call_base(entry, list(args[1:]), nargout, node)
     fn = BUILTINS.get(str(args[0]))
     if fn is None:
         raise interp.error(node, f"builtin: '{args[0]}' is not a function the porter models")
@@ -481,215 +343,6 @@ def _mat2str(interp, args, nargout, node):
         return conv(a.flat[0])
     rows = [" ".join(conv(x) for x in row) for row in a]
     return "[" + ";".join(rows) + "]"
-
-
-@builtin("str2double")
-def _str2double(interp, args, nargout, node):
-    v = args[0]
-    try:
-        return num(float(str(v).strip()))
-    except ValueError:
-        return num(np.nan)
-
-
-@builtin("string")
-def _string(interp, args, nargout, node):
-    m = _interp_helpers()
-    v = args[0]
-    if isinstance(v, (MString, StrArr)):
-        return v
-    if isinstance(v, str):
-        return MString(v)
-    if isinstance(v, Cell):
-        arr = np.empty(v.a.shape, dtype=object)
-        for i in np.ndindex(v.a.shape):
-            arr[i] = MString(str(v.a[i]))
-        return StrArr(arr)
-    if isinstance(v, np.ndarray):
-        if v.size == 1:
-            return MString(m.matlab_num_str(v.flat[0]))
-        arr = np.empty(v.shape, dtype=object)
-        for i in np.ndindex(v.shape):
-            arr[i] = MString(m.matlab_num_str(v[i]))
-        return StrArr(arr)
-    raise interp.error(node, f"cannot convert a {m.type_name(v)} value to a string")
-
-
-@builtin("char")
-def _char(interp, args, nargout, node):
-    v = args[0]
-    if isinstance(v, str):
-        return str(v)
-    if isinstance(v, StrArr) and v.a.size == 1:
-        return str(v.a.flat[0])
-    if isinstance(v, Cell) and v.a.size == 1 and isinstance(v.a.flat[0], str):
-        return str(v.a.flat[0])
-    if isinstance(v, np.ndarray) and (v.ndim == 2 and v.shape[0] <= 1):
-        return "".join(chr(int(x)) for x in v.reshape(-1))
-    raise interp.error(node, "char matrices are not supported")
-
-
-@builtin("cellstr")
-def _cellstr(interp, args, nargout, node):
-    v = args[0]
-    if isinstance(v, Cell):
-        return v
-    if isinstance(v, StrArr):
-        arr = np.empty(v.a.shape, dtype=object)
-        for i in np.ndindex(v.a.shape):
-            arr[i] = str(v.a[i])
-        return Cell(arr)
-    return Cell.row([str(v)])
-
-
-@builtin("upper")
-def _upper(interp, args, nargout, node):
-    return _map_text(interp, args[0], str.upper, node)
-
-
-@builtin("lower")
-def _lower(interp, args, nargout, node):
-    return _map_text(interp, args[0], str.lower, node)
-
-
-@builtin("strtrim")
-def _strtrim(interp, args, nargout, node):
-    return _map_text(interp, args[0], str.strip, node)
-
-
-@builtin("deblank")
-def _deblank(interp, args, nargout, node):
-    return _map_text(interp, args[0], str.rstrip, node)
-
-
-def _map_text(interp, v, fn, node):
-    if isinstance(v, MString):
-        return MString(fn(str(v)))
-    if isinstance(v, str):
-        return fn(v)
-    if isinstance(v, (Cell, StrArr)):
-        arr = np.empty(v.a.shape, dtype=object)
-        for i in np.ndindex(v.a.shape):
-            x = v.a[i]
-            arr[i] = type(x)(fn(str(x))) if isinstance(x, MString) else fn(str(x))
-        return type(v)(arr)
-    raise interp.error(node, "expected text")
-
-
-@builtin("strrep")
-def _strrep(interp, args, nargout, node):
-    _need(interp, args, 3, 3, "strrep", node)
-    old, new = str(args[1]), str(args[2])
-    return _map_text(interp, args[0], lambda s: s.replace(old, new), node)
-
-
-@builtin("strcat")
-def _strcat(interp, args, nargout, node):
-    if any(isinstance(a, (Cell, StrArr)) for a in args):
-        n = max(a.a.size for a in args if isinstance(a, (Cell, StrArr)))
-        out = []
-        for i in range(n):
-            parts = []
-            for a in args:
-                if isinstance(a, (Cell, StrArr)):
-                    items = a.items()
-                    parts.append(str(items[i] if len(items) > 1 else items[0]))
-                else:
-                    parts.append(str(a))
-            out.append("".join(parts))
-        return Cell.row(out)
-    if any(isinstance(a, MString) for a in args):
-        return MString("".join(str(a) for a in args))
-    parts = []
-    for a in args:
-        if not isinstance(a, str):
-            raise interp.error(node, "strcat expects text arguments")
-        parts.append(a.rstrip(" \t\n"))
-    return "".join(parts)
-
-
-@builtin("strjoin")
-def _strjoin(interp, args, nargout, node):
-    items = [str(x) for x in args[0].items()] if isinstance(args[0], (Cell, StrArr)) else [str(args[0])]
-    sep = _escape(str(args[1])) if len(args) > 1 else " "
-    out = sep.join(items)
-    return MString(out) if isinstance(args[0], StrArr) else out
-
-
-@builtin("strsplit")
-def _strsplit(interp, args, nargout, node):
-    s = str(args[0])
-    if len(args) > 1:
-        parts = s.split(_escape(str(args[1])))
-    else:
-        parts = s.split()
-    return Cell.row(parts)
-
-
-def _text_pred(fn):
-    def run(interp, args, nargout, node):
-        a, b = args[0], args[1]
-        if isinstance(a, (Cell, StrArr)):
-            return np.array([[fn(str(x), str(b)) for x in a.items()]]).reshape(a.a.shape)
-        if not isinstance(a, str):
-            return np.array([[False]])
-        if isinstance(b, (Cell, StrArr)):
-            return np.array([[any(fn(str(a), str(x)) for x in b.items())]])
-        return np.array([[fn(str(a), str(b))]])
-
-    return run
-
-
-builtin("contains")(_text_pred(lambda s, p: p in s))
-builtin("startsWith")(_text_pred(lambda s, p: s.startswith(p)))
-builtin("endsWith")(_text_pred(lambda s, p: s.endswith(p)))
-
-
-def _strcmp_fn(fold: bool, n: int | None = None):
-    def run(interp, args, nargout, node):
-        a, b = args[0], args[1]
-        limit = _int(interp, args[2], node) if n is not None else None
-
-        def eq(x, y):
-            if not (isinstance(x, str) and isinstance(y, str)):
-                return False
-            x, y = str(x), str(y)
-            if fold:
-                x, y = x.lower(), y.lower()
-            if limit is not None:
-                return len(x) >= limit and len(y) >= limit and x[:limit] == y[:limit]
-            return x == y
-
-        if isinstance(a, (Cell, StrArr)) or isinstance(b, (Cell, StrArr)):
-            ca = a if isinstance(a, (Cell, StrArr)) else None
-            cb = b if isinstance(b, (Cell, StrArr)) else None
-            ref = ca or cb
-            res = np.empty(ref.a.shape, dtype=bool)
-            for i in np.ndindex(ref.a.shape):
-                res[i] = eq(ca.a[i] if ca else a, cb.a[i] if cb else b)
-            return res
-        return np.array([[eq(a, b)]])
-
-    return run
-
-
-builtin("strcmp")(_strcmp_fn(False))
-builtin("strcmpi")(_strcmp_fn(True))
-builtin("strncmp")(_strcmp_fn(False, 1))
-builtin("strncmpi")(_strcmp_fn(True, 1))
-
-
-@builtin("ismember")
-def _ismember(interp, args, nargout, node):
-    a, s = args[0], args[1]
-    if isinstance(a, str):
-        pool = [str(x) for x in s.items()] if isinstance(s, (Cell, StrArr)) else [str(s)]
-        return np.array([[str(a) in pool]])
-    if isinstance(a, Cell):
-        pool = [str(x) for x in s.items()] if isinstance(s, (Cell, StrArr)) else [str(s)]
-        return np.array([[str(x) in pool for x in a.items()]]).reshape(a.a.shape)
-    x = interp.numeric(a, node)
-    return np.isin(x, interp.numeric(s, node))
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
@@ -780,117 +433,6 @@ def _compose(interp, args, nargout, node):
     return MString("".join(_sprintf(interp, str(args[0]), args[1:], node)))
 
 
-# ---- functional ------------------------------------------------------------------------------------
-
-
-def _call(interp, f, args, nargout, node):
-    if isinstance(f, FuncHandle):
-        return interp.call_handle(f, args, nargout, node)
-    if isinstance(f, str):
-        from .interp import Frame
-        frame = Frame(node.src, interp._functions_of(node.src), "<feval>")
-        return interp.call_named(str(f), args, nargout, node, frame)
-    raise interp.error(node, "expected a function handle or a function name")
-
-
-@builtin("feval")
-def _feval(interp, args, nargout, node):
-    return _call(interp, args[0], list(args[1:]), nargout, node)
-
-
-def _split_uniform(interp, args, node):
-    uniform = True
-    rest = list(args)
-    if len(rest) >= 2 and isinstance(rest[-2], str) and str(rest[-2]).lower() == "uniformoutput":
-        uniform = bool(interp.truthy(rest[-1], node))
-        rest = rest[:-2]
-    return uniform, rest
-
-
-@builtin("cellfun")
-def _cellfun(interp, args, nargout, node):
-    uniform, rest = _split_uniform(interp, args[1:], node)
-    f = args[0]
-    cells = rest
-    shape = cells[0].a.shape
-    lists = [c.items() for c in cells]
-    results = [_call(interp, f, [lst[i] for lst in lists], 1, node)[0] for i in range(len(lists[0]))]
-    return _collect(interp, results, shape, uniform, node)
-
-
-@builtin("arrayfun")
-def _arrayfun(interp, args, nargout, node):
-    uniform, rest = _split_uniform(interp, args[1:], node)
-    f = args[0]
-    arrays = []
-    shape = None
-    for a in rest:
-        if isinstance(a, (LayerArr, Cell)):
-            arrays.append([type(a).row([x]) for x in a.items()])
-            shape = shape or a.a.shape
-        else:
-            x = interp.numeric(a, node)
-            arrays.append([np.array([[v]], dtype=x.dtype) for v in x.reshape(-1, order="F")])
-            shape = shape or x.shape
-    results = [_call(interp, f, [lst[i] for lst in arrays], 1, node)[0] for i in range(len(arrays[0]))]
-    return _collect(interp, results, shape, uniform, node)
-
-
-def _collect(interp, results, shape, uniform, node):
-    if not uniform:
-        arr = np.empty(len(results), dtype=object)
-        for i, r in enumerate(results):
-            arr[i] = r
-        return Cell(arr.reshape(shape, order="F"))
-    vals = []
-    for r in results:
-        a = interp.numeric(r, node) if not isinstance(r, (bool, int, float)) else np.array([[r]])
-        if a.size != 1:
-            raise interp.error(node, "non-scalar result with UniformOutput true; use 'UniformOutput', false")
-        vals.append(a.flat[0])
-    if not vals:
-        return np.zeros(shape)
-    return np.array(vals).reshape(shape, order="F")
-
-
-@builtin("num2cell")
-def _num2cell(interp, args, nargout, node):
-    v = args[0]
-    if isinstance(v, LayerArr):
-        arr = np.empty(v.a.shape, dtype=object)
-        for i in np.ndindex(v.a.shape):
-            arr[i] = LayerArr.row([v.a[i]])
-        return Cell(arr)
-    a = interp.numeric(v, node)
-    arr = np.empty(a.shape, dtype=object)
-    for i in np.ndindex(a.shape):
-        arr[i] = np.array([[a[i]]])
-    return Cell(arr)
-
-
-@builtin("deal")
-def _deal(interp, args, nargout, node):
-    n = max(nargout, 1)
-    if len(args) == 1:
-        return [args[0]] * n
-    if len(args) != n:
-        raise interp.error(node, "deal: the number of outputs must match the number of inputs")
-    return list(args)
-
-
-@builtin("func2str")
-def _func2str(interp, args, nargout, node):
-    return repr(args[0])
-
-
-@builtin("str2func")
-def _str2func(interp, args, nargout, node):
-    s = str(args[0])
-    if s.startswith("@"):
-        raise interp.error(node, "str2func of an anonymous function text is not supported")
-    return FuncHandle(name=s, interp=interp, text="@" + s)
-
-
 @builtin("initialize")
 def _initialize(interp, args, nargout, node):
     from ..functions import FUNCTIONS
@@ -922,14 +464,6 @@ def _warning(interp, args, nargout, node):
     texts = [str(a) for a in args if isinstance(a, str)]
     if texts and texts[0] not in ("off", "on", "query"):
         interp.warn(node, "the script warns: " + texts[-1] if len(texts) > 1 else texts[0])
-    return []
-
-
-@builtin("assert")
-def _assert(interp, args, nargout, node):
-    if not interp.truthy(args[0], node):
-        msg = str(args[1]) if len(args) > 1 and isinstance(args[1], str) else "assertion failed"
-        raise interp.error(node, f"assertion failed: {msg}")
     return []
 
 

@@ -28,7 +28,9 @@ from .source import Node
 from .values import Opaque, Struct
 
 # --------------------------------------------------------------------------------------------------
-# MATLAB functions on tensors (shared by the evaluator and the generated Python)
+# MATLAB functions on tensors (shared by the evaluator and the generated Python): the registry's
+# functions (layergraph/matlab/base) through their tensor implementations, so a custom layer reduces as
+# MATLAB does (first non-singleton dimension), not along dimension 1
 
 
 def _t(x, like=None):
@@ -38,24 +40,23 @@ def _t(x, like=None):
     return torch.as_tensor(x, dtype=dtype)
 
 
-def _max(a, b=None, dim=None):
-    if b is None:
-        return torch.amax(_t(a), dim=(dim - 1) if dim else 0, keepdim=True)
-    return torch.maximum(_t(a, b), _t(b, a))
+def _registry(name):
+    """MATLAB ``name`` from the one registry of MATLAB functions, on a tensor in MATLAB layout (its tensor
+    implementation: first non-singleton dimension by default, NaN rules, round half away from zero)."""
+
+    def run(x, *rest):
+        from ..functions import FUNCTIONS
+
+        return FUNCTIONS[name].function(_t(x), *rest)
+
+    run.__name__ = name
+    return run
 
 
-def _min(a, b=None, dim=None):
-    if b is None:
-        return torch.amin(_t(a), dim=(dim - 1) if dim else 0, keepdim=True)
-    return torch.minimum(_t(a, b), _t(b, a))
-
-
-def _sum(x, dim=1):
-    return torch.sum(_t(x), dim=int(dim) - 1, keepdim=True)
-
-
-def _mean(x, dim=1):
-    return torch.mean(_t(x), dim=int(dim) - 1, keepdim=True)
+_max = _registry("max")
+_min = _registry("min")
+_sum = _registry("sum")
+_mean = _registry("mean")
 
 
 def _mtimes(a, b):
@@ -70,11 +71,10 @@ def _logical(x):
 
 
 mfun = SimpleNamespace(
-    exp=lambda x: torch.exp(_t(x)), log=lambda x: torch.log(_t(x)), abs=lambda x: torch.abs(_t(x)),
-    sqrt=lambda x: torch.sqrt(_t(x)), tanh=lambda x: torch.tanh(_t(x)), sigmoid=lambda x: torch.sigmoid(_t(x)),
-    sin=lambda x: torch.sin(_t(x)), cos=lambda x: torch.cos(_t(x)), erf=lambda x: torch.erf(_t(x)),
-    relu=lambda x: torch.relu(_t(x)), sign=lambda x: torch.sign(_t(x)), floor=lambda x: torch.floor(_t(x)),
-    ceil=lambda x: torch.ceil(_t(x)), round=lambda x: torch.round(_t(x)), log1p=lambda x: torch.log1p(_t(x)),
+    exp=_registry("exp"), log=_registry("log"), abs=_registry("abs"), sqrt=_registry("sqrt"),
+    tanh=_registry("tanh"), sigmoid=lambda x: torch.sigmoid(_t(x)), sin=_registry("sin"), cos=_registry("cos"),
+    erf=lambda x: torch.erf(_t(x)), relu=lambda x: torch.relu(_t(x)), sign=_registry("sign"),
+    floor=_registry("floor"), ceil=_registry("ceil"), round=_registry("round"), log1p=_registry("log1p"),
     max=_max, min=_min, sum=_sum, mean=_mean, mtimes=_mtimes,
     gt=lambda a, b: _logical(_t(a, b) > _t(b, a)), lt=lambda a, b: _logical(_t(a, b) < _t(b, a)),
     ge=lambda a, b: _logical(_t(a, b) >= _t(b, a)), le=lambda a, b: _logical(_t(a, b) <= _t(b, a)),

@@ -1726,15 +1726,24 @@ class Interpreter:
         except MatlabRuntimeError as exc:
             if getattr(exc, "text", None) is not None or getattr(exc, "stack", None):
                 raise                      # raised inside a function handle: already located
-            err = self.error(node, exc.message)
-            err.identifier, err.using = exc.identifier, fn.name
+            err = self.error(node, exc.message, exc.identifier, using=fn.name)
+            err.identifier = exc.identifier
             raise err from None
         except LayerGraphError:
             raise
-        except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError) as exc:
+        except TypeError as exc:
+            text = str(exc)
+            if "required positional argument" in text:
+                raise self.error(node, "Not enough input arguments.", "MATLAB:minrhs", using=fn.name) from None
+            if "positional argument" in text and " given" in text:
+                raise self.error(node, "Too many input arguments.", "MATLAB:TooManyInputs", using=fn.name) from None
+            raise self.error(node, f"{fn.name}: invalid arguments ({exc})") from None
+        except (ValueError, IndexError, KeyError, AttributeError, OverflowError) as exc:
             raise self.error(node, f"{fn.name}: invalid arguments ({exc})") from None
         finally:
             CONTEXT.reset(token)
+        if not fn.outputs:
+            return []
         if nargout <= 1 or not isinstance(out, tuple):
             return [] if (out is None and nargout == 0) else [out]
         return list(out)

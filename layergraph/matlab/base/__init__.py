@@ -4,4 +4,4 @@ functions (:data:`layergraph.functions.FUNCTIONS`, registered with ``base=True``
 porter) and translated programs (:mod:`layergraph.matlab.lang`) call the same ones.
 See docs/guide/base-functions.md for the list and the fidelity notes."""
 
-from . import arrays, math  # noqa: F401  (registration)
+from . import arrays, cells, files, math, sets, strings, types, validation  # noqa: F401  (registration)
