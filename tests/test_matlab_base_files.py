@@ -134,3 +134,16 @@ def test_file_functions_obey_the_policy(tmp_path):
 def test_pwd(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert _call("pwd") == str(tmp_path.resolve())
+
+
+def test_frewind_goes_back_to_the_first_line(tmp_path):
+    """frewind.html: "sets the file position indicator to the beginning of a file" — fgetl after frewind
+    reads the first line again (helper "display"'s text-file functions, through the registry)."""
+    path = tmp_path / "lines.txt"
+    path.write_text("first\nsecond\n")
+    fid = _call("fopen", str(path), "r", nargout=1)
+    assert _call("fgetl", fid) == "first"
+    assert _call("fgetl", fid) == "second"
+    _call("frewind", fid)
+    assert _call("fgetl", fid) == "first"
+    _call("fclose", fid)

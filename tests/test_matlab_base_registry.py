@@ -93,5 +93,5 @@ def test_the_interpreter_calls_the_registry():
     assert isinstance(ws["e"], Opaque)
     with pytest.raises(MatlabPortError) as err:
         port("x = zeros(1.5);")
-    assert str(err.value).startswith("<string>:1:5: Size inputs must be integers.")
+    assert str(err.value).startswith("<string>:1:5: zeros: Size inputs must be integers.")
     assert err.value.identifier == "MATLAB:NonIntegerInput"

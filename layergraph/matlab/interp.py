@@ -1713,44 +1713,7 @@ class Interpreter:
                                    "(+ - .* ./ .^, exp, log, sqrt, tanh, sigmoid, relu, abs, max, min, sum, mean, "
                                    "comparisons) and numeric values it captured") from None
 
-    def call_base(self, fn, args: list, nargout: int, node: Node) -> list:
-        """A MATLAB base function of the registry (``base=True``) on MATLAB values as they are; an Opaque
-        argument makes every output Opaque (the porter); its MatlabRuntimeError gets this location."""
-        if any(isinstance(a, Opaque) for a in args):
-            return [merge_opaque(args)] * max(nargout, 1)
-        from .base._core import CONTEXT
-
-        token = CONTEXT.set((self, node))
-        try:
-            out = fn.function(*args, nargout=nargout) if fn.nargout_aware else fn.function(*args)
-        except MatlabRuntimeError as exc:
-            if getattr(exc, "text", None) is not None or getattr(exc, "stack", None):
-                raise                      # raised inside a function handle: already located
-            err = self.error(node, exc.message, exc.identifier, using=fn.name)
-            err.identifier = exc.identifier
-            raise err from None
-        except LayerGraphError:
-            raise
-        except TypeError as exc:
-            text = str(exc)
-            if "required positional argument" in text:
-                raise self.error(node, "Not enough input arguments.", "MATLAB:minrhs", using=fn.name) from None
-            if "positional argument" in text and " given" in text:
-                raise self.error(node, "Too many input arguments.", "MATLAB:TooManyInputs", using=fn.name) from None
-            raise self.error(node, f"{fn.name}: invalid arguments ({exc})") from None
-        except (ValueError, IndexError, KeyError, AttributeError, OverflowError) as exc:
-            raise self.error(node, f"{fn.name}: invalid arguments ({exc})") from None
-        finally:
-            CONTEXT.reset(token)
-        if not fn.outputs:
-            return []
-        if nargout <= 1 or not isinstance(out, tuple):
-            return [] if (out is None and nargout == 0) else [out]
-        return list(out)
-
     def call_registered(self, fn, args: list, nargout: int, node: Node) -> list:
-        if fn.base:
-            return self.call_base(fn, args, nargout, node)
         name = fn.name
         if name == "dlnetwork" and not _initialized(args):
             # R2024 Deep Network Designer code: net = dlnetwork; net = addLayers(net, ...); net = initialize(net)
@@ -1824,17 +1787,26 @@ class Interpreter:
             self.warn(node, f"{name} is called with a value the porter does not compute; its result is opaque")
             return [Opaque(f"{name} at {self.where(node)}")] * max(nargout, 1)
         extra = {"nargout": nargout} if getattr(fn, "nargout_aware", False) else {}
+        from .base._core import CONTEXT
+
+        token = CONTEXT.set((self, node))   # lang.call (function handles) and the element budget use it
         try:
             if self.run_mode:
                 result = fn.function(*args, **extra)
             else:
                 with contextlib.redirect_stdout(io.StringIO()):
                     result = fn.function(*args, **extra)
-        except MatlabRuntimeError as exc:
+        except MatlabPortError as exc:
+            if getattr(exc, "stack", None) or getattr(exc, "text", None) is not None or \
+                    (not isinstance(exc, MatlabRuntimeError) and _LOCATED.match(str(exc))):
+                raise           # raised (and located) inside a function handle the base function called
+            message = getattr(exc, "message", None) or str(exc)
+            identifier = getattr(exc, "identifier", "") or ""
             if self.run_mode:
-                raise self.runtime_error(node, exc.message, exc.identifier, using=name) from None
-            raise self.error(node, exc.message if exc.message.startswith(name) else f"{name}: {exc.message}") \
-                from None
+                raise self.runtime_error(node, message, identifier, using=name) from None
+            err = self.error(node, message if message.startswith(name) else f"{name}: {message}")
+            err.identifier = identifier
+            raise err from None
         except LayerGraphError as exc:
             text = str(exc)
             if self.run_mode:
@@ -1842,9 +1814,16 @@ class Interpreter:
                 raise self.runtime_error(node, text, code, using=name) from None
             raise self.error(node, text if text.startswith(name) else f"{name}: {text}") from None
         except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
+            text = str(exc)
+            if isinstance(exc, TypeError) and "required positional argument" in text:
+                raise self.error(node, "Not enough input arguments.", "MATLAB:minrhs", using=name) from None
+            if isinstance(exc, TypeError) and "positional argument" in text and " given" in text:
+                raise self.error(node, "Too many input arguments.", "MATLAB:TooManyInputs", using=name) from None
             if self.run_mode:
                 raise self.runtime_error(node, f"Invalid arguments ({exc}).", "", using=name) from None
             raise self.error(node, f"{name}: invalid arguments ({exc})") from None
+        finally:
+            CONTEXT.reset(token)
         if result is None or not fn.outputs:
             return []
         if isinstance(result, tuple) and (nargout > 1 or len(fn.outputs) > 1):
@@ -2778,6 +2757,8 @@ _GRAPH_EDITS = frozenset({"addLayers", "removeLayers", "replaceLayer", "connectL
 _PRETRAINED = frozenset({"alexnet", "googlenet", "squeezenet", "resnet18", "resnet50", "resnet101", "vgg16",
                          "vgg19", "mobilenetv2", "inceptionv3", "densenet201", "xception", "darknet19",
                          "darknet53"})
+
+_LOCATED = re.compile(r"^[^\n]*:\d+:\d+: ")   # an error text that already names file:line:col
 
 _FRAME_FUNCTIONS = {"nargin": _nargin, "nargout": _nargout, "clear": _clear, "clearvars": _clear,
                     "exist": _exist, "clc": _noop, "close": _noop, "more": _noop}
