@@ -202,11 +202,12 @@ class _Reduction:
                 self.axes = sorted({int(x) - 1 for x in d})
         self.name = name
 
-    def shaped(self):
-        """(array, axes): 'all' flattens to a column; the default is the first non-singleton dimension."""
+    def shaped(self, ordered: bool = False):
+        """(array, axes): 'all' flattens to a column (column-major when ``ordered``: linear indices); the
+        default is the first non-singleton dimension."""
         a = self.a
         if self.all:
-            return a.reshape(-1, 1, order="F"), [0]
+            return (a.reshape(-1, 1, order="F") if ordered else a.reshape(-1, 1)), [0]
         if self.axes is None:
             return a, [first_nonsingleton(a.shape)]
         nd = max(a.ndim, max(self.axes) + 1)
@@ -225,7 +226,7 @@ def _sum_like(name, fn, nanfn, empty_value):
     def run(A, *args):
         r = _Reduction(A, args, name)
         a, axes = r.shaped()
-        x = a.astype(np.float64) if a.dtype != np.float32 or r.outtype == "double" else a
+        x = a.astype(np.float64, copy=False) if a.dtype != np.float32 or r.outtype == "double" else a
         if r.empty_matrix():
             out = np.array([[empty_value]])
         else:
@@ -235,8 +236,8 @@ def _sum_like(name, fn, nanfn, empty_value):
         if r.outtype == "native":
             return to_class(out, class_of(r.a)) if r.a.dtype != bool else out != 0
         if r.a.dtype == np.float32 and r.outtype == "default":
-            return out.astype(np.float32)
-        return out.astype(np.float64)
+            return out.astype(np.float32, copy=False)
+        return out.astype(np.float64, copy=False)
 
     run.__name__ = name
     return run
@@ -251,12 +252,11 @@ def mean(A, *args):
     """Mean along the first non-singleton dimension; ``mean([])`` is NaN; ``'omitnan'``; integers give double."""
     r = _Reduction(A, args, "mean")
     a, axes = r.shaped()
-    x = a.astype(np.float32 if a.dtype == np.float32 else np.float64)
+    x = a.astype(np.float32 if a.dtype == np.float32 else np.float64, copy=False)
     if r.empty_matrix():
         out = np.array([[np.nan]])
     else:
-        with np.errstate(all="ignore"), np.testing.suppress_warnings() as sup:
-            sup.filter(RuntimeWarning)
+        with np.errstate(all="ignore"):
             if r.omit:
                 count = np.sum(~np.isnan(x), axis=tuple(axes), keepdims=True)
                 total = np.nansum(x, axis=tuple(axes), keepdims=True)
@@ -265,7 +265,7 @@ def mean(A, *args):
                 n = int(np.prod([x.shape[i] for i in axes]))
                 out = np.sum(x, axis=tuple(axes), keepdims=True) / n if n else \
                     np.full(np.sum(x, axis=tuple(axes), keepdims=True).shape, np.nan)
-        out = _finish(out).astype(x.dtype)
+        out = _finish(out).astype(x.dtype, copy=False)
     if r.outtype == "native":
         return to_class(out, class_of(r.a))
     return out
@@ -437,17 +437,26 @@ def _minmax(name, pairwise, reduce, argpick):
             return outputs([np.zeros((0, 0), dtype=a.dtype if a.dtype != bool else np.float64),
                             np.zeros((0, 0))], max(nargout, 1)) if nargout > 1 else \
                 np.zeros((0, 0), dtype=a.dtype if a.dtype != bool else np.float64)
-        x, axes = r.shaped()
+        x, axes = r.shaped(ordered=nargout > 1)
         if len(axes) != 1 and nargout > 1:
             raise fail(f"{name} with a vector of dimensions and two outputs is not supported.",
                        f"MATLAB:{name}:vecdimsWithIndexOutput")
-        xf = x.astype(np.float64)
+        xf = x.astype(np.float64, copy=False)
         if any(xf.shape[i] == 0 for i in axes) or (len(axes) == 1 and axes[0] >= xf.ndim):
             vals = x if not any(xf.shape[i] == 0 for i in axes) else np.zeros(
                 tuple(1 if i in axes else s for i, s in enumerate(xf.shape)))[tuple(
                     slice(0, 0) if i in axes else slice(None) for i in range(xf.ndim))]
             return outputs([vals, np.ones(vals.shape)], nargout) if nargout > 1 else vals
-        if len(axes) == 1:
+        if len(axes) == 1 and not (x.dtype.kind == "f" and np.isnan(x).any()):
+            d = axes[0]
+            if nargout > 1:
+                idx = np.expand_dims(argpick(x, axis=d), d)
+                vals = _finish(np.take_along_axis(x, idx, axis=d))
+                index = _finish(idx.astype(np.float64) + 1)
+            else:
+                vals = _finish((np.max if name == "max" else np.min)(x, axis=d, keepdims=True))
+                index = None
+        elif len(axes) == 1:
             d = axes[0]
             moved = np.moveaxis(xf, d, -1)
             nanmask = np.isnan(moved)
@@ -544,7 +553,13 @@ def sort(A, *args, nargout=1):
     d = first_nonsingleton(a.shape) if not rest else integer(rest[0], "a dimension") - 1
     if d >= a.ndim or a.size == 0:
         return outputs([a.copy(), np.ones(a.shape)], nargout)
-    x = a.astype(np.float64)
+    x = a.astype(np.float64, copy=False)
+    if not (a.dtype.kind == "f" and np.isnan(a).any()):
+        if nargout <= 1:      # values only: stability cannot be seen
+            out = np.sort(a, axis=d)
+            return out if mode == "ascend" else np.flip(out, axis=d)
+        order = np.argsort(x if mode == "ascend" else -x, axis=d, kind="stable")
+        return outputs([np.take_along_axis(a, order, axis=d), order.astype(np.float64) + 1], nargout)
     if mode == "ascend":
         key = np.where(np.isnan(x), np.inf, x)
         order = np.argsort(key, axis=d, kind="stable")
