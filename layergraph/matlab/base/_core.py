@@ -138,6 +138,65 @@ def outputs(values, nargout: int):
     return tuple(values[:nargout])
 
 
+# ---- calling a MATLAB function value -------------------------------------------------------------------
+
+
+def call(f, *args, nargout: int = 1):
+    """Call a MATLAB function value: an interpreter function handle (``@name``, ``@(x) ...``), a function
+    name (text: a registered MATLAB function, or, inside the interpreter, a script's function), or a
+    Python callable (a translated function: called ``f(*args, nargout=k)`` when k != 1).
+
+    Returns one value for nargout <= 1 (None when a function with no outputs was called with nargout 0),
+    a tuple of nargout values otherwise.
+    """
+    from ..values import FuncHandle
+
+    ctx = CONTEXT.get()
+    if isinstance(f, FuncHandle) or (isinstance(f, str) and ctx is not None and ctx[0] is not None):
+        interp = ctx[0] if ctx is not None and ctx[0] is not None else f.interp
+        node = ctx[1] if ctx is not None else None
+        if interp is None:
+            raise fail(f"The function handle {f!r} cannot be called outside the MATLAB interpreter.",
+                       "layergraph:handleOutsideInterpreter")
+        if isinstance(f, FuncHandle):
+            outs = interp.call_handle(f, list(args), nargout, node)
+        else:
+            from ..interp import Frame
+
+            frame = Frame(node.src, interp._functions_of(node.src), "<feval>")
+            outs = interp.call_named(str(f), list(args), nargout, node, frame)
+        return _shape_outputs(list(outs), nargout)
+    if isinstance(f, str):
+        entry = _functions().get(str(f))
+        if entry is None:
+            raise fail(f"Undefined function '{f}'.", "MATLAB:UndefinedFunction")
+        f = entry.function
+        if entry.nargout_aware:
+            return f(*args, nargout=nargout)
+        return f(*args)
+    if callable(f):
+        if nargout == 1:
+            return f(*args)
+        try:
+            return f(*args, nargout=nargout)
+        except TypeError:
+            out = f(*args)
+            return out
+    raise fail("Expected a function handle or a function name.", "MATLAB:invalidFunctionHandle")
+
+
+def _shape_outputs(outs: list, nargout: int):
+    if nargout <= 1:
+        return outs[0] if outs else None
+    return tuple(outs[:nargout])
+
+
+def _functions():
+    from ...functions import FUNCTIONS
+
+    return FUNCTIONS
+
+
 # ---- MATLAB values -----------------------------------------------------------------------------------
 
 INTEGER_CLASSES = {"int8": np.int8, "int16": np.int16, "int32": np.int32, "int64": np.int64,

@@ -142,7 +142,7 @@ def _fun_options(args):
 
 
 def _apply(f, inputs_per_call, shape, uniform, handler, nargout, kind):
-    from ..lang import call
+    from ._core import call
 
     k = max(nargout, 1)
     results = [[] for _ in range(k)]
@@ -439,7 +439,7 @@ def deal(*args, nargout=1):
 @base("feval", outputs=("varargout",), nargout_aware=True)
 def feval(f, *args, nargout=1):
     """Call a function handle or a function named by text (``feval('sum', [1 2])``)."""
-    from ..lang import call
+    from ._core import call
 
     if not isinstance(f, (str, FuncHandle)) and not callable(f):
         raise fail("Argument must contain a character vector or function handle.", "MATLAB:feval:ArgNotAFunction")

@@ -675,7 +675,7 @@ def accumarray(subs, val, sz=None, fun=None, fillval=None):
     """``A = accumarray(subs, val)``: A(subs(i,:)) accumulates val(i) (sum, or ``fun`` applied to the
     column vector of values of each subscript, through :func:`layergraph.matlab.lang.call`); a scalar val
     is used for every subscript; unfilled elements are ``fillval`` (0)."""
-    from ..lang import call
+    from ._core import call
 
     s = numeric(subs).astype(np.float64)
     if s.ndim != 2:
