@@ -1784,8 +1784,12 @@ class Interpreter:
         if not self.run_mode and name in _RUN_ONLY:
             return []
         if not self.run_mode and any(isinstance(a, Opaque) for a in args):
-            self.warn(node, f"{name} is called with a value the porter does not compute; its result is opaque")
-            return [Opaque(f"{name} at {self.where(node)}")] * max(nargout, 1)
+            # the porter: an Opaque argument makes every output Opaque, keeping where the value came from;
+            # a function without outputs (disp, fprintf) is skipped with a warning
+            if not fn.outputs:
+                self.warn(node, f"{name} is called with a value the porter does not compute; it is skipped")
+                return []
+            return [merge_opaque(args)] * max(nargout, 1)
         extra = {"nargout": nargout} if getattr(fn, "nargout_aware", False) else {}
         from .base._core import CONTEXT
 

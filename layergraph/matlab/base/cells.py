@@ -343,7 +343,7 @@ def isfield(S, field):
 def rmfield(S, field):
     if not (isinstance(S, Struct) or type(S).__name__ == "StructArr"):
         raise fail("Input must be a structure.", "MATLAB:rmfield:InvalidInput")
-    drop = text_items(field)
+    drop = [_field_name(n) for n in text_items(field)]
     for name in drop:
         if name not in S.fields:
             raise fail(f"A field named '{name}' doesn't exist.", "MATLAB:rmfield:InvalidFieldname")
