@@ -147,3 +147,24 @@ def test_frewind_goes_back_to_the_first_line(tmp_path):
     _call("frewind", fid)
     assert _call("fgetl", fid) == "first"
     _call("fclose", fid)
+
+
+def test_exist_for_files_and_folders(tmp_path):
+    """exist.html: 2 for a file, 7 for a folder, 0 when absent; exist(name, 'file'/'dir') — a script run
+    with layergraph run may look at its own folder."""
+    from layergraph.matlab import run
+
+    (tmp_path / "data.csv").write_text("1\n")
+    (tmp_path / "sub").mkdir()
+    script = tmp_path / "probe.m"
+    script.write_text("a = exist('data.csv', 'file');\nb = exist('sub', 'dir');\nc = exist('sub');\n"
+                      "d = exist('nothing.txt', 'file');\ne = exist('data.csv');\n")
+    import os
+
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        ws = run(str(script))
+    finally:
+        os.chdir(old)
+    assert [ws[k].item() for k in "abcde"] == [2.0, 7.0, 7.0, 0.0, 2.0]

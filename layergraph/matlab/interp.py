@@ -2727,6 +2727,17 @@ def _exist(interp, frame, args, nargout, node):
         return [num(0)]
     if interp.find_file(name, frame) is not None and kind in (None, "file"):
         return [num(2)]
+    if kind in (None, "file", "dir") and name:
+        from ..policy import check_read   # a data file or folder: 2 / 7, under the file policy
+
+        try:
+            path = check_read(name, "exist")
+        except LayerGraphError:
+            path = None
+        if path is not None and kind in (None, "dir") and os.path.isdir(path):
+            return [num(7)]
+        if path is not None and kind in (None, "file") and os.path.isfile(path):
+            return [num(2)]
     if (name in REGISTRY or name in FUNCTIONS or name in interp.builtins) and kind in (None, "builtin"):
         return [num(5)]
     return [num(0)]

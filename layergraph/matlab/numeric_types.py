@@ -105,49 +105,10 @@ def negate(x: np.ndarray) -> np.ndarray:
     return -x
 
 
-# ---- run-mode functions (interpreter frame-function signature) -------------------------------------------
-
-
-def _cast_function(name):
-    def fn(interp, frame, args, nargout, node):
-        if len(args) != 1:
-            raise interp.runtime_error(node, "Not enough input arguments." if not args else
-                                       "Too many input arguments.", "MATLAB:minrhs", using=name)
-        v = args[0]
-        a = interp.numeric(v, node)
-        return [cast(name, a)]
-    return fn
-
-
-def _class(interp, frame, args, nargout, node):
-    from .interp import matlab_class_name
-
-    return [matlab_class_name(args[0])] if args else []
-
-
-def _limit(which):
-    def fn(interp, frame, args, nargout, node):
-        name = str(args[0]) if args else "int32"
-        if name not in INT_CLASSES:
-            raise interp.runtime_error(node, f"Invalid class name '{name}'.", "MATLAB:intmax:invalidClassName"
-                                       if which == "max" else "MATLAB:intmin:invalidClassName", using=f"int{which}")
-        info = np.iinfo(INT_CLASSES[name])
-        return [np.array([[info.max if which == "max" else info.min]], dtype=INT_CLASSES[name])]
-    return fn
-
-
-def _is(pred):
-    def fn(interp, frame, args, nargout, node):
-        return [np.array([[bool(args and isinstance(args[0], np.ndarray) and pred(args[0]))]])]
-    return fn
-
-
-RUN_FUNCTIONS = {name: _cast_function(name) for name in list(INT_CLASSES) + ["single", "double"]}
-RUN_FUNCTIONS.update({
-    "class": _class, "intmax": _limit("max"), "intmin": _limit("min"),
-    "isinteger": _is(lambda a: a.dtype.kind in "iu"),
-    "isfloat": _is(lambda a: a.dtype in (np.float32, np.float64)),
-})
+# The casts (int8 ... uint64, single, double), class, intmax/intmin, isinteger/isfloat are MATLAB base
+# functions of the one registry (layergraph/matlab/base/types.py and arrays.py), for run mode and the
+# porter alike; nothing here shadows them.
+RUN_FUNCTIONS: dict = {}
 
 
 __all__ = ["RUN_FUNCTIONS", "MixedIntegerClasses", "INT_CLASSES", "is_integer", "is_special", "round_half_away", "to_integer", "cast", "binary",
