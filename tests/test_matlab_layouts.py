@@ -150,3 +150,16 @@ def test_train_info_is_a_struct_of_rows(image_net):
     iterations = 16 // 8                                   # one epoch of 16 observations, mini-batches of 8
     assert info.fields["TrainingLoss"].shape == (1, iterations)
     assert info.fields["OutputNetworkIteration"].shape == (1, 1)
+
+
+def test_numeric_arrays_and_dlarrays_cross_by_the_same_rule():
+    from layergraph.dl.dlarray import dlarray, to_torch_layout
+
+    X = RNG.random((6, 5, 3, 4))
+    numeric = layouts.to_engine_predictors(X, imageInputLayer([6, 5, 3]).output_layout(), "f")
+    labelled, _ = to_torch_layout(dlarray(X, "SSCB"))
+    np.testing.assert_array_equal(numeric, labelled.numpy())
+    seq = RNG.random((3, 7))
+    (one,) = layouts.to_engine_predictors(Cell.column([seq]), sequenceInputLayer(3).output_layout(), "f")
+    labelled, _ = to_torch_layout(dlarray(seq, "CT"))        # 1×7×3: batch inserted
+    np.testing.assert_array_equal(one, labelled.numpy()[0])
