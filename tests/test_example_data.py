@@ -95,3 +95,14 @@ def test_randomized_splits_and_shuffles_follow_torchs_generator(tmp_path):
     first = f("shuffle")(imds).Files
     torch.manual_seed(5)
     assert f("shuffle")(imds).Files == first and sorted(first) == sorted(imds.Files)
+
+
+def test_demo_command_writes_the_digit_folders(tmp_path, capsys):
+    from sklearn.datasets import load_digits
+
+    from layergraph.demo import main
+
+    assert main(["--write-digits", str(tmp_path / "digitsData")]) == 0
+    counts = np.bincount(load_digits().target)
+    assert [len(list((tmp_path / "digitsData" / str(d)).glob("*.png"))) for d in range(10)] == counts.tolist()
+    assert "digitsData" in capsys.readouterr().out
