@@ -53,8 +53,8 @@ def test_golden_display(case):
 
 
 def test_golden_integers():
-    """``a = int8(5)``, ``b = int8([1 -2 100])``, ``c = uint16([7; 300])`` (values built directly: the interpreter
-    gains integer types separately) against the hand-written golden."""
+    """integers.m's values built directly (``int8(5)``, ``int8([1 -2 100])``, ``uint16([7; 300])``): the display
+    alone, without the interpreter's integer arithmetic, against the same hand-written golden."""
     expected = (GOLDEN / "integers.txt").read_text(encoding="utf-8")
     printed = (D.display_text("a", np.array([[5]], dtype=np.int8))
                + D.display_text("b", np.array([[1, -2, 100]], dtype=np.int8))
@@ -268,3 +268,14 @@ def test_cell_of_categorical_and_numbers_from_the_table2cell_page():
     a[1, 0], a[1, 1], a[1, 2] = categorical(["M"]), np.array([[38.0]]), np.array([[124.0, 93.0]])
     assert D.disp_text(Cell(a)) == ("    {'Gender'}    {'Age'}    {'BloodPressure'}\n"
                                     "    {[M     ]}    {[ 38]}    {[       124 93]}\n")
+
+
+def test_object_class_name_from_matlab_class():
+    class Thing:      # an object without its own display: its MATLAB class (last part) and properties
+        MATLAB_CLASS = "pkg.Thing"
+        MATLAB_PROPERTIES = ("Count", "Kind")
+        Count, Kind = 2.0, "char"
+
+    assert D.display_text("t", Thing()) == (
+        "t = \n\n  Thing with properties:\n\n    Count: 2\n     Kind: 'char'\n\n")
+    assert D.class_name(Thing()) == "pkg.Thing"

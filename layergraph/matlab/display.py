@@ -112,7 +112,7 @@ def class_name(v) -> str:
         return "table"
     if isinstance(v, LayerArr):
         return "nnet.cnn.layer.Layer"
-    return type(v).__name__
+    return getattr(type(v), "MATLAB_CLASS", None) or type(v).__name__
 
 
 def _is_struct_array(v) -> bool:
@@ -576,7 +576,14 @@ def _properties_lines(v) -> list[str]:
             values[prop] = to_matlab(getattr(v, prop))
         except Exception:   # noqa: BLE001 - a property MATLAB cannot show is left out, as MATLAB hides it
             continue
-    return [f"  {type(v).__name__} with properties:", ""] + struct_field_lines(values)
+    return [f"  {_object_class(v)} with properties:", ""] + struct_field_lines(values)
+
+
+def _object_class(v) -> str:
+    """The MATLAB class an object shows in its display: ``MATLAB_CLASS`` when the class declares it
+    (``containers.Map`` shows ``Map``), else the Python class name."""
+    name = getattr(type(v), "MATLAB_CLASS", None) or type(v).__name__
+    return str(name).rsplit(".", 1)[-1]
 
 
 def _object_display(name, v, loose) -> list[str]:

@@ -13,6 +13,7 @@ character codes; escapes (``\\n``, ``\\t``, ``\\\\``, ``%%``...) are interpreted
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -76,6 +77,9 @@ def _stream(args) -> list:
         elif isinstance(a, (bool, np.bool_, int, float, complex, np.number)):
             items.append(_Item(number=a))
         elif isinstance(a, np.ndarray):
+            if a.size == 1 and a.dtype.kind in "biuf":
+                items.append(_Item(number=a.item()))
+                continue
             if a.dtype.kind == "U":   # char matrix: column-major characters
                 items.append(_Item(text="".join(a.reshape(-1, order="F"))))
                 continue
@@ -160,18 +164,42 @@ def _format_text(s: str, flags: str, width, prec, conv: str) -> str:
     return _pad(s, flags, width)
 
 
+@functools.lru_cache(maxsize=512)
+def _compile(fmt: str):
+    """A format parsed once: (pieces, no-data text). Pieces are literal text (str) or conversions
+    (flags, width, precision, conversion); ``%%`` is already literal."""
+    text = unescape(fmt)
+    pieces: list = []
+    literal: list[str] = []
+    pos = 0
+    for m in _SPEC.finditer(text):
+        literal.append(text[pos:m.start()])
+        pos = m.end()
+        if m.group(6) == "%":
+            literal.append("%")
+            continue
+        flags, width, prec, conv = m.group(2), m.group(3), m.group(4), m.group(6)
+        _check_field(width, prec)
+        pieces.append("".join(literal))
+        literal = []
+        pieces.append((flags, width, prec, conv))
+    literal.append(text[pos:])
+    pieces.append("".join(literal))
+    no_data = "".join(p for p in pieces if isinstance(p, str))
+    return tuple(pieces), no_data
+
+
 def format_text(fmt: str, args) -> str:
     """``sprintf(fmt, args...)`` as text (escapes in ``fmt`` interpreted)."""
-    fmt = unescape(str(fmt))
+    pieces, no_data = _compile(str(fmt))
     items = _stream(args)
-    specs = list(_SPEC.finditer(fmt))
-    consuming = [s for s in specs if s.group(6) != "%"]
-    if not items or not consuming:
+    if not items or len(pieces) == 1:
         # no data: every conversion prints nothing (and a format without conversions prints once)
-        return _SPEC.sub(lambda m: "%" if m.group(6) == "%" else "", fmt)
+        return no_data
     out: list[str] = []
     pos_item = 0
     partial = None    # the rest of a text item being consumed character by character
+    count = len(items)
 
     def next_item():
         nonlocal pos_item, partial
@@ -179,14 +207,11 @@ def format_text(fmt: str, args) -> str:
             item = partial
             partial = None
             return item
-        if pos_item >= len(items):
+        if pos_item >= count:
             return None
         item = items[pos_item]
         pos_item += 1
         return item
-
-    def has_data() -> bool:
-        return partial is not None or pos_item < len(items)
 
     def next_number():
         """An item consumed as a number: text gives its characters' codes one at a time."""
@@ -203,17 +228,13 @@ def format_text(fmt: str, args) -> str:
         return item.number
 
     while True:
-        start = 0
         stopped = False
-        for m in specs:
-            out.append(fmt[start:m.start()])
-            start = m.end()
-            flags, width, prec, conv = m.group(2), m.group(3), m.group(4), m.group(6)
-            if conv == "%":
-                out.append("%")
+        for piece in pieces:
+            if piece.__class__ is str:
+                out.append(piece)
                 continue
-            _check_field(width, prec)
-            if not has_data():
+            flags, width, prec, conv = piece
+            if partial is None and pos_item >= count:
                 stopped = True
                 break
             if width == "*":
@@ -227,7 +248,7 @@ def format_text(fmt: str, args) -> str:
                 n = next_number()
                 prec = str(int(n)) if n is not None else None
                 _check_field(None, prec)
-            if not has_data():
+            if partial is None and pos_item >= count:
                 stopped = True
                 break
             if conv == "s":
@@ -246,10 +267,7 @@ def format_text(fmt: str, args) -> str:
                     out.append(_format_number(item.number, flags, width, prec, conv))
             else:
                 out.append(_format_number(next_number(), flags, width, prec, conv))
-        if stopped:
-            break
-        out.append(fmt[start:])
-        if not has_data():
+        if stopped or (partial is None and pos_item >= count):
             break
     return "".join(out)
 
