@@ -209,3 +209,17 @@ def test_in_place_writes_respect_functions_and_globals():
     w = run("a = zeros(1, 3); a(1) = 1;\nb = addOne(a);\na(2) = 2;\nglobal G\nG = zeros(1, 2); G(1) = 5;\nsetG();\n"
             "after = G;\nfunction r = addOne(v)\n  v(3) = 3;\n  r = v;\nend\nfunction setG()\n  global G\n  G(2) = 6;\nend\n")
     assert val(w["b"]) == [[1, 0, 3]] and val(w["a"]) == [[1, 2, 0]] and val(w["after"]) == [[5, 6]]
+
+
+def test_struct_function_with_cell_values_makes_a_struct_array():
+    w = run("s = struct('a', {1, 2, 3}, 'b', 'x');\nn = numel(s); v = [s.a]; b3 = s(3).b; f = fieldnames(s);\n"
+            "i1 = isstruct(s); i2 = isfield(s, 'b'); e = struct('a', {}); ne = numel(e);\n"
+            "c = struct('a', {{1, 2}}); cc = class(c.a);")
+    assert val(w["n"]) == 3 and val(w["v"]) == [[1, 2, 3]] and w["b3"] == "x"
+    assert w["f"].items() == ["a", "b"] and val(w["i1"]) is True and val(w["i2"]) is True
+    assert val(w["ne"]) == 0 and w["cc"] == "cell"
+
+
+def test_runaway_recursion_is_matlabs_recursion_limit_error():
+    exc = fail("r = deep(1);\nfunction r = deep(n)\n  r = deep(n + 1);\nend\n")
+    assert exc.identifier == "MATLAB:recursionLimit" and exc.message == "Maximum recursion limit of 500 reached."

@@ -60,7 +60,7 @@ def run_folders(script_dir, search) -> list[str]:
 
 
 def run(path_or_source, workspace=None, args=None, path=None, entry: str | None = None, *,
-        var_specs=None, max_depth: int = 1000, seed: int = 0, file_folders=()) -> dict:
+        var_specs=None, max_depth: int = 500, seed: int = 0, file_folders=()) -> dict:
     """Run a MATLAB script or function file (``layergraph run``) and return its final workspace.
 
     ``workspace``: initial variables (Python or MATLAB values; the script may overwrite them).
@@ -91,7 +91,11 @@ def run(path_or_source, workspace=None, args=None, path=None, entry: str | None 
     reset_format()          # each run starts in format short, loose (format changes last for the run)
     try:
         with confined(run_folders(script_dir, search) + [os.path.abspath(os.fspath(f)) for f in file_folders]):
-            return _run(src, workspace, args, search, entry, var_specs, max_depth, seed)
+            try:
+                return _run(src, workspace, args, search, entry, var_specs, max_depth, seed)
+            except RecursionError:
+                raise MatlabRuntimeError("Maximum recursion limit reached (the interpreter's nesting limit).",
+                                         "MATLAB:recursionLimit") from None
     finally:
         sys.setrecursionlimit(old_limit)
         close_all_files()   # files the script fopen'ed and never fclose'd
