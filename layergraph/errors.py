@@ -91,6 +91,7 @@ class MatlabRuntimeError(MatlabPortError):
         self.using = using
         self.thrown = thrown
         self.source_lines = dict(source_lines or {})   # (file, line) -> source text, for the report
+        self.location = None      # file:line:col where the error was raised (run mode)
         super().__init__(self.message if text is None else text)
 
     def add_frame(self, file: str, name: str, line: int, text: str | None = None) -> None:

@@ -58,7 +58,7 @@ def test_unknown_function_is_an_error_not_an_opaque_value():
     exc = fail("a = 1;\nb = notAFunction(a);")
     assert exc.identifier == "MATLAB:UndefinedFunction"
     assert exc.message == "Undefined function 'notAFunction' for input arguments of type 'double'."
-    assert exc.stack == [("<string>", "<string>", 2)]
+    assert exc.stack == [("<string>", "<string>", 2)] and exc.location == "<string>:2:5"
     exc = fail("b = q + 1;")
     assert exc.message == "Undefined function or variable 'q'."
 

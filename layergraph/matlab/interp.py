@@ -234,6 +234,7 @@ class Interpreter:
             message, identifier = _matlab_wording(message, identifier)
         exc = MatlabRuntimeError(message, identifier, using=using, thrown=thrown)
         if node is not None:
+            exc.location = node.src.location(node.line, node.col)     # file:line:col of the innermost frame
             exc.add_frame(node.src.path, self.call_stack[-1] if self.call_stack else "<script>", node.line + 1,
                           node.src.source_line(node.line))
         return exc

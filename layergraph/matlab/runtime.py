@@ -198,7 +198,7 @@ def _warning(interp, frame, args, nargout, node):
     interp.last_warning = (message, ident)
     sys.stdout.flush()
     print(f"Warning: {message}", file=sys.stderr)
-    if len(interp.call_stack) > 1:
+    if node is not None and (len(interp.call_stack) > 1 or node.src.path != "<string>"):
         print(f"> In {interp.call_stack[-1]} (line {node.line + 1})", file=sys.stderr)
     return []
 
