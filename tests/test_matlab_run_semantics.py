@@ -131,6 +131,14 @@ def test_integer_arithmetic_keeps_the_class_rounds_and_saturates():
     assert exc.message == "Integers can only be combined with integers of the same class, or scalar doubles."
 
 
+def test_integer_and_single_concatenation_and_ranges_keep_the_class():
+    w = run("a = [int8(1) 2.7 300]; b = [single(1) 2]; r = uint8(250):uint8(255); q = int16(1):2:5;")
+    assert w["a"].dtype == np.int8 and w["a"].tolist() == [[1, 3, 127]]
+    assert w["b"].dtype == np.float32
+    assert w["r"].dtype == np.uint8 and w["r"].tolist() == [[250, 251, 252, 253, 254, 255]]
+    assert w["q"].dtype == np.int16 and w["q"].tolist() == [[1, 3, 5]]
+
+
 def test_single_arithmetic_gives_single():
     w = run("h = single(1) + 2; s = single(0.1) * 3; t = double(s); k = class(h); f = isfloat(h);")
     assert w["h"].dtype == np.float32 and val(w["h"]) == 3

@@ -1100,6 +1100,8 @@ class Interpreter:
             return COLON
         if t == "error":
             raise self.error(node, "syntax error")
+        if t == "metaclass_operator" and self.run_mode:
+            raise self.error(node, "Metaclass queries (?ClassName) are not supported by layergraph run.")
         if t == "metaclass_operator":
             return Opaque(f"metaclass at {self.where(node)}")
         raise self.error(node, f"unsupported syntax '{t}'")
@@ -1150,6 +1152,11 @@ class Interpreter:
         else:
             raise self.error(node, "invalid range")
         self.check_elements(range_count(a, step, b), node, "the range")
+        special = next((p.dtype for p in parts if isinstance(p, np.ndarray) and p.dtype.kind in "iu"), None)
+        if special is not None:           # uint8(1):uint8(5) is uint8
+            return _numeric_types.to_integer(make_range(a, step, b), special)
+        if any(isinstance(p, np.ndarray) and p.dtype == np.float32 for p in parts):
+            return make_range(a, step, b).astype(np.float32)
         return make_range(a, step, b)
 
     def eval_end(self, node: Node):
@@ -2525,7 +2532,13 @@ class Interpreter:
         self.check_elements(sum(p.size for p in parts), node, "the concatenation")
         nd = max(max(p.ndim for p in parts), 2)
         parts = [_pad(p, nd) for p in parts]
-        if any(p.dtype != bool for p in parts):
+        special = next((p.dtype for p in parts if p.dtype.kind in "iu"), None) or next(
+            (p.dtype for p in parts if p.dtype == np.float32), None)
+        if special is not None:
+            # [int8(1) 2.7] is int8 (the leftmost integer class wins), [single(1) 2] is single
+            parts = [p if p.dtype == special else (_numeric_types.to_integer(p, special) if special.kind in "iu"
+                                                   else p.astype(special)) for p in parts]
+        elif any(p.dtype != bool for p in parts):
             parts = [p.astype(np.float64) if p.dtype == bool else p for p in parts]
         ref = list(parts[0].shape)
         for p in parts[1:]:
