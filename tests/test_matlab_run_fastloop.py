@@ -114,4 +114,36 @@ def test_the_fast_path_is_taken_for_scalar_loops_only(monkeypatch):
     assert taken == [True, True]
     taken.clear()
     run("x = zeros(1, 3); for i = 1:3, x(i) = i; end")
-    assert taken == [False]
+    assert taken == [True]
+    taken.clear()
+    run("c = {}; for i = 1:3, c{i} = i; end\nn = 0; for i = 1:3, n = n + numel(c); end")
+    assert taken == [False, False]
+
+
+def test_element_reads_and_writes_of_double_matrices():
+    w = both("x = zeros(1, 5); y = x;\nfor i = 1:5, x(i) = i ^ 2; end\n"
+             "A = zeros(3, 4); for r = 1:3, for c = 1:4, A(r, c) = 10 * r + c; end, end\n"
+             "s = 0; for k = 1:12, s = s + A(k); end\n"
+             "g = []; g(1) = 0; for k = 1:4, g(k) = k; end\n"
+             "B = A; for k = 1:3, B(k, k) = -1; end\n")
+    assert val(w["x"]) == [[1, 4, 9, 16, 25]] and val(w["y"]) == [[0, 0, 0, 0, 0]]
+    assert val(w["A"]) == [[11, 12, 13, 14], [21, 22, 23, 24], [31, 32, 33, 34]]
+    assert val(w["s"]) == sum(10 * r + c for r in range(1, 4) for c in range(1, 5))
+    assert val(w["g"]) == [[1, 2, 3, 4]]                  # grows past its end through the general path
+    assert val(w["B"])[1] == [21, -1, 23, 24] and val(w["A"])[1] == [21, 22, 23, 24]
+
+
+def test_element_access_errors_match_the_general_path():
+    for src, message in [
+        ("x = zeros(1, 3); s = 0; for i = 1:4, s = s + x(i); end",
+         "Index exceeds the number of array elements. Index must not exceed 3."),
+        ("x = zeros(1, 3); for i = 1:2, x(i - 0.5) = 1; end",
+         "Array indices must be positive integers or logical values."),
+    ]:
+        with pytest.raises(MatlabRuntimeError) as info:
+            run(src)
+        assert info.value.message == message
+
+
+def val(x):
+    return np.asarray(x).tolist() if np.asarray(x).size != 1 else np.asarray(x).reshape(-1)[0].item()

@@ -61,6 +61,8 @@ class _Compiler:
         self.types: dict = {}        # variable -> DOUBLE / LOGICAL
         self.assigned: set = set()
         self.defined: set = set()    # variables defined at this point of the straight-line order
+        self.arrays: set = set()     # double matrices used only as x(i), x(i, j) (read and written in place)
+        self.written_arrays: set = set()
 
     # ---- variables ----
 
@@ -95,6 +97,8 @@ class _Compiler:
             return (lambda env: x), DOUBLE
         if t == "identifier":
             name = node.v
+            if name in self.arrays:
+                raise NotCompilable(f"'{name}' is used as a whole array")
             vt = self.var_type(name)
             if vt is None:
                 if name in _CONSTANTS and name not in self.frame.functions:
@@ -124,7 +128,91 @@ class _Compiler:
         if t == "not_operator":
             operand, _ = self.expr(node.kids[0])
             return (lambda env: operand(env) == 0), LOGICAL
+        if t == "function_call":
+            return self.element_read(node), DOUBLE
         raise NotCompilable(f"'{t}' is not scalar arithmetic")
+
+    # ---- x(i), x(i, j) on double matrices ----
+
+    def subscripts(self, call):
+        """(array name, [subscript closures]) of ``x(i)`` / ``x(i, j)``, x an array variable of the loop."""
+        if call.v == "{}":
+            raise NotCompilable("brace indexing")
+        name_node = call.f.get("name")
+        if name_node is None or name_node.t != "identifier" or name_node.v not in self.arrays:
+            raise NotCompilable("a call or an indexed value that is not an array variable")
+        args = self.interp._args_of(call)
+        if not 1 <= len(args) <= 2 or any(a.t in ("spread_operator", "end_keyword") or _has_end(a) for a in args):
+            raise NotCompilable("subscripts")
+        subs = [self.expr(a)[0] for a in args]
+        return name_node.v, subs
+
+    def element_read(self, call):
+        name, subs = self.subscripts(call)
+        interp = self.interp
+        if len(subs) == 1:
+            (f1,) = subs
+
+            def read1(env):
+                a = env[name]
+                k = f1(env)
+                rows = a.shape[0]
+                if type(k) is float and k.is_integer() and 1 <= k <= a.size:
+                    k = int(k) - 1
+                    return float(a[k % rows, k // rows])
+                return _as_python(interp.index_get(a, [_as_array(k)], call))    # MATLAB's error (or value)
+            return read1
+        f1, f2 = subs
+
+        def read2(env):
+            a = env[name]
+            r = f1(env)
+            c = f2(env)
+            if type(r) is float and type(c) is float and r.is_integer() and c.is_integer() and \
+                    1 <= r <= a.shape[0] and 1 <= c <= a.shape[1]:
+                return float(a[int(r) - 1, int(c) - 1])
+            return _as_python(interp.index_get(a, [_as_array(r), _as_array(c)], call))
+        return read2
+
+    def element_write(self, st, call):
+        name, subs = self.subscripts(call)
+        fn, vt = self.expr(st.f["right"])
+        self.written_arrays.add(name)
+        interp = self.interp
+        quiet = st.quiet
+
+        def grow(env, idx, v):
+            env[name] = interp.index_set(env[name], idx, _as_array(v), call)   # growth, errors: general path
+            if not quiet:
+                interp.display(name, env[name])
+
+        if len(subs) == 1:
+            (f1,) = subs
+
+            def write1(env):
+                v = fn(env)
+                a = env[name]
+                k = f1(env)
+                rows = a.shape[0]
+                if quiet and type(k) is float and k.is_integer() and 1 <= k <= a.size:
+                    k = int(k) - 1
+                    a[k % rows, k // rows] = v
+                else:
+                    grow(env, [_as_array(k)], v)
+            return write1
+        f1, f2 = subs
+
+        def write2(env):
+            v = fn(env)
+            a = env[name]
+            r = f1(env)
+            c = f2(env)
+            if quiet and type(r) is float and type(c) is float and r.is_integer() and c.is_integer() and \
+                    1 <= r <= a.shape[0] and 1 <= c <= a.shape[1]:
+                a[int(r) - 1, int(c) - 1] = v
+            else:
+                grow(env, [_as_array(r), _as_array(c)], v)
+        return write2
 
     def binary(self, node):
         op = node.v
@@ -255,6 +343,8 @@ class _Compiler:
             return None
         if t == "assignment":
             left = st.f["left"]
+            if left.t == "function_call":
+                return self.element_write(st, left)
             if left.t != "identifier":
                 raise NotCompilable("indexed assignment")
             name = left.v
@@ -409,6 +499,39 @@ def _direct(op, left, right, compiler):
     return None
 
 
+def _has_end(node) -> bool:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.t == "end_keyword":
+            return True
+        stack.extend(n.kids)
+    return False
+
+
+def _indexed_names(node) -> set:
+    """Names used as ``name(...)`` (indexing or calls) anywhere in the loop."""
+    out = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.t == "function_call":
+            name = n.f.get("name")
+            if name is not None and name.t == "identifier":
+                out.add(name.v)
+        stack.extend(n.kids)
+    return out
+
+
+def _sig(value):
+    t = _entry_type(value)
+    if t is not None:
+        return t
+    if type(value) is np.ndarray and value.ndim == 2 and value.dtype == np.float64:
+        return "array"
+    return "other"
+
+
 def _count(a, step, b):
     from .interp import range_count
 
@@ -450,26 +573,38 @@ def _mentioned(node) -> tuple:
 def run_loop(interp, st, frame) -> bool:
     """Run the ``for``/``while`` statement ``st`` compiled, if it can be; False: use the general path."""
     if st.run is None:
-        st.run = (_mentioned(st), {})
-    names, cache = st.run
-    sig = tuple(_entry_type(frame.vars[n]) if n in frame.vars else
+        st.run = (_mentioned(st), {}, _indexed_names(st))
+    names, cache, indexed = st.run
+    sig = tuple(_sig(frame.vars[n]) if n in frame.vars else
                 ("fn" if n in frame.functions else None) for n in names)
     entry = cache.get(sig)
     if entry is None:
         compiler = _Compiler(interp, frame)
         try:
+            for n in indexed:
+                if n in frame.vars:
+                    if _sig(frame.vars[n]) not in ("array", DOUBLE):
+                        raise NotCompilable(f"'{n}' is not a double matrix")
+                    compiler.arrays.add(n)
             fn = compiler.stmt(st)
             reads = [n for n in names if n in frame.vars and compiler.types.get(n) is not None]
-            entry = (fn, tuple(reads), tuple(sorted(compiler.assigned)))
+            entry = (fn, tuple(reads), tuple(sorted(compiler.assigned)), tuple(sorted(compiler.arrays)),
+                     frozenset(compiler.written_arrays))
         except NotCompilable:
             entry = False
         if len(cache) < 8:
             cache[sig] = entry
     if entry is False:
         return False
-    fn, reads, assigned = entry
+    fn, reads, assigned, arrays, written = entry
     vars_ = frame.vars
     env = {n: _as_python(vars_[n]) for n in reads}
+    owned = frame.owned or {}
+    for n in arrays:
+        a = vars_[n]
+        if n in written and owned.get(n) is not a:
+            a = a.copy()          # value semantics: other variables may hold the same array
+        env[n] = a
     try:
         fn(env)
     finally:
@@ -478,6 +613,14 @@ def run_loop(interp, st, frame) -> bool:
                 vars_[n] = _as_array(env[n])
                 if frame.shared is not None and n in frame.shared:
                     interp.write_shared(frame, n, vars_[n])
+        for n in written:
+            vars_[n] = env[n]
+            if frame.shared is not None and n in frame.shared:
+                interp.write_shared(frame, n, env[n])
+            elif interp.run_mode:
+                if frame.owned is None:
+                    frame.owned = {}
+                frame.owned[n] = env[n]     # the loop's private copy: later x(i) = v writes need no copy
     return True
 
 
