@@ -2800,7 +2800,7 @@ from .runtime import matlab_wording as _matlab_wording  # noqa: E402
 from . import fastloop as _fastloop  # noqa: E402  (run mode: scalar loops as compiled closures)
 from . import numeric_types as _numeric_types  # noqa: E402  (integer classes and single)
 
-_RUN_FUNCTIONS = {**_RUN_FUNCTIONS, **_numeric_types.RUN_FUNCTIONS, **_structs.RUN_FUNCTIONS}
+_RUN_FUNCTIONS = {**_RUN_FUNCTIONS, **_numeric_types.RUN_FUNCTIONS}
 
 
 def _text_of(node: Node) -> str:

@@ -108,73 +108,10 @@ def concat(interp, rows, node):
     return make(np.concatenate(hrows, axis=0), fields)
 
 
-# ---- run-mode functions that know struct arrays (interpreter frame-function signature) ------------------
-
-
-def _builtin(interp, name, args, nargout, node):
-    return interp.builtins[name](interp, args, nargout, node)
-
-
-def _isstruct(interp, frame, args, nargout, node):
-    return [np.array([[bool(args) and isinstance(args[0], (Struct, StructArr))]])]
-
-
-def _isfield(interp, frame, args, nargout, node):
-    if len(args) == 2 and isinstance(args[0], StructArr):
-        names = args[0].fields
-        f = args[1]
-        if hasattr(f, "items") and not isinstance(f, str):
-            return [np.array([[str(x) in names for x in f.items()]])]
-        return [np.array([[str(f) in names]])]
-    return _builtin(interp, "isfield", args, nargout, node)
-
-
-def _fieldnames(interp, frame, args, nargout, node):
-    if args and isinstance(args[0], StructArr):
-        from .values import Cell
-
-        return [Cell.column(list(args[0].fields))]
-    return _builtin(interp, "fieldnames", args, nargout, node)
-
-
-def _struct(interp, frame, args, nargout, node):
-    """``struct('a', {1, 2}, 'b', 'x')``: a cell value makes a struct array of its size (other values are
-    copied into every element); ``{{...}}`` stores a cell; ``struct('a', {})`` is an empty struct array."""
-    from .values import Cell
-
-    cells = [v for v in args[1::2] if isinstance(v, Cell)]
-    if not cells or len(args) % 2 or all(c.a.size == 1 for c in cells):
-        return _builtin(interp, "struct", args, nargout, node)
-    shapes = {c.a.shape for c in cells if c.a.size != 1}
-    if len(shapes) != 1:
-        raise interp.error(node, "Dimensions of the cell arrays in struct must match.", "MATLAB:struct:dimMismatch")
-    shape = shapes.pop()
-    fields = []
-    for k in args[0::2]:
-        if not isinstance(k, str):
-            raise interp.error(node, "Field names must be text.", "MATLAB:struct:invalidFieldName")
-        fields.append(str(k))
-    arr = np.empty(shape, dtype=object)
-    for pos in np.ndindex(*shape):
-        values = {}
-        for k, v in zip(fields, args[1::2]):
-            if isinstance(v, Cell):
-                values[k] = v.a.flat[0] if v.a.size == 1 else v.a[pos]
-            else:
-                values[k] = v
-        arr[pos] = Struct(values)
-    if arr.size == 0:
-        return [StructArr(arr.reshape(shape if len(shape) == 2 else (0, 0)), fields=tuple(fields))]
-    return [make(arr, fields)]
-
-
-RUN_FUNCTIONS = {"isstruct": _isstruct, "isfield": _isfield, "fieldnames": _fieldnames, "struct": _struct}
-
-
 def _class(v) -> str:
     from .interp import matlab_class_name
 
     return matlab_class_name(v)
 
 
-__all__ = ["RUN_FUNCTIONS", "as_struct_array", "make", "empty_struct", "index_get", "index_set", "field_values", "concat"]
+__all__ = ["as_struct_array", "make", "empty_struct", "index_get", "index_set", "field_values", "concat"]
