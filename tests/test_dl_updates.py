@@ -35,6 +35,18 @@ def test_adam_two_hand_worked_steps():
     assert isinstance(p, DLArray)
 
 
+def test_adam_epsilon_enters_beside_the_square_root_of_the_uncorrected_average():
+    # With a large epsilon its place shows: θ ← θ − α·√(1−β2ᵗ)/(1−β1ᵗ) · m/(√v + ε) (ε next to √v, v not
+    # bias-corrected; docs/custom-loops.md), not α·m̂/(√v̂ + ε). Hand-worked: p0 = 2, g = 0.3, α = 0.1, ε = 0.5.
+    p, m, v = adamupdate(dlarray(np.array([[2.0]])), dlarray(np.array([[0.3]])), [], [], 1, 0.1, 0.9, 0.999, 0.5)
+    m1, v1 = 0.1 * 0.3, 0.001 * 0.09                     # 0.03, 9e-5; √v1 = 0.0094868...
+    ours = 2 - 0.1 * (math.sqrt(1 - 0.999) / (1 - 0.9)) * m1 / (math.sqrt(v1) + 0.5)
+    hat = 2 - 0.1 * (m1 / 0.1) / (math.sqrt(v1 / 0.001) + 0.5)
+    np.testing.assert_allclose(extractdata(p), [[ours]], rtol=1e-12)
+    assert abs(ours - hat) > 0.01                         # the two placements differ by far more than rounding
+    assert abs(ours - 1.998138) < 1e-6                    # 2 − 0.1·0.316228·0.03/0.509487
+
+
 def test_sgdm_and_rmsprop_two_hand_worked_steps():
     p, vel = dlarray(np.array([[2.0, -1.0]])), []
     p, vel = sgdmupdate(p, dlarray(np.array([[1.0, 2.0]])), vel, 0.1, 0.9)

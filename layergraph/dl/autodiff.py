@@ -26,8 +26,16 @@ from .dlarray import TRACE, DLArray, DLArrayError
 from .options import parse_options
 
 
+_PLAIN = (str, int, float, bool, np.ndarray, torch.Tensor, type(None))
+
+
 def map_structure(fn, obj):
     """``obj`` with ``fn`` applied to every dlarray inside (lists, tuples, dicts, tables, object arrays)."""
+    kind = type(obj)
+    if kind is DLArray:
+        return fn(obj)
+    if kind in _PLAIN and (kind is not np.ndarray or obj.dtype != object):
+        return obj
     if isinstance(obj, DLArray):
         return fn(obj)
     if obj is None or isinstance(obj, (str, int, float, bool, torch.Tensor, torch.nn.Module)):

@@ -56,10 +56,8 @@ def _prepare(net: Network, inputs, function: str, formats_opt):
     if len(inputs) != len(net.InputNames):
         raise OptionError(f"{function}: the network has {len(net.InputNames)} input(s) "
                           f"({', '.join(net.InputNames)}) but {len(inputs)} were given.")
-    try:
-        dtype = next(net.parameters()).dtype
-    except StopIteration:
-        dtype = torch.float32
+    sources = net.learnable_sources("learnable")        # cached per network (nn.Module.parameters() walks it)
+    dtype = sources[0][2].tensor.dtype if sources else torch.float32
     tensors, mode = [], None
     for i, X in enumerate(inputs):
         if isinstance(X, DLArray):

@@ -25,10 +25,12 @@ def parse_options(function: str, args, kwargs, spec: dict, *, trailing: bool = T
     if len(pairs) % 2:
         raise OptionError(f"{function}: name-value arguments must come in pairs.")
     opts = {name: default for name, default in spec.values()}
-    valid = ", ".join(f"'{name}'" for name, _ in spec.values())
+    if not pairs and not kwargs:
+        return positional, opts
     for key, value in list(zip(pairs[::2], pairs[1::2])) + list(kwargs.items()):
         entry = spec.get(str(key).lower()) if isinstance(key, str) else None
         if entry is None:
+            valid = ", ".join(f"'{name}'" for name, _ in spec.values())
             raise OptionError(f"{function}: '{key}' is not a recognized parameter. Valid parameters: {valid}.")
         opts[entry[0]] = value
     return positional, opts

@@ -180,6 +180,13 @@ def flatten_like(S, leaves: Leaves, function: str, *, as_dlarray: bool = False, 
         if not isinstance(S, LearnableTable):
             raise DLArrayError(f"{function}: {what} for a dlnetwork must be a table with variables Layer, "
                                "Parameter and Value (as returned by dlgradient(loss, net.Learnables)).")
+        cols = S._columns
+        layers, params, values = cols["Layer"], cols["Parameter"], cols["Value"]
+        if len(values) == len(leaves) and all(l == leaf.layer and p == leaf.param
+                                               for l, p, leaf in zip(layers, params, leaves)):
+            # the table lists the learnables in the network's order (dlgradient of net.Learnables, the
+            # averages adamupdate returned): by position, no key lookup
+            return list(values) if as_dlarray else [leaf.to_work(v) for leaf, v in zip(leaves, values)]
         by_key = {(l, p): v for l, p, v in S.rows()}
         out = []
         for leaf in leaves:

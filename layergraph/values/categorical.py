@@ -190,6 +190,15 @@ class Categorical:
         return self._flat_codes() < 0
 
     def _new(self, codes, categories=None, values="same") -> "Categorical":
+        if categories is None and isinstance(codes, np.ndarray) and codes.ndim == 2 and codes.dtype == np.int64:
+            # codes taken from this array (indexing): valid already, the categories shared (no re-validation:
+            # this runs for every mini-batch of a custom training loop)
+            out = object.__new__(Categorical)
+            out.codes = codes
+            out.categories = self.categories
+            out.ordinal = self.ordinal
+            out._values = self._values if values == "same" else (None if values is None else list(values))
+            return out
         if values == "same":
             values = self._values if categories is None else None
         return Categorical(codes, self.categories if categories is None else categories, self.ordinal, values)
@@ -703,10 +712,19 @@ def onehotencode(A, featureDim, *args, **kwargs) -> np.ndarray:
     if dim < 1 or shape[dim - 1] != 1:
         raise OptionError(f"onehotencode: dimension {dim} of the input must have size 1 (input is "
                           f"{'×'.join(map(str, A.shape))})")
-    names = A.names()
-    lookup = {n: i for i, n in enumerate(classes)}
     k = len(classes)
-    flat = np.zeros((len(names), k), dtype=np.float64)
+    if classes == A.categories:
+        # the array's own categories: one 1 per element at its code (NaN rows for <undefined>)
+        codes = A.codes.reshape(-1, order="F")
+        flat = np.zeros((codes.size, k), dtype=np.float64)
+        flat[np.arange(codes.size), np.where(codes < 0, 0, codes)] = 1.0
+        if (codes < 0).any():
+            flat[codes < 0, :] = np.nan
+        names = ()
+    else:
+        names = A.names()
+        flat = np.zeros((len(names), k), dtype=np.float64)
+    lookup = {n: i for i, n in enumerate(classes)}
     for i, n in enumerate(names):
         j = lookup.get(n)
         if j is None:
