@@ -215,3 +215,36 @@ end
     np.testing.assert_allclose(np.asarray(ws["y"]), [[np.sum(x ** 3 - 2 * t)]], atol=1e-12)   # odd: 0
     np.testing.assert_allclose(np.asarray(ws["dy"]), 3 * x ** 2 - 2 * (1 - t ** 2), rtol=1e-12)
     np.testing.assert_allclose(np.asarray(ws["d2y"]), 6 * x + 4 * t * (1 - t ** 2), rtol=1e-10)
+
+
+def test_run_mode_batchnorm_outputs_minibatch_function_and_monitor_properties(tmp_path, monkeypatch):
+    from layergraph.matlab import run
+
+    monkeypatch.chdir(tmp_path)            # the monitor draws training-progress.png in the current folder
+    ws = run("""
+X = dlarray(reshape(1:24, 2, 3, 4), 'CBT');
+[Y, mu, v] = batchnorm(X, zeros(2, 1), ones(2, 1), zeros(2, 1), ones(2, 1));
+Y1 = batchnorm(X, zeros(2, 1), ones(2, 1), zeros(2, 1), ones(2, 1));
+ds = arrayDatastore(reshape(1:12, 2, 6), 'IterationDimension', 2);
+mbq = minibatchqueue(ds, 2, 'MiniBatchSize', 3, 'MiniBatchFcn', @prep, 'MiniBatchFormat', {'CB', 'CB'});
+[A, B] = next(mbq);
+monitor = trainingProgressMonitor('Metrics', "Loss", 'XLabel', "Iteration");
+monitor.Progress = 40;
+p = monitor.Progress;
+function [A, B] = prep(cells)
+  A = cat(2, cells{:});
+  B = 2 * A;
+end
+""")
+    # channel c holds c, c+2, ..., c+22: mean 11+c, unbiased variance 52; running = 0.9·old + 0.1·batch
+    np.testing.assert_allclose(np.asarray(ws["mu"]).reshape(-1), [1.2, 1.3], rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(ws["v"]).reshape(-1), [0.9 + 5.2, 0.9 + 5.2], rtol=1e-6)
+    x = np.arange(1.0, 25.0).reshape(2, 3, 4, order="F")
+    np.testing.assert_allclose(np.asarray(ws["Y"]), (x - x.mean(axis=(1, 2), keepdims=True))
+                               / np.sqrt(x.var(axis=(1, 2), keepdims=True) + 1e-5), rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(ws["Y1"]), x / np.sqrt(1 + 1e-5), rtol=1e-6)   # one output: inference
+    data = np.arange(1.0, 13.0).reshape(2, 6, order="F")
+    assert ws["A"].fmt == "CB" and ws["B"].fmt == "CB"
+    np.testing.assert_allclose(np.asarray(ws["A"]), data[:, :3])
+    np.testing.assert_allclose(np.asarray(ws["B"]), 2 * data[:, :3])
+    assert ws["p"].tolist() == [[40.0]]

@@ -500,7 +500,7 @@ def _stat_shape(t, fmt):
     return _t(t).reshape(_channel_shape(fmt, len(fmt)))
 
 
-@matlab_function("batchnorm", outputs=("Y", "runningMean", "runningVar"))
+@matlab_function("batchnorm", outputs=("Y", "runningMean", "runningVar"), nargout_aware=True)
 def batchnorm(X, offset, scaleFactor, *args, nargout=None, **kwargs):
     """Batch normalization in function form (MATLAB's three syntaxes):
 
