@@ -13,6 +13,16 @@ from layergraph.demo import write_digits_mat
 from layergraph.values import Categorical
 
 
+@pytest.fixture(autouse=True)
+def _close_monitors():
+    """Training progress monitors a script opens are forgotten after the test (drawnow redraws open ones)."""
+    from layergraph.dl import monitor
+
+    before = list(monitor._MONITORS)
+    yield
+    monitor._MONITORS[:] = before
+
+
 def test_write_digits_mat_writes_matlab_layout_files_that_load(tmp_path):
     paths = write_digits_mat(tmp_path / "data")
     assert [p.rsplit("/", 1)[1] for p in paths] == ["digitsTrain.mat", "digitsTest.mat"]
