@@ -172,7 +172,8 @@ def load_file(path: str, network: str | None = None, *, every: bool = False, opt
         loader = _FILE_LOADERS[".json"]
     options = {k: v for k, v in (options or {}).items() if v}
     if options and path != "-" and Path(path).suffix.lower() != ".m":
-        raise UsageError(f"{path}: --var, --args, --path and --entry apply to MATLAB .m files only")
+        raise UsageError(f"{path}: --var, --args, --path, --entry, --skip-bad-statements and --max-elements "
+                         "apply to MATLAB .m files only")
     try:
         networks = loader(path, **options) if options else loader(path)
     except SpecFileError as exc:
@@ -181,6 +182,7 @@ def load_file(path: str, network: str | None = None, *, every: bool = False, opt
         raise UsageError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
     if not isinstance(networks, dict):
         networks = {Path(path).stem: networks}
+    _report_incomplete(path, getattr(networks, "incomplete", None))
     if network is not None:
         if network not in networks:
             names = ", ".join(networks) or "none"
@@ -195,6 +197,24 @@ def load_file(path: str, network: str | None = None, *, every: bool = False, opt
         if _layer_count(net) == 0:   # an empty spec is invalid for every command
             raise LayerGraphError(f"{path}: invalid network{'' if len(networks) == 1 else f' {name!r}'}: it has no layers")
     return networks
+
+
+#: places where the last .m file loaded may be incomplete (an undecidable branch changing a network, a
+#: placeholder for an unknown function, skipped syntax errors); validate/analyze/plot then exit 1
+_INCOMPLETE = contextvars.ContextVar("layergraph_cli_incomplete", default=())
+
+
+def _report_incomplete(path: str, places) -> None:
+    _INCOMPLETE.set(tuple(places or ()))
+    for place in places or ():
+        print(f"error: {place}", file=sys.stderr)
+    if places:
+        print(f"error: {path}: the network may be incomplete (see above; supply the values with --var/--args)",
+              file=sys.stderr)
+
+
+def _incomplete_status(status: int) -> int:
+    return EXIT_INVALID if _INCOMPLETE.get() else status
 
 
 def _layer_count(net) -> int:
@@ -252,7 +272,7 @@ def cmd_validate(args) -> int:
             print(f"  {issue.Severity}: {text[0]}")
             for line in text[1:]:
                 print(f"  {line}")
-    return status
+    return _incomplete_status(status)
 
 
 def cmd_analyze(args) -> int:
@@ -265,7 +285,7 @@ def cmd_analyze(args) -> int:
         sys.stdout.write(analysis.report())
         if analysis.has_errors:
             status = EXIT_INVALID
-    return status
+    return _incomplete_status(status)
 
 
 def _package_fingerprint() -> str:
@@ -368,7 +388,7 @@ def cmd_plot(args) -> int:
     except OSError as exc:
         raise UsageError(f"{output}: cannot write ({exc.strerror or exc})") from None
     print(f"{output}: {len(analysis.LayerInfo)} layers drawn" + (f" ({len(bad)} with errors, in red)" if bad else ""))
-    return EXIT_INVALID if analysis.has_errors else EXIT_OK
+    return _incomplete_status(EXIT_INVALID if analysis.has_errors else EXIT_OK)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -391,11 +411,20 @@ def _file_arguments(parser) -> None:
     parser.add_argument("--path", action="append", default=[], metavar="DIR",
                         help=".m files: extra folder searched for function and classdef files (repeatable)")
     parser.add_argument("--entry", metavar="FUNCTION", help=".m files: the local function to run")
+    parser.add_argument("--skip-bad-statements", action="store_true",
+                        help=".m files: skip statements with syntax errors instead of stopping (the port is "
+                             "then incomplete)")
+    parser.add_argument("--max-elements", type=float, metavar="N",
+                        help=".m files: largest array the porter allocates (default: layergraph.limits "
+                             "max_porter_elements, 1e8)")
 
 
 def _port_options(args) -> dict:
+    max_elements = getattr(args, "max_elements", None)
     return {"var_specs": getattr(args, "var", None), "args": getattr(args, "args", None),
-            "search_path": getattr(args, "path", None), "entry": getattr(args, "entry", None)}
+            "search_path": getattr(args, "path", None), "entry": getattr(args, "entry", None),
+            "skip_bad_statements": getattr(args, "skip_bad_statements", False),
+            "max_elements": int(max_elements) if max_elements else None}
 
 
 def _figures_argument(parser, suppress: bool = False) -> None:

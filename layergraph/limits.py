@@ -20,6 +20,8 @@ limit                      default             what it bounds
                                                (so before anything is allocated)
 ``max_weights_bytes``      8 GiB               size of a safetensors weights file a spec references
                                                (checked from the file's header before reading)
+``max_porter_elements``    100,000,000         elements of one array the MATLAB porter allocates (ones,
+                                               zeros, rand, repmat, ranges; ``--max-elements``)
 =========================  ==================  ==========================================================
 """
 
@@ -47,6 +49,7 @@ class Limits:
     max_network_nesting: int = 8
     max_array_elements: int = 1_000_000_000
     max_weights_bytes: int = 8 * 2**30
+    max_porter_elements: int = 100_000_000
 
 
 def _from_environment() -> Limits:

@@ -6,7 +6,8 @@ the layergraph registries, and returns a :class:`PortResult`.
 """
 
 from .api import PortResult, as_layer_graph, port
-from .custom import MatlabCustomLayer, PlaceholderLayer
+from ..layers.placeholder import PlaceholderLayer
+from .custom import MatlabCustomLayer
 from .runner import run
 
 __all__ = ["port", "run", "PortResult", "as_layer_graph", "MatlabCustomLayer", "PlaceholderLayer"]

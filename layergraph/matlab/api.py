@@ -12,7 +12,7 @@ from ..graph import LayerArray, LayerGraph, layerGraph
 from ..layers.base import Layer
 from ..policy import confined
 from .access import to_matlab
-from .interp import DEFAULT_MAX_ELEMENTS, Interpreter
+from .interp import Interpreter
 from .source import decode_source, format_error, parse_source, read_file
 from .values import LayerArr, Opaque
 
@@ -163,8 +163,8 @@ def script_folders(path_or_source, search) -> list[str]:
 
 
 def port(path_or_source, workspace=None, path=None, *, max_steps: int = 1_000_000, max_depth: int = 100,
-         var_specs=None, seed: int = 0, max_elements: int = DEFAULT_MAX_ELEMENTS, args=None,
-         entry: str | None = None) -> PortResult:
+         var_specs=None, seed: int = 0, max_elements: int | None = None, args=None,
+         entry: str | None = None, skip_bad_statements: bool = False) -> PortResult:
     """Port a MATLAB script: a file path, or MATLAB source text (str) or bytes.
 
     ``workspace``: variables the script needs but cannot compute (``{'numClasses': 10}``); they also
@@ -176,7 +176,15 @@ def port(path_or_source, workspace=None, path=None, *, max_steps: int = 1_000_00
     arguments (MATLAB expressions as one string, ``"[32 32 3], 10"``, or a list of Python values),
     ``var_specs``/``workspace`` entries named like a parameter give that parameter; parameters not given
     are unknown values (``nargin`` counts the given ones). ``entry``: a local function to run instead.
+
+    A file with syntax errors stops the port (MATLAB runs nothing from it): the error names each one at
+    file:line:col. ``skip_bad_statements=True`` skips those statements instead and marks the result incomplete.
+    ``max_elements`` defaults to ``layergraph.limits`` ``max_porter_elements``.
     """
+    if max_elements is None:
+        from ..limits import current
+
+        max_elements = current().max_porter_elements
     _load_registries()
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, 20000))
@@ -187,7 +195,7 @@ def port(path_or_source, workspace=None, path=None, *, max_steps: int = 1_000_00
         folders = script_folders(path_or_source, search)
         with confined((), read_only=True, extra_read=folders):
             return _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed, max_elements,
-                         folders, args, entry)
+                         folders, args, entry, skip_bad_statements)
     except RecursionError:
         raise MatlabPortError("the script nests too deeply to port (expression or call nesting exceeds "
                               "the interpreter's limit).") from None
@@ -220,7 +228,7 @@ def _is_function_file(src) -> bool:
 
 
 def _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed, max_elements,
-          folders=(), args=None, entry=None) -> PortResult:
+          folders=(), args=None, entry=None, skip_bad_statements=False) -> PortResult:
     search = [path] if isinstance(path, str) else list(path or [])
     if isinstance(path_or_source, bytes):
         text, enc = decode_source(path_or_source)
@@ -240,6 +248,7 @@ def _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed
     interp = Interpreter(workspace=pinned, search_path=search, max_steps=max_steps, max_depth=max_depth, seed=seed,
                          max_elements=max_elements)
     interp.read_folders = tuple(folders)
+    interp.skip_bad_statements = bool(skip_bad_statements)
     for spec in var_specs or ():
         k, v = parse_var(interp, spec)
         pinned[k] = v
@@ -290,7 +299,7 @@ def _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed
 
     classes = custom_class_sources(networks)
     python_source, notes = generate(networks, os.path.basename(src.path) if src.path != "<string>" else "a MATLAB "
-                                    "script", classes)
+                                    "script", classes, list(interp.incomplete))
     return PortResult(networks, list(interp.warnings), list(interp.errors), python_source, dict(frame.vars),
                       src.path, list(notes), primary, list(interp.incomplete))
 

@@ -48,8 +48,11 @@ def add_commands(subparsers) -> None:
     p.add_argument("--args", metavar="'V1, V2'",
                    help="function files: the main function's arguments, MATLAB expressions (e.g. '[32 32 3], 10')")
     p.add_argument("--entry", metavar="FUNCTION", help="run this local function of the file instead of the main one")
-    p.add_argument("--max-elements", type=float, default=1e8, metavar="N",
-                   help="largest array the porter allocates (ones, zeros, rand, repmat, ranges; default 1e8)")
+    p.add_argument("--max-elements", type=float, default=None, metavar="N",
+                   help="largest array the porter allocates (ones, zeros, rand, repmat, ranges; default: "
+                        "layergraph.limits max_porter_elements, 1e8)")
+    p.add_argument("--skip-bad-statements", action="store_true",
+                   help="skip statements with syntax errors instead of stopping (the port is then incomplete)")
     p.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
     p.set_defaults(func=run_port)
 
@@ -86,8 +89,9 @@ def run_port(args) -> int:
         print(f"layergraph port: {args.file}: no such file", file=sys.stderr)
         return EXIT_USAGE
     try:
-        result = port(args.file, path=args.path, var_specs=args.var, max_elements=int(args.max_elements),
-                      args=args.args, entry=args.entry)
+        result = port(args.file, path=args.path, var_specs=args.var,
+                      max_elements=int(args.max_elements) if args.max_elements else None,
+                      args=args.args, entry=args.entry, skip_bad_statements=args.skip_bad_statements)
     except MatlabPortError as exc:
         _say(f"error: {exc}")
         return EXIT_ERROR
@@ -122,8 +126,10 @@ def run_port(args) -> int:
         _say(f"error: {exc}")
         return EXIT_ERROR
     if not result.complete:
-        _say(f"error: {args.file}: the network may be incomplete: a branch or loop the porter cannot decide "
-             "changes it (see the warnings; supply the values with --var/--args)")
+        for place in result.incomplete:
+            _say(f"error: {place}")
+        _say(f"error: {args.file}: the network may be incomplete (see above; supply the values with "
+             "--var/--args)")
     return EXIT_ERROR if result.errors or not result.complete else EXIT_OK
 
 
@@ -190,22 +196,32 @@ def _save_figures(folder: str) -> int:
     return EXIT_OK
 
 
-def load_networks(path, workspace=None, search_path=None, var_specs=None, args=None, entry=None) -> dict:
+class PortedNetworks(dict):
+    """``{name: LayerGraph}`` with ``incomplete``: the places where the port may be incomplete."""
+
+    incomplete: tuple = ()
+
+
+def load_networks(path, workspace=None, search_path=None, var_specs=None, args=None, entry=None,
+                  skip_bad_statements=False, max_elements=None) -> dict:
     """``{variable name: LayerGraph}`` for every network the script builds, the primary network last
     (the last one passed to training, else the last returned or assigned).
 
-    Syntax errors confined to statements the networks do not need are printed to standard error and
-    the rest of the script is still used; anything else raises :class:`MatlabPortError`.
+    A file with syntax errors raises :class:`MatlabPortError` (``skip_bad_statements=True`` skips those
+    statements instead); the result's ``incomplete`` lists where the port may be incomplete.
     """
     from .api import port
 
-    result = port(path, workspace=workspace, path=search_path, var_specs=var_specs, args=args, entry=entry)
+    result = port(path, workspace=workspace, path=search_path, var_specs=var_specs, args=args, entry=entry,
+                  skip_bad_statements=skip_bad_statements, max_elements=max_elements)
     for e in result.errors:
         _say(f"error: {e}")
     if not result.networks:
         raise MatlabPortError(f"{path}: the script defines no network (no variable holds layers, a "
                               "LayerGraph or a network).")
-    return result.graphs()
+    out = PortedNetworks(result.graphs())
+    out.incomplete = tuple(result.incomplete)
+    return out
 
 
 def main(argv=None) -> int:

@@ -188,7 +188,8 @@ def graph_code(var: str, graph: LayerGraph, notes: list) -> list[str]:
     return out
 
 
-def generate(networks: dict, origin: str, custom_classes: list | None = None) -> tuple[str, list]:
+def generate(networks: dict, origin: str, custom_classes: list | None = None,
+             incomplete: list | None = None) -> tuple[str, list]:
     """(Python source, notes) rebuilding ``networks`` (name -> layer list, LayerGraph or network).
 
     Strings from the script reach the source only as ``repr()`` literals (layer names, option values) or
@@ -202,6 +203,11 @@ def generate(networks: dict, origin: str, custom_classes: list | None = None) ->
         if var in used:
             var = f"{var}_{index}"
         used.add(var)
+        if incomplete and index == len(networks):
+            # the primary network (last): where the port may differ from what MATLAB builds
+            body.append("")
+            body.append("# INCOMPLETE PORT: the network below may differ from the one MATLAB builds:")
+            body.extend(f"#   {comment_text(place)}" for place in incomplete)
         try:
             body.extend(_network_code(name, var, value, notes))
         except CodegenError as exc:
@@ -220,10 +226,12 @@ def generate(networks: dict, origin: str, custom_classes: list | None = None) ->
         header.append("import torch")
     if "np.array" in text:
         header.append("import numpy as np")
+    if "PlaceholderLayer(" in text:
+        header.append("from layergraph.layers.placeholder import PlaceholderLayer")
     if "MatlabLambda(" in text or "mfun." in text:
         header.append("from layergraph.matlab.custom import MatlabLambda, mfun  # noqa: F401")
     if custom_classes:
-        header.append("from layergraph.matlab.custom import MatlabCustomLayer, PlaceholderLayer, mfun  # noqa: F401")
+        header.append("from layergraph.matlab.custom import ClassdefPlaceholderLayer, MatlabCustomLayer, mfun  # noqa: F401")
         for cls_src in custom_classes:
             header.append("")
             header.append("")

@@ -4,7 +4,7 @@ A classdef whose ``predict`` is element-wise math (as MATLAB's ELU and PReLU exa
 :class:`MatlabCustomLayer` subclass: its properties and learnables are options, and ``predict`` is
 translated into a small expression tree evaluated with torch (never Python eval/exec) on tensors in
 MATLAB layout (H×W×C×N, C×N, C×N×T), so ``layer.Alpha`` of size 1×1×C broadcasts as it does in MATLAB.
-Anything else becomes a :class:`PlaceholderLayer`, as MATLAB's importers do: the network still ports,
+Anything else becomes a :class:`ClassdefPlaceholderLayer` (the one placeholder layer class), as MATLAB's importers do: the network still ports,
 and analysis reports the placeholder. This is deliberately small so the custom-layer base class of
 issue 7 can absorb it.
 """
@@ -23,6 +23,7 @@ from torch import nn
 from ..errors import CustomLayerError, LayoutError, MatlabPortError
 from ..layers.base import Layer, Layout
 from ..layers.options import Converter, Option, numeric_array, text
+from ..layers.placeholder import PlaceholderLayer
 from .access import FIELD_NAME
 from .source import Node
 from .values import Opaque, Struct
@@ -576,32 +577,41 @@ class MatlabCustomLayer(Layer):
         return self._module(inputs)
 
 
-class PlaceholderLayer(MatlabCustomLayer):
-    """Stands in for a custom layer whose predict could not be translated (as MATLAB's importers do)."""
+class ClassdefPlaceholderLayer(PlaceholderLayer):
+    """The placeholder (:class:`~layergraph.layers.placeholder.PlaceholderLayer`) for one custom-layer classdef
+    whose predict (or output layer's forwardLoss) cannot be translated. Subclasses set ``MATLAB_NAME`` (the
+    class name), ``TYPE``, ``PROPERTIES``, ``LEARNABLES`` and ``REASON``: the classdef's properties are options,
+    so its constructor runs in the porter as for a translated layer; analysis reports the placeholder."""
 
-    MATLAB_NAME = "placeholderLayer"
-    REASON = ""
+    PROPERTIES: dict = {}
+    LEARNABLES: tuple = ()
+    SOURCE = ""
 
-    def infer(self, inputs):
-        raise LayoutError(
-            f"Layer is a placeholder for the custom layer class '{self.MATLAB_NAME}' "
-            f"(its predict could not be translated: {self.REASON}). Define the layer in Python before "
-            "analysing or compiling the network."
-        )
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        opts = [o for o in PlaceholderLayer.OPTIONS if o.name not in ("InputNames", "OutputNames")]
+        opts += [Option("Description", text(), ""), Option("Type", text(), ""),
+                 Option("NumInputs", _count(), 1), Option("InputNames", _names(), None),
+                 Option("NumOutputs", _count(), 1), Option("OutputNames", _names(), None)]
+        taken = {o.name for o in opts}
+        for name, default in cls.PROPERTIES.items():
+            if name not in taken:
+                opts.append(Option(name, _any_value(), default))
+        for name in cls.LEARNABLES:
+            if name not in taken:
+                opts.append(Option(name, numeric_array(), None, learnable=True))
+        cls.OPTIONS = tuple(opts)
+        cls.CLASS_NAME = cls.MATLAB_NAME
+        cls.PY_CONSTRUCTOR = cls.MATLAB_NAME
+        if not cls.TYPE or cls.TYPE == "Placeholder":
+            cls.TYPE = cls.MATLAB_NAME
+        cls._finalize_options()
 
-    def learnable_sizes(self, inputs):
-        return {}
+    def input_names(self) -> tuple:
+        return MatlabCustomLayer.input_names(self)
 
-    def build(self, inputs):
-        return self.infer(inputs)
-
-
-class _PlaceholderOutput(PlaceholderLayer):
-    MATLAB_NAME = "placeholderOutputLayer"
-    IS_OUTPUT = True
-
-    def output_names(self):
-        return ()
+    def output_names(self) -> tuple:
+        return () if self.is_output else MatlabCustomLayer.output_names(self)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -748,8 +758,9 @@ def _layer_class(interp, info: ClassInfo, obj: Struct, node: Node, defaults: dic
     attrs = {"MATLAB_NAME": info.name, "TYPE": type_string, "PROPERTIES": props, "LEARNABLES": learnables,
              "SOURCE": info.src.path, "CLASSDEF_TEXT": info.src.text, "__module__": __name__}
     if translation is None:
-        base = _PlaceholderOutput if is_output else PlaceholderLayer
+        base = ClassdefPlaceholderLayer
         attrs["REASON"] = reason
+        attrs["IS_OUTPUT"] = is_output
         cls = type(info.name, (base,), attrs)
         interp.warn(node, f"custom layer {info.name}: {reason}; it becomes a placeholder layer "
                           "(the network still ports; analysis flags the layer)")
@@ -802,7 +813,7 @@ def layer_class_from_classdef(name: str, text: str, origin: str = "<spec>"):
 def class_source(cls) -> str:
     """Python source of a translated (or placeholder) custom layer class, for the generated script."""
     placeholder = issubclass(cls, PlaceholderLayer)
-    base = "PlaceholderLayer" if placeholder else "MatlabCustomLayer"
+    base = "ClassdefPlaceholderLayer" if placeholder else "MatlabCustomLayer"
     from .codegen import doc_text, py_value
 
     source_name = cls.SOURCE.replace(chr(92), "/").split("/")[-1]
@@ -819,9 +830,6 @@ def class_source(cls) -> str:
         lines.append(f"    REASON = {cls.REASON!r}")
         if getattr(cls, "IS_OUTPUT", False):
             lines.append("    IS_OUTPUT = True")
-            lines.append("")
-            lines.append("    def output_names(self):")
-            lines.append("        return ()")
         return "\n".join(lines)
     stmts, inputs, outputs = cls.TRANSLATION
     lines += ["", "    @staticmethod", f"    def predict(layer, {', '.join(py_name(x) for x in inputs)}):"]
@@ -843,12 +851,12 @@ def custom_class_sources(networks: dict) -> list[str]:
             layers = meta.graph.layer_list() if meta is not None else []
         for layer in layers:
             cls = type(layer)
-            if issubclass(cls, MatlabCustomLayer) and cls.__module__ == __name__:
+            if issubclass(cls, (MatlabCustomLayer, ClassdefPlaceholderLayer)) and cls.__module__ == __name__:
                 seen.setdefault(cls.MATLAB_NAME, cls)
     return [class_source(c) for c in seen.values()]
 
 
-__all__ = ["MatlabCustomLayer", "PlaceholderLayer", "MatlabLambda", "TranslatedHandle", "translate_handle", "mfun", "call_classdef", "custom_class_sources",
+__all__ = ["MatlabCustomLayer", "PlaceholderLayer", "ClassdefPlaceholderLayer", "MatlabLambda", "TranslatedHandle", "translate_handle", "mfun", "call_classdef", "custom_class_sources",
            "to_matlab_layout", "from_matlab_layout", "translate_predict"]
 
 

@@ -188,6 +188,7 @@ class Interpreter:
         self.try_depth = 0               # inside a MATLAB try block, errors go to its catch
         self.strict = False              # --var/--args values: every error is an error
         self.incomplete: list = []       # undecidable branches that touch a network (issue 11 item 4)
+        self.skip_bad_statements = False  # syntax errors skip their statements instead of stopping the port
         self.in_statement = False        # inside a statement of the script or main function
         self.step_limit = max_steps      # steps allowed before tick() checks the budgets
         self.main_frame: Frame | None = None
@@ -214,6 +215,23 @@ class Interpreter:
 
     def where(self, node: Node) -> str:
         return node.src.location(node.line, node.col)
+
+    def check_syntax(self, src: SourceFile) -> None:
+        """MATLAB runs nothing from a file with syntax errors: the port stops, naming each error once
+        (file:line:col, at the opening bracket or keyword). With ``skip_bad_statements`` the statements
+        with errors are skipped instead (each a located error) and the port is marked incomplete."""
+        if not src.syntax_errors:
+            return
+        report = src.syntax_report or src.syntax_errors
+        if not self.skip_bad_statements:
+            count = f"{len(report)} syntax error{'s' if len(report) != 1 else ''}"
+            blocks = [format_error(src, line, col, msg) for line, col, msg in report]
+            raise MatlabPortError(f"{src.path}: {count}; MATLAB runs nothing from a file with syntax errors "
+                                  "(--skip-bad-statements ports the rest):\n" + "\n".join(blocks))
+        for line, col, msg in src.syntax_errors:
+            self.errors.append(format_error(src, line, col, msg))
+            self.warnings.append(f"{src.location(line, col)}: error: {msg} (statement skipped)")
+        self.incomplete.append(f"{src.path}: statements with syntax errors were skipped (--skip-bad-statements)")
 
     def warn(self, node: Node, message: str) -> None:
         text = printable(f"{self.where(node)}: warning: {message}")
@@ -248,10 +266,7 @@ class Interpreter:
         frame = Frame(src, functions)
         for k, v in (workspace or {}).items():
             frame.vars[k] = v
-        for line, col, msg in src.syntax_errors:
-            text = format_error(src, line, col, msg)
-            self.errors.append(text)
-            self.warnings.append(f"{src.location(line, col)}: error: {msg} (statement skipped)")
+        self.check_syntax(src)
         body = [k for k in src.root.kids if k.t not in ("function_definition", "class_definition")]
         if any(k.t == "class_definition" for k in src.root.kids) and not body:
             return frame
@@ -567,7 +582,18 @@ class Interpreter:
     def check_unknown_branch(self, st: Node, frame: Frame, where: Node) -> None:
         """Never a silently wrong network (issue 11 item 4): a branch or loop the porter cannot decide whose
         body assigns a variable holding a network, or calls a layer constructor or a graph-edit function,
-        makes the port incomplete (a located warning; ``result.complete`` is False; the CLI exits 1)."""
+        makes the port incomplete (a located warning; ``result.complete`` is False; the CLI exits 1).
+        Calls to user functions (local, on the path) are followed: a helper that builds layers counts."""
+        name = self.touches_network(st, frame)
+        if name is not None:
+            text = f"the porter cannot decide this branch or loop, and its body {name}: the network may be incomplete"
+            self.warn(where, text)
+            self.incomplete.append(f"{self.where(where)}: {text}")
+
+    def touches_network(self, st: Node, frame: Frame, seen=None) -> str | None:
+        """How the statements under ``st`` change a network (assign a variable holding one, call a layer
+        constructor or a graph-edit function, directly or through user functions), or None."""
+        seen = set() if seen is None else seen
         stack = list(st.kids)
         while stack:
             node = stack.pop()
@@ -584,15 +610,40 @@ class Interpreter:
                 callee = node.f["name"].v
                 if callee not in frame.vars and (callee in REGISTRY or callee in _GRAPH_EDITS):
                     name = f"calls {callee}"
-            elif node.t == "identifier" and node.v in REGISTRY and node.v not in frame.vars:
-                name = f"calls {node.v}"
+                elif callee not in frame.vars:
+                    name = self._helper_touches(callee, node, frame, seen)
+            elif node.t == "identifier" and node.v not in frame.vars:
+                if node.v in REGISTRY:
+                    name = f"calls {node.v}"
+                elif node.v not in seen:
+                    name = self._helper_touches(node.v, node, frame, seen)
             if name is not None:
-                text = (f"the porter cannot decide this branch or loop, and its body {name} (line "
-                        f"{node.line + 1}): the network may be incomplete")
-                self.warn(where, text)
-                self.incomplete.append(f"{self.where(where)}: {text}")
-                return
+                return name if name.endswith(")") else f"{name} (line {node.line + 1})"
             stack.extend(node.kids)
+        return None
+
+    def _helper_touches(self, callee: str, node: Node, frame: Frame, seen: set) -> str | None:
+        if callee in seen or len(seen) > 200 or not callee.isidentifier():
+            return None
+        seen.add(callee)
+        fd = frame.functions.get(callee)
+        if fd is None and callee not in self.builtins and callee not in FUNCTIONS:
+            try:
+                path = self.find_file(callee, frame)
+                if path is not None:
+                    src, functions = self.load_file(path)
+                    fd = functions.get(callee) or next(iter(functions.values()), None)
+            except MatlabPortError:
+                return None
+        if fd is None:
+            return None
+        inner = Frame(fd.file, fd.functions, fd.name)
+        body = Node("block", fd.node.line, fd.node.col, fd.file)
+        body.kids = list(fd.body)
+        how = self.touches_network(body, inner, seen)
+        if how is None:
+            return None
+        return f"calls {callee}, which {how.split(' (line')[0]} (line {node.line + 1})"
 
     def truthy(self, v, node: Node) -> bool:
         if type(v) is np.ndarray and v.size == 1:
@@ -730,6 +781,13 @@ class Interpreter:
         finally:
             self.try_depth -= 1
             del self.call_stack[depth:]
+        if failed is not None and block is not None and not self.try_depth and not self.run_mode:
+            how = self.touches_network(block, frame)
+            if how is not None:
+                text = (f"this try block failed in the porter ({_strip_location(str(failed).splitlines()[0])}) and "
+                        f"its body {how}: the catch runs, and the network may be incomplete")
+                self.warn(st, text)
+                self.incomplete.append(f"{self.where(st)}: {text}")
         if failed is None or catch is None:
             return
         ident = next((k for k in catch.kids if k.t == "identifier"), None)
@@ -1391,9 +1449,7 @@ class Interpreter:
     def load_file(self, path: str) -> SourceFile:
         if path not in self.file_cache:
             src = read_file(path)
-            for line, col, msg in src.syntax_errors:
-                self.errors.append(format_error(src, line, col, msg))
-                self.warnings.append(f"{src.location(line, col)}: error: {msg}")
+            self.check_syntax(src)
             self.file_cache[path] = (src, self.collect_functions(src))
         return self.file_cache[path]
 
@@ -1488,9 +1544,7 @@ class Interpreter:
         (after ``arguments`` defaults); outputs assigned are returned in order."""
         functions = self.collect_functions(src)
         self.main_src, self.main_functions = src, functions
-        for line, col, msg in src.syntax_errors:
-            self.errors.append(format_error(src, line, col, msg))
-            self.warnings.append(f"{src.location(line, col)}: error: {msg} (statement skipped)")
+        self.check_syntax(src)
         fds = [FunctionDef(k, src, functions) for k in src.root.kids
                if k.t == "function_definition" and "name" in k.f]
         if name is not None:
@@ -2469,6 +2523,11 @@ class Interpreter:
         if not flat:
             return np.zeros((0, 0))
         opaque = [x for x in flat if isinstance(x, Opaque)]
+        if opaque and any(isinstance(x, (Layer, LayerArr)) for x in flat) and all(
+                x.missing and x.var is None for x in opaque):
+            rows = [[self.placeholder_for(x, flat) if isinstance(x, Opaque) else x for x in r] for r in rows]
+            flat = [x for r in rows for x in r]
+            opaque = []
         if opaque:
             return merge_opaque(opaque)
         if any(isinstance(x, (Layer, LayerArr)) for x in flat):
@@ -2569,6 +2628,28 @@ class Interpreter:
         if len(w) != 1:
             raise self.error(node, "dimensions of arrays being concatenated are not consistent")
         return cls(np.concatenate([p.a for p in parts], axis=0))
+
+    def placeholder_for(self, value: Opaque, siblings: list):
+        """An unknown function called as an element of a layer array (``[... mishLayer ...]``) becomes a
+        placeholder layer named after the function (issue 11 item 4); the port is then incomplete."""
+        from ..layers.placeholder import PlaceholderLayer
+
+        fname = value.missing
+        taken = set()
+        for x in siblings:
+            for layer in (x.items() if isinstance(x, LayerArr) else [x] if isinstance(x, Layer) else []):
+                taken.add(getattr(layer, "Name", ""))
+        name, n = fname, 2
+        while name in taken:
+            name, n = f"{fname}_{n}", n + 1
+        where = value.origin.split(" at ", 1)[1] if " at " in value.origin else ""
+        reason = f"'{fname}' is not a function the porter knows (no function file on the path)"
+        text = (f"unknown function '{fname}' in a layer array: a placeholder layer '{name}' stands in for it "
+                f"(put {fname}.m beside the script or in a --path folder, or replace the layer)")
+        self.incomplete.append(f"{where}: {text}" if where else text)
+        if where:
+            self.warnings.append(printable(f"{where}: warning: {text}"))
+        return PlaceholderLayer(Name=name, MatlabClass=fname, Reason=reason)
 
     def concat_layers(self, rows, node):
         if len(rows) == 1 and len(rows[0]) == 2 and isinstance(rows[0][0], LayerArr) and isinstance(rows[0][1], Layer):

@@ -116,7 +116,8 @@ class SourceFile:
     encoding: str
     lines: list = field(default_factory=list)
     root: Node | None = None
-    syntax_errors: list = field(default_factory=list)   # (line, col, message)
+    syntax_errors: list = field(default_factory=list)   # (line, col, message), every statement skipped
+    syntax_report: list = field(default_factory=list)   # (line, col, message), each syntax error once
     octave_fixes: int = 0
 
     def location(self, line: int, col: int) -> str:
@@ -259,7 +260,10 @@ def parse_source(text: str, path: str = "<string>", encoding: str = "utf-8") -> 
         src.octave_fixes += len(fixes)
         tree = parser.parse(data)
     if tree.root_node.has_error:
+        cols0 = _Columns(data)
+        brackets = _bracket_errors(tree, cols0)
         data, tree = _confine_errors(src, parser, data, tree)
+        src.syntax_report = _syntax_report(src, brackets)
     cols = _Columns(data)
     # Copying a large tree allocates many objects at once: without the cyclic collector running in the
     # middle, the cost stays linear in the file size (50,000 continuation lines: seconds, not minutes).
@@ -506,12 +510,97 @@ def _children_with_fields(ts_node) -> list:
     return out
 
 
+_BLOCK_KEYWORDS = frozenset({"for", "parfor", "while", "if", "switch", "try", "function", "classdef", "methods",
+                             "properties", "events", "enumeration", "arguments", "spmd"})
+_CLOSE = {")": "(", "]": "[", "}": "{"}
+
+
+def _bracket_errors(tree, cols) -> list:
+    """Unbalanced brackets and blocks, found on the parser's tokens (strings and comments are single tokens):
+    (line, col, message, last_row), located at the opening bracket or keyword ("missing ')'", "unclosed '['",
+    "missing 'end'") or at a closer without an opener ("unexpected ')'")."""
+    found = []
+    stack = []      # (token, line, col)
+    leaves = []
+    todo = [tree.root_node]
+    while todo:
+        n = todo.pop()
+        if n.child_count == 0:
+            if not n.is_missing:
+                leaves.append(n)
+        else:
+            todo.extend(reversed(n.children))
+
+    def open_message(tok):
+        if tok == "(":
+            return "missing ')'"
+        if tok in ("[", "{"):
+            return f"unclosed '{tok}'"
+        return "missing 'end'"
+
+    for leaf in leaves:
+        t = leaf.type
+        row, bcol = leaf.start_point
+        col = cols.col(row, bcol)
+        in_brackets = bool(stack) and stack[-1][0] in ("(", "[", "{")
+        if t in ("(", "[", "{"):
+            stack.append((t, row, col))
+        elif t in _CLOSE:
+            want = _CLOSE[t]
+            if not any(s[0] == want for s in stack):
+                found.append((row, col, f"unexpected '{t}'", row))
+                continue
+            while stack and stack[-1][0] != want:
+                tok, r, c = stack.pop()
+                found.append((r, c, open_message(tok), row))
+            stack.pop()
+        elif t in _BLOCK_KEYWORDS and not in_brackets:
+            if t == "function":
+                # a function without 'end' ends at the next 'function'
+                while stack and stack[-1][0] not in ("function", "classdef", "methods"):
+                    tok, r, c = stack.pop()
+                    found.append((r, c, open_message(tok), row))
+                if stack and stack[-1][0] == "function":
+                    stack.pop()
+            stack.append((t, row, col))
+        elif (t == "end" or (t.startswith("end") and t.isalpha() and t != "end")) and not in_brackets:
+            while stack and stack[-1][0] in ("(", "[", "{"):
+                tok, r, c = stack.pop()
+                found.append((r, c, open_message(tok), row))
+            if not stack:
+                found.append((row, col, "unexpected 'end'", row))
+            else:
+                stack.pop()
+    last = leaves[-1].start_point[0] if leaves else 0
+    for tok, r, c in stack:
+        if tok == "function" and all(s[0] in ("function",) for s in stack):
+            continue    # functions without 'end' (all of them) are MATLAB
+        found.append((r, c, open_message(tok), last))
+    return sorted(found)
+
+
+def _syntax_report(src: SourceFile, brackets: list) -> list:
+    """Each syntax error once: bracket/block problems first (at the opening bracket or keyword), then the
+    parser's errors on lines those do not cover."""
+    out = [(r, c, f"syntax error: {m}") for r, c, m, _ in brackets]
+    spans = [(r, last) for r, _, _, last in brackets]
+    for row, col, msg in src.syntax_errors:
+        if msg.startswith("statement skipped"):
+            continue
+        if any(a <= row <= b for a, b in spans):
+            continue
+        out.append((row, col, msg))
+    return sorted(set(out))
+
+
 def _note_syntax_error(src: SourceFile, ts_node, row, col, data) -> None:
     if ts_node.is_missing:
         msg = f"syntax error: missing '{ts_node.type}'"
     else:
         snippet = data[ts_node.start_byte:ts_node.end_byte].decode("utf-8", "replace").strip().split("\n")[0]
         msg = f"syntax error near '{snippet[:30]}'" if snippet else "syntax error"
+        if snippet in ("'", '"'):
+            msg = f"syntax error: unterminated text (missing closing {snippet})"
     src.syntax_errors.append((row, col, msg))
 
 

@@ -20,74 +20,19 @@ from typing import Callable, ClassVar
 import numpy as np
 import torch
 
-from ...errors import LayerGraphError, LayoutError, OptionError
+from ...errors import LayerGraphError, OptionError
 from ...functions import matlab_function
 from ...layers.base import Layer, Layout
-from ...layers.options import Option, text
+from ...layers.placeholder import PlaceholderLayer
 from .export import OnnxError, _need_onnx, _options
 
 # --------------------------------------------------------------------------------------------------
-# Placeholder layer
+# Placeholder layer: unsupported ONNX operators become the one placeholder class (``OperatorType``, ``Reason``, ``ONNXNode``).
+ONNXPlaceholderLayer = PlaceholderLayer
 
 
-class ONNXPlaceholderLayer(Layer):
-    """Stands in for an ONNX operator the importer cannot express as MATLAB layers.
-
-    ``OperatorType`` is the ONNX op (``domain::op`` for custom domains); ``Reason`` says why. Analysis
-    reports the layer; replace it (``replaceLayer``) with a real layer before building a network.
-    """
-
-    MATLAB_NAME = "placeholderLayer"
-    CLASS_NAME = "PlaceholderLayer"
-    TYPE = "Placeholder"
-    DEFAULT_NAME = "placeholder"
-    FAMILY = "utility"
-    def input_names(self):
-        n = int(self._values.get("NumPlaceholderInputs") or 1)
-        return ("in",) if n == 1 else tuple(f"in{i}" for i in range(1, n + 1))
-
-    def output_names(self):
-        n = int(self._values.get("NumPlaceholderOutputs") or 1)
-        return ("out",) if n == 1 else tuple(f"out{i}" for i in range(1, n + 1))
-
-    def infer(self, inputs):
-        raise LayoutError(
-            f"Layer is a placeholder for the ONNX operator '{self.OperatorType}' ({self.Reason}). "
-            "Replace it with a supported layer before building the network."
-        )
-
-    def build(self, inputs):
-        return self.infer(inputs)
-
-    def description(self):
-        return f"Placeholder for the ONNX operator '{self.OperatorType}'"
-
-
-def _count():
-    from ...layers.options import positive_integer
-
-    return positive_integer()
-
-
-def _struct():
-    from ...layers.options import Converter
-
-    def convert(v):
-        if v is None or isinstance(v, dict):
-            return v
-        raise ValueError
-
-    return Converter(convert, "a struct (dict) describing the ONNX node", {"type": "object"})
-
-
-ONNXPlaceholderLayer.OPTIONS = (
-    Option("OperatorType", text(), ""),
-    Option("Reason", text(), ""),
-    Option("NumPlaceholderInputs", _count(), 1),
-    Option("NumPlaceholderOutputs", _count(), 1),
-    Option("ONNXNode", _struct(), None),
-)
-ONNXPlaceholderLayer._finalize_options()
+def _port_names(base: str, n: int) -> tuple:
+    return (base,) if n == 1 else tuple(f"{base}{i}" for i in range(1, n + 1))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -559,8 +504,8 @@ class _Importer:
                 inputs.append(val)
         op = node.op_type if node.domain in ("", "ai.onnx") else f"{node.domain}::{node.op_type}"
         n_out = max(1, len(node.output))
-        layer = ONNXPlaceholderLayer(OperatorType=op, Reason=reason, NumPlaceholderInputs=max(1, len(inputs)),
-                                     NumPlaceholderOutputs=n_out, ONNXNode=_node_struct(node, self.attrs(node)))
+        layer = ONNXPlaceholderLayer(OperatorType=op, Reason=reason, InputNames=_port_names("in", max(1, len(inputs))),
+                                     OutputNames=_port_names("out", n_out), ONNXNode=_node_struct(node, self.attrs(node)))
         if not inputs:
             raise self.fail(f"node '{base}' ({op}) has no layer inputs and cannot be imported: {reason}.")
         if len(inputs) < len(layer.input_names()):
