@@ -42,6 +42,7 @@ REGISTERING_MODULES = (
     "layergraph.dl",
     "layergraph.data",
     "layergraph.networks.pretrained",
+    "layergraph.networks.builders",
     "layergraph.io.onnx",
     "layergraph.io.mat",
     "layergraph.evaluation",
