@@ -9,5 +9,6 @@ from .api import PortResult, as_layer_graph, port
 from ..layers.placeholder import PlaceholderLayer
 from .custom import MatlabCustomLayer
 from .runner import run
+from . import inputparser  # noqa: F401  (registers inputParser and its functions with the interpreter)
 
 __all__ = ["port", "run", "PortResult", "as_layer_graph", "MatlabCustomLayer", "PlaceholderLayer"]

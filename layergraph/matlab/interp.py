@@ -1054,6 +1054,12 @@ class Interpreter:
             value = self.assign_into(current, rest, value, frame, where)
         if isinstance(value, Opaque):
             what = f"the {name} property of layer '{base.Name}'" if isinstance(base, Layer) else f"property {name}"
+            kind = self.data_value_option(type(base), name) if isinstance(base, Layer) else None
+            if kind is not None:
+                keeps = "keeps its initializer" if kind == "learnable" else "keeps its value"
+                self.warn(where, f"{what} is set from data the porter does not read ({_opaque_desc(value)}); "
+                                 f"the layer {keeps}")
+                return base
             raise self.opaque_error(where, value, what)
         return self.checked(where, write_property, base, name, self.to_py(value, where, for_network=True))
 
@@ -1748,8 +1754,42 @@ class Interpreter:
         exc.builds = True
         return exc
 
+    def data_value_option(self, cls, key) -> str | None:
+        """'learnable' for a learnable/state option (Weights, Bias, TrainedMean, ...), 'classes' for
+        Classes/ClassWeights, else None: options whose value from data the port may leave at its default."""
+        if not isinstance(key, (str, MString)):
+            return None
+        opt = cls.options().get(str(key)) or cls._options_lower.get(str(key).lower())
+        if opt is None:
+            return None
+        if getattr(opt, "learnable", False) or getattr(opt, "state", False):
+            return "learnable"
+        if opt.name in ("Classes", "ClassWeights"):
+            return "classes"
+        return None
+
+    def without_data_values(self, name: str, cls, args: list, node: Node) -> list:
+        """Issue 11 item 5: ``'Weights', X`` (any learnable or state) with X from data keeps the layer's
+        initializer, ``'Classes'``/``'ClassWeights'`` from data keep 'auto'/'none', each with a warning."""
+        out = list(args)
+        i = 0
+        while i + 1 < len(out):
+            kind = self.data_value_option(cls, out[i]) if isinstance(out[i + 1], Opaque) else None
+            if kind is None:
+                i += 1
+                continue
+            key = str(out[i])
+            keeps = "keeps its initializer" if kind == "learnable" else (
+                "keeps 'auto'" if key.lower() == "classes" else "keeps 'none'")
+            self.warn(node, f"{name}: '{key}' comes from data the porter does not read "
+                            f"({_opaque_desc(out[i + 1])}); the layer {keeps}")
+            del out[i:i + 2]
+        return out
+
     def call_layer(self, name: str, args: list, node: Node):
         cls = REGISTRY[name]
+        if any(isinstance(a, Opaque) for a in args):
+            args = self.without_data_values(name, cls, args, node)
         for a in args:
             if isinstance(a, Opaque):
                 raise self.opaque_error(node, a, f"{name}")
