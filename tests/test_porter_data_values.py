@@ -96,3 +96,51 @@ def test_input_parser_errors_use_matlab_wording(tmp_path):
         port(path, args="8, 'Dropout', 2")
     with pytest.raises(MatlabPortError, match="Not enough input arguments"):
         port(path, args="")
+
+
+def test_persistent_and_global_variables(tmp_path):
+    path = write(tmp_path, "counted.m", """\
+        global WIDTH_SCALE
+        WIDTH_SCALE = 3;
+        a = nextId();
+        b = nextId();
+        c = nextId();
+        setScale(5);
+        layers = [featureInputLayer(2, 'Name', 'in'); fullyConnectedLayer(WIDTH_SCALE * c, 'Name', 'fc')];
+        function id = nextId()
+        persistent count
+        if isempty(count)
+            count = 0;
+        end
+        count = count + 1;
+        id = count;
+        end
+        function setScale(s)
+        global WIDTH_SCALE
+        WIDTH_SCALE = WIDTH_SCALE + s;
+        end
+    """)
+    r = port(path)
+    ws = r.workspace
+    assert [float(ws[k].flat[0]) for k in "abc"] == [1, 2, 3]
+    assert r.networks["layers"][1].OutputSize == (3 + 5) * 3     # the global changed inside setScale
+
+
+def test_factor_functions_on_a_layer_array_element_and_on_a_graph(tmp_path):
+    path = write(tmp_path, "factors.m", """\
+        layers = [featureInputLayer(2, 'Name', 'in'); fullyConnectedLayer(4, 'Name', 'fc'); reluLayer('Name', 'r')];
+        layers(end+1) = fullyConnectedLayer(2, 'Name', 'head');
+        layers(3) = [];
+        layers(2) = setL2Factor(layers(2), 'Weights', 2);
+        lgraph = layerGraph(layers);
+        lgraph = setLearnRateFactor(lgraph, 'head', 'Bias', 0.5);
+        lgraph = setLearnRateFactor(lgraph, 'head/Weights', 0);
+        w = getL2Factor(layers(2), 'Weights');
+        b = getLearnRateFactor(lgraph, 'head', 'Bias');
+    """)
+    r = port(path)
+    assert [x.Name for x in r.networks["layers"]] == ["in", "fc", "head"]
+    assert r.networks["layers"][1].WeightL2Factor == 2
+    head = r.graphs()["lgraph"].layer("head")
+    assert head.BiasLearnRateFactor == 0.5 and head.WeightLearnRateFactor == 0
+    assert float(r.workspace["w"].flat[0]) == 2 and float(r.workspace["b"].flat[0]) == 0.5

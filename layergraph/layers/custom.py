@@ -1025,31 +1025,101 @@ def _factor_option(layer: Layer, parameter: str, kind: str, function: str) -> st
     raise OptionError(f"{function}: {layer.label()} has no {kind} for '{match}'.")
 
 
-@matlab_function(outputs=("layerUpdated",))
-def setLearnRateFactor(layer: Layer, parameterName: str, factor_value) -> Layer:
-    """``layer = setLearnRateFactor(layer, parameterName, factor)``: a copy with the learn-rate factor set."""
-    prop = _factor_option(layer, parameterName, "LearnRateFactor", "setLearnRateFactor")
+def _single_layer(x):
+    """A layer, or the one layer of a 1-by-1 layer array (MATLAB's ``layers(2)``)."""
+    if isinstance(x, Layer):
+        return x
+    if isinstance(x, (list, tuple)) and len(x) == 1 and isinstance(x[0], Layer):
+        return x[0]
+    items = getattr(x, "layers", None)
+    if isinstance(items, (list, tuple)) and len(items) == 1 and isinstance(items[0], Layer):
+        return items[0]
+    return None
+
+
+def _factor_target(function: str, target, args: tuple):
+    """(layer, parameter name, rest, rebuild) for the MATLAB forms ``f(layer, param, ...)``,
+    ``f(net, layerName, param, ...)`` and ``f(net, 'layerName/param', ...)``; ``rebuild(newLayer)`` gives
+    the updated value (a layer, or the network/graph with that layer replaced)."""
+    layer = _single_layer(target)
+    if layer is not None:
+        if not args:
+            raise OptionError(f"{function}: not enough input arguments.")
+        return layer, args[0], args[1:], lambda new: new
+    graph = None
+    from ..graph import LayerGraph
+
+    if isinstance(target, LayerGraph):
+        graph = target
+    elif hasattr(target, "to_layer_graph"):
+        graph = target.to_layer_graph()
+    if graph is None:
+        raise OptionError(f"{function}: the first argument must be a layer, a 1-by-1 layer array or a network.")
+    if not args:
+        raise OptionError(f"{function}: not enough input arguments.")
+    first = str(args[0])
+    if "/" in first:
+        layer_name, parameter = first.split("/", 1)
+        rest = args[1:]
+    else:
+        if len(args) < 2:
+            raise OptionError(f"{function}: give the layer name and the parameter name (or 'layer/parameter').")
+        layer_name, parameter, rest = first, args[1], args[2:]
+    layer = graph.layer(layer_name)
+
+    def rebuild(new):
+        from ..graph import replaceLayer
+
+        updated = replaceLayer(graph, layer_name, new)
+        if isinstance(target, LayerGraph):
+            return updated
+        meta = getattr(target, "_lg", None)
+        from ..network import assembleNetwork, dlnetwork
+
+        return dlnetwork(updated) if getattr(meta, "kind", "") == "dlnetwork" else assembleNetwork(updated)
+
+    return layer, parameter, rest, rebuild
+
+
+def _set_factor(function: str, kind: str, target, args: tuple):
+    layer, parameter, rest, rebuild = _factor_target(function, target, args)
+    if len(rest) != 1:
+        raise OptionError(f"{function}: expected one factor value.")
+    prop = _factor_option(layer, parameter, kind, function)
     new = layer.copy()
-    setattr(new, prop, factor_value)
-    return new
+    setattr(new, prop, rest[0])
+    return rebuild(new)
+
+
+def _get_factor(function: str, kind: str, target, args: tuple) -> float:
+    layer, parameter, rest, _ = _factor_target(function, target, args)
+    if rest:
+        raise OptionError(f"{function}: too many input arguments.")
+    return float(getattr(layer, _factor_option(layer, parameter, kind, function)))
+
+
+@matlab_function(outputs=("layerUpdated",))
+def setLearnRateFactor(layer, *args):
+    """``layer = setLearnRateFactor(layer, parameterName, factor)``, ``net = setLearnRateFactor(net, layerName,
+    parameterName, factor)`` or ``(net, 'layerName/parameterName', factor)``: a copy with the factor set (a
+    1-by-1 layer array counts as its layer)."""
+    return _set_factor("setLearnRateFactor", "LearnRateFactor", layer, args)
 
 
 @matlab_function(outputs=("factor",))
-def getLearnRateFactor(layer: Layer, parameterName: str) -> float:
-    """``factor = getLearnRateFactor(layer, parameterName)``."""
-    return float(getattr(layer, _factor_option(layer, parameterName, "LearnRateFactor", "getLearnRateFactor")))
+def getLearnRateFactor(layer, *args) -> float:
+    """``factor = getLearnRateFactor(layer, parameterName)`` or ``(net, layerName, parameterName)``."""
+    return _get_factor("getLearnRateFactor", "LearnRateFactor", layer, args)
 
 
 @matlab_function(outputs=("layerUpdated",))
-def setL2Factor(layer: Layer, parameterName: str, factor_value) -> Layer:
-    """``layer = setL2Factor(layer, parameterName, factor)``: a copy with the L2 factor set."""
-    prop = _factor_option(layer, parameterName, "L2Factor", "setL2Factor")
-    new = layer.copy()
-    setattr(new, prop, factor_value)
-    return new
+def setL2Factor(layer, *args):
+    """``layer = setL2Factor(layer, parameterName, factor)`` and the network forms of
+    :func:`setLearnRateFactor`: a copy with the L2 factor set."""
+    return _set_factor("setL2Factor", "L2Factor", layer, args)
 
 
 @matlab_function(outputs=("factor",))
-def getL2Factor(layer: Layer, parameterName: str) -> float:
-    """``factor = getL2Factor(layer, parameterName)``."""
-    return float(getattr(layer, _factor_option(layer, parameterName, "L2Factor", "getL2Factor")))
+def getL2Factor(layer, *args) -> float:
+    """``factor = getL2Factor(layer, parameterName)`` or ``(net, layerName, parameterName)``."""
+    return _get_factor("getL2Factor", "L2Factor", layer, args)

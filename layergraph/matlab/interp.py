@@ -341,6 +341,8 @@ class Interpreter:
         self.steps += 1
         if self.steps > self.step_limit:
             self.tick(st)
+        if not self.run_mode and frame.shared is not None and frame.global_version != self.global_version:
+            self.refresh_globals(frame)     # the porter too: a function called earlier changed a global
         if not self.in_statement and not self.strict and not self.run_mode and (
                 frame.name == "<script>" or frame is self.main_frame):
             # each statement of the script (or main function) may use a quarter of the step budget: a data
@@ -440,9 +442,9 @@ class Interpreter:
             self.exec_try(st, frame)
         elif t == "command":
             self.exec_command(st, frame)
-        elif t == "global_operator" and self.run_mode:
+        elif t == "global_operator":
             self.declare_shared(st, frame, self.globals)
-        elif t == "persistent_operator" and self.run_mode:
+        elif t == "persistent_operator":
             if frame.fd is None:
                 raise self.error(st, "The PERSISTENT declaration is only allowed in a function.")
             self.declare_shared(st, frame, self.persistents.setdefault((frame.file.path, frame.fd.name), {}))
