@@ -179,6 +179,10 @@ def analyze_graph(graph: LayerGraph, target: str = "trainNetwork") -> NetworkAna
             _add_issue(analysis, name, str(exc))
             continue
         analysis.output_layouts[name] = outputs
+        note = getattr(layer, "analysis_warning", None)
+        note = note() if callable(note) else None
+        if note:
+            _add_issue(analysis, name, note, "Warning")
 
     for layer in layers:
         name = layer.Name

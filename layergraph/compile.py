@@ -24,6 +24,12 @@ def module_names(layer_names: list[str]) -> dict[str, str]:
     taken: set[str] = set()
     out = {}
     reserved = set(dir(nn.Module)) | set(dir(fx.GraphModule))
+    try:   # the assembled network's own methods too (a layer named 'loss' or 'predict')
+        from .network import Network
+
+        reserved |= set(dir(Network))
+    except ImportError:  # pragma: no cover - network.py imports this module first
+        pass
     for name in layer_names:
         ident = re.sub(r"\W", "_", name)
         if not ident or ident[0].isdigit():

@@ -116,7 +116,24 @@ class PlaceholderLayer(Layer):
             return f"Placeholder for {self._get('MatlabClass') or 'FunctionLayer'} {self._get('Source')} (MATLAB code, not run)"
         return f"Placeholder for {self.stands_for()}"
 
+    def analysis_warning(self) -> str | None:
+        """Output placeholders analyse (as a warning): the network still compiles; only its loss is missing."""
+        if not self.is_output:
+            return None
+        reason = self.reason()
+        return (f"Layer is a placeholder for {self.stands_for()}{f' ({reason})' if reason else ''}. The network "
+                "analyses and compiles; training needs its loss: define the layer in Python and replace it.")
+
+    def loss(self, outputs, targets, layout=None):
+        from ..errors import CustomLayerError
+
+        raise CustomLayerError(f"Layer '{self.Name}' is a placeholder for {self.stands_for()}: its loss is not "
+                               "available, so the network cannot be trained. Define the layer in Python (a "
+                               "custom output layer with forwardLoss) and replaceLayer the placeholder.")
+
     def infer(self, inputs):
+        if self.is_output:
+            return []
         reason = self.reason()
         raise LayoutError(
             f"Layer is a placeholder for {self.stands_for()}{f' ({reason})' if reason else ''}. "
@@ -128,6 +145,10 @@ class PlaceholderLayer(Layer):
         return {}
 
     def build(self, inputs):
+        if self.is_output:
+            from torch import nn
+
+            return nn.Identity()
         return self.infer(inputs)
 
 

@@ -231,7 +231,9 @@ def generate(networks: dict, origin: str, custom_classes: list | None = None,
     if "MatlabLambda(" in text or "mfun." in text:
         header.append("from layergraph.matlab.custom import MatlabLambda, mfun  # noqa: F401")
     if custom_classes:
-        header.append("from layergraph.matlab.custom import ClassdefPlaceholderLayer, MatlabCustomLayer, mfun  # noqa: F401")
+        header.append("from layergraph.layers.custom import Property  # noqa: F401")
+        header.append("from layergraph.matlab.custom import ClassdefPlaceholderLayer, MatlabCustomLayer, "
+                      "MatlabOutputLayer, mfun  # noqa: F401")
         for cls_src in custom_classes:
             header.append("")
             header.append("")

@@ -23,6 +23,7 @@ from torch import nn
 from ..errors import CustomLayerError, LayoutError, MatlabPortError
 from ..layers.base import Layer, Layout
 from ..layers.options import Converter, Option, numeric_array, text
+from ..layers.custom import CustomOutputLayer, Property
 from ..layers.placeholder import PlaceholderLayer
 from .access import FIELD_NAME
 from .source import Node
@@ -60,6 +61,16 @@ _sum = _registry("sum")
 _mean = _registry("mean")
 
 
+def _size(x, dim):
+    x = _t(x)
+    d = int(dim) - 1
+    return float(x.shape[d]) if d < x.dim() else 1.0
+
+
+def _numel(x):
+    return float(_t(x).numel())
+
+
 def _mtimes(a, b):
     ta, tb = _t(a, b), _t(b, a)
     if ta.numel() == 1 or tb.numel() == 1:
@@ -76,7 +87,7 @@ mfun = SimpleNamespace(
     tanh=_registry("tanh"), sigmoid=lambda x: torch.sigmoid(_t(x)), sin=_registry("sin"), cos=_registry("cos"),
     erf=lambda x: torch.erf(_t(x)), relu=lambda x: torch.relu(_t(x)), sign=_registry("sign"),
     floor=_registry("floor"), ceil=_registry("ceil"), round=_registry("round"), log1p=_registry("log1p"),
-    max=_max, min=_min, sum=_sum, mean=_mean, mtimes=_mtimes,
+    max=_max, min=_min, sum=_sum, mean=_mean, mtimes=_mtimes, size=_size, numel=_numel,
     gt=lambda a, b: _logical(_t(a, b) > _t(b, a)), lt=lambda a, b: _logical(_t(a, b) < _t(b, a)),
     ge=lambda a, b: _logical(_t(a, b) >= _t(b, a)), le=lambda a, b: _logical(_t(a, b) <= _t(b, a)),
     eq=lambda a, b: _logical(_t(a, b) == _t(b, a)), ne=lambda a, b: _logical(_t(a, b) != _t(b, a)),
@@ -93,7 +104,7 @@ _FUNCS = {  # MATLAB name -> (mfun attribute, min args, max args)
     "erf": ("erf", 1, 1), "relu": ("relu", 1, 1), "sign": ("sign", 1, 1), "floor": ("floor", 1, 1),
     "ceil": ("ceil", 1, 1), "round": ("round", 1, 1), "log1p": ("log1p", 1, 1),
     "max": ("max", 1, 3), "min": ("min", 1, 3), "sum": ("sum", 1, 2), "mean": ("mean", 1, 2),
-    "single": ("identity", 1, 1), "double": ("identity", 1, 1),
+    "single": ("identity", 1, 1), "double": ("identity", 1, 1), "size": ("size", 2, 2), "numel": ("numel", 1, 1),
 }
 _BINOPS = {"+": "+", "-": "-", ".*": "*", "./": "/", ".^": "**", "^": "**", "*": "mtimes", "/": "/"}
 _CMPOPS = {">": "gt", "<": "lt", ">=": "ge", "<=": "le", "==": "eq", "~=": "ne", "!=": "ne"}
@@ -177,6 +188,14 @@ def _tr(node: Node, layer_var: str | None, props: set, local: set, captured: dic
                      _tr(right, layer_var, props, local))
             return ("neg", inner)
         return ("bin", _BINOPS[op], _tr(left, layer_var, props, local), _tr(right, layer_var, props, local))
+    if t == "string" and isinstance(node.v, str) and len(node.v) >= 2:
+        return ("str", node.v[1:-1])
+    if t == "matrix" and len(node.kids) == 1 and node.kids[0].t == "row" and node.kids[0].kids and all(
+            k.t == "number" for k in node.kids[0].kids):
+        try:
+            return ("list", [float(k.v) for k in node.kids[0].kids])
+        except ValueError:
+            raise _NotTranslatable(f"line {node.line + 1}: numbers in '[...]'") from None
     if t == "comparison_operator":
         if node.v not in _CMPOPS:
             raise _NotTranslatable(f"line {node.line + 1}: operator '{node.v}'")
@@ -231,9 +250,14 @@ def evaluate(expr, env: dict, layer_ns):
     if kind == "var":
         return env[expr[1]]
     if kind == "prop":
-        return getattr(layer_ns, expr[1])
+        value = getattr(layer_ns, expr[1])
+        if isinstance(value, (list, tuple, np.ndarray)):
+            return torch.as_tensor(np.asarray(value, dtype=np.float64), dtype=torch.float32)
+        return value
     if kind == "none":
         return None
+    if kind in ("str", "list"):
+        return expr[1]
     if kind == "neg":
         return -evaluate(expr[1], env, layer_ns)
     if kind == "bin":
@@ -285,6 +309,8 @@ def render(expr) -> str:
         return f"layer.{expr[1]}"
     if kind == "none":
         return "None"
+    if kind in ("str", "list"):
+        return repr(expr[1])
     if kind == "neg":
         return f"(-{render(expr[1])})"
     if kind == "bin":
@@ -614,6 +640,54 @@ class ClassdefPlaceholderLayer(PlaceholderLayer):
         return () if self.is_output else MatlabCustomLayer.output_names(self)
 
 
+_LOSS_LAYOUT: contextvars.ContextVar = contextvars.ContextVar("matlab_loss_layout", default=None)
+
+
+def _loss_to_matlab(x: torch.Tensor, layout) -> torch.Tensor:
+    """Predictions/targets in torch layout as MATLAB arrays (S... x C x N, C x N x T) for a translated loss."""
+    if layout is not None:
+        return to_matlab_layout(x, layout)
+    if x.dim() < 2:
+        return x
+    return x.permute(list(range(2, x.dim())) + [1, 0])
+
+
+class MatlabOutputLayer(CustomOutputLayer):
+    """A custom output layer translated from a MATLAB classdef (``< nnet.layer.ClassificationLayer`` or
+    ``RegressionLayer``) whose ``forwardLoss(layer, Y, T)`` is plain MATLAB arithmetic (dice, focal, weighted
+    cross-entropy, Tversky ...): the loss runs with torch on Y and T in MATLAB layout (H×W×C×N, C×N), so
+    ``sum(..., [1 2])``, ``size(Y, 4)`` and ``sum(..., 'all')`` mean what they mean in MATLAB; autograd gives
+    the gradient (a ``backwardLoss`` in the classdef is not needed)."""
+
+    SOURCE = ""
+    CLASSDEF_TEXT = ""
+    TRANSLATION = None
+
+    @staticmethod
+    def matlab_loss(layer, Y, T):
+        stmts, inputs, outputs = type(layer).TRANSLATION
+        env = dict(zip(inputs, (Y, T)))
+        for name, expr in stmts:
+            env[name] = evaluate(expr, env, layer)
+        return env[outputs[0]]
+
+    def loss(self, outputs, targets, layout=None):
+        token = _LOSS_LAYOUT.set(layout)
+        try:
+            return super().loss(outputs, targets)
+        finally:
+            _LOSS_LAYOUT.reset(token)
+
+    def forwardLoss(self, Y, T):
+        layout = _LOSS_LAYOUT.get()
+        value = type(self).matlab_loss(self, _loss_to_matlab(Y, layout), _loss_to_matlab(T, layout))
+        value = _t(value, Y)
+        if value.numel() != 1:
+            raise CustomLayerError(f"{self.who()}: forwardLoss returned an array of size "
+                                   f"{'x'.join(str(n) for n in value.shape)}; the loss must be a scalar.")
+        return value.reshape(())
+
+
 # --------------------------------------------------------------------------------------------------
 # classdef handling in the interpreter
 
@@ -708,6 +782,8 @@ def call_classdef(interp, name: str, src, args: list, nargout: int, node: Node) 
     layer_cls = _layer_class(interp, info, obj, node, frame_defaults)
     values = {}
     for key, value in obj.fields.items():
+        if key == "Type" and key not in layer_cls.options():
+            continue        # the Type shown for the class (its TYPE), not an option of a translated output layer
         if key not in layer_cls.options():
             raise interp.error(node, f"{name}: the constructor sets '{key}', which is not a declared property")
         if isinstance(value, Opaque):
@@ -716,7 +792,11 @@ def call_classdef(interp, name: str, src, args: list, nargout: int, node: Node) 
             continue
         if key in ("Description", "Type", "Name") and not isinstance(value, str):
             raise interp.error(node, f"{name}: {key} must be text")
-        values[key] = interp.to_py(value, node) if key not in info.learnables else value
+        if key in info.learnables or (issubclass(layer_cls, MatlabOutputLayer) and isinstance(value, np.ndarray)
+                                      and value.size > 1):
+            values[key] = value     # a translated loss uses the array with its MATLAB shape (a C×1 weight vector)
+        else:
+            values[key] = interp.to_py(value, node)
     try:
         layer = layer_cls(**values)
     except Exception as exc:  # noqa: BLE001 - report any construction failure at the call site
@@ -747,7 +827,30 @@ def _layer_class(interp, info: ClassInfo, obj: Struct, node: Node, defaults: dic
     reason = ""
     translation = None
     if is_output:
-        reason = "custom output layers (forwardLoss) are not translated"
+        loss_fd = info.methods.get("forwardLoss")
+        if loss_fd is None:
+            reason = "the class has no forwardLoss method"
+        else:
+            try:
+                translation = translate_predict(loss_fd, loss_fd.params[0] if loss_fd.params else "layer",
+                                                set(props) | set(learnables))
+                if len(translation[1]) != 2 or len(translation[2]) != 1:
+                    raise _NotTranslatable("forwardLoss must take (layer, Y, T) and return the loss")
+            except _NotTranslatable as exc:
+                reason = f"its forwardLoss cannot be translated: {exc}"
+                translation = None
+        if translation is not None:
+            task = "regression" if "nnet.layer.RegressionLayer" in info.supers else "classification"
+            skip = set(_BUILTIN_PROPS) | {"Classes", "ResponseNames"}
+            ns = {"MATLAB_NAME": info.name, "TYPE": type_string or info.name, "TASK": task,
+                  "TRANSLATION": translation, "SOURCE": info.src.path, "CLASSDEF_TEXT": info.src.text,
+                  "PY_CONSTRUCTOR": info.name, "__module__": __name__}
+            for pname, default in props.items():
+                if pname not in skip:
+                    ns[pname] = Property(default)
+            cls = type(info.name, (MatlabOutputLayer,), ns)
+            info.cls = cls
+            return cls
     elif predict is None:
         reason = "the class has no predict method"
     else:
@@ -812,6 +915,8 @@ def layer_class_from_classdef(name: str, text: str, origin: str = "<spec>"):
 
 def class_source(cls) -> str:
     """Python source of a translated (or placeholder) custom layer class, for the generated script."""
+    if issubclass(cls, MatlabOutputLayer):
+        return _output_class_source(cls)
     placeholder = issubclass(cls, PlaceholderLayer)
     base = "ClassdefPlaceholderLayer" if placeholder else "MatlabCustomLayer"
     from .codegen import doc_text, py_value
@@ -839,6 +944,25 @@ def class_source(cls) -> str:
     return "\n".join(lines)
 
 
+def _output_class_source(cls) -> str:
+    from .codegen import doc_text, py_value
+
+    source_name = cls.SOURCE.replace(chr(92), "/").split("/")[-1]
+    lines = [f"class {py_name(cls.MATLAB_NAME)}(MatlabOutputLayer):",
+             f'    """Custom output layer from {doc_text(source_name)} (forwardLoss translated to torch)."""',
+             "",
+             f"    MATLAB_NAME = {cls.MATLAB_NAME!r}",
+             f"    TASK = {cls.TASK!r}"]
+    for key, decl in cls._declared.items():
+        lines.append(f"    {key} = Property({py_value(decl.default)})")
+    stmts, inputs, outputs = cls.TRANSLATION
+    lines += ["", "    @staticmethod", f"    def matlab_loss(layer, {', '.join(py_name(x) for x in inputs)}):"]
+    for name, expr in stmts:
+        lines.append(f"        {py_name(name)} = {render(expr)}")
+    lines.append(f"        return {py_name(outputs[0])}")
+    return "\n".join(lines)
+
+
 def custom_class_sources(networks: dict) -> list[str]:
     seen = {}
     for value in networks.values():
@@ -851,12 +975,13 @@ def custom_class_sources(networks: dict) -> list[str]:
             layers = meta.graph.layer_list() if meta is not None else []
         for layer in layers:
             cls = type(layer)
-            if issubclass(cls, (MatlabCustomLayer, ClassdefPlaceholderLayer)) and cls.__module__ == __name__:
+            if issubclass(cls, (MatlabCustomLayer, ClassdefPlaceholderLayer, MatlabOutputLayer)) and \
+                    cls.__module__ == __name__:
                 seen.setdefault(cls.MATLAB_NAME, cls)
     return [class_source(c) for c in seen.values()]
 
 
-__all__ = ["MatlabCustomLayer", "PlaceholderLayer", "ClassdefPlaceholderLayer", "MatlabLambda", "TranslatedHandle", "translate_handle", "mfun", "call_classdef", "custom_class_sources",
+__all__ = ["MatlabCustomLayer", "MatlabOutputLayer", "PlaceholderLayer", "ClassdefPlaceholderLayer", "MatlabLambda", "TranslatedHandle", "translate_handle", "mfun", "call_classdef", "custom_class_sources",
            "to_matlab_layout", "from_matlab_layout", "translate_predict"]
 
 
