@@ -410,7 +410,7 @@ def _file_arguments(parser) -> None:
     parser.add_argument("--args", metavar="'V1, V2'", help=".m function files: the main function's arguments")
     parser.add_argument("--path", action="append", default=[], metavar="DIR",
                         help=".m files: extra folder searched for function and classdef files (repeatable)")
-    parser.add_argument("--entry", metavar="FUNCTION", help=".m files: the local function to run")
+    parser.add_argument("--entry", metavar="FUNCTION", help=".m files: the local function (or Class.method) to run")
     parser.add_argument("--skip-bad-statements", action="store_true",
                         help=".m files: skip statements with syntax errors instead of stopping (the port is "
                              "then incomplete)")

@@ -261,7 +261,9 @@ def _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed
             positional = [_workspace_value(f"argument {i + 1}", v) for i, v in enumerate(args)]
     returned = {}
     try:
-        if function_file:
+        if entry is not None and "." in entry:
+            frame, returned = _run_class_method(interp, src, entry, positional, pinned)
+        elif function_file:
             functions = interp.collect_functions(src)
             fd_name = entry
             if fd_name is None:
@@ -290,6 +292,7 @@ def _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed
             raise MatlabPortError(format_error(node.src, node.line, node.col, text)) from exc
         raise MatlabPortError(text) from exc
     networks, primary = _collect_networks(frame.vars, returned, interp.sinks)
+    networks = {name: _legacy_groups(name, value, interp.warnings, src.path) for name, value in networks.items()}
     building = [e for e, builds in interp.recovered if builds]
     if building or (not networks and interp.recovered):
         # a network itself could not be built (never a silently wrong network): report the first failure
@@ -302,6 +305,111 @@ def _port(path_or_source, workspace, path, max_steps, max_depth, var_specs, seed
                                     "script", classes, list(interp.incomplete))
     return PortResult(networks, list(interp.warnings), list(interp.errors), python_source, dict(frame.vars),
                       src.path, list(notes), primary, list(interp.incomplete))
+
+
+def _legacy_groups(name: str, value, warnings: list, where: str = "<string>"):
+    """Issue 11 item 7: a convolution2dLayer whose NumChannels is a fraction of its input's channels (the
+    two-group AlexNet convolutions of older MATLAB releases, 'NumChannels', 48 on 96 channels) builds as a
+    groupedConvolution2dLayer with that many groups, with a warning (Weights are regrouped, MATLAB layout)."""
+    if not isinstance(value, (LayerGraph, LayerArray)):
+        return value
+    legacy = [x for x in (value.layer_list() if isinstance(value, LayerGraph) else list(value))
+              if type(x).__name__ == "Convolution2DLayer" and x.NumChannels != "auto"]
+    if not legacy:
+        return value
+    from ..analysis import analyze_graph
+    from ..graph import replaceLayer
+    from ..layers import REGISTRY
+
+    try:
+        graph = as_layer_graph(name, value)
+        analysis = analyze_graph(graph)
+    except LayerGraphError:
+        return value
+    changed = False
+    for layer in legacy:
+        inputs = analysis.input_layouts.get(layer.Name)
+        if not inputs:
+            continue
+        channels, per = inputs[0].channels, int(layer.NumChannels)
+        groups = channels // per if per else 0
+        if groups < 2 or channels != groups * per or layer.NumFilters % groups:
+            continue
+        options = {k: getattr(layer, k) for k in ("Stride", "DilationFactor", "PaddingValue", "WeightsInitializer",
+                                                   "BiasInitializer", "WeightLearnRateFactor", "BiasLearnRateFactor",
+                                                   "WeightL2Factor", "BiasL2Factor")}
+        options["Padding"] = layer.Padding if getattr(layer, "PaddingMode", "manual") == "manual" else "same"
+        weights = layer.Weights
+        if weights is not None:
+            import numpy as np
+            import torch
+
+            w = weights.detach().cpu().numpy().reshape(tuple(layer.FilterSize) + (per, layer.NumFilters), order="F")
+            options["Weights"] = torch.as_tensor(np.reshape(w, w.shape[:3] + (layer.NumFilters // groups, groups),
+                                                            order="F"))
+        if layer.Bias is not None:
+            options["Bias"] = layer.Bias.reshape(1, 1, layer.NumFilters // groups, groups)
+        new = REGISTRY["groupedConvolution2dLayer"](list(layer.FilterSize), layer.NumFilters // groups, groups,
+                                                    Name=layer.Name, **options)
+        graph = replaceLayer(graph, layer.Name, new)
+        changed = True
+        warnings.append(f"{where}: warning: network '{name}': layer '{layer.Name}' is a legacy grouped convolution (NumChannels {per} on "
+                        f"an input with {channels} channels): it builds as groupedConvolution2dLayer with {groups} "
+                        f"groups of {layer.NumFilters // groups} filters")
+    if not changed:
+        return value
+    if isinstance(value, LayerGraph):
+        return graph
+    return LayerArray(graph.layer_list())
+
+
+def _run_class_method(interp: Interpreter, src, entry: str, positional: list, pinned: dict):
+    """``--entry Class.method`` on a classdef file that is not a layer (``classdef Model``): a static method is
+    called with the arguments; any other method on a default-constructed object (property defaults, then the
+    constructor with no arguments), the object first. Returns (frame, outputs) like a main function."""
+    from .custom import _class_info
+    from .interp import Frame
+    from .values import Struct
+
+    class_name, method = entry.split(".", 1)
+    interp.check_syntax(src)
+    cdef = next((k for k in src.root.kids if k.t == "class_definition"), None)
+    if cdef is None or "name" not in cdef.f or cdef.f["name"].v != class_name:
+        raise MatlabPortError(f"{src.path}: --entry {entry}: the file does not define classdef {class_name}")
+    info = _class_info(interp, class_name, src)
+    fd = info.methods.get(method)
+    if fd is None:
+        names = ", ".join(n for n in info.methods if n != class_name) or "none"
+        raise MatlabPortError(f"{src.path}: --entry {entry}: {class_name} has no method '{method}' (methods: {names})")
+    static = any(k.t == "methods" and any(a.t == "attributes" and any(
+        (x.v or "").split("=")[0].strip() == "Static" for x in a.kids) for a in k.kids) and fd.node in k.kids
+        for k in cdef.kids)
+    interp.main_src, interp.main_functions = src, info.methods
+    args = list(positional)
+    if not static:
+        dframe = Frame(src, info.methods, class_name)
+        import numpy as np
+
+        obj = Struct({p: interp.eval(d, dframe) if d is not None else np.zeros((0, 0))
+                      for p, d in list(info.props.items()) + list(info.learnables.items())})
+        ctor = info.methods.get(class_name)
+        if ctor is not None:
+            cframe = Frame(src, info.methods, class_name, nargin=0, nargout=1)
+            out_name = ctor.outputs[0] if ctor.outputs else "obj"
+            cframe.vars[out_name] = obj
+            interp.run_body(ctor.body, cframe)
+            obj = cframe.vars.get(out_name, obj)
+        args = [obj] + args
+    params = [p for p in fd.params if p != "varargin"]
+    named = {k: v for k, v in pinned.items() if k in params}
+    interp.pinned = {k: v for k, v in pinned.items() if k not in params}
+    frame = Frame(fd.file, info.methods, fd.name, nargin=len(args), nargout=len(fd.outputs))
+    interp.main_frame = frame
+    interp.bind_args(fd, args, frame, fd.node)
+    for key, value in named.items():
+        frame.vars[key] = value
+    interp.run_body(fd.body, frame)
+    return frame, {o: frame.vars[o] for o in fd.outputs if o in frame.vars and o != "varargout"}
 
 
 def _collect_networks(variables: dict, returned: dict, sinks: list):

@@ -47,7 +47,7 @@ def add_commands(subparsers) -> None:
                    help="extra folder to search for function and classdef files (repeatable)")
     p.add_argument("--args", metavar="'V1, V2'",
                    help="function files: the main function's arguments, MATLAB expressions (e.g. '[32 32 3], 10')")
-    p.add_argument("--entry", metavar="FUNCTION", help="run this local function of the file instead of the main one")
+    p.add_argument("--entry", metavar="FUNCTION", help="run this local function of the file instead of the main one, or Class.method of a classdef file")
     p.add_argument("--max-elements", type=float, default=None, metavar="N",
                    help="largest array the porter allocates (ones, zeros, rand, repmat, ranges; default: "
                         "layergraph.limits max_porter_elements, 1e8)")

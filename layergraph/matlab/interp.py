@@ -1471,6 +1471,11 @@ class Interpreter:
         path = self.find_file(name, frame)
         if path is not None:
             src, functions = self.load_file(path)
+            builtin = self.mathworks_copy(name, src)
+            if builtin is not None:
+                self.warn(node, f"{path} is a copy of MathWorks' own {name} (it uses internal nnet.* APIs); the "
+                                f"built-in {builtin} is used instead")
+                return [self.call_layer(builtin, args, node)]
             kinds = [k.t for k in src.root.kids if k.t not in ("comment",)]
             if kinds and kinds[0] == "class_definition":
                 from .custom import call_classdef
@@ -1533,6 +1538,18 @@ class Interpreter:
             return self.runtime_error(node, f"Undefined function '{name}' for input arguments of type '{kind}'.",
                                       "MATLAB:UndefinedFunction")
         return self.runtime_error(node, f"Undefined function or variable '{name}'.", "MATLAB:UndefinedFunction")
+
+    _MATHWORKS_COPY = re.compile(r"\bnnet\.internal\.|\bnnet\.cnn\.layer\.[A-Za-z]+\.|The MathWorks, Inc")
+
+    def mathworks_copy(self, name: str, src: SourceFile) -> str | None:
+        """The registry layer a file on the path copies (issue 11 item 7): ``reluLayer.m`` or a classdef
+        ``ReLULayer`` taken from MathWorks' toolbox source (it calls internal ``nnet.*`` APIs) -> 'reluLayer'."""
+        cls = REGISTRY.get(name)
+        if cls is None:
+            cls = next((c for c in REGISTRY.values() if getattr(c, "CLASS_NAME", "") == name), None)
+        if cls is None or not self._MATHWORKS_COPY.search(src.text or ""):
+            return None
+        return cls.MATLAB_NAME
 
     def note_sinks(self, name: str, args: list, node: Node) -> None:
         """Record every network value passed to trainNetwork, trainnet, dlnetwork, plot, ... (issue 11 item 2)."""
