@@ -404,6 +404,7 @@ def _run_class_method(interp: Interpreter, src, entry: str, positional: list, pi
     named = {k: v for k, v in pinned.items() if k in params}
     interp.pinned = {k: v for k, v in pinned.items() if k not in params}
     frame = Frame(fd.file, info.methods, fd.name, nargin=len(args), nargout=len(fd.outputs))
+    frame.fd = fd
     interp.main_frame = frame
     interp.bind_args(fd, args, frame, fd.node)
     for key, value in named.items():

@@ -1608,6 +1608,7 @@ class Interpreter:
         if nv_name is not None and nv_name in params and len(args) > params.index(nv_name):
             args = args[:params.index(nv_name)]
         frame = Frame(fd.file, fd.functions, fd.name, nargin=len(args), nargout=len(fd.outputs))
+        frame.fd = fd
         self.main_frame = frame
         self.bind_args(fd, args, frame, fd.node)
         for key in params:
