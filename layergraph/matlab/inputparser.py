@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import MatlabPortError
-from .builtins import BUILTINS, builtin, _call
+from .builtins import BUILTINS, builtin
 from .values import Cell, FuncHandle, MString, Opaque, Struct
 
 
@@ -94,14 +94,14 @@ def _validator(interp, args, node, fname):
     return args[0]
 
 
-@builtin("inputParser")
+@builtin("inputParser", opaque_ok=True)
 def _input_parser(interp, args, nargout, node):
     if args:
         raise interp.error(node, "Too many input arguments.")
     return [InputParser()]
 
 
-@builtin("addRequired")
+@builtin("addRequired", opaque_ok=True)
 def _add_required(interp, args, nargout, node):
     p = _parser(interp, args, node, "addRequired")
     if len(args) < 2:
@@ -114,7 +114,7 @@ def _add_required(interp, args, nargout, node):
     return []
 
 
-@builtin("addOptional")
+@builtin("addOptional", opaque_ok=True)
 def _add_optional(interp, args, nargout, node):
     p = _parser(interp, args, node, "addOptional")
     if len(args) < 3:
@@ -124,7 +124,7 @@ def _add_optional(interp, args, nargout, node):
     return []
 
 
-@builtin("addParameter")
+@builtin("addParameter", opaque_ok=True)
 def _add_parameter(interp, args, nargout, node):
     p = _parser(interp, args, node, "addParameter")
     if len(args) < 3:
@@ -146,7 +146,7 @@ def _validate(interp, p: InputParser, name: str, value, validator, node) -> None
     if validator is None or isinstance(value, Opaque):
         return
     try:
-        out = _call(interp, validator, [value], 1, node)
+        out = interp.call_handle(validator, [value], 1, node)
     except MatlabPortError as exc:
         # a validator that throws: MATLAB reports its message for this argument
         text = str(exc).splitlines()[0].split(": ", 1)[-1]
@@ -160,7 +160,7 @@ def _validate(interp, p: InputParser, name: str, value, validator, node) -> None
         raise interp.error(node, f"The value of '{name}' is invalid. It must satisfy the function: {text}.")
 
 
-@builtin("parse")
+@builtin("parse", opaque_ok=True)
 def _parse(interp, args, nargout, node):
     p = _parser(interp, args, node, "parse")
     values = list(args[1:])
