@@ -3,7 +3,7 @@
 % 8-by-8 handwritten digits that ship with scikit-learn (saved to
 % digitsTrain.mat / digitsTest.mat with XTrain 8x8x1xN single and TTrain
 % categorical; layergraph.demo.write_digits_mat(folder) writes them).
-%   layergraph run examples/matlab/custom_loop_digits.m --path DATAFOLDER
+%   cd DATAFOLDER; layergraph run .../examples/matlab/custom_loop_digits.m --var numEpochs=1
 % examples/custom_loop_digits.py is the same program in Python.
 
 load digitsTrain.mat   % XTrain, TTrain

@@ -2,7 +2,7 @@
 % After MathWorks' "Train Generative Adversarial Network (GAN)", on the 8-by-8
 % digits (digitsTrain.mat: XTrain 8x8x1xN). Fully connected generator and
 % discriminator on the 64 pixels (layergraph.demo.write_digits_mat(folder) writes the data).
-%   layergraph run examples/matlab/gan_digits.m --path DATAFOLDER
+%   cd DATAFOLDER; layergraph run .../examples/matlab/gan_digits.m --var numEpochs=1
 % examples/gan_digits.py is the same program in Python.
 
 load digitsTrain.mat   % XTrain
