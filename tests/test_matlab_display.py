@@ -279,3 +279,16 @@ def test_object_class_name_from_matlab_class():
     assert D.display_text("t", Thing()) == (
         "t = \n\n  Thing with properties:\n\n    Count: 2\n     Kind: 'char'\n\n")
     assert D.class_name(Thing()) == "pkg.Thing"
+
+
+def test_display_function_uses_the_variable_name():
+    printed, _ = run_echo("v = [1 2];\ndisplay(v)\ndisplay(3)\n")
+    assert printed == "v =\n\n     1     2\n\nans =\n\n     3\n\n"
+
+
+def test_porter_discards_fprintf_to_stderr(capsys):
+    from layergraph.matlab import port
+
+    port("fprintf(2, 'warning text\\n');\nx = 1;\n")
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""

@@ -1913,14 +1913,18 @@ class Interpreter:
                 return []
             return [merge_opaque(args)] * max(nargout, 1)
         extra = {"nargout": nargout} if getattr(fn, "nargout_aware", False) else {}
+        if name == "display" and len(args) == 1 and node.t == "function_call":
+            argnodes = self._args_of(node)   # display(x) shows the variable's name, as MATLAB's inputname
+            if len(argnodes) == 1 and argnodes[0].t == "identifier":
+                extra = {"name": argnodes[0].v}
         from .base._core import CONTEXT
 
         token = CONTEXT.set((self, node))   # lang.call (function handles) and the element budget use it
         try:
             if self.run_mode:
                 result = fn.function(*args, **extra)
-            else:
-                with contextlib.redirect_stdout(io.StringIO()):
+            else:   # the porter prints nothing (fprintf(2, ...) included)
+                with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                     result = fn.function(*args, **extra)
         except MatlabPortError as exc:
             if getattr(exc, "stack", None) or getattr(exc, "text", None) is not None or \

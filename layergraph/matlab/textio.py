@@ -367,9 +367,10 @@ def disp(X):
 
 
 @matlab_function("display", outputs=(), base=True)
-def display(X):
-    """``display(X)``: X with a name (``ans`` here; the interpreter shows the variable's own name)."""
-    _display.display(X)
+def display(X, name: str | None = None):
+    """``display(X)``: X shown with its name as an unterminated statement shows it (the interpreter passes
+    the variable's name, as MATLAB's inputname; ``ans`` otherwise)."""
+    _display.display(X, name)
 
 
 @matlab_function("format", outputs=(), base=True)
