@@ -16,6 +16,11 @@ targets, forward, loss, gradients, update, as the MathWorks example does):
   the MATLAB API adds);
 * "torch, nn.Sequential": an equivalent plain PyTorch model (informational).
 
+``--interpreted``: also the MATLAB script examples/matlab/custom_loop_digits.m run by the interpreter
+(``layergraph.matlab.run``; its ``load`` lines replaced by the same arrays given as workspace
+variables), one epoch's cost taken as the difference between runs of 1 and 1 + ``--epochs`` epochs
+(so start-up, network building and the test-set prediction cancel out).
+
 Rounds are interleaved so machine load affects all alike; medians and the median per-round ratio
 are printed. Times are process CPU times (time.process_time), which a busy machine disturbs less than wall time.
 """
@@ -97,6 +102,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--interpreted", action="store_true", help="also time the .m script under layergraph run")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     XTrain, TTrain = data(args.size)
@@ -133,6 +139,10 @@ def main():
         times["custom loop"].append((t1 - t0) / args.epochs)
         times["torch, same model"].append((t2 - t1) / args.epochs)
         times["torch, nn.Sequential"].append((t3 - t2) / args.epochs)
+    if args.interpreted and args.size == 8:
+        times["MATLAB script, run"] = []
+        for _ in range(args.rounds):
+            times["MATLAB script, run"].append(epoch_interpreted(args.epochs))
     print(f"digits {args.size}×{args.size}, {XTrain.shape[3]} images, batch 64, adam, "
           f"{torch.get_num_threads()} thread(s); median CPU seconds per epoch over {args.rounds} rounds")
     for name, ts in times.items():
@@ -140,6 +150,30 @@ def main():
     for ref in ("torch, same model", "torch, nn.Sequential"):
         ratios = [a / b for a, b in zip(times["custom loop"], times[ref])]
         print(f"  ratio custom loop / {ref}: {statistics.median(ratios):.3f}")
+    if "MATLAB script, run" in times:
+        ratio = statistics.median(times["MATLAB script, run"]) / statistics.median(times["torch, same model"])
+        print(f"  ratio MATLAB script (layergraph run) / torch, same model: {ratio:.3f} (medians; not interleaved)")
+
+
+def epoch_interpreted(epochs: int) -> float:
+    """CPU seconds of one epoch of examples/matlab/custom_loop_digits.m under the interpreter."""
+    from layergraph.demo import digits_matlab_layout
+    from layergraph.matlab import run
+
+    XTrain, TTrain, XTest, TTest = digits_matlab_layout(0)
+    script = Path(__file__).resolve().parents[1] / "examples" / "matlab" / "custom_loop_digits.m"
+    source = script.read_text().replace("load digitsTrain.mat", "").replace("load digitsTest.mat", "")
+    data = {"XTrain": XTrain, "TTrain": TTrain, "XTest": XTest, "TTest": TTest}
+    import contextlib
+    import io
+
+    cost = []
+    for n in (1, 1 + epochs):
+        t0 = time.process_time()
+        with contextlib.redirect_stdout(io.StringIO()):
+            run(source, workspace={**data, "numEpochs": n})
+        cost.append(time.process_time() - t0)
+    return (cost[1] - cost[0]) / epochs
 
 
 if __name__ == "__main__":

@@ -8,11 +8,14 @@ single, int8..uint64, bool logical); char rows are ``str``; string scalars ``MSt
 ``StrArr``; cell arrays ``Cell``; structs ``Struct``. They raise :class:`~layergraph.errors.MatlabRuntimeError`
 with MATLAB's identifier and wording; the interpreter adds ``file:line:col``.
 
-**Tensor dispatch (one rule).** A function registered with ``tensors=True`` looks at its positional
-arguments once: if one is a :class:`layergraph.dl.DLArray` it calls ``DLARRAY_IMPLEMENTATIONS[name]``
-(falling back to the torch implementation on the dlarray's data is *not* done: labels matter), else if
-one is a ``torch.Tensor`` it calls ``TENSOR_IMPLEMENTATIONS[name]`` (MATLAB semantics on MATLAB-layout
-tensors: the custom-layer translator and custom loops use it), else the numpy implementation.
+**Tensor dispatch (one rule).** A dlarray argument is MATLAB's class dispatch, the registry's one rule
+(:func:`layergraph.functions.overload_for`: dlarray's methods in :mod:`layergraph.dl.methods`); it runs
+before the function's body for every registered function some class overloads. A function registered
+with ``tensors=True`` then looks at its positional arguments once: if one is a ``torch.Tensor`` it calls
+``TENSOR_IMPLEMENTATIONS[name]`` (MATLAB semantics on MATLAB-layout tensors: the custom-layer translator
+uses it), else the numpy implementation. A dlarray reaching a function dlarray does not overload is
+MATLAB's "Undefined function ... for input arguments of type 'dlarray'" (falling back to the torch
+implementation on the dlarray's data is *not* done: labels matter).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import sys
 import numpy as np
 
 from ...errors import MatlabRuntimeError
-from ...functions import matlab_function
+from ...functions import matlab_function, matlab_overload, overload_for
 from ..values import Cell, FuncHandle, LayerArr, MString, StrArr, Struct, num
 
 # ---- errors ------------------------------------------------------------------------------------------
@@ -69,7 +72,6 @@ def check_elements(count, what: str) -> None:
 # ---- registration and tensor dispatch ----------------------------------------------------------------
 
 TENSOR_IMPLEMENTATIONS: dict = {}    # MATLAB name -> implementation over torch tensors (MATLAB layout)
-DLARRAY_IMPLEMENTATIONS: dict = {}   # MATLAB name -> implementation over DLArray (keeps format labels)
 
 
 def tensor_kind(args) -> str | None:
@@ -96,8 +98,10 @@ def dispatch_tensors(name: str, fn):
         kind = tensor_kind(args)
         if kind is None:
             return fn(*args, **kwargs)
-        table = DLARRAY_IMPLEMENTATIONS if kind == "dlarray" else TENSOR_IMPLEMENTATIONS
-        impl = table.get(name)
+        if kind == "dlarray":
+            impl = overload_for(name, args)          # dlarray's method (the registry's one dispatch rule)
+        else:
+            impl = TENSOR_IMPLEMENTATIONS.get(name)
         if impl is None:
             raise fail(f"Undefined function '{name}' for input arguments of type "
                        f"'{'dlarray' if kind == 'dlarray' else 'tensor'}'.", "MATLAB:UndefinedFunction")
@@ -120,10 +124,16 @@ def base(name: str, outputs=("out",), nargout_aware: bool = False, tensors: bool
 
 
 def tensor_implementation(name: str, kind: str = "tensor"):
-    """Register the torch (``kind='tensor'``) or DLArray (``kind='dlarray'``) implementation of ``name``."""
+    """Register the torch (``kind='tensor'``) or DLArray (``kind='dlarray'``: dlarray's method, through
+    :func:`layergraph.functions.matlab_overload`) implementation of ``name``."""
 
     def wrap(fn):
-        (DLARRAY_IMPLEMENTATIONS if kind == "dlarray" else TENSOR_IMPLEMENTATIONS)[name] = fn
+        if kind == "dlarray":
+            from ...dl.dlarray import DLArray
+
+            matlab_overload(name, DLArray, nargout_aware=True)(fn)
+        else:
+            TENSOR_IMPLEMENTATIONS[name] = fn
         return fn
 
     return wrap
@@ -462,6 +472,6 @@ def size_text(shape) -> str:
 
 
 __all__ = [
-    "CONTEXT", "DLARRAY_IMPLEMENTATIONS", "TENSOR_IMPLEMENTATIONS", "base", "tensor_implementation", "fail",
+    "CONTEXT", "TENSOR_IMPLEMENTATIONS", "base", "tensor_implementation", "fail",
     "numeric", "floating", "to_class", "class_of", "shape_of", "first_nonsingleton", "outputs",
 ]

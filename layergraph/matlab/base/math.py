@@ -975,23 +975,6 @@ tensor_implementation("max")(_t_minmax("max"))
 tensor_implementation("min")(_t_minmax("min"))
 
 
-# ---- dlarrays: the DLArray functions of layergraph.dl (they keep the format labels) ------------------
+# ---- dlarrays -------------------------------------------------------------------------------------
+# dlarray arguments: dlarray's methods (layergraph/dl/methods.py) through the registry's one dispatch rule
 
-
-def _dl(name):
-    def run(*args, nargout=1):
-        import importlib
-
-        dlmod = importlib.import_module("layergraph.dl.dlarray")
-
-        fn = {"sum": dlmod.dl_sum, "mean": dlmod.dl_mean, "max": dlmod.dl_max, "min": dlmod.dl_min}[name]
-        out = fn(*args)
-        if name in ("max", "min") and isinstance(out, tuple):
-            return out[0] if nargout <= 1 else out[:nargout]
-        return out
-
-    return run
-
-
-for _name in ("sum", "mean", "max", "min"):
-    tensor_implementation(_name, "dlarray")(_dl(_name))
