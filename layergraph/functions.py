@@ -49,6 +49,7 @@ REGISTERING_MODULES = (
     "layergraph.figures",
     "layergraph.matlab.textio",
     "layergraph.matlab.base",
+    "layergraph.matlab.base.random",
     "layergraph.matlab.layouts",   # last: MATLAB-layout trainNetwork/predict/... take the MATLAB names
 )
 

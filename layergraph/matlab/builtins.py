@@ -91,30 +91,6 @@ def _dims(interp, args, node, name):
     return tuple(dims)
 
 
-@builtin("rand")
-def _rand(interp, args, nargout, node):
-    return interp.rng.random(_dims(interp, args, node, "rand"))
-
-
-@builtin("randn")
-def _randn(interp, args, nargout, node):
-    return interp.rng.standard_normal(_dims(interp, args, node, "randn"))
-
-
-@builtin("randi")
-def _randi(interp, args, nargout, node):
-    lim = interp.numeric(args[0], node).reshape(-1)
-    lo, hi = (1, int(lim[0])) if lim.size == 1 else (int(lim[0]), int(lim[1]))
-    return interp.rng.integers(lo, hi + 1, _dims(interp, args[1:], node, "randi")).astype(float)
-
-
-@builtin("rng")
-def _rng(interp, args, nargout, node):
-    if args and isinstance(args[0], np.ndarray) and args[0].size == 1:
-        interp.rng = np.random.default_rng(int(args[0].flat[0]))
-    elif args and isinstance(args[0], str) and str(args[0]) == "default":
-        interp.rng = np.random.default_rng(0)
-    return []
 
 
 @builtin("cat")

@@ -179,7 +179,8 @@ class Interpreter:
         self.end_ctx: list = []
         self.file_cache: dict = {}
         self.lookup_cache: dict = {}
-        self.rng = np.random.default_rng(seed)
+        from .base.random import STREAM
+        STREAM.reset_startup(seed)   # rand/randn/randi start as at MATLAB start-up (rng default)
         self.pinned = dict(workspace or {})
         self.custom_classes: dict = {}   # classdef name -> info (custom.py)
         self.current: Node | None = None
