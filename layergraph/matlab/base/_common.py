@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import numbers
 
 import numpy as np
@@ -59,3 +61,35 @@ def scalar_of(v, what: str) -> float:
     if a.size != 1:
         raise runtime_error("MATLAB:badarg", f"{what} must be a scalar.")
     return float(a.reshape(-1)[0])
+
+
+# The caller's allocation check: the interpreter installs its own (per-script cap, message located at the
+# statement); from Python, layergraph.limits' max_array_elements applies.
+_ALLOCATION_CHECK: contextvars.ContextVar = contextvars.ContextVar("layergraph_allocation_check", default=None)
+
+
+@contextlib.contextmanager
+def allocation_check(check):
+    """Inside the block, ``check(dims, what)`` vets every array a base function is about to allocate."""
+    token = _ALLOCATION_CHECK.set(check)
+    try:
+        yield
+    finally:
+        _ALLOCATION_CHECK.reset(token)
+
+
+def check_allocation(dims, what: str) -> None:
+    """Refuse an array of shape ``dims`` larger than the active limit (before allocating it)."""
+    check = _ALLOCATION_CHECK.get()
+    if check is not None:
+        check(tuple(dims), what)
+        return
+    from ...limits import current
+
+    total = float(np.prod([float(d) for d in dims])) if len(dims) else 1.0
+    limit = current().max_array_elements
+    if total > limit:
+        raise runtime_error("MATLAB:array:SizeLimitExceeded",
+                            f"{what}: requested {'x'.join(str(int(d)) for d in dims)} array exceeds the maximum "
+                            f"array size layergraph allocates ({limit} elements; see layergraph.limits "
+                            "max_array_elements).")

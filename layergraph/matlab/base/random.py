@@ -21,9 +21,8 @@ import time
 import numpy as np
 
 from ...functions import matlab_function
-from ...limits import current as current_limits
 from ..values import Struct, num
-from ._common import as_array, matlab_array, runtime_error, text_of
+from ._common import as_array, check_allocation, matlab_array, runtime_error, text_of
 
 _MT_DEFAULT_SEED = 5489          # mt19937ar's default seed: what MATLAB's twister seed 0 means
 _GENERATORS = ("twister", "simdTwister", "combRecursive", "multFibonacci", "philox", "threefry",
@@ -211,12 +210,7 @@ def _dims(fname: str, args) -> tuple:
         dims.append(max(int(v), 0))
     while len(dims) > 2 and dims[-1] == 1:
         dims.pop()
-    total = float(np.prod([float(d) for d in dims]))
-    if total > current_limits().max_array_elements:
-        raise runtime_error("MATLAB:array:SizeLimitExceeded",
-                            f"Requested {'x'.join(str(d) for d in dims)} array exceeds the maximum array size "
-                            f"layergraph allocates ({current_limits().max_array_elements} elements; see "
-                            "layergraph.limits max_array_elements).")
+    check_allocation(dims, fname)
     return tuple(dims)
 
 
