@@ -156,3 +156,10 @@ def test_registered_as_base_functions_and_used_by_the_interpreter():
 def test_interpreter_starts_at_matlabs_start_up_state():
     w = port("x = rand(1, 2);\n").workspace
     np.testing.assert_allclose(w["x"], [[0.8147, 0.9058]], atol=5e-5)
+
+
+def test_errors_in_scripts_are_located():
+    from layergraph.errors import MatlabPortError
+
+    with pytest.raises(MatlabPortError, match=r"<string>:2:1: rng: The seed must be a nonnegative integer"):
+        port("x = 1;\nrng(-1)\n")
