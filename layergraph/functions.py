@@ -50,6 +50,7 @@ REGISTERING_MODULES = (
     "layergraph.matlab.textio",
     "layergraph.matlab.base",
     "layergraph.matlab.base.random",
+    "layergraph.matlab.base.matfiles",
     "layergraph.matlab.layouts",   # last: MATLAB-layout trainNetwork/predict/... take the MATLAB names
 )
 

@@ -2937,6 +2937,9 @@ _LOCATED = re.compile(r"^[^\n]*:\d+:\d+: ")   # an error text that already names
 
 _FRAME_FUNCTIONS = {"nargin": _nargin, "nargout": _nargout, "clear": _clear, "clearvars": _clear,
                     "exist": _exist, "clc": _noop, "close": _noop, "more": _noop}
+from .base.matfiles import FRAME_FUNCTIONS as _FILE_FUNCTIONS  # noqa: E402  (save/load use the workspace)
+
+_FRAME_FUNCTIONS.update(_FILE_FUNCTIONS)
 # base functions whose only effect is on what a run prints: the porter does not call them
 _RUN_ONLY = {"format"}
 
