@@ -511,7 +511,8 @@ def _frame_load(interp, frame, args, nargout, node):
     if not interp.run_mode:   # porting: the file's data are not read
         from ..values import Opaque
 
-        return [Opaque(f"load at {interp.where(node)}")] * max(nargout, 1)
+        interp.warn(node, "'load' reads a file the porter does not read; its result is treated as opaque data")
+        return [Opaque(f"load at {interp.where(node)}", missing="load")] * max(nargout, 1)
     if nargout >= 1:
         return [_guarded(interp, node, "load", load, *args)]
     _guarded(interp, node, "load", load_into, frame.vars, *args)
