@@ -51,6 +51,7 @@ REGISTERING_MODULES = (
     "layergraph.matlab.base",
     "layergraph.matlab.base.random",
     "layergraph.matlab.base.matfiles",
+    "layergraph.matlab.base.containers",
     "layergraph.matlab.layouts",   # last: MATLAB-layout trainNetwork/predict/... take the MATLAB names
 )
 

@@ -1066,6 +1066,15 @@ class Interpreter:
             raise self.opaque_error(where, value, what)
         return self.checked(where, write_property, base, name, self.to_py(value, where, for_network=True))
 
+    def call_object(self, where: Node, fn, *args):
+        """Call a method of a MATLAB object (``paren_get``/``paren_set``); its MATLAB error is located here."""
+        try:
+            return fn(*args)
+        except MatlabRuntimeError as exc:
+            if self.run_mode:
+                raise self.runtime_error(where, exc.message, exc.identifier) from None
+            raise self.error(where, exc.message) from None
+
     def checked(self, where: Node, fn, *args):
         """Call an access/policy check; its refusal becomes an error at the script location."""
         try:
@@ -2088,6 +2097,8 @@ class Interpreter:
             return self.apply_overload(impl, [base] + [":" if i is COLON else i for i in idx], where)
         if base is None:
             raise self.error(where, "indexing an undefined value")
+        if hasattr(type(base), "paren_get"):   # handle objects indexed by key (containers.Map)
+            return self.call_object(where, base.paren_get, [":" if i is COLON else i for i in idx])
         if isinstance(base, Layer):
             base = LayerArr.row([base])
         if isinstance(base, (bool, int, float)):
@@ -2142,6 +2153,8 @@ class Interpreter:
         if (type(base) in OVERLOAD_TYPES or (type(value) in OVERLOAD_TYPES and isinstance(base, np.ndarray))) and \
                 (impl := overload_for("parenAssign", [base, value])) is not None:
             return self.apply_overload(impl, [base, value] + [":" if i is COLON else i for i in idx], where)
+        if hasattr(type(base), "paren_set"):   # handle objects assigned by key (containers.Map)
+            return self.call_object(where, base.paren_set, [":" if i is COLON else i for i in idx], value)
         if isinstance(value, (Struct, StructArr)) and (base is None or isinstance(base, (Struct, StructArr)) or (
                 isinstance(base, np.ndarray) and base.size == 0)):
             return _structs.index_set(self, base, idx, value, where)     # s(2) = t, s(3).f = v
@@ -2988,6 +3001,8 @@ def shape_of(v) -> tuple:
         return v.shape
     if type(v) in OVERLOAD_TYPES and overload_for("size", (v,)) is not None:
         return tuple(int(d) for d in np.asarray(overload_for("size", (v,))(v)).reshape(-1))
+    if hasattr(type(v), "matlab_size"):
+        return tuple(v.matlab_size())
     if isinstance(v, MString):
         return (1, 1)
     if isinstance(v, str):
