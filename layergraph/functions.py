@@ -52,6 +52,7 @@ REGISTERING_MODULES = (
     "layergraph.matlab.base.random",
     "layergraph.matlab.base.matfiles",
     "layergraph.matlab.base.containers",
+    "layergraph.matlab.base.tables",
     "layergraph.matlab.layouts",   # last: MATLAB-layout trainNetwork/predict/... take the MATLAB names
 )
 

@@ -155,8 +155,11 @@ def read_property(obj, name: str):
     if isinstance(obj, (np.ndarray, str, Cell, StrArr, FuncHandle)):
         raise MatlabAccessError(f"a {_kind(obj)} value has no field or property '{name}'")
     if name not in allowed_names(obj, "MATLAB_PROPERTIES"):
-        if name in dynamic_names(obj):   # e.g. a table's variables: t.Var1
-            return to_matlab(type(obj).__getattr__(obj, name))
+        if name in dynamic_names(obj):   # e.g. a table's variables: t.Var1 (a column: N-by-1 in MATLAB)
+            value = type(obj).__getattr__(obj, name)
+            if isinstance(value, np.ndarray) and value.ndim == 1:
+                value = value.reshape(-1, 1)
+            return to_matlab(value)
         raise MatlabAccessError(f"a {_kind(obj)} value has no property '{name}'")
     return to_matlab(_read_attribute(obj, name))
 
@@ -199,6 +202,12 @@ def write_property(obj, name: str, value):
     """
     name = check_field_name(name)
     settable = type(obj).MATLAB_SETTABLE if isinstance(obj, Layer) else allowed_names(obj, "MATLAB_SETTABLE")
+    if name not in settable and getattr(matlab_class(obj), "MATLAB_DYNAMIC_SETTABLE", False) and \
+            name not in allowed_names(obj, "MATLAB_PROPERTIES"):
+        # a table: t.Var = column adds or replaces a variable (a copy: MATLAB's value semantics)
+        new = obj.copy()
+        new[name] = value
+        return new
     if name not in settable:
         props = type(obj).MATLAB_PROPERTIES if isinstance(obj, Layer) else allowed_names(obj, "MATLAB_PROPERTIES")
         who = obj.label() if isinstance(obj, Layer) else f"a {_kind(obj)} value"

@@ -1375,6 +1375,9 @@ class Interpreter:
                 idx = self.eval_index_args(payload, frame, value, where)
                 if any(isinstance(i, Opaque) for i in idx):
                     return [merge_opaque(idx)]
+                if hasattr(type(value), "brace_get"):   # T{rows, vars} on a table
+                    value = to_matlab(self.call_object(where, value.brace_get, [":" if i is COLON else i for i in idx]))
+                    continue
                 if not isinstance(value, Cell):
                     raise self.error(where, f"brace indexing is only for cell arrays, not {type_name(value)}")
                 sub = self.index_get(value, idx, where)

@@ -90,6 +90,7 @@ class Table:
     MATLAB_DYNAMIC_PROPERTIES = "VariableNames"   # t.Var1 reads a variable (layergraph/matlab/access.py)
     MATLAB_SETTABLE = ()
     MATLAB_METHODS = ("height", "width", "head", "tail")
+    MATLAB_DYNAMIC_SETTABLE = True   # t.Name = column adds or replaces a variable (on a copy)
 
     def __init__(self, columns: dict | None = None, names=None):
         object.__setattr__(self, "_meta", {})
@@ -205,6 +206,69 @@ class Table:
         if key not in self._names:
             self._names.append(key)
 
+    def copy(self) -> "Table":
+        """A new table with the same variables (the column arrays are shared; assignment replaces them)."""
+        return Table(dict(self._columns))
+
+    # ---- MATLAB subscripts (1-based; the interpreter and translated programs) ------------------------
+    def _matlab_rows(self, sub):
+        if isinstance(sub, str) and sub == ":":
+            return slice(None)
+        a = np.asarray(sub)
+        if a.dtype == bool:
+            if a.size != self.height:
+                raise OptionError(f"table: a logical row index must have {self.height} elements")
+            return a.reshape(-1)
+        pos = a.reshape(-1).astype(np.float64)
+        if pos.size and (np.any(pos != np.floor(pos)) or pos.min() < 1):
+            raise OptionError("table: row subscripts must be positive integers or logicals")
+        if pos.size and pos.max() > self.height:
+            raise OptionError(f"table: row index {int(pos.max())} exceeds the table's {self.height} rows")
+        return (pos - 1).astype(np.int64)
+
+    def _matlab_vars(self, sub) -> list[str]:
+        if isinstance(sub, str):
+            return list(self._names) if sub == ":" else self._var_names([sub])
+        if hasattr(sub, "a") and isinstance(getattr(sub, "a"), np.ndarray):   # a cell or string array of names
+            return self._var_names([str(x) for x in sub.a.reshape(-1, order="F")])
+        a = np.asarray(sub)
+        if a.dtype == bool:
+            return self._var_names(a.reshape(-1))
+        pos = a.reshape(-1).astype(np.float64)
+        if pos.size and (np.any(pos != np.floor(pos)) or pos.min() < 1):
+            raise OptionError("table: variable subscripts must be positive integers, names or logicals")
+        return self._var_names([int(x) - 1 for x in pos])
+
+    def _matlab_subs(self, idx):
+        if len(idx) != 2:
+            raise OptionError("table: index a table with two subscripts, T(rows, vars)")
+        return self._matlab_rows(idx[0]), self._matlab_vars(idx[1])
+
+    def paren_get(self, idx) -> "Table":
+        """MATLAB ``T(rows, vars)``: a table."""
+        rows, names = self._matlab_subs(idx)
+        return self[rows, names]
+
+    def brace_get(self, idx):
+        """MATLAB ``T{rows, vars}``: the values, the variables concatenated side by side (a matrix for
+        numeric variables, an object array — a cell array in MATLAB — for text)."""
+        rows, names = self._matlab_subs(idx)
+        sub = self[rows, names]
+        cols = []
+        for n in names:
+            col = sub._columns[n]
+            if isinstance(col, Categorical):
+                return col if len(names) == 1 else _concat_error()
+            arr = np.asarray(col)
+            cols.append(arr.reshape(len(arr), -1) if arr.ndim != 1 else arr.reshape(-1, 1))
+        if not cols:
+            return np.zeros((sub.height, 0))
+        if any(c.dtype == object for c in cols):
+            if not all(c.dtype == object for c in cols):
+                return _concat_error()
+            return np.concatenate(cols, axis=1)   # an object array: a cell array in MATLAB
+        return np.concatenate(cols, axis=1)
+
     def __contains__(self, name):
         return name in self._columns
 
@@ -314,6 +378,10 @@ class Table:
 
     def __repr__(self):
         return f"<table {self.height}×{self.width}: {', '.join(self._names)}>"
+
+
+def _concat_error():
+    raise OptionError("table: the selected variables cannot be concatenated (numeric and text variables mixed)")
 
 
 def table(*args, **kwargs) -> Table:

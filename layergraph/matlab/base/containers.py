@@ -37,6 +37,7 @@ class MatlabMap:
     """MATLAB ``containers.Map`` (a handle): ``KeyType`` char or numeric, ``ValueType`` any or a class."""
 
     MATLAB_CLASS = "containers.Map"
+    MATLAB_HANDLE = True
     MATLAB_PROPERTIES = ("Count", "KeyType", "ValueType")
     MATLAB_SETTABLE = ()
     MATLAB_METHODS = ("keys", "values", "isKey", "remove", "length")
