@@ -53,6 +53,7 @@ REGISTERING_MODULES = (
     "layergraph.matlab.base.matfiles",
     "layergraph.matlab.base.containers",
     "layergraph.matlab.base.tables",
+    "layergraph.matlab.base.clock",
     "layergraph.matlab.layouts",   # last: MATLAB-layout trainNetwork/predict/... take the MATLAB names
 )
 
