@@ -204,9 +204,16 @@ def write_property(obj, name: str, value):
     settable = type(obj).MATLAB_SETTABLE if isinstance(obj, Layer) else allowed_names(obj, "MATLAB_SETTABLE")
     if name not in settable and getattr(matlab_class(obj), "MATLAB_DYNAMIC_SETTABLE", False) and \
             name not in allowed_names(obj, "MATLAB_PROPERTIES"):
-        # a table: t.Var = column adds or replaces a variable (a copy: MATLAB's value semantics)
+        # a table: t.Var = column adds or replaces a variable (a copy: MATLAB's value semantics); never a
+        # name the Python object has (methods, attributes)
+        if name.startswith("_") or (name not in dynamic_names(obj) and hasattr(obj, name)):
+            raise MatlabAccessError(f"Unrecognized property '{name}' for a {_kind(obj)} value (a name layergraph "
+                                    "reserves; choose another variable name).")
         new = obj.copy()
-        new[name] = value
+        try:
+            new[name] = value
+        except LayerGraphError as exc:
+            raise MatlabAccessError(f"Cannot assign table variable '{name}': {exc}") from None
         return new
     if name not in settable:
         props = type(obj).MATLAB_PROPERTIES if isinstance(obj, Layer) else allowed_names(obj, "MATLAB_PROPERTIES")
