@@ -231,3 +231,22 @@ def test_porting_never_reads_or_writes(tmp_path, monkeypatch):
     result = port("x = 1;\nsave('p.mat', 'x')\nS = load('p.mat');\n")
     assert not (tmp_path / "p.mat").exists()
     assert "S" in result.workspace
+
+
+def test_a_network_saved_by_matlab_loads_through_the_importer(tmp_path, monkeypatch):
+    """issue 16: load('net.mat') in a script returns the network the .mat importer builds (file written in
+    MATLAB's object format by the tests' own writer)."""
+    import torch
+
+    import mat_writer as W
+    from layergraph import assembleNetwork, featureInputLayer, fullyConnectedLayer, regressionLayer, reluLayer
+
+    layers = layers_with_weights([featureInputLayer(4, Name="in"), fullyConnectedLayer(3, Name="fc"),
+                                  reluLayer(Name="r"), fullyConnectedLayer(2, Name="fc2")])
+    net = assembleNetwork(layers + [regressionLayer(Name="out")])
+    W.save_mat(tmp_path / "trained.mat", {"net": W.series_network(net), "acc": W.num(0.5)})
+    ws = _run_script(tmp_path, "load('trained.mat')\nS = load('trained.mat', 'net');\nk = class(net);\n",
+                     monkeypatch)
+    x = torch.randn(3, 4)
+    torch.testing.assert_close(ws["net"].predict(x), net.predict(x))
+    assert ws["acc"][0, 0] == 0.5 and ws["S"].fields["net"].matlab_class() == "SeriesNetwork"
