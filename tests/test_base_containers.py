@@ -96,6 +96,7 @@ tf = isKey(m, 'b');
 v = m('b');
 m2 = containers.Map({'x','y'}, {10, 'text'});
 vt = m2.ValueType;
+cls = class(m);
 try
     q = m('zz');
 catch ME
@@ -108,3 +109,16 @@ end
     assert list(ws["k"].items()) == ["a", "b"] and list(ws["k2"].items()) == ["a", "b"]
     assert ws["tf"][0, 0] and ws["v"].tolist() == [[2.0, 3.0]] and ws["vt"] == "any"
     assert ws["id"] == "MATLAB:Containers:Map:NoKey"
+    assert ws["cls"] == "containers.Map"
+
+
+def test_display_is_matlabs(capsys):
+    from layergraph.matlab.display import display_value
+
+    M = containers_Map(Cell.row(["Jan", "Feb", "Mar", "Apr"]), np.array([[327.2, 368.2, 197.6, 178.4]]))
+    display_value("M", M)
+    lines = capsys.readouterr().out.splitlines()
+    # the containers.Map reference page: "Map with properties:", Count/KeyType/ValueType right-aligned, unquoted
+    body = [ln for ln in lines if ln.strip()]
+    assert body == ["M = ", "  Map with properties:", "        Count: 4", "      KeyType: char",
+                    "    ValueType: double"]

@@ -3057,7 +3057,7 @@ def matlab_class_name(v) -> str:
         return "struct"
     if isinstance(v, FuncHandle):
         return "function_handle"
-    return type(v).__name__
+    return getattr(type(v), "MATLAB_CLASS", None) or type(v).__name__   # containers.Map declares its class
 
 
 def type_name(v) -> str:

@@ -67,6 +67,13 @@ class MatlabMap:
     def __len__(self):
         return len(self._data)
 
+    def __str__(self):
+        """MATLAB's display (containers.Map reference page): the count and the two types, unquoted."""
+        return ("  Map with properties:\n\n"
+                f"        Count: {len(self._data)}\n"
+                f"      KeyType: {self._key_type}\n"
+                f"    ValueType: {self._value_type}\n")
+
     def __repr__(self):
         return f"containers.Map(Count={len(self._data)}, KeyType={self._key_type}, ValueType={self._value_type})"
 
