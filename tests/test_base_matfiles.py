@@ -118,8 +118,8 @@ def test_errors_are_matlabs(tmp_path, capsys):
     save(f, workspace={"a": np.array([[1.0]])})
     assert list(load(f, "a", "b").fields) == ["a"]
     assert "Warning: Variable 'b' not found." in capsys.readouterr().out
-    with pytest.raises(MatlabRuntimeError, match="-ascii"):
-        save(f, "-ascii", workspace={"a": np.array([[1.0]])})
+    with pytest.raises(MatlabRuntimeError, match="-regexp"):
+        save(f, "-regexp", "a", workspace={"a": np.array([[1.0]])})
     bad = tmp_path / "bad.mat"
     bad.write_bytes(b"this is not a mat file at all" * 10)
     with pytest.raises(MatlabRuntimeError, match="bad.mat"):
@@ -250,3 +250,12 @@ def test_a_network_saved_by_matlab_loads_through_the_importer(tmp_path, monkeypa
     x = torch.randn(3, 4)
     torch.testing.assert_close(ws["net"].predict(x), net.predict(x))
     assert ws["acc"][0, 0] == 0.5 and ws["S"].fields["net"].matlab_class() == "SeriesNetwork"
+
+
+def test_ascii_save_and_load(tmp_path):
+    f = str(tmp_path / "x.txt")
+    save(f, "x", "-ascii", workspace={"x": np.array([[1.0, -2.5], [3.0, 0.125]])})
+    assert open(f).read() == "   1.0000000e+00  -2.5000000e+00\n   3.0000000e+00   1.2500000e-01\n"
+    assert load(f).tolist() == [[1.0, -2.5], [3.0, 0.125]]
+    save(f, "x", "-ascii", "-double", workspace={"x": np.array([[np.pi]])})
+    assert open(f).read() == "   3.141592653589793e+00\n"

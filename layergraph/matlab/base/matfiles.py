@@ -391,7 +391,8 @@ def load_variables(filename, names=(), *, decode_networks: bool = True) -> dict:
 
 
 def _split_save_args(args) -> tuple[list, dict]:
-    opts = {"version": "7", "append": False, "struct": None, "compress": True}
+    opts = {"version": "7", "append": False, "struct": None, "compress": True, "ascii": False, "double": False,
+            "tabs": False}
     names = []
     items = [text_of(a) for a in args]
     if any(t is None for t in items):
@@ -409,6 +410,12 @@ def _split_save_args(args) -> tuple[list, dict]:
             opts["compress"] = False
         elif low == "-mat":
             pass
+        elif low == "-ascii":
+            opts["ascii"] = True
+        elif low == "-double":
+            opts["double"] = True
+        elif low == "-tabs":
+            opts["tabs"] = True
         elif low == "-struct":
             if i + 1 >= len(items):
                 raise runtime_error("MATLAB:save:missingStructName", "The -struct option needs a structure name.")
@@ -420,7 +427,8 @@ def _split_save_args(args) -> tuple[list, dict]:
         elif low.startswith("-"):
             raise runtime_error("MATLAB:save:unsupportedOption", f"save: the option '{word}' is not supported by "
                                                                  "layergraph (supported: -v7, -v6, -v4, -v7.3, "
-                                                                 "-append, -struct, -nocompression, -mat).")
+                                                                 "-append, -struct, -nocompression, -mat, -ascii, "
+                                                                 "-double, -tabs).")
         else:
             names.append(word)
         i += 1
@@ -453,7 +461,39 @@ def save(filename="matlab.mat", *args, workspace: dict | None = None):
         if missing:
             raise runtime_error("MATLAB:save:variableNotFound", f"Variable '{missing[0]}' not found.")
         variables = {n: workspace[n] for n in chosen}
+    if opts["ascii"]:
+        _save_ascii(text_of(filename) or fname, variables, double=opts["double"], tabs=opts["tabs"],
+                    append=opts["append"])
+        return
     save_variables(fname, variables, version=opts["version"], append=opts["append"], compress=opts["compress"])
+
+
+def _save_ascii(filename: str, variables: dict, *, double: bool, tabs: bool, append: bool) -> None:
+    """``save f.txt x -ascii``: each numeric (or char, as codes) variable's rows, 8 significant digits in
+    ``%16.7e`` (``-double``: 16 digits, ``%24.15e``); ``-tabs`` separates the values with tabs."""
+    path = check_write(filename, "save")
+    fmt = "%.15e" if double else "%.7e"
+    width = 24 if double else 16
+    lines = []
+    for name, v in variables.items():
+        if isinstance(v, str):
+            a = np.array([[float(ord(ch)) for ch in v]]) if v else np.zeros((0, 0))
+        elif isinstance(v, np.ndarray) and v.dtype != object:
+            a = v.reshape(v.shape[0], -1, order="F") if v.ndim > 2 else v
+        else:
+            raise runtime_error("MATLAB:save:asciiNonNumeric",
+                                f"Variable '{name}' is not numeric or char and cannot be saved with -ascii.")
+        for row in np.asarray(a, dtype=np.float64):
+            if tabs:
+                lines.append("\t".join(fmt % x for x in row))
+            else:
+                lines.append("".join((fmt % x).rjust(width) for x in row))
+    try:
+        with open(path, "a" if append else "w", encoding="ascii") as f:
+            f.write("\n".join(lines) + ("\n" if lines else ""))
+    except OSError as exc:
+        raise runtime_error("MATLAB:save:permissionDenied",
+                            f"Unable to write file '{filename}': {exc.strerror or exc}.") from None
 
 
 @matlab_function("load", outputs=("S",), base=True, nargout_aware=True)
