@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import numbers
 
 import numpy as np
@@ -63,26 +61,15 @@ def scalar_of(v, what: str) -> float:
     return float(a.reshape(-1)[0])
 
 
-# The caller's allocation check: the interpreter installs its own (per-script cap, message located at the
-# statement); from Python, layergraph.limits' max_array_elements applies.
-_ALLOCATION_CHECK: contextvars.ContextVar = contextvars.ContextVar("layergraph_allocation_check", default=None)
-
-
-@contextlib.contextmanager
-def allocation_check(check):
-    """Inside the block, ``check(dims, what)`` vets every array a base function is about to allocate."""
-    token = _ALLOCATION_CHECK.set(check)
-    try:
-        yield
-    finally:
-        _ALLOCATION_CHECK.reset(token)
-
-
 def check_allocation(dims, what: str) -> None:
-    """Refuse an array of shape ``dims`` larger than the active limit (before allocating it)."""
-    check = _ALLOCATION_CHECK.get()
-    if check is not None:
-        check(tuple(dims), what)
+    """Refuse an array of shape ``dims`` larger than the active limit, before allocating it: the
+    interpreter's per-array budget while it runs a base function (``_core.CONTEXT``), else
+    ``layergraph.limits``' ``max_array_elements`` (from Python)."""
+    from ._core import CONTEXT, check_elements
+
+    ctx = CONTEXT.get()
+    if ctx is not None and ctx[0] is not None:
+        check_elements(tuple(dims), what)
         return
     from ...limits import current
 

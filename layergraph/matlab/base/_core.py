@@ -240,7 +240,7 @@ def class_of(v) -> str:
     if isinstance(v, FuncHandle) or (callable(v) and not isinstance(v, type) and not hasattr(v, "MATLAB_PROPERTIES")
                                       and type(v).__name__ in ("function", "builtin_function_or_method")):
         return "function_handle"
-    name = type(v).__name__
+    name = getattr(type(v), "MATLAB_CLASS", None) or type(v).__name__   # containers.Map declares its class
     if name == "Categorical":
         return "categorical"
     if name == "Table":
@@ -387,6 +387,8 @@ def shape_of(v) -> tuple:
         return tuple(shape)
     if type(v).__name__ == "DLArray":
         return tuple(v.size()) if callable(getattr(v, "size", None)) else tuple(v.shape)
+    if hasattr(type(v), "matlab_size"):   # an object with MATLAB's size (containers.Map: Count-by-1)
+        return tuple(v.matlab_size())
     return (1, 1)
 
 

@@ -16,6 +16,9 @@ from layergraph.matlab.base.tables import (
 from layergraph.matlab.values import Cell
 from layergraph.values import Table, table
 
+# base functions this file tests (read by test_matlab_base_registry)
+EXTRA_TESTED = ('readtable', 'writetable', 'readmatrix', 'writematrix', 'csvread', 'csvwrite', 'dlmread', 'dlmwrite', 'array2table', 'cell2table', 'table2array')
+
 
 def test_writetable_then_readtable(tmp_path):
     f = tmp_path / "t.csv"

@@ -14,6 +14,9 @@ from layergraph.matlab.base import random as R
 from layergraph.matlab.base._common import MatlabRuntimeError
 from layergraph.matlab.values import Struct
 
+# base functions this file tests (read by test_matlab_base_registry)
+EXTRA_TESTED = ('rng', 'rand', 'randn', 'randi', 'randperm')
+
 
 def test_rand_after_rng_default_is_matlabs_stream():
     R.rng("default")

@@ -11,6 +11,9 @@ from layergraph.functions import FUNCTIONS
 from layergraph.matlab.base.containers import MatlabMap, containers_Map, isKey, keys, remove, values
 from layergraph.matlab.values import Cell
 
+# base functions this file tests (read by test_matlab_base_registry)
+EXTRA_TESTED = ('containers.Map', 'keys', 'values', 'isKey', 'remove')
+
 
 def n(x):
     return np.array([[float(x)]])

@@ -12,6 +12,9 @@ from layergraph.errors import MatlabRuntimeError
 from layergraph.matlab.base.matfiles import load, load_variables, save
 from layergraph.matlab.values import Cell, MString, StrArr, Struct, StructArr
 
+# base functions this file tests (read by test_matlab_base_registry)
+EXTRA_TESTED = ('save', 'load')
+
 
 def _values():
     s2 = StructArr(np.array([[Struct({"a": np.array([[1.0]]), "b": "x"}),
