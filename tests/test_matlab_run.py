@@ -293,3 +293,13 @@ def test_run_policy_confines_writes_to_the_script_folder_cwd_and_path(tmp_path, 
     assert Image.open(home / "ok.png").size == (2, 2) and not (other / "no.png").exists()
     run(str(script), path=[str(other)])          # a --path folder may be written
     assert (other / "no.png").exists()
+
+
+def test_syntax_error_stops_before_anything_runs(tmp_path, capsys):
+    script = tmp_path / "broken.m"
+    script.write_text("disp(1)\nx = (1 + ;\n")
+    exc = fail(str(script))
+    assert exc.identifier == "MATLAB:syntaxError" and ":2:" in exc.location
+    import re
+    assert re.match(r"Error: File: broken\.m Line: 2 Column: \d+\nInvalid syntax", str(exc))
+    assert capsys.readouterr().out == ""           # disp(1) did not run

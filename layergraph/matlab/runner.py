@@ -79,9 +79,12 @@ def run(path_or_source, workspace=None, args=None, path=None, entry: str | None 
     search = [path] if isinstance(path, (str, os.PathLike)) else list(path or [])
     src, script_dir = _source(path_or_source)
     if src.syntax_errors:
+        # MATLAB parses the whole file first: nothing runs, and the report names file, line and column
         line, col, msg = src.syntax_errors[0]
-        exc = MatlabRuntimeError(_syntax_message(msg), "MATLAB:syntaxError")
-        exc.add_frame(src.path, _label(src), line + 1, src.source_line(line))
+        name = os.path.basename(src.path) if src.path != "<string>" else src.path
+        text = f"Error: File: {name} Line: {line + 1} Column: {col + 1}\n{_syntax_message(msg)}"
+        exc = MatlabRuntimeError(_syntax_message(msg), "MATLAB:syntaxError", text)
+        exc.location = src.location(line, col)
         raise exc
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, 20000))
