@@ -139,6 +139,30 @@ def test_japanese_vowels_runs(vowels_run):
 
 
 # --------------------------------------------------------------------------------------------------
+# A residual network (layerGraph, additionLayer, connectLayers) on 16-by-16 digits
+
+RESIDUAL_SMALL = {"'MaxEpochs', 6": "'MaxEpochs', 1"}
+
+
+@pytest.fixture(scope="module")
+def residual_run(work):
+    script = small_script("residual_net.m", work, RESIDUAL_SMALL)
+    return script, printed_by_run(script)
+
+
+def test_residual_net_runs(residual_run):
+    _, (text, workspace) = residual_run
+    assert re.search(r"^ans = ?\n\n\s+16\s+16\s+1\s+1797\n", text, re.M), text
+    # 22 layers of the main branch + 2 of the strided shortcut; 21 + 1 + 3 connections
+    assert displayed_scalar(text, "numLayers") == 24
+    assert displayed_scalar(text, "numConnections") == 25
+    assert re.search(r"^ans = ?\n\n\s+359\s+10\n", text, re.M), text          # size(scores): the test fifth
+    predicted = np.asarray(workspace["YPred"]).reshape(-1)
+    truth = np.asarray(workspace["YTest"]).reshape(-1)
+    assert displayed_scalar(text, "accuracy") == pytest.approx(float(np.mean(predicted == truth)), abs=5e-5)
+
+
+# --------------------------------------------------------------------------------------------------
 # Transfer learning from resnet18('Weights','none')
 
 TRANSFER_SMALL = {"splitEachLabel(imds, 30, 10, 'randomized')": "splitEachLabel(imds, 4, 2, 'randomized')",
