@@ -1,13 +1,15 @@
-"""The custom-loop scripts of examples/matlab/ run unmodified with layergraph run (shortened through
-workspace settings the scripts read when given) and do what they are for."""
+"""examples/matlab/custom_loop_digits.m, gan_digits.m and pinn.m run unmodified with layergraph run
+(shortened through workspace settings the scripts read when given) and do what they are for."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from layergraph.demo import write_digits_mat
 from layergraph.matlab import run
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "matlab"
@@ -21,6 +23,37 @@ def _close_monitors():
     before = list(monitor._MONITORS)
     yield
     monitor._MONITORS[:] = before
+
+
+@pytest.fixture(scope="module")
+def digits_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("digits")
+    write_digits_mat(folder)
+    return folder
+
+
+def test_custom_loop_script_learns_the_digits(digits_folder, monkeypatch, capsys):
+    monkeypatch.chdir(digits_folder)                 # load digitsTrain.mat reads the current folder
+    ws = run(EXAMPLES / "custom_loop_digits.m", workspace={"numEpochs": 2})
+    out = capsys.readouterr().out
+    epochs = re.findall(r"Epoch (\d+), iteration (\d+), loss ([0-9.]+)", out)
+    assert [(e, i) for e, i, _ in epochs] == [("1", "22"), ("2", "44")]     # floor(1437/64) = 22 per epoch
+    assert all(float(loss) < np.log(10) for _, _, loss in epochs)         # below chance level (-log 1/10)
+    accuracy = float(np.asarray(ws["accuracy"]).reshape(-1)[0])
+    assert accuracy >= 0.8                                                 # 2 epochs; chance is 0.1
+    assert f"Test accuracy: {accuracy:.4f}" in out
+    assert type(ws["net"]).__name__ == "Network" and ws["iteration"].tolist() == [[44.0]]
+
+
+def test_gan_script_trains_both_networks_for_every_minibatch(digits_folder, monkeypatch):
+    monkeypatch.chdir(digits_folder)
+    ws = run(EXAMPLES / "gan_digits.m", workspace={"numEpochs": 1})
+    assert ws["iteration"].tolist() == [[22.0]] and ws["numIterations"].tolist() == [[22.0]]
+    assert float(np.asarray(ws["monitor"].Progress).reshape(-1)[0]) == pytest.approx(100.0)
+    generated = np.asarray(ws["XGenerated"])
+    assert generated.shape == (64, 25) and np.all((generated >= 0) & (generated <= 1))   # sigmoid outputs
+    for name in ("lossG", "lossD"):
+        assert np.isfinite(np.asarray(ws[name])).all()
 
 
 def test_pinn_script_solves_the_poisson_problem(tmp_path, monkeypatch, capsys):
