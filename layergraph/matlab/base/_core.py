@@ -8,26 +8,22 @@ single, int8..uint64, bool logical); char rows are ``str``; string scalars ``MSt
 ``StrArr``; cell arrays ``Cell``; structs ``Struct``. They raise :class:`~layergraph.errors.MatlabRuntimeError`
 with MATLAB's identifier and wording; the interpreter adds ``file:line:col``.
 
-**Tensor dispatch (one rule).** A dlarray argument is MATLAB's class dispatch, the registry's one rule
-(:func:`layergraph.functions.overload_for`: dlarray's methods in :mod:`layergraph.dl.methods`); it runs
-before the function's body for every registered function some class overloads. A function registered
-with ``tensors=True`` then looks at its positional arguments once: if one is a ``torch.Tensor`` it calls
-``TENSOR_IMPLEMENTATIONS[name]`` (MATLAB semantics on MATLAB-layout tensors: the custom-layer translator
-uses it), else the numpy implementation. A dlarray reaching a function dlarray does not overload is
-MATLAB's "Undefined function ... for input arguments of type 'dlarray'" (falling back to the torch
-implementation on the dlarray's data is *not* done: labels matter).
+**Tensors and dlarrays.** The project has one rule for MATLAB functions on objects:
+:func:`layergraph.functions.matlab_overload` (the leftmost argument whose class overloads a name decides,
+before the registry's own body). dlarray's methods live in :mod:`layergraph.dl.methods`; the torch
+implementations here (:func:`tensor_implementation`) overload the numeric base functions for
+``torch.Tensor`` (MATLAB semantics on MATLAB-layout tensors: the custom-layer translator and custom loops
+use them).
 """
 
 from __future__ import annotations
 
 import contextvars
-import functools
-import sys
 
 import numpy as np
 
 from ...errors import MatlabRuntimeError
-from ...functions import matlab_function, matlab_overload, overload_for
+from ...functions import matlab_function
 from ..values import Cell, FuncHandle, LayerArr, MString, StrArr, Struct, num
 
 # ---- errors ------------------------------------------------------------------------------------------
@@ -69,71 +65,31 @@ def check_elements(count, what: str) -> None:
     interp.check_elements(count, node, what)
 
 
-# ---- registration and tensor dispatch ----------------------------------------------------------------
-
-TENSOR_IMPLEMENTATIONS: dict = {}    # MATLAB name -> implementation over torch tensors (MATLAB layout)
+# ---- registration ----------------------------------------------------------------------------------
 
 
-def tensor_kind(args) -> str | None:
-    """'dlarray' if an argument is a DLArray, 'tensor' if one is a torch.Tensor, else None (cheap: torch
-    and layergraph.dl are only looked at when already imported)."""
-    torch = sys.modules.get("torch")
-    if torch is None:
-        return None
-    dl = sys.modules.get("layergraph.dl.dlarray")
-    kind = None
-    for a in args:
-        if dl is not None and isinstance(a, dl.DLArray):
-            return "dlarray"
-        if isinstance(a, torch.Tensor):
-            kind = "tensor"
-    return kind
-
-
-def dispatch_tensors(name: str, fn):
-    """``fn`` with the one tensor/dlarray dispatch rule (see the module docstring)."""
-
-    @functools.wraps(fn)
-    def run(*args, **kwargs):
-        kind = tensor_kind(args)
-        if kind is None:
-            return fn(*args, **kwargs)
-        if kind == "dlarray":
-            impl = overload_for(name, args)          # dlarray's method (the registry's one dispatch rule)
-        else:
-            impl = TENSOR_IMPLEMENTATIONS.get(name)
-        if impl is None:
-            raise fail(f"Undefined function '{name}' for input arguments of type "
-                       f"'{'dlarray' if kind == 'dlarray' else 'tensor'}'.", "MATLAB:UndefinedFunction")
-        return impl(*args, **kwargs)
-
-    run.numpy_implementation = fn
-    return run
-
-
-def base(name: str, outputs=("out",), nargout_aware: bool = False, tensors: bool = False):
+def base(name: str, outputs=("out",), nargout_aware: bool = False):
     """Register a MATLAB base function (``base=True``: never exported from ``layergraph``)."""
 
     def wrap(fn):
-        impl = dispatch_tensors(name, fn) if tensors else fn
-        impl.matlab_name = name
-        matlab_function(name, outputs=tuple(outputs), base=True, nargout_aware=nargout_aware)(impl)
-        return impl
+        fn.matlab_name = name
+        matlab_function(name, outputs=tuple(outputs), base=True, nargout_aware=nargout_aware)(fn)
+        return fn
 
     return wrap
 
 
-def tensor_implementation(name: str, kind: str = "tensor"):
-    """Register the torch (``kind='tensor'``) or DLArray (``kind='dlarray'``: dlarray's method, through
-    :func:`layergraph.functions.matlab_overload`) implementation of ``name``."""
+def tensor_implementation(name: str, *, nargout_aware: bool = False):
+    """Register ``fn`` as MATLAB function ``name`` for ``torch.Tensor`` arguments (and parameters), through
+    the project's one class-dispatch rule (:func:`layergraph.functions.matlab_overload`)."""
 
     def wrap(fn):
-        if kind == "dlarray":
-            from ...dl.dlarray import DLArray
+        import torch
 
-            matlab_overload(name, DLArray, nargout_aware=True)(fn)
-        else:
-            TENSOR_IMPLEMENTATIONS[name] = fn
+        from ...functions import matlab_overload
+
+        for cls in (torch.Tensor, torch.nn.Parameter):
+            matlab_overload(name, cls, nargout_aware=nargout_aware)(fn)
         return fn
 
     return wrap
@@ -185,13 +141,9 @@ def call(f, *args, nargout: int = 1):
             return f(*args, nargout=nargout)
         return f(*args)
     if callable(f):
-        if nargout == 1:
-            return f(*args)
-        try:
-            return f(*args, nargout=nargout)
-        except TypeError:
-            out = f(*args)
-            return out
+        from ...functions import call_function   # the shared calling convention for Python callables
+
+        return call_function(f, *args, nargout=nargout)
     raise fail("Expected a function handle or a function name.", "MATLAB:invalidFunctionHandle")
 
 
@@ -474,6 +426,6 @@ def size_text(shape) -> str:
 
 
 __all__ = [
-    "CONTEXT", "TENSOR_IMPLEMENTATIONS", "base", "tensor_implementation", "fail",
+    "CONTEXT", "base", "tensor_implementation", "fail", "call",
     "numeric", "floating", "to_class", "class_of", "shape_of", "first_nonsingleton", "outputs",
 ]

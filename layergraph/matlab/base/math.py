@@ -4,9 +4,10 @@ max/min/any/all/cumsum/cumprod/nnz (first non-singleton dimension by default, ``
 ``'all'``, ``'omitnan'``, ``[M, I] = max(...)``), find, sort, sortrows, histcounts, accumarray, diff, dot,
 norm, isnan/isinf/isfinite/isreal.
 
-Numeric functions marked ``tensors=True`` also take torch tensors (MATLAB layout, as the custom-layer
-translator and custom training loops hold them) and dlarrays, through the one dispatch rule of
-:mod:`layergraph.matlab.base._core`.
+The numeric functions also take torch tensors (MATLAB layout, as the custom-layer translator and custom
+training loops hold them): their torch implementations below are overloads for ``torch.Tensor`` under
+the project's one class-dispatch rule (:func:`layergraph.functions.matlab_overload`); dlarrays take
+dlarray's methods (:mod:`layergraph.dl.methods`) by the same rule.
 """
 
 from __future__ import annotations
@@ -46,10 +47,10 @@ def _elementwise(name, fn):
 
 
 for _name, _fn in _FLOAT_ONLY.items():
-    base(_name, tensors=True)(_elementwise(_name, _fn))
+    base(_name)(_elementwise(_name, _fn))
 
 
-@base("abs", tensors=True)
+@base("abs")
 def abs_(X):
     a = numeric(X)
     if a.dtype == bool:
@@ -70,12 +71,12 @@ def _rounding(name, fn):
     return run
 
 
-base("floor", tensors=True)(_rounding("floor", np.floor))
-base("ceil", tensors=True)(_rounding("ceil", np.ceil))
-base("fix", tensors=True)(_rounding("fix", np.trunc))
+base("floor")(_rounding("floor", np.floor))
+base("ceil")(_rounding("ceil", np.ceil))
+base("fix")(_rounding("fix", np.trunc))
 
 
-@base("round", tensors=True)
+@base("round")
 def round_(X, n=None, how=None):
     """Round half away from zero; ``round(X, n)`` to n decimals (n < 0: left of the point);
     ``round(X, n, 'significant')``."""
@@ -96,7 +97,7 @@ def round_(X, n=None, how=None):
     return (np.sign(x) * np.floor(np.abs(x) * f + 0.5) / f).astype(x.dtype)
 
 
-@base("sign", tensors=True)
+@base("sign")
 def sign(X):
     a = numeric(X)
     return like(np.sign(floating(a)), a)
@@ -121,7 +122,7 @@ def _result_class(a, b):
     return "double"
 
 
-@base("mod", tensors=True)
+@base("mod")
 def mod(A, B):
     """``mod(a, m) = a - floor(a./m).*m`` (sign of m); ``mod(a, 0) = a``."""
     a, b = _binary_operands(A, B)
@@ -133,7 +134,7 @@ def mod(A, B):
     return to_class(r, _result_class(a, b))
 
 
-@base("rem", tensors=True)
+@base("rem")
 def rem(A, B):
     """``rem(a, b) = a - fix(a./b).*b`` (sign of a); ``rem(a, 0)`` is NaN for floating point."""
     a, b = _binary_operands(A, B)
@@ -144,7 +145,7 @@ def rem(A, B):
     return to_class(r, _result_class(a, b))
 
 
-@base("hypot", tensors=True)
+@base("hypot")
 def hypot(A, B):
     a, b = _binary_operands(A, B)
     return to_class(np.hypot(a.astype(np.float64), b.astype(np.float64)), _result_class(a, b))
@@ -161,9 +162,9 @@ def _predicate(name, fn):
     return run
 
 
-base("isnan", tensors=True)(_predicate("isnan", np.isnan))
-base("isinf", tensors=True)(_predicate("isinf", np.isinf))
-base("isfinite", tensors=True)(_predicate("isfinite", np.isfinite))
+base("isnan")(_predicate("isnan", np.isnan))
+base("isinf")(_predicate("isinf", np.isinf))
+base("isfinite")(_predicate("isfinite", np.isfinite))
 
 
 @base("isreal")
@@ -243,11 +244,11 @@ def _sum_like(name, fn, nanfn, empty_value):
     return run
 
 
-sum_ = base("sum", tensors=True)(_sum_like("sum", np.sum, np.nansum, 0.0))
-prod = base("prod", tensors=True)(_sum_like("prod", np.prod, np.nanprod, 1.0))
+sum_ = base("sum")(_sum_like("sum", np.sum, np.nansum, 0.0))
+prod = base("prod")(_sum_like("prod", np.prod, np.nanprod, 1.0))
 
 
-@base("mean", tensors=True)
+@base("mean")
 def mean(A, *args):
     """Mean along the first non-singleton dimension; ``mean([])`` is NaN; ``'omitnan'``; integers give double."""
     r = _Reduction(A, args, "mean")
@@ -271,7 +272,7 @@ def mean(A, *args):
     return out
 
 
-@base("median", tensors=True)
+@base("median")
 def median(A, *args):
     """Median along the first non-singleton dimension; NaN if the slice has a NaN (unless 'omitnan')."""
     r = _Reduction(A, args, "median")
@@ -360,13 +361,13 @@ def _var(A, args, name):
     return _finish(out).astype(x.dtype)
 
 
-@base("var", tensors=True)
+@base("var")
 def var(A, *args):
     """Variance normalized by N-1 (``var(A, 1)``: by N; a single observation gives 0)."""
     return _var(A, args, "var")
 
 
-@base("std", tensors=True)
+@base("std")
 def std(A, *args):
     """Standard deviation, ``sqrt(var(...))``."""
     return np.sqrt(_var(A, args, "std"))
@@ -482,9 +483,9 @@ def _minmax(name, pairwise, reduce, argpick):
     return run
 
 
-max_ = base("max", outputs=("M", "I"), nargout_aware=True, tensors=True)(
+max_ = base("max", outputs=("M", "I"), nargout_aware=True)(
     _minmax("max", np.fmax, np.nanmax, np.argmax))
-min_ = base("min", outputs=("M", "I"), nargout_aware=True, tensors=True)(
+min_ = base("min", outputs=("M", "I"), nargout_aware=True)(
     _minmax("min", np.fmin, np.nanmin, np.argmin))
 
 
@@ -971,10 +972,5 @@ def _t_minmax(name):
     return run
 
 
-tensor_implementation("max")(_t_minmax("max"))
-tensor_implementation("min")(_t_minmax("min"))
-
-
-# ---- dlarrays -------------------------------------------------------------------------------------
-# dlarray arguments: dlarray's methods (layergraph/dl/methods.py) through the registry's one dispatch rule
-
+tensor_implementation("max", nargout_aware=True)(_t_minmax("max"))
+tensor_implementation("min", nargout_aware=True)(_t_minmax("min"))

@@ -28,7 +28,7 @@ def _convert(cls):
 
 
 for _cls in ("double", "single", *INTEGER_CLASSES):
-    base(_cls, tensors=_cls in ("double", "single"))(_convert(_cls))
+    base(_cls)(_convert(_cls))
 
 
 tensor_implementation("double")(lambda x: x.double())
