@@ -616,7 +616,8 @@ def imrotate(I, angle, method: str = "nearest", bbox: str = "loose"):
     return _like(out, A.dtype)
 
 
-@matlab_function(outputs=("B",))
+# Not registered: MATLAB's flip is the registry's base function (layergraph/matlab/base/arrays.py, the
+# same rule on any MATLAB array); this is the Python API's flip for images.
 def flip(A, dim=None):
     """``B = flip(A, dim)``: reverse the order along dimension ``dim`` (default: first non-singleton)."""
     A = np.asarray(A)
