@@ -262,3 +262,17 @@ def test_ascii_save_and_load(tmp_path):
     assert load(f).tolist() == [[1.0, -2.5], [3.0, 0.125]]
     save(f, "x", "-ascii", "-double", workspace={"x": np.array([[np.pi]])})
     assert open(f).read() == "   3.141592653589793e+00\n"
+
+
+def test_save_from_python_code_uses_the_callers_variables(tmp_path):
+    """A translated program calls ml.save('f.mat', 'a') without a workspace: its local variables are saved."""
+    def translated_function():
+        a = np.array([[1.0, 2.0]])
+        label = "x"
+        save(str(tmp_path / "f.mat"), "a")
+        save(str(tmp_path / "all.mat"))
+        return a, label
+
+    translated_function()
+    assert set(load(str(tmp_path / "f.mat")).fields) == {"a"}
+    assert set(load(str(tmp_path / "all.mat")).fields) == {"a", "label"}

@@ -166,3 +166,17 @@ def test_errors_in_scripts_are_located():
 
     with pytest.raises(MatlabPortError, match=r"<string>:2:1: rng: The seed must be a nonnegative integer"):
         port("x = 1;\nrng(-1)\n")
+
+
+def test_legacy_seed_syntax_seeds_the_twister():
+    # rand('seed', 1) / randn('state', 1): reproducible; the stream is rng(1)'s (MATLAB's legacy generators differ)
+    assert R.rand("seed", 1) is None
+    a = R.rand(1, 3)
+    R.rng(1)
+    assert np.array_equal(R.rand(1, 3), a)
+    R.randn("state", 5)
+    b = R.randn(1, 2)
+    R.randn("state", 5)
+    assert np.array_equal(R.randn(1, 2), b)
+    with pytest.raises(MatlabRuntimeError):
+        R.rand("seed")

@@ -435,13 +435,25 @@ def _split_save_args(args) -> tuple[list, dict]:
     return names, opts
 
 
+def _caller_variables(frame) -> dict:
+    """The MATLAB variables of the Python code that called ``save`` without ``workspace=`` (a translated
+    program's function or script): its local names holding MATLAB values (no modules, functions, classes
+    or ``_private`` names)."""
+    from ...values import Categorical, Table
+
+    plain = (np.ndarray, str, bool, int, float, np.number, Cell, StrArr, Struct, StructArr, Categorical, Table)
+    return {name: value for name, value in frame.f_locals.items()
+            if not name.startswith("_") and (isinstance(value, plain) or _network_class(value) is not None)}
+
+
 @matlab_function("save", outputs=(), base=True)
 def save(filename="matlab.mat", *args, workspace: dict | None = None):
     """MATLAB ``save(filename, vars..., options...)``: the variables of ``workspace`` (all of them when no
     names are given) to a MAT-file; ``'-struct', 's'`` saves the fields of struct ``s``; ``'-append'``,
     ``'-v7'`` (default), ``'-v6'``, ``'-v4'``, ``'-v7.3'``, ``'-nocompression'``. From Python pass the
-    variables as ``workspace={'a': a, ...}``."""
-    workspace = dict(workspace or {})
+    variables as ``workspace={'a': a, ...}``; without it, the calling function's local variables are the
+    workspace (what a translated program's ``ml.save('f.mat', 'a')`` means)."""
+    workspace = dict(workspace) if workspace is not None else _caller_variables(sys._getframe(1))
     fname = _mat_name(filename)
     names, opts = _split_save_args(args)
     if opts["struct"] is not None:

@@ -221,10 +221,31 @@ def _fill(values: np.ndarray, dims) -> np.ndarray:
 # ---- rand, randn, randi, randperm -----------------------------------------------------------------
 
 
+_LEGACY = ("seed", "state", "twister")
+
+
+def _legacy_seed(fname: str, args) -> bool:
+    """MATLAB's legacy ``rand('seed', s)`` / ``rand('state', s)`` / ``rand('twister', s)`` (and ``randn``):
+    the global twister is seeded with ``s`` (as ``rng(s)``) and torch with it. MATLAB's legacy 'seed' and
+    'state' generators are other algorithms: the numbers that follow differ from MATLAB's."""
+    if not args or (text_of(args[0]) or "").lower() not in _LEGACY:
+        return False
+    if len(args) != 2:
+        raise runtime_error("MATLAB:rand:invalidLegacySyntax",
+                            f"{fname}('{text_of(args[0])}', s) needs one seed; layergraph sets the twister with it "
+                            "(use rng(s)).")
+    seed = _seed_value(args[1])
+    STREAM.reset(seed)
+    _seed_torch(seed)
+    return True
+
+
 @matlab_function("rand", outputs=("X",), base=True)
 def rand(*args):
     """MATLAB ``rand``: uniform numbers on (0,1) from the global stream, column-major; ``rand(n)``,
     ``rand(m, n, ...)``, ``rand([m n])``, ``'single'``/``'double'``, ``'like', p``."""
+    if _legacy_seed("rand", args):
+        return None
     sizes, cls = _split_class("rand", args, ("double", "single"))
     dims = _dims("rand", sizes)
     n = int(np.prod(dims))
@@ -238,6 +259,8 @@ def randn(*args):
 
     Differs from MATLAB: the numbers come from the Marsaglia polar method on the twister's uniforms, not
     MATLAB's ziggurat, so they are not MATLAB's numbers (same distribution, reproducible under ``rng``)."""
+    if _legacy_seed("randn", args):
+        return None
     sizes, cls = _split_class("randn", args, ("double", "single"))
     dims = _dims("randn", sizes)
     n = int(np.prod(dims))
