@@ -505,6 +505,19 @@ class UninitializedNetwork(LayerGraph):
         return False
 
     @property
+    def InputNames(self) -> list[str]:
+        """Input layers and the unconnected inputs of other layers (a dlnetwork's inputs), in Layers order."""
+        fed = {(d, dp) for _, _, d, dp in self.edge_list()}
+        out = []
+        for layer in self.layer_list():
+            if layer.IS_INPUT:
+                out.append(layer.Name)
+            else:
+                out += [self._port_string(layer.Name, p, output=False) for p in layer.input_names()
+                        if (layer.Name, p) not in fed]
+        return out
+
+    @property
     def OutputNames(self) -> list[str]:
         """Layers whose outputs are not connected (a dlnetwork's outputs)."""
         used = {s for s, _, _, _ in self.edge_list()}
