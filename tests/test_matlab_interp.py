@@ -312,7 +312,7 @@ def test_index_errors():
 def test_cli_port_writes_python_and_json(tmp_path, capsys):
     out = tmp_path / "net.py"
     js = tmp_path / "net.json"
-    code = main(["port", case("with_data.m"), "-o", str(out), "--json", str(js), "--var", "numClasses=10", "-q"])
+    code = main(["port", case("with_data.m"), "--networks-only", "-o", str(out), "--json", str(js), "--var", "numClasses=10", "-q"])
     assert code == 0
     text = out.read_text(encoding="utf-8")
     assert "fullyConnectedLayer(10)" in text and "from layergraph import *" in text
@@ -326,7 +326,7 @@ def test_cli_port_writes_python_and_json(tmp_path, capsys):
 def test_cli_errors_are_messages_not_tracebacks(tmp_path):
     bad = tmp_path / "bad.m"
     bad.write_text("layers = [featureInputLayer(2); fullyConnectedLayer(numel(load('x.mat')))];\n")
-    proc = subprocess.run([sys.executable, "-m", "layergraph.matlab.cli", "port", str(bad)],
+    proc = subprocess.run([sys.executable, "-m", "layergraph.matlab.cli", "port", "--networks-only", str(bad)],
                           capture_output=True, text=True)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and "bad.m:1:33" in proc.stderr
@@ -334,7 +334,7 @@ def test_cli_errors_are_messages_not_tracebacks(tmp_path):
     loop.write_text("function r = f(x)\n r = f(x);\nend\n")
     script = tmp_path / "rec.m"
     script.write_text("y = loop(1);\n")
-    proc = subprocess.run([sys.executable, "-m", "layergraph.matlab.cli", "port", str(script)],
+    proc = subprocess.run([sys.executable, "-m", "layergraph.matlab.cli", "port", "--networks-only", str(script)],
                           capture_output=True, text=True)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr and "recursion" in proc.stderr
 
@@ -446,7 +446,7 @@ d = layers(1:2)';
 
 
 def test_main_layergraph_command_ports_and_analyzes_m_files():
-    proc = subprocess.run([sys.executable, "-m", "layergraph.cli", "port", case("dnd_residual.m"), "-q"],
+    proc = subprocess.run([sys.executable, "-m", "layergraph.cli", "port", "--networks-only", case("dnd_residual.m"), "-q"],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "connectLayers(lgraph, 'relu1', 'add/in2')" in proc.stdout

@@ -30,11 +30,13 @@ def _say(text: str) -> None:
 def add_commands(subparsers) -> None:
     p = subparsers.add_parser(
         "port",
-        help="port a MATLAB script: its networks as Python (and JSON specs)",
+        help="port a MATLAB script: the whole program as Python (or only its networks)",
         description=(
-            "Run a MATLAB .m script in the porter's restricted interpreter (no MATLAB needed) and write "
-            "Python that rebuilds every network it defines (layer arrays, LayerGraphs, networks). Values "
-            "the script reads from data can be supplied with --var."
+            "Translate a MATLAB .m script or function file into a Python program that does what it does "
+            "(every statement, MATLAB comments kept, each statement marked with its source line; MATLAB "
+            "semantics through 'import layergraph.matlab.lang as ml'). With --networks-only (implied by "
+            "--json, --var, --args and --entry), run the script in the porter's restricted interpreter and "
+            "write Python that rebuilds every network it defines."
         ),
     )
     p.add_argument("file", help="the MATLAB script (.m)")
@@ -53,6 +55,9 @@ def add_commands(subparsers) -> None:
                         "layergraph.limits max_porter_elements, 1e8)")
     p.add_argument("--skip-bad-statements", action="store_true",
                    help="skip statements with syntax errors instead of stopping (the port is then incomplete)")
+    p.add_argument("--networks-only", action="store_true",
+                   help="write only the networks the script builds (the porter's output before whole programs; implied by "
+                        "--json, --var, --args, --entry and --skip-bad-statements)")
     p.add_argument("-q", "--quiet", action="store_true", help="do not print warnings")
     p.set_defaults(func=run_port)
 
@@ -88,6 +93,9 @@ def run_port(args) -> int:
     if not Path(args.file).is_file():   # a usage problem, as for every other command
         print(f"layergraph port: {args.file}: no such file", file=sys.stderr)
         return EXIT_USAGE
+    if not (getattr(args, "networks_only", False) or args.json or args.var or args.args or args.entry
+            or getattr(args, "skip_bad_statements", False)):
+        return run_port_program(args)
     try:
         result = port(args.file, path=args.path, var_specs=args.var,
                       max_elements=int(args.max_elements) if args.max_elements else None,
@@ -193,6 +201,45 @@ def _save_figures(folder: str) -> int:
     except (OSError, _Error) as exc:
         _say(f"error: cannot save the figures to {folder} ({exc})")
         return EXIT_ERROR
+    return EXIT_OK
+
+
+def run_port_program(args) -> int:
+    """``layergraph port FILE.m [-o OUT.py]``: the whole program; lists the functions found nowhere."""
+    from .source import read_file
+    from .translate import translate_source
+
+    try:
+        src = read_file(args.file)
+        if src.syntax_errors:       # MATLAB runs no file with a syntax error: nothing is translated
+            from .source import format_error
+
+            for line, col, msg in src.syntax_errors:
+                _say(f"error: {format_error(src, line, col, msg)}")
+            return EXIT_ERROR
+        result = translate_source(src, search_path=args.path)
+    except MatlabPortError as exc:
+        _say(f"error: {exc}")
+        return EXIT_ERROR
+    try:
+        if args.output:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(result.python_source)
+        else:
+            sys.stdout.write(result.python_source)
+    except OSError as exc:
+        _say(f"error: cannot write output ({exc.strerror or exc})")
+        return EXIT_USAGE
+    if result.untranslated and not args.quiet:
+        for where, why in result.untranslated:
+            _say(f"{where}: warning: {why} (the program raises an error there)")
+    if result.stubs:
+        total = sum(len(v) for v in result.stubs.values())
+        _say(f"note: {len(result.stubs)} function{'s' if len(result.stubs) != 1 else ''} defined nowhere (not in "
+             f"the registry of MATLAB functions, the script or --path), {total} call{'s' if total != 1 else ''}; "
+             "each raises an error when the program reaches it:")
+        for name, places in sorted(result.stubs.items()):
+            _say(f"  {name}: {len(places)} call{'s' if len(places) != 1 else ''} ({', '.join(places)})")
     return EXIT_OK
 
 

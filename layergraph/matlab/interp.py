@@ -18,9 +18,7 @@ import numpy as np
 import torch
 
 from ..errors import LayerGraphError, MatlabPortError, MatlabRuntimeError
-from ..functions import FUNCTIONS, OPERATOR_FUNCTIONS, OVERLOAD_TYPES, overloaded_function, overload_for
-from ..values import Categorical, Table
-from ..values.categorical import matlab_compare
+from ..functions import FUNCTIONS, overloaded_function
 from ..graph import LayerGraph
 from ..layers.base import REGISTRY, Layer
 from ..policy import PolicyError, check_function
@@ -33,8 +31,10 @@ from .values import (
 )
 from . import structs as _structs
 
-COLON = object()  # a bare ':' index
-DEFAULT_MAX_ELEMENTS = 100_000_000   # elements per array the porter allocates (ones, zeros, rand, repmat, ...)
+from . import semantics as S
+from .semantics import (  # noqa: F401  (re-exported: the one implementation lives in semantics.py)
+    COLON, DEFAULT_MAX_ELEMENTS, is_empty as _is_empty, make_range, matlab_num_str, range_count, shape_of, type_name,
+)
 
 
 class _ControlFlow(Exception):
@@ -117,45 +117,6 @@ class FunctionDef:
                 self.body = k.kids
 
 
-def _is_empty(v) -> bool:
-    if isinstance(v, np.ndarray):
-        return v.size == 0
-    if isinstance(v, MString):
-        return False
-    if isinstance(v, str):
-        return len(v) == 0
-    if isinstance(v, (Cell, LayerArr, StrArr)):
-        return v.a.size == 0
-    return False
-
-
-def matlab_num_str(x: float) -> str:
-    """num2str / string() of a real scalar."""
-    if isinstance(x, (bool, np.bool_)):
-        return "1" if x else "0"
-    x = float(x)
-    if np.isnan(x):
-        return "NaN"
-    if np.isinf(x):
-        return "Inf" if x > 0 else "-Inf"
-    if x.is_integer() and abs(x) < 1e15:
-        return str(int(x))
-    digits = max(5, int(np.floor(np.log10(abs(x)))) + 5) if x != 0 else 5
-    return f"{x:.{min(digits, 16)}g}"
-
-
-def _pad(a: np.ndarray, nd: int) -> np.ndarray:
-    if a.ndim < nd:
-        return a.reshape(a.shape + (1,) * (nd - a.ndim))
-    return a
-
-
-def _squeeze_trailing(a: np.ndarray) -> np.ndarray:
-    while a.ndim > 2 and a.shape[-1] == 1:
-        a = a.reshape(a.shape[:-1])
-    return a
-
-
 class Interpreter:
     def __init__(self, workspace=None, search_path=None, max_steps: int = 1_000_000, max_depth: int = 100,
                  seed: int = 0, max_elements: int = DEFAULT_MAX_ELEMENTS, run_mode: bool = False):
@@ -199,20 +160,10 @@ class Interpreter:
     # ---- diagnostics --------------------------------------------------------------------------------
 
     def check_elements(self, count, node: Node, what: str) -> bool:
-        """Refuse to allocate an array of more than ``max_elements`` elements (``count``: a number or a shape)."""
-        if isinstance(count, (tuple, list)):
-            dims = [float(d) for d in count]
-            total = float(np.prod(dims)) if dims else 1.0
-            shown = "×".join(matlab_num_str(d) for d in dims)
-        else:
-            total = float(count)
-            shown = None
-        if total <= self.max_elements:
-            return False
-        size = f"{matlab_num_str(total)} elements" + (f" ({shown})" if shown else "")
-        raise self.error(node, f"{what}: the array would have {size}; the porter allocates at most "
-                               f"{matlab_num_str(self.max_elements)} elements per array (raise the limit with "
-                               "max_elements=... or --max-elements N)")
+        try:
+            return S.check_elements(count, what, self.max_elements)
+        except MatlabRuntimeError as exc:
+            raise self.located(node, exc) from None
 
     def where(self, node: Node) -> str:
         return node.src.location(node.line, node.col)
@@ -246,6 +197,16 @@ class Interpreter:
         if self.run_mode:
             return self.runtime_error(node, message, identifier, using)
         return MatlabPortError(format_error(node.src, node.line, node.col, message))
+
+    def located(self, node: Node, exc: MatlabRuntimeError) -> MatlabRuntimeError:
+        """A run-time error of the shared semantics (no location) at ``node``: in run mode MATLAB's error
+        with this frame's stack entry, when porting ``file:line:col``."""
+        if exc.text is not None or exc.stack:
+            return exc          # already located
+        if self.run_mode:
+            return self.runtime_error(node, exc.message, exc.identifier)
+        return MatlabRuntimeError(exc.message, exc.identifier,
+                                  format_error(node.src, node.line, node.col, exc.message))
 
     def runtime_error(self, node: Node, message: str, identifier: str = "", using: str | None = None,
                       thrown: bool = False) -> MatlabRuntimeError:
@@ -649,17 +610,10 @@ class Interpreter:
         return f"calls {callee}, which {how.split(' (line')[0]} (line {node.line + 1})"
 
     def truthy(self, v, node: Node) -> bool:
-        if type(v) is np.ndarray and v.size == 1:
-            return bool(v.flat[0] != 0)
-        if isinstance(v, np.ndarray):
-            if v.size == 0:
-                return False
-            return bool(np.all(v != 0))
-        if isinstance(v, str):
-            return len(v) > 0 and all(ord(c) != 0 for c in v)
-        if isinstance(v, (bool, int, float)):
-            return bool(v)
-        raise self.error(node, f"cannot use a {type_name(v)} value as a condition")
+        try:
+            return S.truthy(v)
+        except MatlabRuntimeError as exc:
+            raise self.located(node, exc) from None
 
     def exec_for(self, st: Node, frame: Frame) -> None:
         if self.run_mode and _fastloop.run_loop(self, st, frame):
@@ -687,32 +641,10 @@ class Interpreter:
                 continue
 
     def iter_columns(self, value, node):
-        if isinstance(value, np.ndarray):
-            if value.size == 0:
-                return
-            if value.ndim == 2 and value.shape[0] == 1:
-                dt = value.dtype
-                for x in value[0]:
-                    yield np.array([[x]], dtype=dt)
-                return
-            a = value.reshape(value.shape[0], -1, order="F")
-            for j in range(a.shape[1]):
-                yield a[:, j:j + 1].copy()
-        elif isinstance(value, str):
-            for ch in value:
-                yield ch
-        elif isinstance(value, StructArr):
-            a = value.a.reshape(value.a.shape[0], -1, order="F")
-            for j in range(a.shape[1]):
-                yield _structs.make(a[:, j:j + 1].copy(), value.fields)
-        elif isinstance(value, (Cell, LayerArr, StrArr)):
-            a = value.a
-            for j in range(a.shape[1]):
-                yield type(value)(a[:, j:j + 1].copy())
-        elif isinstance(value, Struct):
-            yield value
-        else:
-            raise self.error(node, f"cannot loop over a {type_name(value)} value")
+        try:
+            yield from S.iter_columns(value)
+        except MatlabRuntimeError as exc:
+            raise self.located(node, exc) from None
 
     def exec_while(self, st: Node, frame: Frame) -> None:
         if self.run_mode and _fastloop.run_loop(self, st, frame):
@@ -754,13 +686,7 @@ class Interpreter:
                     self.exec_block(block.kids, frame)
                 return
 
-    @staticmethod
-    def switch_match(value, option) -> bool:
-        if isinstance(value, str) and isinstance(option, str):
-            return str(value) == str(option)
-        if isinstance(value, np.ndarray) and isinstance(option, np.ndarray):
-            return value.size == 1 and option.size == 1 and float(value.flat[0]) == float(option.flat[0])
-        return False
+    switch_match = staticmethod(S.switch_match)
 
     def exec_try(self, st: Node, frame: Frame) -> None:
         block = next((k for k in st.kids if k.t == "block"), None)
@@ -894,10 +820,12 @@ class Interpreter:
 
     def _store_general(self, base, idx, value, frame, access) -> bool:
         """The indices are already evaluated (they may have side effects): finish with the general path."""
-        root = next(k for k, v in frame.owned.items() if v is base)
+        # (evaluating the subscripts may have ended the ownership: A(A > 0) = 0 reads A)
+        root = next((k for k, v in frame.owned.items() if v is base), None) or \
+            next(k for k, v in frame.vars.items() if v is base)
         new = self.index_set(base, idx, value, access[2])
         self.set_var(frame, root, new)
-        if type(new) is np.ndarray and _fresh(new, base, value):
+        if type(new) is np.ndarray and _fresh(new, base, value) and frame.owned is not None:
             frame.owned[root] = new
         return True
 
@@ -1143,22 +1071,16 @@ class Interpreter:
             return np.array([[self.truthy(b, node)]])
         if t == "unary_operator":
             v = self.eval(node.f.get("operand", node.kids[0]), frame)
-            if isinstance(v, Opaque):
-                return v
-            if (type(v) in OVERLOAD_TYPES) and \
-                    (impl := overload_for(OPERATOR_FUNCTIONS["unary" + node.v], [v])) is not None:
-                return self.apply_overload(impl, [v], node)
-            x = self.numeric(v, node)
-            if x.dtype == bool:
-                x = x.astype(np.float64)          # -true and +true are double in MATLAB
-            if node.v == "-" and x.dtype.kind in "iu":
-                return _numeric_types.negate(x)   # saturating: -int8(-128) is 127
-            return -x if node.v == "-" else x
+            try:
+                return S.negate(v, node.v)
+            except MatlabRuntimeError as exc:
+                raise self.located(node, exc) from None
         if t == "not_operator":
             v = self.eval(node.kids[0], frame)
-            if isinstance(v, Opaque):
-                return v
-            return self.numeric(v, node) == 0
+            try:
+                return S.logical_not(v)
+            except MatlabRuntimeError as exc:
+                raise self.located(node, exc) from None
         if t == "postfix_operator":
             v = self.eval(node.f.get("operand", node.kids[0]), frame)
             return self.transpose(v, node)
@@ -1217,36 +1139,17 @@ class Interpreter:
 
     def eval_range(self, node: Node, frame: Frame):
         parts = [self.eval(k, frame) for k in node.kids]
-        for p in parts:
-            if isinstance(p, Opaque):
-                return merge_opaque(parts)
-        vals = [self.scalar(p, node, "a range bound") for p in parts]
-        if len(vals) == 2:
-            a, step, b = vals[0], 1.0, vals[1]
-        elif len(vals) == 3:
-            a, step, b = vals
-        else:
+        if len(parts) not in (2, 3):
             raise self.error(node, "invalid range")
-        self.check_elements(range_count(a, step, b), node, "the range")
-        special = next((p.dtype for p in parts if isinstance(p, np.ndarray) and p.dtype.kind in "iu"), None)
-        if special is not None:           # uint8(1):uint8(5) is uint8
-            return _numeric_types.to_integer(make_range(a, step, b), special)
-        if any(isinstance(p, np.ndarray) and p.dtype == np.float32 for p in parts):
-            return make_range(a, step, b).astype(np.float32)
-        return make_range(a, step, b)
+        try:
+            return S.colon(*parts, limit=self.max_elements)
+        except MatlabRuntimeError as exc:
+            raise self.located(node, exc) from None
 
     def eval_end(self, node: Node):
         if not self.end_ctx:
             raise self.error(node, "'end' used outside of an index expression")
-        base, k, n = self.end_ctx[-1]
-        if base is None:
-            return num(0)
-        shape = shape_of(base)
-        if n == 1:
-            return num(int(np.prod(shape)))
-        if k < n - 1:
-            return num(shape[k] if k < len(shape) else 1)
-        return num(int(np.prod(shape[k:])) if k < len(shape) else 1)
+        return S.end_value(*self.end_ctx[-1])
 
     def make_lambda(self, node: Node, frame: Frame):
         params = []
@@ -2057,320 +1960,50 @@ class Interpreter:
     # ---- indexing -----------------------------------------------------------------------------------
 
     def index_positions(self, idx, shape, where, allow_grow=False):
-        """Per-index integer position arrays (0-based) for shape; k indices (k>=1)."""
-        n = len(idx)
-        if n == 1:
-            dims = [int(np.prod(shape))]
-        else:
-            dims = list(shape[: n - 1]) + [int(np.prod(shape[n - 1:])) if len(shape) >= n else 1]
-            while len(dims) < n:
-                dims.append(1)
-        out = []
-        for k, (i, d) in enumerate(zip(idx, dims)):
-            if i is COLON:
-                out.append(np.arange(d))
-                continue
-            if isinstance(i, str) and not isinstance(i, MString) and i == ":":
-                out.append(np.arange(d))
-                continue
-            if not isinstance(i, np.ndarray):
-                raise self.error(where, f"invalid index of type {type_name(i)}")
-            if i.dtype == bool:
-                flat = i.reshape(-1, order="F")
-                if flat.size > d and np.any(flat[d:]):
-                    raise self.error(where, f"index out of bounds: logical index has {flat.size} elements, "
-                                            f"the array {d}")
-                out.append(np.nonzero(flat)[0])
-                continue
-            flat = i.reshape(-1, order="F")
-            if flat.size and (np.any(flat < 1) or np.any(flat != np.floor(flat))):
-                bad = flat[(flat < 1) | (flat != np.floor(flat))][0]
-                raise self.error(where, f"array indices must be positive integers (got {matlab_num_str(bad)})")
-            pos = flat.astype(np.int64) - 1
-            if not allow_grow and pos.size and pos.max() >= d:
-                raise self.error(where, f"index exceeds the number of array elements: index "
-                                        f"{int(pos.max()) + 1}, but the dimension has {d}")
-            out.append(pos)
-        return out, dims
+        try:
+            return S.index_positions(idx, shape, allow_grow)
+        except MatlabRuntimeError as exc:
+            raise self.located(where, exc) from None
 
     def index_get(self, base, idx, where, allow_grow=False):
-        if isinstance(base, Opaque):
-            return base
-        if type(base) in OVERLOAD_TYPES and (impl := overload_for("parenReference", [base])) is not None:
-            return self.apply_overload(impl, [base] + [":" if i is COLON else i for i in idx], where)
-        if base is None:
-            raise self.error(where, "indexing an undefined value")
-        if hasattr(type(base), "paren_get"):   # handle objects indexed by key (containers.Map)
-            return self.call_object(where, base.paren_get, [":" if i is COLON else i for i in idx])
-        if isinstance(base, Layer):
-            base = LayerArr.row([base])
-        if isinstance(base, (bool, int, float)):
-            base = num(float(base))
-        if isinstance(base, (Struct, StructArr)):
-            return _structs.index_get(self, base, idx, where)
-        if isinstance(base, Categorical):       # YPred(1:5): the codes indexed as a numeric array
-            return base._new(self._take(base.codes, idx, where))
-        if isinstance(base, str):
-            arr = np.array([list(base)], dtype=object) if base else np.empty((0, 0), dtype=object)
-            res = self._take(arr, idx, where)
-            return "".join(res.reshape(-1, order="F").tolist())
-        if isinstance(base, np.ndarray):
-            return self._take(base, idx, where)
-        if isinstance(base, (Cell, LayerArr, StrArr)):
-            res = self._take(base.a, idx, where)
-            if isinstance(base, StrArr) and res.size == 1:
-                return MString(res.flat[0])
-            return type(base)(res if res.ndim == 2 else res.reshape(res.shape[0], -1, order="F"))
-        if isinstance(base, LayerGraph):
-            raise self.error(where, "a LayerGraph cannot be indexed; use lgraph.Layers(i)")
-        raise self.error(where, f"a {type_name(base)} value cannot be indexed")
+        try:
+            return S.index_get(base, idx, allow_grow)
+        except MatlabRuntimeError as exc:
+            raise self.located(where, exc) from None
 
     def _take(self, arr: np.ndarray, idx, where):
-        shape = arr.shape
-        if not idx:
-            return arr
-        pos, dims = self.index_positions(idx, shape, where)
-        if len(idx) == 1:
-            flat = arr.reshape(-1, order="F")
-            res = flat[pos[0]]
-            i0 = idx[0]
-            if i0 is COLON:
-                return res.reshape(-1, 1)
-            is_vec_idx = isinstance(i0, np.ndarray) and (i0.ndim == 2 and min(i0.shape) <= 1)
-            if arr.ndim == 2 and shape[0] == 1 and is_vec_idx:
-                return res.reshape(1, -1)
-            if arr.ndim == 2 and shape[1] == 1 and is_vec_idx:
-                return res.reshape(-1, 1)
-            if isinstance(i0, np.ndarray):
-                if i0.dtype == bool:
-                    return res.reshape(-1, 1) if not (arr.ndim == 2 and shape[0] == 1) else res.reshape(1, -1)
-                return res.reshape(i0.shape, order="F")
-            return res.reshape(1, -1)
-        a = arr.reshape(dims, order="F")
-        res = a[np.ix_(*pos)]
-        return _squeeze_trailing(res) if res.ndim > 2 else res
+        try:
+            return S.take(arr, idx)
+        except MatlabRuntimeError as exc:
+            raise self.located(where, exc) from None
 
     def index_set(self, base, idx, value, where):
-        """A new array: base with base(idx) = value (growing as MATLAB does; value [] deletes)."""
-        deleting = isinstance(value, np.ndarray) and value.size == 0 and value.ndim == 2 and value.shape == (0, 0)
-        if (type(base) in OVERLOAD_TYPES or (type(value) in OVERLOAD_TYPES and isinstance(base, np.ndarray))) and \
-                (impl := overload_for("parenAssign", [base, value])) is not None:
-            return self.apply_overload(impl, [base, value] + [":" if i is COLON else i for i in idx], where)
-        if hasattr(type(base), "paren_set"):   # handle objects assigned by key (containers.Map)
-            return self.call_object(where, base.paren_set, [":" if i is COLON else i for i in idx], value)
-        if isinstance(value, (Struct, StructArr)) and (base is None or isinstance(base, (Struct, StructArr)) or (
-                isinstance(base, np.ndarray) and base.size == 0)):
-            return _structs.index_set(self, base, idx, value, where)     # s(2) = t, s(3).f = v
-        if isinstance(base, Layer):
-            base = LayerArr.row([base])
-        if base is None:
-            if deleting:
-                raise self.error(where, "cannot delete elements of an undefined variable")
-            if isinstance(value, LayerArr):
-                base = LayerArr(np.empty((0, 0), dtype=object))
-            elif isinstance(value, Cell):
-                base = Cell(np.empty((0, 0), dtype=object))
-            elif isinstance(value, (MString, StrArr)):
-                base = StrArr(np.empty((0, 0), dtype=object))
-            elif isinstance(value, str):
-                base = ""
-            else:
-                base = np.zeros((0, 0))
-        if isinstance(base, np.ndarray) and base.size == 0 and isinstance(value, (LayerArr, Cell, StrArr)):
-            base = type(value)(np.empty((0, 0), dtype=object))
-        if isinstance(base, str) and not isinstance(base, MString):
-            arr = np.array([list(base)], dtype=object) if base else np.empty((0, 0), dtype=object)
-            if isinstance(value, str):
-                vals = np.array([list(value)], dtype=object) if value else np.empty((0, 0), dtype=object)
-            elif isinstance(value, np.ndarray):
-                vals = np.vectorize(lambda x: chr(int(x)), otypes=[object])(value) if value.size else value
-            else:
-                raise self.error(where, f"cannot store a {type_name(value)} in a char array")
-            res = self._put(arr, idx, vals, where, deleting, fill=" ")
-            return "".join(res.reshape(-1, order="F").tolist())
-        if isinstance(base, np.ndarray):
-            if deleting:
-                return self._put(base, idx, value, where, True, fill=0)
-            if isinstance(value, Opaque):
-                return value
-            vals = self.numeric(value, where)
-            if base.dtype.kind in "iu" and vals.dtype != base.dtype:
-                vals = _numeric_types.to_integer(vals, base.dtype)    # x(2) = 3.7 in an int8 array: 4
-            elif base.dtype == np.float32 and vals.dtype != np.float32 and vals.dtype != bool:
-                vals = vals.astype(np.float32)
-            if base.dtype == bool and vals.dtype != bool:
-                base = base.astype(np.float64)
-            elif base.dtype != bool and vals.dtype == bool:
-                vals = vals.astype(np.float64)
-            return self._put(base, idx, vals, where, False, fill=0)
-        if isinstance(base, (Cell, LayerArr, StrArr)):
-            if deleting:
-                return type(base)(self._put(base.a, idx, None, where, True, fill=None))
-            if isinstance(base, LayerArr):
-                if isinstance(value, Layer):
-                    value = LayerArr.row([value])
-                if not isinstance(value, LayerArr):
-                    raise self.error(where, f"cannot store a {type_name(value)} in a layer array")
-            elif isinstance(base, Cell):
-                if not isinstance(value, Cell):
-                    raise self.error(where, "use braces c{i} = value to store a value in a cell array, "
-                                            "or assign a cell")
-            elif isinstance(base, StrArr):
-                if isinstance(value, str):
-                    value = StrArr.row([MString(value)])
-                if not isinstance(value, StrArr):
-                    raise self.error(where, f"cannot store a {type_name(value)} in a string array")
-            if len(idx) == 1 and isinstance(idx[0], np.ndarray) and idx[0].size == 1 and value.a.size == 1 \
-                    and float(idx[0].flat[0]) == base.a.size + 1 and base.a.ndim == 2:
-                # x(end+1) = v: amortised append (a column stays a column, anything else becomes a row)
-                column = base.a.shape[1] == 1 and base.a.shape[0] > 1
-                fast = base.appended(value.a.flat[0], column)
-                if fast is not None:
-                    return fast
-            fill = MString("") if isinstance(base, StrArr) else (
-                np.zeros((0, 0)) if isinstance(base, Cell) else None)
-            res = self._put(base.a, idx, value.a, where, False, fill=fill)
-            if isinstance(base, LayerArr) and res.size != base.a.size and self._has_gap(base.a, res):
-                raise self.error(where, "assigning past the end of a layer array leaves a gap; "
-                                        "use layers(end+1) = ...")
-            return type(base)(res)
-        if isinstance(base, (Struct, StructArr)):
-            return _structs.index_set(self, base, idx, value, where)
-        if isinstance(base, Categorical):       # YPred(3) = 'cat', YPred(2) = [] (MATLAB: categories kept)
-            if deleting:
-                return base._new(self._put(base.codes, idx, None, where, True, fill=-1))
-            try:
-                codes = np.asarray(base._codes_of(self.to_py(value, where)), dtype=np.int64)
-            except LayerGraphError as exc:
-                raise self.error(where, str(exc)) from None
-            codes = codes.reshape(1, -1) if codes.ndim < 2 else codes
-            return base._new(self._put(base.codes, idx, codes, where, False, fill=-1))
-        raise self.error(where, f"a {type_name(base)} value cannot be indexed for assignment")
+        try:
+            return S.index_set(base, idx, value, self.max_elements)
+        except MatlabRuntimeError as exc:
+            raise self.located(where, exc) from None
 
-    @staticmethod
-    def _has_gap(old: np.ndarray, new: np.ndarray) -> bool:
-        """True if growing a layer array left unassigned (None) elements; checks only what is new."""
-        flat = new.reshape(-1, order="F")
-        if old.size == 0 or (old.ndim == 2 and new.ndim == 2 and (old.shape[0] == new.shape[0] == 1
-                                                                  or old.shape[1] == new.shape[1] == 1)):
-            flat = flat[old.size:]
-        return any(x is None for x in flat)
+    _has_gap = staticmethod(S.has_gap)
 
     def _put(self, arr: np.ndarray, idx, vals, where, deleting: bool, fill):
-        shape = arr.shape
-        if deleting:
-            if len(idx) == 1:
-                pos, _ = self.index_positions(idx, shape, where)
-                flat = arr.reshape(-1, order="F")
-                keep = np.ones(flat.size, dtype=bool)
-                keep[pos[0]] = False
-                res = flat[keep]
-                if arr.ndim == 2 and shape[1] == 1:
-                    return res.reshape(-1, 1)
-                return res.reshape(1, -1)
-            colons = [i is COLON for i in idx]
-            if sum(not c for c in colons) != 1:
-                raise self.error(where, "a null assignment can have only one non-colon index")
-            k = colons.index(False)
-            pos, dims = self.index_positions(idx, shape, where)
-            a = arr.reshape(dims, order="F")
-            return np.delete(a, pos[k], axis=k)
-        pos, dims = self.index_positions(idx, shape, where, allow_grow=True)
-        nsel = int(np.prod([len(p) for p in pos]))
-        v = vals
-        if v.size != 1 and v.size != nsel:
-            raise self.error(where, f"unable to perform assignment: the left side has {nsel} elements "
-                                    f"and the right side {v.size}")
-        if len(idx) == 1:
-            p = pos[0]
-            total = int(np.prod(shape))
-            need = int(p.max()) + 1 if p.size else 0
-            self.check_elements(need, where, "the indexed assignment")
-            flat = arr.reshape(-1, order="F")
-            if need > total:
-                if arr.ndim == 2 and (shape[0] <= 1 or total == 0) and not (shape[1] == 1 and shape[0] > 1):
-                    new_shape = (1, need)
-                elif arr.ndim == 2 and shape[1] == 1:
-                    new_shape = (need, 1)
-                else:
-                    raise self.error(where, "cannot grow a matrix with a linear index")
-                if arr.dtype == object:
-                    grown = np.empty(need, dtype=object)
-                    grown[:total] = flat
-                    for j in range(total, need):      # only the new elements: appending stays linear
-                        grown[j] = fill
-                else:
-                    grown = np.empty(need, dtype=arr.dtype)
-                    grown[total:] = fill if fill is not None else 0
-                    grown[:total] = flat
-                flat = grown
-                out_shape = new_shape
-            else:
-                flat = flat.copy()
-                out_shape = shape
-            src = v.reshape(-1, order="F")
-            if src.size == 1:
-                if flat.dtype == object:
-                    for j in p:
-                        flat[j] = src[0]
-                else:
-                    flat[p] = src[0]
-            else:
-                flat[p] = src
-            return flat.reshape(out_shape, order="F")
-        need = [max(d, int(pp.max()) + 1 if pp.size else 0) for d, pp in zip(dims, pos)]
-        self.check_elements(need, where, "the indexed assignment")
-        if len(idx) < len(shape) and need[-1] > dims[-1]:
-            raise self.error(where, "cannot grow an N-D array through a merged trailing index")
-        a = arr.reshape(dims, order="F")
-        if need != list(dims):
-            if arr.dtype == object:
-                grown = np.empty(need, dtype=object)
-                grown.fill(fill)
-            else:
-                grown = np.zeros(need, dtype=arr.dtype)
-            grown[tuple(slice(0, d) for d in dims)] = a
-            a = grown
-        else:
-            a = a.copy()
-        sel = np.ix_(*pos)
-        if v.size == 1:
-            if a.dtype == object:
-                a[sel] = np.full([len(pp) for pp in pos], None, dtype=object)
-                sub = a[sel]
-                for j in np.ndindex(sub.shape):
-                    sub[j] = v.flat[0]
-                a[sel] = sub
-            else:
-                a[sel] = v.flat[0]
-        else:
-            a[sel] = v.reshape([len(pp) for pp in pos], order="F")
-        if len(idx) >= len(shape) or list(a.shape) != list(dims):
-            return _squeeze_trailing(a) if a.ndim > 2 else a
-        return a.reshape(shape, order="F")
+        try:
+            return S.put(arr, idx, vals, deleting, fill, self.max_elements)
+        except MatlabRuntimeError as exc:
+            raise self.located(where, exc) from None
 
     # ---- arithmetic ---------------------------------------------------------------------------------
 
     def numeric(self, v, node) -> np.ndarray:
-        if isinstance(v, np.ndarray):
-            return v
-        if isinstance(v, MString):
-            raise self.error(node, "a string cannot be used as a number here (use str2double)")
-        if isinstance(v, str):
-            return np.array([[float(ord(c)) for c in v]]) if v else np.zeros((0, 0))
-        if isinstance(v, (bool, np.bool_)):
-            return np.array([[bool(v)]])
-        if isinstance(v, (int, float)):
-            return num(v)
-        if isinstance(v, torch.Tensor):
-            return to_m(v)
-        raise self.error(node, f"a {type_name(v)} value cannot be used as a number here")
+        try:
+            return S.numeric(v)
+        except MatlabRuntimeError as exc:
+            raise self.located(node, exc) from None
 
     def scalar(self, v, node, what="a scalar") -> float:
-        a = self.numeric(v, node)
-        if a.size != 1:
-            raise self.error(node, f"expected {what}, got an array of size {'x'.join(map(str, a.shape))}")
-        return float(a.flat[0])
+        try:
+            return S.scalar(v, what)
+        except MatlabRuntimeError as exc:
+            raise self.located(node, exc) from None
 
     def eval_binary(self, node: Node, frame: Frame):
         op = node.v
@@ -2384,201 +2017,34 @@ class Interpreter:
         return self.binary(op, self.eval(left, frame), self.eval(right, frame), node)
 
     def binary(self, op, a, b, node):
-        if type(a) is np.ndarray and type(b) is np.ndarray and a.shape == (1, 1) and b.shape == (1, 1) \
-                and a.dtype == np.float64 and b.dtype == np.float64:
-            fast = _FAST_BINARY.get(op)
-            if fast is not None:
-                try:
-                    return np.array([[fast(float(a[0, 0]), float(b[0, 0]))]])
-                except (ZeroDivisionError, OverflowError, TypeError, ValueError):
-                    pass
-        if isinstance(a, Opaque) or isinstance(b, Opaque):
-            return merge_opaque([a, b])
-        if isinstance(a, CsList):
-            a = a[0]
-        if isinstance(b, CsList):
-            b = b[0]
-        if (type(a) in OVERLOAD_TYPES or type(b) in OVERLOAD_TYPES) and \
-                (impl := overload_for(OPERATOR_FUNCTIONS[op], [a, b])) is not None:
-            return self.apply_overload(impl, [a, b], node)
-        if op == "+" and (isinstance(a, (MString, StrArr)) or isinstance(b, (MString, StrArr))):
-            return self.string_plus(a, b, node)
-        x = self.numeric(a, node)
-        y = self.numeric(b, node)
-        if (x.dtype.kind in "iu" or x.dtype == np.float32 or y.dtype.kind in "iu" or y.dtype == np.float32) \
-                and op not in ("&", "|"):
-            # integer classes and single (numeric_types.py): computed in double, then rounded/saturated
-            try:
-                return _numeric_types.binary(op, x, y, lambda o, xd, yd: self.binary(o, xd, yd, node))
-            except _numeric_types.MixedIntegerClasses as exc:
-                raise self.error(node, str(exc), "MATLAB:mixedClasses") from None
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            if op in ("*", "/", "\\", "^") and x.size != 1 and y.size != 1:
-                if op == "*":
-                    if x.ndim > 2 or y.ndim > 2 or x.shape[1] != y.shape[0]:
-                        raise self.error(node, f"incorrect dimensions for matrix multiplication "
-                                               f"({_size(x)} * {_size(y)})")
-                    self.check_elements([x.shape[0], y.shape[1]], node, "'*'")
-                    return x.astype(np.float64) @ y.astype(np.float64)
-                if op == "/":
-                    return np.linalg.lstsq(y.T.astype(float), x.T.astype(float), rcond=None)[0].T
-                if op == "\\":
-                    return np.linalg.lstsq(x.astype(float), y.astype(float), rcond=None)[0]
-                raise self.error(node, "matrix power needs a square matrix and a scalar")
-            if op == "^" and x.size != 1:
-                if x.ndim != 2 or x.shape[0] != x.shape[1] or float(y.flat[0]) != int(y.flat[0]):
-                    raise self.error(node, "matrix power needs a square matrix and an integer exponent (use .^)")
-                return np.linalg.matrix_power(x.astype(float), int(y.flat[0]))
-            if op == "\\":
-                op = "/"
-                x, y = y, x
-            nd = max(x.ndim, y.ndim)
-            xx, yy = _pad(x, nd), _pad(y, nd)
-            for dx, dy in zip(xx.shape, yy.shape):
-                if dx != dy and dx != 1 and dy != 1:
-                    raise self.error(node, f"arrays have incompatible sizes for this operation "
-                                           f"({_size(x)} and {_size(y)})")
-            if x.size != 1 and y.size != 1 and x.shape != y.shape:
-                self.check_elements([max(a, b) if min(a, b) else 0 for a, b in zip(xx.shape, yy.shape)], node,
-                                    f"'{op}'")
-            xf = xx.astype(np.float64) if xx.dtype == bool else xx
-            yf = yy.astype(np.float64) if yy.dtype == bool else yy
-            if op == "+":
-                return xf + yf
-            if op == "-":
-                return xf - yf
-            if op in ("*", ".*"):
-                return xf * yf
-            if op in ("/", "./"):
-                return xf / yf
-            if op == ".\\":
-                return yf / xf
-            if op in ("^", ".^"):
-                return np.power(xf.astype(float), yf)
-            if op == "&":
-                return (xx != 0) & (yy != 0)
-            if op == "|":
-                return (xx != 0) | (yy != 0)
-        raise self.error(node, f"unsupported operator '{op}'")
+        try:
+            return S.binary(op, a, b, self.max_elements)
+        except MatlabRuntimeError as exc:
+            raise self.located(node, exc) from None
 
     def apply_overload(self, impl, args: list, node):
-        """Run an operator or indexing that an argument's class overloads (a dlarray's ``plus``, ``mtimes``,
-        ``parenReference``, ...: MATLAB's dispatch rule, :func:`layergraph.functions.overload_for`)."""
         try:
-            return impl(*args)
-        except LayerGraphError as exc:
-            raise self.error(node, str(exc)) from None
+            return S.apply_overload(impl, args)
+        except MatlabRuntimeError as exc:
+            raise self.located(node, exc) from None
 
     def string_plus(self, a, b, node):
-        def parts(v):
-            if isinstance(v, StrArr):
-                return v.items(), v.a.shape
-            if isinstance(v, str):
-                return [str(v)], (1, 1)
-            if isinstance(v, np.ndarray):
-                return [matlab_num_str(x) for x in v.reshape(-1, order="F")], v.shape
-            if isinstance(v, Cell):
-                return [str(x) for x in v.items()], v.a.shape
-            raise self.error(node, f"cannot add a {type_name(v)} to a string")
-
-        pa, sa = parts(a)
-        pb, sb = parts(b)
-        if len(pa) == 1:
-            res, shape = [pa[0] + y for y in pb], sb
-        elif len(pb) == 1:
-            res, shape = [x + pb[0] for x in pa], sa
-        elif len(pa) == len(pb):
-            res, shape = [x + y for x, y in zip(pa, pb)], sa
-        else:
-            raise self.error(node, "string arrays have incompatible sizes")
-        if len(res) == 1:
-            return MString(res[0])
-        arr = np.empty(len(res), dtype=object)
-        for i, s in enumerate(res):
-            arr[i] = MString(s)
-        return StrArr(arr.reshape(shape, order="F"))
+        try:
+            return S.string_plus(a, b)
+        except MatlabRuntimeError as exc:
+            raise self.located(node, exc) from None
 
     def compare(self, op, a, b, node):
-        if type(a) is np.ndarray and type(b) is np.ndarray and a.shape == (1, 1) and b.shape == (1, 1) \
-                and a.dtype == np.float64 and b.dtype == np.float64:
-            fast = _FAST_COMPARE.get(op)
-            if fast is not None:
-                return np.array([[fast(float(a[0, 0]), float(b[0, 0]))]])
-        if isinstance(a, Opaque) or isinstance(b, Opaque):
-            return merge_opaque([a, b])
-        if op == "!=":
-            op = "~="
-        if (type(a) in OVERLOAD_TYPES or type(b) in OVERLOAD_TYPES) and \
-                (impl := overload_for(OPERATOR_FUNCTIONS[op], [a, b])) is not None:
-            return self.apply_overload(impl, [a, b], node)
-        if isinstance(a, (MString, StrArr)) or isinstance(b, (MString, StrArr)):
-            la = a.items() if isinstance(a, StrArr) else [str(a)] if isinstance(a, str) else None
-            lb = b.items() if isinstance(b, StrArr) else [str(b)] if isinstance(b, str) else None
-            if la is None or lb is None:
-                raise self.error(node, "cannot compare a string with a non-text value")
-            if len(la) == 1:
-                la = la * len(lb)
-            if len(lb) == 1:
-                lb = lb * len(la)
-            fn = {"==": lambda x, y: x == y, "~=": lambda x, y: x != y, "<": lambda x, y: x < y,
-                  ">": lambda x, y: x > y, "<=": lambda x, y: x <= y, ">=": lambda x, y: x >= y}[op]
-            res = np.array([[fn(x, y) for x, y in zip(la, lb)]])
-            return res
-        if isinstance(a, Categorical) or isinstance(b, Categorical):
-            try:
-                return matlab_compare(a, b, op)
-            except LayerGraphError as exc:
-                raise self.error(node, str(exc)) from None
-        if isinstance(a, Layer) or isinstance(b, Layer) or isinstance(a, LayerGraph) or isinstance(b, LayerGraph):
-            if op in ("==", "~="):
-                eq = a == b
-                return np.array([[eq if op == "==" else not eq]])
-        x = self.numeric(a, node)
-        y = self.numeric(b, node)
-        nd = max(x.ndim, y.ndim)
-        xx, yy = _pad(x, nd), _pad(y, nd)
-        for dx, dy in zip(xx.shape, yy.shape):
-            if dx != dy and dx != 1 and dy != 1:
-                raise self.error(node, f"arrays have incompatible sizes for comparison ({_size(x)} and {_size(y)})")
-        if x.size != 1 and y.size != 1 and x.shape != y.shape:
-            self.check_elements([max(a, b) if min(a, b) else 0 for a, b in zip(xx.shape, yy.shape)], node,
-                                f"'{op}'")
-        with np.errstate(invalid="ignore"):
-            if op == "==":
-                return xx == yy
-            if op == "~=":
-                return xx != yy
-            if op == "<":
-                return xx < yy
-            if op == "<=":
-                return xx <= yy
-            if op == ">":
-                return xx > yy
-            if op == ">=":
-                return xx >= yy
-        raise self.error(node, f"unsupported comparison '{op}'")
+        try:
+            return S.compare(op, a, b, self.max_elements)
+        except MatlabRuntimeError as exc:
+            raise self.located(node, exc) from None
 
     def transpose(self, v, node):
-        if isinstance(v, Opaque):
-            return v
-        if (type(v) in OVERLOAD_TYPES) and \
-                (impl := overload_for("transpose", [v])) is not None:
-            return self.apply_overload(impl, [v], node)
-        if isinstance(v, np.ndarray):
-            if v.ndim > 2:
-                raise self.error(node, "transpose is defined only for 2-D arrays")
-            return v.T.copy()
-        if isinstance(v, (Cell, LayerArr, StrArr)):
-            return type(v)(v.a.T.copy())
-        if isinstance(v, MString):
-            return v
-        if isinstance(v, str):
-            if len(v) <= 1:
-                return v
-            return self.error_value(node, "a transposed char vector (char matrix) is not supported")
-        if isinstance(v, (Layer, Struct)):
-            return v
-        raise self.error(node, f"cannot transpose a {type_name(v)} value")
+        try:
+            return S.transpose(v)
+        except MatlabRuntimeError as exc:
+            raise self.located(node, exc) from None
 
     def error_value(self, node, message):
         raise self.error(node, message)
@@ -2601,114 +2067,33 @@ class Interpreter:
 
     def concat_rows(self, rows, node):
         flat = [x for r in rows for x in r]
-        if not flat:
-            return np.zeros((0, 0))
         opaque = [x for x in flat if isinstance(x, Opaque)]
         if opaque and any(isinstance(x, (Layer, LayerArr)) for x in flat) and all(
                 x.missing and x.var is None for x in opaque):
+            # the porter: an unknown function's value among layers becomes a placeholder layer
             rows = [[self.placeholder_for(x, flat) if isinstance(x, Opaque) else x for x in r] for r in rows]
-            flat = [x for r in rows for x in r]
-            opaque = []
-        if opaque:
-            return merge_opaque(opaque)
-        if any(isinstance(x, (Layer, LayerArr)) for x in flat):
-            return self.concat_layers(rows, node)
-        if any(isinstance(x, (Struct, StructArr)) for x in flat) and not any(isinstance(x, Cell) for x in flat):
-            return _structs.concat(self, rows, node)
-        if any(isinstance(x, Cell) for x in flat):
-            hrows = [self.hcat_obj([x if isinstance(x, Cell) else Cell.row([x]) for x in r if not _is_empty(x)
-                                    or isinstance(x, Cell)], node, Cell) for r in rows]
-            return self.vcat_obj([h for h in hrows if h.a.size], node, Cell) if any(h.a.size for h in hrows) \
-                else Cell(np.empty((0, 0), dtype=object))
-        if any(isinstance(x, (MString, StrArr)) for x in flat):
-            def as_str(x):
-                if isinstance(x, StrArr):
-                    return x
-                if isinstance(x, str):
-                    return StrArr.row([MString(x)])
-                if isinstance(x, np.ndarray):
-                    return StrArr.row([MString(matlab_num_str(v)) for v in x.reshape(-1, order="F")])
-                raise self.error(node, f"cannot concatenate a {type_name(x)} with strings")
-            hrows = [self.hcat_obj([as_str(x) for x in r], node, StrArr) for r in rows]
-            return self.vcat_obj(hrows, node, StrArr)
-        if any(isinstance(x, str) for x in flat):
-            lines = []
-            for r in rows:
-                parts = []
-                for x in r:
-                    if isinstance(x, str):
-                        parts.append(x)
-                    elif isinstance(x, np.ndarray):
-                        parts.append("".join(chr(int(c)) for c in x.reshape(-1, order="F")))
-                    else:
-                        raise self.error(node, f"cannot concatenate a {type_name(x)} with text")
-                lines.append("".join(parts))
-            lines = [ln for ln in lines if ln] or [""]
-            if len(lines) == 1:
-                return lines[0]
-            if len({len(ln) for ln in lines}) != 1:
-                raise self.error(node, "dimensions of arrays being concatenated are not consistent "
-                                       "(char rows of different lengths)")
-            return self.error_value(node, "char matrices are not supported; use a cell array of char vectors")
-        for x in flat:
-            if not isinstance(x, np.ndarray):
-                if isinstance(x, (bool, int, float)):
-                    continue
-                raise self.error(node, f"cannot concatenate a {type_name(x)} value into a numeric array")
-        hrows = []
-        for r in rows:
-            parts = [self.numeric(x, node) for x in r]
-            parts = [p for p in parts if not (p.ndim == 2 and p.shape == (0, 0))]
-            if not parts:
-                continue
-            hrows.append(self.ncat(parts, 1, node))
-        if not hrows:
-            return np.zeros((0, 0))
-        return self.ncat(hrows, 0, node)
+        try:
+            return S.concat_rows(rows, self.max_elements)
+        except MatlabRuntimeError as exc:
+            raise self.located(node, exc) from None
 
     def ncat(self, parts, axis, node):
-        if len(parts) == 1:
-            return parts[0]
-        self.check_elements(sum(p.size for p in parts), node, "the concatenation")
-        nd = max(max(p.ndim for p in parts), 2)
-        parts = [_pad(p, nd) for p in parts]
-        special = next((p.dtype for p in parts if p.dtype.kind in "iu"), None) or next(
-            (p.dtype for p in parts if p.dtype == np.float32), None)
-        if special is not None:
-            # [int8(1) 2.7] is int8 (the leftmost integer class wins), [single(1) 2] is single
-            parts = [p if p.dtype == special else (_numeric_types.to_integer(p, special) if special.kind in "iu"
-                                                   else p.astype(special)) for p in parts]
-        elif any(p.dtype != bool for p in parts):
-            parts = [p.astype(np.float64) if p.dtype == bool else p for p in parts]
-        ref = list(parts[0].shape)
-        for p in parts[1:]:
-            s = list(p.shape)
-            if [d for i, d in enumerate(s) if i != axis] != [d for i, d in enumerate(ref) if i != axis]:
-                raise self.error(node, "dimensions of arrays being concatenated are not consistent "
-                                       f"({_size(parts[0])} and {_size(p)})")
-        return np.concatenate(parts, axis=axis)
+        try:
+            return S.ncat(parts, axis, self.max_elements)
+        except MatlabRuntimeError as exc:
+            raise self.located(node, exc) from None
 
     def hcat_obj(self, parts, node, cls):
-        parts = [p for p in parts if p.a.size]
-        if not parts:
-            return cls(np.empty((0, 0), dtype=object))
-        if len(parts) == 1:
-            return parts[0]
-        h = {p.a.shape[0] for p in parts}
-        if len(h) != 1:
-            raise self.error(node, "dimensions of arrays being concatenated are not consistent")
-        return cls(np.concatenate([p.a for p in parts], axis=1))
+        try:
+            return S.hcat_obj(parts, cls)
+        except MatlabRuntimeError as exc:
+            raise self.located(node, exc) from None
 
     def vcat_obj(self, parts, node, cls):
-        parts = [p for p in parts if p.a.size]
-        if not parts:
-            return cls(np.empty((0, 0), dtype=object))
-        if len(parts) == 1:
-            return parts[0]
-        w = {p.a.shape[1] for p in parts}
-        if len(w) != 1:
-            raise self.error(node, "dimensions of arrays being concatenated are not consistent")
-        return cls(np.concatenate([p.a for p in parts], axis=0))
+        try:
+            return S.vcat_obj(parts, cls)
+        except MatlabRuntimeError as exc:
+            raise self.located(node, exc) from None
 
     def placeholder_for(self, value: Opaque, siblings: list):
         """An unknown function called as an element of a layer array (``[... mishLayer ...]``) becomes a
@@ -2733,46 +2118,10 @@ class Interpreter:
         return PlaceholderLayer(Name=name, MatlabClass=fname, Reason=reason)
 
     def concat_layers(self, rows, node):
-        if len(rows) == 1 and len(rows[0]) == 2 and isinstance(rows[0][0], LayerArr) and isinstance(rows[0][1], Layer):
-            fast = rows[0][0].appended(rows[0][1], column=False)      # [layers, layer]
-            if fast is not None:
-                return fast
-        if len(rows) == 2 and len(rows[0]) == 1 and len(rows[1]) == 1 and isinstance(rows[0][0], LayerArr) \
-                and isinstance(rows[1][0], Layer) and rows[0][0].a.size:
-            fast = rows[0][0].appended(rows[1][0], column=True)       # [layers; layer]
-            if fast is not None:
-                return fast
-        hrows = []
-        for r in rows:
-            parts = []
-            for x in r:
-                if isinstance(x, Layer):
-                    parts.append(LayerArr.row([x]))
-                elif isinstance(x, LayerArr):
-                    parts.append(x)
-                elif _is_empty(x):
-                    continue
-                else:
-                    raise self.error(node, f"cannot concatenate a {type_name(x)} value with layers")
-            if not parts:
-                continue
-            if len(parts) == 1:
-                hrows.append(parts[0])
-            elif all(p.a.shape[0] == 1 for p in parts):
-                hrows.append(LayerArr(np.concatenate([p.a for p in parts], axis=1)))
-            else:
-                hrows.append(LayerArr.row([x for p in parts for x in p.items()]))
-        if not hrows:
-            return LayerArr(np.empty((0, 0), dtype=object))
-        if len(hrows) == 1:
-            return hrows[0]
-        cols = []
-        for h in hrows:
-            if h.a.shape[1] == 1:
-                cols.append(h.a)
-            else:
-                cols.append(LayerArr.column(h.items()).a)
-        return LayerArr(np.concatenate(cols, axis=0))
+        try:
+            return S.concat_layers(rows)
+        except MatlabRuntimeError as exc:
+            raise self.located(node, exc) from None
 
     def eval_cell(self, node: Node, frame: Frame):
         rows = []
@@ -2782,16 +2131,10 @@ class Interpreter:
             items = self.eval_row_items(r, frame)
             if items:
                 rows.append(items)
-        if not rows:
-            return Cell(np.empty((0, 0), dtype=object))
-        width = len(rows[0])
-        if any(len(r) != width for r in rows):
-            raise self.error(node, "dimensions of arrays being concatenated are not consistent (cell rows)")
-        arr = np.empty((len(rows), width), dtype=object)
-        for i, r in enumerate(rows):
-            for j, x in enumerate(r):
-                arr[i, j] = x
-        return Cell(arr)
+        try:
+            return S.cell_rows(rows)
+        except MatlabRuntimeError as exc:
+            raise self.located(node, exc) from None
 
 
 _UNSET = object()
@@ -2846,23 +2189,6 @@ _DATA_FUNCTIONS = {
     "imageDatastore", "load", "imread", "readtable", "categories", "countEachLabel", "splitEachLabel",
     "fullfile", "matlabroot", "randperm", "readimage", "augmentedImageDatastore", "digitTrain4DArrayData",
     "japaneseVowelsTrainData", "size", "numel", "unique", "categorical", "table", "readmatrix",
-}
-
-
-def _pow(x, y):
-    r = x ** y
-    if isinstance(r, complex):
-        raise ValueError
-    return r
-
-
-_FAST_BINARY = {
-    "+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y, ".*": lambda x, y: x * y,
-    "/": lambda x, y: x / y, "./": lambda x, y: x / y, "^": _pow, ".^": _pow,
-}
-_FAST_COMPARE = {
-    "==": lambda x, y: x == y, "~=": lambda x, y: x != y, "!=": lambda x, y: x != y, "<": lambda x, y: x < y,
-    "<=": lambda x, y: x <= y, ">": lambda x, y: x > y, ">=": lambda x, y: x >= y,
 }
 
 
@@ -2978,49 +2304,6 @@ def _opaque_desc(v: Opaque) -> str:
     return f"from {v.origin}"
 
 
-def _size(a: np.ndarray) -> str:
-    return "x".join(str(d) for d in a.shape)
-
-
-def range_count(a: float, step: float, b: float) -> float:
-    """Number of elements of ``a:step:b`` (a float: may be huge or infinite, checked before allocating)."""
-    if step == 0 or (step > 0 and a > b) or (step < 0 and a < b) or np.isnan(step) or np.isnan(a) or np.isnan(b):
-        return 0
-    n = (b - a) / step
-    if not np.isfinite(n):
-        return float("inf")
-    return float(np.floor(n + 1e-10)) + 1
-
-
-def make_range(a: float, step: float, b: float) -> np.ndarray:
-    n = range_count(a, step, b)
-    if n == 0:
-        return np.zeros((1, 0))
-    return (a + step * np.arange(int(n), dtype=np.float64)).reshape(1, -1)
-
-
-def shape_of(v) -> tuple:
-    if isinstance(v, np.ndarray):
-        return v.shape
-    if type(v) in OVERLOAD_TYPES and overload_for("size", (v,)) is not None:
-        return tuple(int(d) for d in np.asarray(overload_for("size", (v,))(v)).reshape(-1))
-    if hasattr(type(v), "matlab_size"):
-        return tuple(v.matlab_size())
-    if isinstance(v, MString):
-        return (1, 1)
-    if isinstance(v, str):
-        return (1, len(v)) if v else (0, 0)
-    if isinstance(v, (Cell, LayerArr, StrArr, StructArr)):
-        return v.a.shape
-    if isinstance(v, (Categorical, Table)):
-        return tuple(v.shape)
-    if isinstance(v, LayerGraph):
-        return (1, 1)
-    if isinstance(v, Layer) or isinstance(v, Struct) or isinstance(v, FuncHandle):
-        return (1, 1)
-    return (1, 1)
-
-
 def script_label(src: SourceFile) -> str:
     """The name MATLAB shows for a script or function file in an error stack (its file name without .m)."""
     if src.path in ("<string>", ""):
@@ -3058,34 +2341,6 @@ def matlab_class_name(v) -> str:
     if isinstance(v, FuncHandle):
         return "function_handle"
     return getattr(type(v), "MATLAB_CLASS", None) or type(v).__name__   # containers.Map declares its class
-
-
-def type_name(v) -> str:
-    if isinstance(v, np.ndarray):
-        return "logical" if v.dtype == bool else "numeric"
-    if isinstance(v, MString):
-        return "string"
-    if isinstance(v, str):
-        return "char"
-    if isinstance(v, Cell):
-        return "cell"
-    if isinstance(v, LayerArr):
-        return "layer array"
-    if isinstance(v, StrArr):
-        return "string array"
-    if isinstance(v, Struct):
-        return "struct"
-    if isinstance(v, FuncHandle):
-        return "function handle"
-    if isinstance(v, Layer):
-        return "layer"
-    if isinstance(v, LayerGraph):
-        return "LayerGraph"
-    if isinstance(v, Opaque):
-        return "opaque"
-    if v is None:
-        return "undefined"
-    return type(v).__name__
 
 
 to_m = to_matlab  # the one Python -> MATLAB boundary lives in access.py

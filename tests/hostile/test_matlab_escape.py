@@ -134,7 +134,7 @@ def test_the_exploit_through_the_cli_commands(tmp_path, monkeypatch, capsys):
 
     script = tmp_path / "exploit.m"
     script.write_text(EXPLOIT)
-    proc = subprocess.run([sys.executable, "-m", "layergraph.cli", "port", str(script)], cwd=tmp_path,
+    proc = subprocess.run([sys.executable, "-m", "layergraph.cli", "port", "--networks-only", str(script)], cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stderr
     assert "no field or property 'interp'" in proc.stderr and "Traceback" not in proc.stderr
