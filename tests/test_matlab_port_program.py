@@ -206,3 +206,19 @@ def test_the_translated_program_reaches_only_what_matlab_code_may_touch(tmp_path
     with pytest.raises(MatlabRuntimeError, match="interp"):
         ns["script"]()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exploit.m", "exploit.py"]
+
+
+def test_function_files_beside_the_script_and_on_path_are_translated_into_the_program(tmp_path):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    write(lib, "scaleBy.m", "function y = scaleBy(x, k)\n% scale x by k\ny = x * k + offsetOf(k);\nend\n")
+    write(lib, "offsetOf.m", "function o = offsetOf(k)\no = k - 1;\nend\n")
+    script = write(tmp_path, "main.m", "r = scaleBy([1 2], 3);\n")
+    proc = run_cli(script, "--path", lib)
+    assert proc.returncode == 0, proc.stderr
+    assert "def scaleBy(x=None, k=None, nargout=1):  # scaleBy.m:1" in proc.stdout
+    assert "def offsetOf(k=None, nargout=1):" in proc.stdout and "_missing_" not in proc.stdout
+    ws = load_program(proc.stdout)["script"]()
+    np.testing.assert_array_equal(ws["r"], [[5.0, 8.0]])      # [1 2] * 3 + (3 - 1)
+    alone = run_cli(script)        # without --path: a stub, listed
+    assert "scaleBy: 1 call (main.m:1)" in alone.stderr
