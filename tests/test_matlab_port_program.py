@@ -222,3 +222,25 @@ def test_function_files_beside_the_script_and_on_path_are_translated_into_the_pr
     np.testing.assert_array_equal(ws["r"], [[5.0, 8.0]])      # [1 2] * 3 + (3 - 1)
     alone = run_cli(script)        # without --path: a stub, listed
     assert "scaleBy: 1 call (main.m:1)" in alone.stderr
+
+
+def test_load_without_outputs_defines_the_variables_the_script_uses(tmp_path, monkeypatch):
+    """``load file.mat`` creates the file's variables; the program reads them from load's struct (a name the
+    file does not hold stays MATLAB's undefined function)."""
+    import layergraph.matlab.lang as ml
+    from layergraph.functions import FUNCTIONS, MatlabFunction
+    from layergraph.matlab.values import Struct
+
+    text = "x = 1;\nload data.mat\ny = a + x;\nz = b(2);\n"
+    program = translate_source(parse_source(text, "s.m")).python_source
+    assert "ml.loaded(" in program and "a = ml.loaded(" in program
+    fake = MatlabFunction("load", lambda *args: Struct({"a": np.array([[41.0]]), "b": np.array([[5.0, 6.0]])}),
+                          ("S",), base=True)
+    monkeypatch.setitem(FUNCTIONS, "load", fake)
+    monkeypatch.setattr(ml, "_CACHE", {})
+    ws = load_program(translate_source(parse_source(text, "s.m")).python_source)["script"]()
+    assert float(ws["y"][0, 0]) == 42.0 and float(ws["z"][0, 0]) == 6.0
+    missing = "x = 1;\nload data.mat\nw = c(1);\n"
+    ns = load_program(translate_source(parse_source(missing, "s.m")).python_source)
+    with pytest.raises(MatlabRuntimeError, match="Undefined function 'c'"):
+        ns["script"]()

@@ -727,6 +727,7 @@ def stub(name: str, where: str):
                                  "MATLAB:UndefinedFunction")
 
     missing.__name__ = name
+    missing.matlab_stub = True
     return missing
 
 
@@ -760,6 +761,16 @@ def outputs(name: str, values: dict, names, nargout: int):
     if nargout <= 1:
         return out[0] if out else None
     return tuple(out[:nargout])
+
+
+def loaded(data, name: str, current, where: str = ""):
+    """After ``load(file)`` without outputs: the variable ``name`` from the loaded struct, else its value
+    before the load; a name defined nowhere stays MATLAB's undefined function (an error when called)."""
+    if isinstance(data, Struct) and name in data.fields:
+        return data.fields[name]
+    if current is None:
+        return stub(name, where)
+    return current
 
 
 def varargin(args) -> Cell:
@@ -809,7 +820,7 @@ def workspace(names: dict, renamed: dict | None = None) -> dict:
     renamed = renamed or {}
     out = {}
     for k, x in names.items():
-        if k.startswith("_") or x is None or k in ("nargin", "nargout"):
+        if k.startswith("_") or x is None or k in ("nargin", "nargout") or getattr(x, "matlab_stub", False):
             continue
         if k == "varargin" and isinstance(x, tuple):
             continue
@@ -830,6 +841,6 @@ __all__ = [
     "or_", "not_", "uminus", "uplus", "ctranspose", "transpose", "eq", "ne", "lt", "le", "gt", "ge", "truth",
     "sc", "lg", "colon", "frange", "columns", "switch", "brackets", "row", "cellarray", "args", "call", "handle",
     "function", "exists", "python_name", "error", "show", "stub", "outputs", "varargin", "exception",
-    "workspace", "num", "math", "matlab_error", "main", "sdiv", "spow", "irange", "count_args", "outs", "ssqrt", "count", "count_dim", "count_to", "member", "MatlabError",
+    "workspace", "num", "math", "matlab_error", "main", "loaded", "sdiv", "spow", "irange", "count_args", "outs", "ssqrt", "count", "count_dim", "count_to", "member", "MatlabError",
     "scalar_value",
 ]

@@ -318,6 +318,41 @@ class Translator:
             return True
         return (st.line, st.col) in self.quiet
 
+    def add_loaded(self, scope: Scope) -> None:
+        """``load(file)`` without outputs creates variables MATLAB code then uses: the names the scope uses
+        that nothing else defines become variables the load statements set (``ml.loaded``)."""
+        scope.loaded = []
+        if not any(_is_bare_load(st) for st in _statements(scope.stmts)):
+            return
+        skip = set()
+        for st in scope.stmts:
+            for n in _walk(st):
+                if n.t == "field_expression":
+                    skip.update(id(f) for f in n.f.get("field", []))
+                    skip.update(id(f.f["name"]) for f in n.f.get("field", []) if f.t == "function_call")
+                elif n.t == "lambda":
+                    skip.update(id(k) for k in _walk(n))
+        for st in scope.stmts:
+            for n in _walk(st):
+                if n.t == "identifier" and id(n) not in skip and n.v not in scope.assigned and n.v.isidentifier() \
+                        and n.v not in scope.loaded and self.known_function(n.v, scope) is None:
+                    scope.loaded.append(n.v)
+        for name in scope.loaded:
+            scope.assigned.add(name)
+            scope.indexed.add(name)          # starts as None: not an unboxed scalar
+            scope.names[name] = name + "_" if (keyword.iskeyword(name) or name in RESERVED) else name
+
+    def emit_load(self, args: list, scope: Scope, indent: int, mark: str) -> None:
+        tmp = self.temp("loaded")
+        if self.known_function("load", scope) == "ml":
+            call = f"ml.load({', '.join(args)})"
+        else:
+            call = f"{self.stub_name('load', self.current)}({', '.join(args + [f'where={self.where(self.current)!r}'])})"
+        self.emit(indent, f"{tmp} = {call}{mark}")
+        for name in getattr(scope, "loaded", ()):
+            py = scope.py(name)
+            self.emit(indent, f"{py} = ml.loaded({tmp}, {name!r}, {py}, {self.where(self.current)!r})")
+
     def known_function(self, name: str, scope: Scope) -> str | None:
         """How a name that is not a variable is called: 'local', 'path', 'ml', 'frame', or None (a stub)."""
         s = scope
@@ -1050,6 +1085,7 @@ class Translator:
             self.emit(indent, "pass")
 
     def statement(self, st: Node, scope: Scope, indent: int) -> None:
+        self.current = st
         self.emit_comments(indent, st.line)
         mark = f"  # {self.where(st)}"
         t = st.t
@@ -1232,6 +1268,9 @@ class Translator:
         if is_call:
             name = root.v
             args = chain[0][1] if chain else []
+            if name == "load" and getattr(scope, "loaded", None):
+                self.emit_load(self.call_args(args, scope), scope, indent, mark)
+                return
             if name == "error" or name in _NO_OUTPUT or self.known_function(name, scope) == "frame":
                 text, _ = self.call_named(name, args, st, scope, nargout=0)
                 self.emit(indent, f"{text}{mark}")
@@ -1268,6 +1307,9 @@ class Translator:
                         self.emit(indent, f"{scope.py(t)} = None{mark}")
                     return
             self.emit(indent, f"pass  # {name} {' '.join(k.v for k in st.kids[1:])}".rstrip() + mark)
+            return
+        if name == "load" and getattr(scope, "loaded", None):
+            self.emit_load(args, scope, indent, mark)
             return
         how = self.known_function(name, scope)
         if how == "ml":
@@ -1367,6 +1409,7 @@ class Translator:
         scope = Scope(kind, info.body, info.params, info.outputs, parent)
         scope.owner = info.name
         scope.nested_infos = info.nested
+        self.add_loaded(scope)
         self.infer(scope)
         self.emit_comments(indent, info.node.line)
         params = [p for p in info.params if p != "varargin"]
@@ -1443,6 +1486,7 @@ class Translator:
         if self.script_body:
             scope = Scope("script", self.script_body)
             scope.owner = "script"
+            self.add_loaded(scope)
             self.infer(scope)
             self.emit(0, "def script():")
             self.emit(1, f'"""The statements of {doc_text(self.label)}; returns its workspace."""')
@@ -1481,6 +1525,27 @@ class Translation:
     python_source: str
     stubs: dict          # MATLAB function name -> [file:line ...]
     untranslated: list = field(default_factory=list)   # (file:line, reason)
+
+
+def _statements(stmts):
+    """Every statement, inside blocks too."""
+    stack = list(stmts)
+    while stack:
+        st = stack.pop()
+        yield st
+        for k in st.kids:
+            if k.t == "block" or k.t.endswith("_clause"):
+                stack.extend(k.kids)
+        if st.t.endswith("_statement"):
+            stack.extend(k for k in st.kids if k.t == "block")
+
+
+def _is_bare_load(st: Node) -> bool:
+    """``load file`` / ``load('file')`` as a statement (no outputs: it creates variables)."""
+    if st.t == "command":
+        return bool(st.kids) and st.kids[0].v == "load"
+    return st.t == "function_call" and st.v != "{}" and st.f.get("name") is not None and \
+        st.f["name"].t == "identifier" and st.f["name"].v == "load"
 
 
 def _called_names(root: Node) -> set:
