@@ -73,10 +73,15 @@ def allowed_names(obj, kind: str) -> tuple:
     return tuple(getattr(cls, kind, None) or ())
 
 
+# MATLAB's numeric and logical classes: double, single, logical, int8..int64, uint8..uint64
+_MATLAB_DTYPES = tuple(np.dtype(t) for t in (np.float64, np.float32, np.bool_, np.int8, np.int16, np.int32, np.int64,
+                                             np.uint8, np.uint16, np.uint32, np.uint64))
+
+
 def is_matlab_value(v) -> bool:
     """True for the values MATLAB code may hold (arrays, text, cells, structs, handles, project objects)."""
     if isinstance(v, np.ndarray):
-        return v.dtype in (np.float64, np.bool_)
+        return v.dtype in _MATLAB_DTYPES and v.ndim >= 2
     if isinstance(v, (str, Cell, LayerArr, StrArr, Struct, StructArr, FuncHandle, Opaque)):
         return True
     if isinstance(v, CsList):
@@ -101,7 +106,9 @@ def to_matlab(v):
     if isinstance(v, Layer):
         return LayerArr.row([v])
     if isinstance(v, torch.Tensor):
-        a = v.detach().cpu().double().numpy()
+        a = v.detach().cpu()
+        a = (a.float() if a.dtype in (torch.float16, torch.bfloat16) else a).numpy()
+        a = a if a.dtype.kind in "iub" or a.dtype == np.float32 else a.astype(np.float64)
         return a.reshape(1, -1) if a.ndim < 2 else a.copy()
     if isinstance(v, np.ndarray):
         if v.dtype == object:
@@ -114,7 +121,8 @@ def to_matlab(v):
         if v.dtype.kind == "b":
             return v.reshape(1, -1) if v.ndim < 2 else v
         if v.dtype.kind in "iuf":
-            a = v.astype(np.float64)
+            # MATLAB's numeric classes survive: uint8 images stay uint8, single stays single
+            a = v.copy() if v.dtype.kind in "iu" or v.dtype == np.float32 else v.astype(np.float64)
             return a.reshape(1, -1) if a.ndim < 2 else a
         raise MatlabAccessError(f"a {v.dtype} array cannot be used by MATLAB code")
     if isinstance(v, (list, tuple)):
