@@ -19,6 +19,7 @@ import torch
 
 from ..errors import LayerGraphError, MatlabPortError, MatlabRuntimeError
 from ..functions import FUNCTIONS, overloaded_function
+from ..values.containers import CellList
 from ..graph import LayerGraph
 from ..layers.base import REGISTRY, Layer
 from ..policy import PolicyError, check_function
@@ -1946,7 +1947,7 @@ class Interpreter:
         if isinstance(v, LayerArr):
             return list(v.items())
         if isinstance(v, (Cell, StrArr)):
-            return [self.to_py(x, node, for_network) for x in v.items()]
+            return CellList([self.to_py(x, node, for_network) for x in v.items()], v.a.shape)
         if isinstance(v, FuncHandle):
             return _py_callable(self, v, node)
         if isinstance(v, Struct):

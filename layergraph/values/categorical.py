@@ -78,7 +78,8 @@ def _as_matrix(values):
     if arr.ndim == 0:
         arr = arr.reshape(1, 1)
     elif arr.ndim == 1:
-        arr = arr.reshape(-1, 1)
+        shape = getattr(values, "matlab_shape", None)      # items of a MATLAB cell array keep its shape
+        arr = arr.reshape(shape, order="F") if shape is not None and np.prod(shape) == arr.size else arr.reshape(-1, 1)
     return arr
 
 
@@ -402,7 +403,7 @@ def categorical(values=(), *args, **kwargs) -> Categorical:
     ordinal = bool(np.asarray(opts.get("Ordinal", False)).reshape(-1)[0]) if "Ordinal" in opts else False
 
     if valueset is None and catnames is None and not isinstance(values, (str, Categorical)) \
-            and not hasattr(values, "a"):
+            and not hasattr(values, "a") and getattr(values, "matlab_shape", (0, 1))[1] == 1:
         fast = _text_categorical(values, ordinal)
         if fast is not None:
             return fast

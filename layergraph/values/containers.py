@@ -160,4 +160,15 @@ class StructArr(_ObjArray):
         return f"StructArr({self.a.shape[0]}x{self.a.shape[1]}, {list(self.fields)})"
 
 
-__all__ = ["MString", "Cell", "StrArr", "Struct", "StructArr"]
+class CellList(list):
+    """The items of a MATLAB cell or string array handed to a Python function, in column-major order, with
+    the array's MATLAB shape in ``matlab_shape`` (``categorical({'a','b'})`` is 1×2, ``{'a';'b'}`` 2×1)."""
+
+    __slots__ = ("matlab_shape",)
+
+    def __init__(self, items=(), matlab_shape=None):
+        super().__init__(items)
+        self.matlab_shape = tuple(matlab_shape) if matlab_shape is not None else (len(self), 1)
+
+
+__all__ = ["MString", "Cell", "CellList", "StrArr", "Struct", "StructArr"]
