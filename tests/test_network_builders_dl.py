@@ -50,8 +50,8 @@ def test_unet_documented_counts_and_forward():
         y = small(torch.rand(2, 2, 32, 48))
     assert tuple(y.shape) == (2, 3, 32, 48)
     assert torch.allclose(y.sum(dim=1), torch.ones(2, 32, 48), atol=1e-5)      # softmax over the classes
-    with pytest.raises(OptionError, match="ConvolutionPadding 'valid'"):
-        unet([64, 64, 3], 2, ConvolutionPadding="valid")
+    with pytest.raises(OptionError, match="ConvolutionPadding must be 'same' or 'valid'"):
+        unet([64, 64, 3], 2, ConvolutionPadding="full")
 
 
 def test_unet3d_documented_counts_and_forward():
@@ -144,3 +144,23 @@ def test_builders_from_a_ported_script(tmp_path):
     assert len(ws["net"].Layers) == 1 + 6 + 4 + 2 * 2 + 1
     assert ws["seg"].Layers[-1].Name == "probabilities" and ws["outSize"].tolist() == [[32, 32, 3]]
     assert ws["vol"].layer_list()[-1].Name == "Softmax-Layer"
+
+
+def test_unet_valid_padding_sizes_of_the_papers():
+    from layergraph import assembleNetwork, unetLayers
+
+    # Ronneberger et al. (U-Net): a 572×572 tile gives a 388×388 map with unpadded 3×3 convolutions, depth 4
+    lgraph, output_size = unetLayers([572, 572, 1], 2, "ConvolutionPadding", "valid", "NumFirstEncoderFilters", 1)
+    assert output_size.tolist() == [[388, 388, 2]]
+    names = [x.Name for x in lgraph.layer_list()]
+    assert len(names) == 58 + 4 and "Decoder-Stage-4-Crop" in names
+    net = assembleNetwork(lgraph)
+    with torch.no_grad():
+        assert tuple(net(torch.rand(1, 1, 572, 572)).shape) == (1, 2, 388, 388)
+    # Çiçek et al. (3-D U-Net): 132×132×116 gives 44×44×28 (depth 3, 3×3×3 unpadded convolutions)
+    assert unet3dLayers([132, 132, 116, 3], 3, ConvolutionPadding="valid")[1].tolist() == [[44, 44, 28, 3]]
+    net, output_size = unet([44, 60, 3], 3, EncoderDepth=2, NumFirstEncoderFilters=2, ConvolutionPadding="valid")
+    with torch.no_grad():
+        assert tuple(net(torch.rand(1, 3, 44, 60)).shape) == (1, 3, 4, 20) and output_size.tolist() == [[4, 20, 3]]
+    with pytest.raises(OptionError, match="even size"):
+        unetLayers([46, 46, 1], 2, EncoderDepth=2, ConvolutionPadding="valid")

@@ -75,20 +75,42 @@ def _unet(fn: str, imageSize, numClasses, args, kwargs, dims: int, dlnet: bool):
     if len(filt) != dims:
         raise OptionError(f"{fn}: FilterSize must be a scalar or have {dims} elements.")
     padding = str(opts["ConvolutionPadding"]).lower()
-    if padding != "same":
-        raise OptionError(f"{fn}: ConvolutionPadding '{opts['ConvolutionPadding']}' is not supported here; "
-                          "use 'same' (the 'valid' form crops the skip connections).")
-    if any(f % 2 == 0 for f in filt):
-        raise OptionError(f"{fn}: FilterSize must be odd with 'same' convolution padding.")
-    factor = 2 ** depth
-    if any(v % factor for v in size[:dims]):
-        what = "height, width and depth" if three else "height and width"
-        raise OptionError(f"{fn}: the image {what} ({'×'.join(map(str, size[:dims]))}) must be multiples of "
-                          f"2^EncoderDepth = {factor}.")
+    if padding not in ("same", "valid"):
+        raise OptionError(f"{fn}: ConvolutionPadding must be 'same' or 'valid', got '{opts['ConvolutionPadding']}'.")
+    valid = padding == "valid"
+    what = "height, width and depth" if three else "height and width"
+    if valid:
+        # every 'valid' convolution shrinks by FilterSize-1; each pooling input must be even
+        out = []
+        for axis, v in enumerate(size[:dims]):
+            shrink = 2 * (filt[axis] - 1)
+            for _ in range(depth):
+                v -= shrink
+                if v < 1 or v % 2:
+                    raise OptionError(f"{fn}: with 'valid' convolution padding the image {what} "
+                                      f"({'×'.join(map(str, size[:dims]))}) must leave an even size at least 2 "
+                                      "before every max pooling.")
+                v //= 2
+            v -= shrink
+            for _ in range(depth):
+                v = 2 * v - shrink
+            if v < 1:
+                raise OptionError(f"{fn}: the image {what} ({'×'.join(map(str, size[:dims]))}) is too small for "
+                                  f"EncoderDepth {depth} with 'valid' convolution padding.")
+            out.append(v)
+    else:
+        if any(f % 2 == 0 for f in filt):
+            raise OptionError(f"{fn}: FilterSize must be odd with 'same' convolution padding.")
+        factor = 2 ** depth
+        if any(v % factor for v in size[:dims]):
+            raise OptionError(f"{fn}: the image {what} ({'×'.join(map(str, size[:dims]))}) must be multiples of "
+                              f"2^EncoderDepth = {factor}.")
+        out = size[:dims]
     d = "3d" if three else "2d"
 
     def conv(name, n, f=filt):
-        return layer(f"convolution{d}Layer", f, n, Name=name, Padding="same", WeightsInitializer="he")
+        return layer(f"convolution{d}Layer", f, n, Name=name, Padding=0 if valid else "same",
+                     WeightsInitializer="he")
 
     def unit(p, k, n):      # convolution (+ batch normalization in 3-D) + ReLU
         out = [conv(f"{p}Conv-{k}", n)]
@@ -122,7 +144,7 @@ def _unet(fn: str, imageSize, numClasses, args, kwargs, dims: int, dlnet: bool):
         if not three:
             up.append(layer("reluLayer", Name=p + "UpReLU"))
         last = b.chain(*up, layer("depthConcatenationLayer", 2, Name=p + "DepthConcatenation"), after=last)
-        if dlnet:
+        if dlnet or valid:
             b.chain(layer(f"crop{d}Layer", "centercrop", Name=p + "Crop"), after=skips[depth - i])
             b.connect(up[-1].Name, p + "Crop/ref")
             b.connect(p + "Crop", p + "DepthConcatenation/in2")
@@ -138,7 +160,7 @@ def _unet(fn: str, imageSize, numClasses, args, kwargs, dims: int, dlnet: bool):
     b.chain(*head, after=last)
     import numpy as np
 
-    output_size = np.array([size[:dims] + [classes]], dtype=float)
+    output_size = np.array([list(out) + [classes]], dtype=float)
     if not dlnet:
         return b.graph(), output_size
     from ..network import dlnetwork
@@ -158,7 +180,10 @@ def unetLayers(imageSize, numClasses, *args, **kwargs):
     matching encoder stage's output and applies two convolution+ReLU pairs; then a 1×1 convolution to
     numClasses, 'Softmax-Layer' and a pixelClassificationLayer 'Segmentation-Layer'. With EncoderDepth 3
     on a 480×640×3 input this is MathWorks' documented 46 layers and 48 connections.
-    ``outputSize`` is [H W numClasses] (the input's height and width: 'same' padding).
+    ``outputSize`` is [H W numClasses] (the input's height and width with 'same' padding). With
+    ``ConvolutionPadding`` 'valid' every convolution is unpadded, each skip connection passes a center crop
+    'Decoder-Stage-i-Crop' before the concatenation, and the output is smaller (572×572 → 388×388 with the
+    defaults, as in Ronneberger et al.).
     """
     return _unet("unetLayers", imageSize, numClasses, args, kwargs, 2, False)
 
