@@ -46,3 +46,21 @@ def test_every_python_block_runs(capsys, tmp_path, monkeypatch):
     assert len(namespace["back"].Layers) >= 5 and (tmp_path / "digits.onnx").stat().st_size > 0
     assert "0 errors, 0 warnings." in out
     assert "layerGraph" in out or "addLayers" in out or "imageInputLayer" in out   # the ported Python was printed
+
+
+def test_the_porting_excerpt_is_what_port_writes_for_the_digits_example():
+    """The README's MATLAB / ported-Python pair are lines of examples/matlab/digits_in_folders.m and of
+    what ``layergraph port`` writes for it today."""
+    from layergraph.matlab.source import read_file
+    from layergraph.matlab.translate import translate_source
+
+    text = README.read_text()
+    script = README.parent / "examples" / "matlab" / "digits_in_folders.m"
+    matlab = re.findall(r"```matlab\n(.*?)```", text, re.S)[0]
+    ported = re.findall(r"```py\n(.*?)```", text, re.S)[0]
+    source_lines = {line.strip() for line in script.read_text().splitlines()}
+    for line in matlab.strip().splitlines():
+        assert line.strip() in source_lines, line
+    emitted = translate_source(read_file(str(script))).python_source.splitlines()
+    for line in ported.rstrip().splitlines():
+        assert line in emitted, line
