@@ -110,6 +110,11 @@ def test_digits_in_folders_runs_as_matlab_prints_it(digits_run):
     assert len(validation.Files) == int(sum(c - int(np.floor(0.75 * c)) for c in counts))   # floor per label
 
 
+def test_digits_in_folders_ported_prints_the_same(digits_run):
+    script, (text, _) = digits_run
+    assert without_timing(printed_by_port(script)) == without_timing(text)
+
+
 # --------------------------------------------------------------------------------------------------
 # Sequence Classification Using Deep Learning (Japanese Vowels)
 
@@ -138,6 +143,11 @@ def test_japanese_vowels_runs(vowels_run):
     assert accuracy == pytest.approx(float(np.mean(predicted == truth)), abs=5e-5)
 
 
+def test_japanese_vowels_ported_prints_the_same(vowels_run):
+    script, (text, _) = vowels_run
+    assert without_timing(printed_by_port(script)) == without_timing(text)
+
+
 # --------------------------------------------------------------------------------------------------
 # A residual network (layerGraph, additionLayer, connectLayers) on 16-by-16 digits
 
@@ -160,6 +170,11 @@ def test_residual_net_runs(residual_run):
     predicted = np.asarray(workspace["YPred"]).reshape(-1)
     truth = np.asarray(workspace["YTest"]).reshape(-1)
     assert displayed_scalar(text, "accuracy") == pytest.approx(float(np.mean(predicted == truth)), abs=5e-5)
+
+
+def test_residual_net_ported_prints_the_same(residual_run):
+    script, (text, _) = residual_run
+    assert without_timing(printed_by_port(script)) == without_timing(text)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -189,3 +204,8 @@ def test_transfer_learning_runs(transfer_run):
     truth = np.asarray(workspace["YValidation"]).reshape(-1)
     assert len(truth) == 20
     assert displayed_scalar(text, "accuracy") == pytest.approx(float(np.mean(predicted == truth)), abs=5e-5)
+
+
+def test_transfer_learning_ported_prints_the_same(transfer_run):
+    script, (text, _) = transfer_run
+    assert without_timing(printed_by_port(script)) == without_timing(text)
