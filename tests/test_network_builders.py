@@ -94,3 +94,22 @@ def test_builders_from_a_ported_script(tmp_path):
     assert names[-1] == "labels" and len(names) == 1 + 2 * 5 + 1 + 5 + 2 * 7 + 3
     assert float(r.workspace["n"].flat[0]) == 4
     assert len(r.networks["denoiser"]) == 1 + 2 + 3 * 4 + 1
+
+
+def test_denoising_network_is_the_dncnn_architecture_without_mathworks_weights():
+    import pytest
+
+    from layergraph.functions import FUNCTIONS
+    from layergraph.matlab import port
+    from layergraph.networks.pretrained import PretrainedWeightsError
+
+    denoisingNetwork = FUNCTIONS["denoisingNetwork"].function
+    with pytest.raises(PretrainedWeightsError, match="Weights','none'"):
+        denoisingNetwork("DnCNN")
+    net = denoisingNetwork("dncnn", "Weights", "none")
+    names = [layer.Name for layer in net.Layers]
+    # MathWorks' DnCNN: 58 layers for depth 20, InputLayer .. Conv20 (the dnCNNLayers reference page)
+    assert len(names) == 58 and names[0] == "InputLayer" and names[-1] == "Conv20"
+    result = port("net = denoisingNetwork('DnCNN');\nlayers = net.Layers;\n")
+    assert len(result.networks["net"].Layers) == 58
+    assert any("architecture" in str(w) for w in result.warnings)

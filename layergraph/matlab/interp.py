@@ -2274,7 +2274,7 @@ _GRAPH_EDITS = frozenset({"addLayers", "removeLayers", "replaceLayer", "connectL
 
 _PRETRAINED = frozenset({"alexnet", "googlenet", "squeezenet", "resnet18", "resnet50", "resnet101", "vgg16",
                          "vgg19", "mobilenetv2", "inceptionv3", "densenet201", "xception", "darknet19",
-                         "darknet53"})
+                         "darknet53", "denoisingNetwork"})
 
 _LOCATED = re.compile(r"^[^\n]*:\d+:\d+: ")   # an error text that already names file:line:col
 

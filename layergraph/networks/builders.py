@@ -458,6 +458,34 @@ def dnCNNLayers(*args, **kwargs):
     return LayerArray(out)
 
 
+@matlab_function(outputs=("net",))
+def denoisingNetwork(modelName, *args, **kwargs):
+    """``net = denoisingNetwork('DnCNN')``: MathWorks' pretrained DnCNN denoiser (Image Processing Toolbox).
+
+    MathWorks' trained weights are not available outside MATLAB, so this raises
+    :class:`~layergraph.networks.pretrained.PretrainedWeightsError` naming the way out;
+    ``denoisingNetwork('DnCNN', 'Weights', 'none')`` (a layergraph extension, as for the pretrained image
+    networks) gives the untrained architecture: ``dlnetwork(dnCNNLayers)``. The porter builds that
+    architecture by itself, with a warning, since porting needs only the layers.
+    """
+    from .pretrained.weights import PretrainedWeightsError
+
+    fn = "denoisingNetwork"
+    if not isinstance(modelName, str) or modelName.lower() != "dncnn":
+        raise OptionError(f"{fn}: modelName must be 'DnCNN', got {modelName!r}.")
+    opts = _options(fn, args, kwargs, {"Weights": "pretrained"})
+    weights = str(opts["Weights"]).lower()
+    if weights not in ("pretrained", "none"):
+        raise OptionError(f"{fn}: Weights must be 'pretrained' or 'none', got {opts['Weights']!r}.")
+    if weights == "pretrained":
+        raise PretrainedWeightsError(
+            f"{fn}: MathWorks' trained DnCNN weights are not available outside MATLAB. Use "
+            f"denoisingNetwork('DnCNN','Weights','none') (or dlnetwork(dnCNNLayers)) for the untrained network.")
+    from ..network import dlnetwork
+
+    return dlnetwork(dnCNNLayers())
+
+
 # --------------------------------------------------------------------------------------------------
 # ResNet (resnetLayers / resnetNetwork / resnet3dLayers / resnet3dNetwork)
 
