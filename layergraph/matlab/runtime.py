@@ -208,20 +208,6 @@ def _lastwarn(interp, frame, args, nargout, node):
     return [message, ident] if nargout > 1 else [message]
 
 
-def _assert(interp, frame, args, nargout, node):
-    if not args:
-        raise interp.runtime_error(node, "Not enough input arguments.", "MATLAB:minrhs", using="assert")
-    cond = args[0]
-    ok = isinstance(cond, np.ndarray) and cond.size > 0 and bool(np.all(cond != 0)) or \
-        isinstance(cond, (bool, np.bool_)) and bool(cond)
-    if ok:
-        return []
-    if len(args) == 1:
-        raise interp.runtime_error(node, "Assertion failed.", "MATLAB:assertion:failed", using="assert")
-    ident, message = message_of(interp, args[1:], node, "assert")
-    raise interp.runtime_error(node, message, ident, using="assert")
-
-
 def _tic(interp, frame, args, nargout, node):
     now = time.perf_counter_ns()
     if nargout >= 1:
@@ -347,7 +333,7 @@ FRAME_FUNCTIONS = {
     "narginchk": _narginchk, "nargoutchk": _nargoutchk,
     "error": _error, "MException": _mexception, "throw": _throw, "rethrow": _rethrow,
     "throwAsCaller": _throw, "addCause": _add_cause, "getReport": _get_report, "lasterr": _lasterr,
-    "warning": _warning, "lastwarn": _lastwarn, "assert": _assert, "tic": _tic, "toc": _toc,
+    "warning": _warning, "lastwarn": _lastwarn, "tic": _tic, "toc": _toc,
 }
 
 __all__ = ["MException", "FRAME_FUNCTIONS", "display_value", "remember_error", "message_of"]
