@@ -65,3 +65,35 @@ def test_pinn_script_solves_the_poisson_problem(tmp_path, monkeypatch, capsys):
     adam_loss = float(np.asarray(ws["loss"]).reshape(-1)[0])
     assert ws["solverState"].Loss < adam_loss                   # L-BFGS improved on Adam's last loss
     assert "Max error against sin(pi x):" in capsys.readouterr().out
+
+
+def _ported(script: Path, prelude: str, folder: Path) -> Path:
+    """``layergraph port`` of the script (the whole program), with settings given by a first line that the
+    script's exist() guards keep; the emitted Python file."""
+    from layergraph.matlab.source import read_file
+    from layergraph.matlab.translate import translate_source
+
+    source = folder / script.name
+    source.write_text(prelude + "\n" + script.read_text())
+    program = folder / (script.stem + ".py")
+    program.write_text(translate_source(read_file(str(source))).python_source)
+    return program
+
+
+def test_ported_programs_run_with_plain_python(digits_folder):
+    import os
+    import subprocess
+    import sys
+
+    programs = [_ported(EXAMPLES / "custom_loop_digits.m", "numEpochs = 1;", digits_folder),
+                _ported(EXAMPLES / "gan_digits.m", "numEpochs = 1;", digits_folder)]
+    # one python process runs the emitted programs as `python prog.py` would (run_name "__main__")
+    driver = "import runpy, sys\nfor p in sys.argv[1:]:\n    runpy.run_path(p, run_name='__main__')\n"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    done = subprocess.run([sys.executable, "-c", driver, *map(str, programs)], cwd=digits_folder,
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert re.search(r"Epoch 1, iteration 22, loss [0-9.]+", done.stdout)
+    accuracy = float(re.search(r"Test accuracy: ([0-9.]+)", done.stdout).group(1))
+    assert accuracy >= 0.7                                     # one epoch; chance is 0.1
+    assert list(digits_folder.glob("training-progress*.png"))  # the GAN's monitor drew its figure
