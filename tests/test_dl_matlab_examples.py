@@ -81,12 +81,14 @@ def _ported(script: Path, prelude: str, folder: Path) -> Path:
 
 
 def test_ported_programs_run_with_plain_python(digits_folder):
+    """custom_loop_digits.m, gan_digits.m and pinn.m ported (the whole program) and run by python."""
     import os
     import subprocess
     import sys
 
     programs = [_ported(EXAMPLES / "custom_loop_digits.m", "numEpochs = 1;", digits_folder),
-                _ported(EXAMPLES / "gan_digits.m", "numEpochs = 1;", digits_folder)]
+                _ported(EXAMPLES / "gan_digits.m", "numEpochs = 1;", digits_folder),
+                _ported(EXAMPLES / "pinn.m", "numAdamIterations = 300; numLBFGSIterations = 20;", digits_folder)]
     # one python process runs the emitted programs as `python prog.py` would (run_name "__main__")
     driver = "import runpy, sys\nfor p in sys.argv[1:]:\n    runpy.run_path(p, run_name='__main__')\n"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
@@ -97,3 +99,6 @@ def test_ported_programs_run_with_plain_python(digits_folder):
     accuracy = float(re.search(r"Test accuracy: ([0-9.]+)", done.stdout).group(1))
     assert accuracy >= 0.7                                     # one epoch; chance is 0.1
     assert list(digits_folder.glob("training-progress*.png"))  # the GAN's monitor drew its figure
+    adam, lbfgs = (float(v) for v in re.findall(r"loss ([0-9.]+e[+-][0-9]+)", done.stdout))
+    error = float(re.search(r"Max error against sin\(pi x\): ([0-9.]+)", done.stdout).group(1))
+    assert lbfgs < adam and error < 0.05                       # PINN: L-BFGS improves; close to sin(pi x)

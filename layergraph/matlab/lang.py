@@ -578,6 +578,13 @@ def _registered(entry):
         except LayerGraphError as exc:
             raise MatlabRuntimeError(f"Error using {name}\n{exc}" if False else str(exc),
                                      getattr(exc, "identifier", "") or "") from None
+        if nargout == 0 and result is not None and not isinstance(result, tuple):
+            # a statement without outputs (legend(...), plot(...)): a result MATLAB code cannot hold
+            # (a graphics object of the figure layer) is not an error, as in the interpreter
+            try:
+                return _to_matlab(result)
+            except LayerGraphError:
+                return None
         if not entry.outputs:
             return None if result is None else _to_matlab(result)
         if nargout > 1 or len(entry.outputs) > 1:
