@@ -495,8 +495,6 @@ class AugmentedImageDatastore(Datastore, AugmentedLike):
             raise DataError("augmentedImageDatastore: logical images are not supported; convert them first.")
         x = torch.from_numpy(stack)
         x = x.unsqueeze(1) if x.dim() == 3 else x.permute(0, 3, 1, 2)
-        if x.shape[1] == 1 and stack.ndim == 4:
-            pass
         aug = self.DataAugmentation
         augmenting = isinstance(aug, ImageDataAugmenter) and not aug.is_identity()
         # integer classes are exact in float32, which the warp uses; float64 images stay float64

@@ -79,40 +79,19 @@ _INT_KINDS = {np.dtype(t): t for t in ("int8", "int16", "int32", "int64", "uint8
 
 
 def class_name(v) -> str:
-    """MATLAB's class of a runtime value (for headers and ``{2×3 double}`` summaries)."""
-    if isinstance(v, np.ndarray):
-        if v.dtype == np.bool_:
-            return "logical"
-        if v.dtype == np.float32 or v.dtype == np.complex64:
-            return "single"
-        if v.dtype in _INT_KINDS:
-            return _INT_KINDS[v.dtype]
-        if v.dtype.kind == "U":
-            return "char"
-        return "double"
-    if isinstance(v, MString):
-        return "string"
-    if isinstance(v, str):
-        return "char"
-    if isinstance(v, (bool, np.bool_)):
-        return "logical"
-    if isinstance(v, (int, float, np.number)):
-        return "double"
-    if isinstance(v, StrArr):
-        return "string"
-    if isinstance(v, Cell):
-        return "cell"
-    if isinstance(v, Struct) or _is_struct_array(v):
-        return "struct"
-    if isinstance(v, (FuncHandle, HandleFunction)) or callable(v) and not hasattr(v, "MATLAB_PROPERTIES"):
-        return "function_handle"
-    if isinstance(v, Categorical):
-        return "categorical"
-    if isinstance(v, Table):
-        return "table"
+    """MATLAB's class of a runtime value (for headers and ``{2×3 double}`` summaries): the registry's
+    ``class``, except that display names a layer array by its base class and shows complex single."""
+    from .base._core import class_of
+
     if isinstance(v, LayerArr):
         return "nnet.cnn.layer.Layer"
-    return getattr(type(v), "MATLAB_CLASS", None) or type(v).__name__
+    if isinstance(v, np.ndarray) and v.dtype == np.complex64:
+        return "single"
+    if isinstance(v, np.ndarray) and v.dtype.kind == "U":
+        return "char"
+    if isinstance(v, HandleFunction):
+        return "function_handle"
+    return class_of(v)
 
 
 def _is_struct_array(v) -> bool:

@@ -2322,26 +2322,10 @@ def function_label(fd) -> str:
 
 
 def matlab_class_name(v) -> str:
-    """MATLAB's class() of a value (for messages)."""
-    if isinstance(v, np.ndarray):
-        if v.dtype == bool:
-            return "logical"
-        if v.dtype == np.float64:
-            return "double"
-        if v.dtype == np.float32:
-            return "single"
-        return str(v.dtype)
-    if isinstance(v, MString) or isinstance(v, StrArr):
-        return "string"
-    if isinstance(v, str):
-        return "char"
-    if isinstance(v, Cell):
-        return "cell"
-    if isinstance(v, (Struct, StructArr)):
-        return "struct"
-    if isinstance(v, FuncHandle):
-        return "function_handle"
-    return getattr(type(v), "MATLAB_CLASS", None) or type(v).__name__   # containers.Map declares its class
+    """MATLAB's class() of a value (for messages): the registry's ``class``."""
+    from .base._core import class_of
+
+    return class_of(v)
 
 
 to_m = to_matlab  # the one Python -> MATLAB boundary lives in access.py

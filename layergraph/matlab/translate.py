@@ -1441,8 +1441,6 @@ class Translator:
             if parent is not None and name in parent.assigned and name not in info.outputs:
                 continue
             self.emit(indent + 1, f"{scope.py(name)} = None")
-        for name in sorted(scope.kinds):
-            pass
         for k in params:
             if k != "~" and scope.kinds.get(k):
                 self.emit(indent + 1, f"{scope.py(k)} = ml.scalar_value({scope.py(k)})")
