@@ -21,6 +21,13 @@ targets, forward, loss, gradients, update, as the MathWorks example does):
 variables), one epoch's cost taken as the difference between runs of 1 and 1 + ``--epochs`` epochs
 (so start-up, network building and the test-set prediction cancel out).
 
+``--ported``: also the same script as ``layergraph port`` writes it (``translate_source`` of the whole
+program; the settings given by a first line ``numEpochs = N;`` that the script's ``exist`` guards keep)
+run as plain Python (the emitted module executed as ``python prog.py`` runs it) in a temporary folder
+holding digitsTrain.mat/digitsTest.mat (``layergraph.demo.write_digits_mat``), timed like
+``--interpreted`` (runs of 1 and 1 + ``--epochs`` epochs) and interleaved with the other loops in every
+round; printed with its ratios to "torch, same model" and to "custom loop" (the Python API loop).
+
 Rounds are interleaved so machine load affects all alike; medians and the median per-round ratio
 are printed. Times are process CPU times (time.process_time), which a busy machine disturbs less than wall time.
 """
@@ -103,6 +110,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--interpreted", action="store_true", help="also time the .m script under layergraph run")
+    parser.add_argument("--ported", action="store_true", help="also time the .m script as layergraph port writes it")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     XTrain, TTrain = data(args.size)
@@ -125,7 +133,14 @@ def main():
     epoch_torch(same_state, XTrain, labels, rng)
     epoch_torch(seq_state, XTrain, labels, rng)
     times = {"custom loop": [], "torch, same model": [], "torch, nn.Sequential": []}
+    ported = None
+    if args.ported and args.size == 8:
+        ported = PortedProgram(args.epochs)
+        times["MATLAB script, ported"] = []
+        ported.epoch()                                  # warm-up (first calls fill the namespace's caches)
     for _ in range(args.rounds):
+        if ported is not None:
+            times["MATLAB script, ported"].append(ported.epoch())
         t0 = time.process_time()
         for _ in range(args.epochs):
             custom = epoch_custom(custom, XTrain, TTrain, rng)
@@ -150,6 +165,10 @@ def main():
     for ref in ("torch, same model", "torch, nn.Sequential"):
         ratios = [a / b for a, b in zip(times["custom loop"], times[ref])]
         print(f"  ratio custom loop / {ref}: {statistics.median(ratios):.3f}")
+    if "MATLAB script, ported" in times:
+        for ref in ("torch, same model", "custom loop"):
+            ratios = [a / b for a, b in zip(times["MATLAB script, ported"], times[ref])]
+            print(f"  ratio MATLAB script (ported) / {ref}: {statistics.median(ratios):.3f}")
     if "MATLAB script, run" in times:
         ratio = statistics.median(times["MATLAB script, run"]) / statistics.median(times["torch, same model"])
         print(f"  ratio MATLAB script (layergraph run) / torch, same model: {ratio:.3f} (medians; not interleaved)")
@@ -174,6 +193,49 @@ def epoch_interpreted(epochs: int) -> float:
             run(source, workspace={**data, "numEpochs": n})
         cost.append(time.process_time() - t0)
     return (cost[1] - cost[0]) / epochs
+
+
+class PortedProgram:
+    """examples/matlab/custom_loop_digits.m as ``layergraph port`` writes it, for 1 and 1 + ``epochs`` epochs,
+    run in a temporary folder holding the digits .mat files."""
+
+    def __init__(self, epochs: int):
+        import tempfile
+
+        from layergraph.demo import write_digits_mat
+        from layergraph.matlab.source import read_file
+        from layergraph.matlab.translate import translate_source
+
+        self.epochs = epochs
+        self.folder = Path(tempfile.mkdtemp(prefix="bench-ported-"))
+        write_digits_mat(self.folder)
+        script = Path(__file__).resolve().parents[1] / "examples" / "matlab" / "custom_loop_digits.m"
+        self.programs = []
+        for n in (1, 1 + epochs):
+            source = self.folder / f"custom_loop_digits_{n}.m"
+            source.write_text(f"numEpochs = {n};\n" + script.read_text())
+            python = translate_source(read_file(str(source))).python_source
+            self.programs.append(compile(python, str(source.with_suffix(".py")), "exec"))
+
+    def run(self, code) -> float:
+        import contextlib
+        import io
+        import os
+
+        here = os.getcwd()
+        os.chdir(self.folder)
+        try:
+            t0 = time.process_time()
+            with contextlib.redirect_stdout(io.StringIO()):
+                exec(code, {"__name__": "__main__"})           # as `python prog.py` runs it
+            return time.process_time() - t0
+        finally:
+            os.chdir(here)
+
+    def epoch(self) -> float:
+        """CPU seconds of one epoch of the ported program."""
+        short, long = (self.run(code) for code in self.programs)
+        return (long - short) / self.epochs
 
 
 if __name__ == "__main__":
