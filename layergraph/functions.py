@@ -9,6 +9,8 @@ that order, and the porter keeps as many as the script's left-hand side names.
 from __future__ import annotations
 
 import functools
+import types
+import weakref
 from dataclasses import dataclass, replace
 from typing import Callable
 
@@ -180,17 +182,29 @@ def call_function(f: Callable, *args, nargout: int = 1):
     return f(*args)
 
 
+#: plain Python functions -> whether they take nargout (their signature, read once; forgotten with them)
+_TAKES_NARGOUT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 def _takes_nargout(f) -> bool:
     import inspect
 
     accepts = getattr(f, "__matlab_nargout__", None)
     if accepts is not None:
         return bool(accepts)
+    plain = type(f) is types.FunctionType       # a def or lambda (a translated function): its signature is fixed
+    if plain:
+        known = _TAKES_NARGOUT.get(f)
+        if known is not None:
+            return known
     try:
         params = inspect.signature(f).parameters
     except (TypeError, ValueError):
         return False
-    return "nargout" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    takes = "nargout" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    if plain and not hasattr(f, "__wrapped__") and not hasattr(f, "__signature__"):
+        _TAKES_NARGOUT[f] = takes
+    return takes
 
 
 def matlab_overload(name: str, cls: type, *, nargout_aware: bool = False):

@@ -37,12 +37,19 @@ FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}\Z")
 _MISSING = object()
 
 
+_VALID_NAMES: set = set()     # field names already checked (the same few names, read over and over)
+
+
 def check_field_name(name) -> str:
     """``name`` if it is a valid MATLAB field name, else MATLAB's 'Invalid field name' error."""
+    if type(name) is str and name in _VALID_NAMES:
+        return name
     if not isinstance(name, str) or not FIELD_NAME.match(name):
         shown = name if isinstance(name, str) else type(name).__name__
         raise MatlabAccessError(f"Invalid field name '{_printable(str(shown))}': a field name starts with a letter, "
                                 "followed by letters, digits or underscores (at most 63 characters).")
+    if type(name) is str and len(_VALID_NAMES) < 4096:
+        _VALID_NAMES.add(name)
     return str(name)
 
 
@@ -56,13 +63,23 @@ def _printable(text: str, limit: int = 80) -> str:
 # ---- which objects MATLAB code may hold -------------------------------------------------------------
 
 
+_MATLAB_CLASS: dict = {}
+
+
 def matlab_class(obj):
     """The class of a project object MATLAB code may hold (it declares MATLAB_PROPERTIES), else None."""
     cls = type(obj)
+    try:
+        return _MATLAB_CLASS[cls]
+    except KeyError:
+        pass
+    found = None
     for base in cls.__mro__:
         if "MATLAB_PROPERTIES" in base.__dict__ and base.__module__.startswith("layergraph."):
-            return cls
-    return None
+            found = cls
+            break
+    _MATLAB_CLASS[cls] = found
+    return found
 
 
 def allowed_names(obj, kind: str) -> tuple:
@@ -89,11 +106,33 @@ def is_matlab_value(v) -> bool:
     return matlab_class(v) is not None
 
 
+#: type -> whether :func:`to_matlab` returns every value of that type itself (decided once per type)
+_AS_MATLAB: dict = {}
+#: the Python types :func:`to_matlab` converts (or refuses) before it looks for a project class
+_CONVERTED = (bool, np.bool_, int, float, np.integer, np.floating, Layer, torch.Tensor, np.ndarray, list, tuple,
+              dict, HandleFunction)
+_MATLAB_VALUE_TYPES = (str, Cell, LayerArr, StrArr, Struct, StructArr, FuncHandle, Opaque)
+
+
+def passes_as_matlab(v) -> bool:
+    """Whether :func:`to_matlab` returns ``v`` itself: MATLAB values that are objects (text, cells, structs,
+    handles) and project objects MATLAB code may hold (dlarray, dlnetwork, table, categorical...). The
+    answer depends on the type alone and is kept per type (the common case of every registry call)."""
+    t = type(v)
+    as_is = _AS_MATLAB.get(t)
+    if as_is is None:
+        as_is = _AS_MATLAB[t] = (not issubclass(t, _CONVERTED) and t.__name__ != "TranslatedHandle"
+                                 and (issubclass(t, _MATLAB_VALUE_TYPES) or matlab_class(v) is not None))
+    return as_is
+
+
 def to_matlab(v):
     """A Python value from the layergraph API as a MATLAB value; anything else is refused.
 
     The one boundary from Python to MATLAB code: results of registered functions, property values and
-    arguments of function handles called from Python all come through here.
+    arguments of function handles called from Python all come through here. Numeric arrays are copied
+    (MATLAB's value semantics: the caller may keep and change its array); MATLAB values and project
+    objects are returned themselves (:func:`passes_as_matlab`).
     """
     if v is None:
         return np.zeros((0, 0))
@@ -188,8 +227,27 @@ def dynamic_names(obj) -> list:
         else []
 
 
+#: (class, name) -> whether the class defines ``name`` as a ``property`` (a data descriptor: what getattr
+#: returns, whatever the instance holds)
+_IS_PROPERTY: dict = {}
+
+
+def _class_property(cls, name: str) -> bool:
+    key = (cls, name)
+    found = _IS_PROPERTY.get(key)
+    if found is None:
+        attr = next((b.__dict__[name] for b in cls.__mro__ if name in b.__dict__), _MISSING)
+        found = _IS_PROPERTY[key] = isinstance(attr, property)
+    return found
+
+
 def _read_attribute(obj, name: str):
     """getattr of an allow-listed property; a Python method of the same name is never returned."""
+    if _class_property(type(obj), name):    # the common case (net.Learnables): the property itself
+        try:
+            return getattr(obj, name)
+        except AttributeError:
+            raise MatlabAccessError(f"a {_kind(obj)} value has no property '{name}'") from None
     static = inspect.getattr_static(obj, name, _MISSING)
     if static is not _MISSING and not isinstance(static, property) and callable(static) \
             and not isinstance(static, (Layer,)):
@@ -271,4 +329,4 @@ def _kind(v) -> str:
 
 
 __all__ = ["MatlabAccessError", "check_field_name", "is_matlab_value", "matlab_class", "method_name",
-           "property_names", "read_property", "to_matlab", "write_property"]
+           "passes_as_matlab", "property_names", "read_property", "to_matlab", "write_property"]

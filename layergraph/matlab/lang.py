@@ -25,6 +25,7 @@ helper here accepts Python ``float``/``int``/``bool`` where a MATLAB scalar is e
 
 from __future__ import annotations
 
+import builtins
 import keyword
 import math
 
@@ -32,10 +33,11 @@ import numpy as np
 
 from ..errors import LayerGraphError, MatlabPortError, MatlabRuntimeError
 from ..functions import FUNCTIONS
+from . import access as _access
 from . import semantics as S
 from .semantics import COLON, transpose  # noqa: F401  (ml.transpose is MATLAB's .')
 from .base._core import call  # noqa: F401  (the one way registry functions call a function value)
-from .values import Cell, CsList, FuncHandle, LayerArr, MString, StrArr, Struct, num
+from .values import Cell, CsList, FuncHandle, LayerArr, MString, Opaque, StrArr, Struct, StructArr, num
 
 #: ``:`` as a subscript (``A(:, 1)`` is ``ml.index(A, ml.C, 1.0)``)
 C = COLON
@@ -44,9 +46,16 @@ C = COLON
 # ---- values ----------------------------------------------------------------------------------------
 
 
+#: types v() returns as they are (every type but Python and NumPy scalars; filled as they are met)
+_UNBOXED_AS_IS: set = {np.ndarray, str, type(None)}
+_SCALAR_TYPES = (bool, int, float, np.bool_, np.integer, np.floating)
+
+
 def v(x):
     """A MATLAB value from a Python scalar the translated program keeps unboxed (float, int, bool)."""
     t = type(x)
+    if t in _UNBOXED_AS_IS:
+        return x
     if t is float or t is int:
         return np.array([[float(x)]])
     if t is bool:
@@ -55,6 +64,8 @@ def v(x):
         return np.array([[float(x)]])
     if isinstance(x, np.bool_):
         return np.array([[bool(x)]])
+    if not issubclass(t, _SCALAR_TYPES):
+        _UNBOXED_AS_IS.add(t)
     return x
 
 
@@ -96,6 +107,18 @@ def index(base, *idx):
     return S.index_get(v(base), _idx(idx))
 
 
+def index_span(base, a, b):
+    """``base(a:b)``: the same as ``index(base, colon(a, b))``; a numeric or logical vector indexed by a range
+    of whole numbers inside it (the translator's unboxed ``a``, ``b``) is sliced without building the range."""
+    if type(base) is np.ndarray and base.ndim == 2 and (base.shape[0] == 1 or base.shape[1] == 1):
+        ta, tb = type(a), type(b)
+        if (ta is int or (ta is float and a.is_integer())) and (tb is int or (tb is float and b.is_integer())) \
+                and 1 <= a <= b <= base.size:
+            part = base.reshape(-1)[int(a) - 1:int(b)].copy()       # a vector: C and F order agree
+            return part.reshape(1, -1) if base.shape[0] == 1 else part.reshape(-1, 1)
+    return index(base, colon(a, b))
+
+
 def brace(base, *idx):
     """``base{idx...}``: one element, or a comma-separated list (:class:`CsList`) for several."""
     return S.brace_get(base, _idx(idx))
@@ -104,18 +127,16 @@ def brace(base, *idx):
 def field(base, name: str):
     """``base.name``: a struct field or an allow-listed property of a project object (a method of the
     object without arguments is called)."""
-    from .access import method_name, property_names, read_property
-
     if not isinstance(base, (Struct, CsList, LayerArr)):
-        method = method_name(base, name)
-        if method is not None and name not in property_names(base):
+        method = _access.method_name(base, name)
+        if method is not None and name not in _access.property_names(base):
             return function(method)(base)
     if isinstance(base, CsList):
         return CsList(field(b, name) for b in base)
     if isinstance(base, LayerArr) and base.a.size == 1:
         base = base.a.flat[0]
     try:
-        return read_property(base, name)
+        return _access.read_property(base, name)
     except MatlabRuntimeError:
         raise
     except LayerGraphError as exc:
@@ -139,10 +160,8 @@ def set_brace(base, value, *idx):
 
 def setfield(base, name: str, value):
     """``base.name = value``: a new struct (or the object with its allow-listed property set)."""
-    from .access import check_field_name, write_property
-
     try:
-        name = check_field_name(name)
+        name = _access.check_field_name(name)
     except LayerGraphError as exc:
         raise MatlabRuntimeError(str(exc), "MATLAB:AddField:InvalidFieldName") from None
     if base is None or (isinstance(base, np.ndarray) and base.size == 0):
@@ -157,7 +176,7 @@ def setfield(base, name: str, value):
         raise MatlabRuntimeError(f"cannot assign field '{name}' of a {S.type_name(base)} value",
                                  "MATLAB:invalidStructAssignment")
     try:
-        return write_property(base, name, to_py(value))
+        return _access.write_property(base, name, to_py(value))
     except LayerGraphError as exc:
         raise MatlabRuntimeError(str(exc)) from None
 
@@ -388,6 +407,21 @@ def ssqrt(x):
     return scalar_value(function("sqrt")(v(x)))
 
 
+def sfloor(x) -> float:
+    """``floor(x)`` of a scalar double held as a Python number (NaN, Inf and -0 as MATLAB keeps them)."""
+    return float(np.floor(x))
+
+
+def sceil(x) -> float:
+    """``ceil(x)`` of a scalar double held as a Python number."""
+    return float(np.ceil(x))
+
+
+def sfix(x) -> float:
+    """``fix(x)`` (round toward zero) of a scalar double held as a Python number."""
+    return float(np.trunc(x))
+
+
 def count(x) -> int:
     """``numel(x)`` as a Python int (the translator's unboxed scalar)."""
     return int(scalar_value(function("numel")(x)))
@@ -434,11 +468,9 @@ def outs(value, n: int):
 def member(base, name: str, *args, nargout: int = 1):
     """``base.name(args...)``: indexing into a field or property, or the MATLAB method ``name`` of an object
     (the registered function, called with the object first)."""
-    from .access import method_name, property_names
-
     if not isinstance(base, (Struct, CsList)):
-        method = method_name(base, name)
-        if method is not None and name not in property_names(base):
+        method = _access.method_name(base, name)
+        if method is not None and name not in _access.property_names(base):
             return function(method)(base, *args, nargout=nargout)
     value = field(base, name)
     if isinstance(value, CsList):
@@ -515,8 +547,27 @@ def _shim():
     return _SHIM[0]
 
 
+#: types whose values :func:`to_py` hands over as they are (decided once per type: see _passes_as_is)
+_PY_AS_IS: dict = {}
+#: the MATLAB value types the interpreter's conversion changes (numbers are boxed by v() first)
+_PY_CONVERTED = (bool, int, float, np.bool_, np.integer, np.floating, np.ndarray, str, LayerArr, Cell, StrArr,
+                 FuncHandle, Struct, StructArr, Opaque)
+
+
+def _passes_as_is(t: type) -> bool:
+    """Whether the interpreter's conversion returns every value of type ``t`` unchanged (project objects:
+    dlarray, dlnetwork, table, categorical...): true for a type none of whose bases it converts."""
+    as_is = _PY_AS_IS.get(t)
+    if as_is is None:
+        as_is = _PY_AS_IS[t] = not issubclass(t, _PY_CONVERTED)
+    return as_is
+
+
 def to_py(x):
     """A MATLAB value as the layergraph Python API takes it (the interpreter's conversion)."""
+    t = type(x)
+    if t is str or _passes_as_is(t):        # handed over as they are (char rows, project objects)
+        return x
     if callable(x) and not isinstance(x, FuncHandle):
         return x
     interp, node = _shim()
@@ -524,11 +575,11 @@ def to_py(x):
 
 
 def _to_matlab(x):
+    if _access.passes_as_matlab(x):                 # a MATLAB value or project object: itself
+        return x
     if callable(x) and not isinstance(x, (FuncHandle, type)) and not hasattr(x, "MATLAB_PROPERTIES"):
         return x
-    from .access import to_matlab
-
-    return to_matlab(x)
+    return _access.to_matlab(x)
 
 
 def _strip_location(text: str) -> str:
@@ -536,6 +587,16 @@ def _strip_location(text: str) -> str:
 
     first = text.splitlines()[0] if text else text
     return re.sub(r"^.*?:\d+:\d+: ", "", first, count=1)
+
+
+def _has_nargout_parameter(fn) -> bool:
+    """Whether a registry function takes ``nargout`` (a parameter of that name in its signature)."""
+    import inspect
+
+    try:
+        return "nargout" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _registered(entry):
@@ -558,26 +619,31 @@ def _registered(entry):
         base_fn.__doc__ = fn.__doc__
         return base_fn
 
-    def toolbox_fn(*args, nargout: int = 1):
-        import inspect
+    aware = getattr(entry, "nargout_aware", False)
+    takes_nargout = []          # whether fn has a nargout parameter (its signature, read at the first call)
 
-        pyargs = [to_py(a) for a in _expand(args)]
-        kwargs = {}
-        if getattr(entry, "nargout_aware", False):
-            kwargs["nargout"] = nargout
+    def toolbox_fn(*args, nargout: int = 1):
+        pyargs = []                 # [to_py(a) for a in _expand(args)], project objects taken as they are
+        for a in args:
+            t = type(a)
+            if t is str or _PY_AS_IS.get(t):
+                pyargs.append(a)
+            elif isinstance(a, CsList):
+                pyargs.extend(to_py(x) for x in a)
+            else:
+                pyargs.append(to_py(a))
+        if aware:
+            kwargs = {"nargout": nargout}
         else:
-            try:
-                if "nargout" in inspect.signature(fn).parameters:
-                    kwargs["nargout"] = max(nargout, 1)
-            except (TypeError, ValueError):
-                pass
+            if not takes_nargout:
+                takes_nargout.append(_has_nargout_parameter(fn))
+            kwargs = {"nargout": max(nargout, 1)} if takes_nargout[0] else {}
         try:
             result = fn(*pyargs, **kwargs)
         except MatlabRuntimeError:
             raise
         except LayerGraphError as exc:
-            raise MatlabRuntimeError(f"Error using {name}\n{exc}" if False else str(exc),
-                                     getattr(exc, "identifier", "") or "") from None
+            raise MatlabRuntimeError(str(exc), getattr(exc, "identifier", "") or "") from None
         if nargout == 0 and result is not None and not isinstance(result, tuple):
             # a statement without outputs (legend(...), plot(...)): a result MATLAB code cannot hold
             # (a graphics object of the figure layer) is not an error, as in the interpreter
@@ -669,9 +735,15 @@ def __getattr__(name: str):
         raise AttributeError(name)
     matlab = name[:-1] if name.endswith("_") and keyword.iskeyword(name[:-1]) else name
     try:
-        return function(matlab)
+        fn = function(matlab)
     except MatlabRuntimeError:
         raise AttributeError(f"module 'layergraph.matlab.lang' has no MATLAB function '{matlab}'") from None
+    if name not in _BUILTIN_NAMES:  # the next ml.<name> is a plain module attribute (never one that would
+        globals()[name] = fn        # shadow a Python builtin this module's own code calls: max, sum, abs...)
+    return fn
+
+
+_BUILTIN_NAMES = frozenset(dir(builtins))
 
 
 def python_name(matlab_name: str) -> str:
@@ -849,5 +921,5 @@ __all__ = [
     "sc", "lg", "colon", "frange", "columns", "switch", "brackets", "row", "cellarray", "args", "call", "handle",
     "function", "exists", "python_name", "error", "show", "stub", "outputs", "varargin", "exception",
     "workspace", "num", "math", "matlab_error", "main", "loaded", "sdiv", "spow", "irange", "count_args", "outs", "ssqrt", "count", "count_dim", "count_to", "member", "MatlabError",
-    "scalar_value",
+    "scalar_value", "index_span", "sfloor", "sceil", "sfix",
 ]

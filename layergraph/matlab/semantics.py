@@ -12,6 +12,8 @@ location: the interpreter adds ``file:line:col``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -377,19 +379,21 @@ def switch_match(value, option) -> bool:
     return False
 
 
-def index_positions(idx, shape, allow_grow=False):
-    """Per-index integer position arrays (0-based) for shape; k indices (k>=1)."""
+def index_positions(idx, shape, allow_grow=False, colon=None):
+    """Per-index integer position arrays (0-based) for shape; k indices (k>=1).
+
+    ``colon``: what a ``:`` subscript (:data:`COLON`) gives (None: every position, ``np.arange``)."""
     n = len(idx)
     if n == 1:
-        dims = [int(np.prod(shape))]
+        dims = [math.prod(shape)]
     else:
-        dims = list(shape[: n - 1]) + [int(np.prod(shape[n - 1:])) if len(shape) >= n else 1]
+        dims = list(shape[: n - 1]) + [math.prod(shape[n - 1:]) if len(shape) >= n else 1]
         while len(dims) < n:
             dims.append(1)
     out = []
     for k, (i, d) in enumerate(zip(idx, dims)):
         if i is COLON:
-            out.append(np.arange(d))
+            out.append(np.arange(d) if colon is None else colon)
             continue
         if isinstance(i, str) and not isinstance(i, MString) and i == ":":
             out.append(np.arange(d))
@@ -404,15 +408,34 @@ def index_positions(idx, shape, allow_grow=False):
             out.append(np.nonzero(flat)[0])
             continue
         flat = i.reshape(-1, order="F")
-        if flat.size and (np.any(flat < 1) or np.any(flat != np.floor(flat))):
+        pos = _whole_positions(flat)
+        if pos is None:
             bad = flat[(flat < 1) | (flat != np.floor(flat))][0]
             raise fail(f"array indices must be positive integers (got {matlab_num_str(bad)})")
-        pos = flat.astype(np.int64) - 1
         if not allow_grow and pos.size and pos.max() >= d:
             raise fail(f"index exceeds the number of array elements: index "
                                     f"{int(pos.max()) + 1}, but the dimension has {d}")
         out.append(pos)
     return out, dims
+
+
+def _whole_positions(flat: np.ndarray):
+    """0-based int64 positions of MATLAB subscripts ``flat`` (1-D), or None unless every one is a positive
+    integer (NaN, Inf, 0, negative and fractional subscripts are None)."""
+    if not flat.size:
+        return flat.astype(np.int64)
+    lo, hi = flat.min(), flat.max()
+    if not (lo >= 1):                       # NaN fails too
+        return None
+    if flat.dtype.kind in "iub":
+        return flat.astype(np.int64) - 1
+    if not (hi < 2.0 ** 53):                # Inf, and doubles beyond exact integers: the elementwise test
+        return None if np.any(flat != np.floor(flat)) else flat.astype(np.int64) - 1
+    pos = flat.astype(np.int64)
+    if (pos != flat).any():                 # fractional
+        return None
+    pos -= 1
+    return pos
 
 
 def index_get(base, idx, allow_grow=False):
@@ -452,7 +475,7 @@ def take(arr: np.ndarray, idx):
     shape = arr.shape
     if not idx:
         return arr
-    pos, dims = index_positions(idx, shape)
+    pos, dims = index_positions(idx, shape, colon=slice(None))
     if len(idx) == 1:
         i0 = idx[0]
         if i0 is COLON:                       # A(:): one column-major copy
@@ -470,7 +493,13 @@ def take(arr: np.ndarray, idx):
             return res.reshape(i0.shape, order="F")
         return res.reshape(1, -1)
     a = arr.reshape(dims, order="F")
-    res = a[np.ix_(*pos)]
+    picked = [k for k, p in enumerate(pos) if type(p) is not slice]
+    if not picked:                            # A(:, :): a copy
+        res = a.copy()
+    elif len(picked) == 1:                    # A(:, :, :, idx): positions along one dimension (a new array)
+        res = a[tuple(pos)]
+    else:
+        res = a[np.ix_(*[np.arange(d) if type(p) is slice else p for p, d in zip(pos, dims)])]
     return _squeeze_trailing(res) if res.ndim > 2 else res
 
 

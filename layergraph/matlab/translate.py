@@ -42,8 +42,8 @@ _NO_OUTPUT = frozenset({"disp", "fprintf", "display", "hold", "figure", "plot", 
                         "format", "more", "assert", "print", "saveas", "save", "colorbar", "colormap", "imshow",
                         "histogram", "bar", "scatter", "line", "text", "xlim", "ylim", "zlim", "pause"})
 #: MATLAB functions of one scalar double computed on unboxed Python numbers (same results: ml.ssqrt
-#: falls back to MATLAB's sqrt for negative input)
-_SCALAR_FUNCTIONS = {"sqrt": "ml.ssqrt", "abs": "abs"}
+#: falls back to MATLAB's sqrt for negative input; floor/ceil/fix keep NaN, Inf and -0 as IEEE does)
+_SCALAR_FUNCTIONS = {"sqrt": "ml.ssqrt", "abs": "abs", "floor": "ml.sfloor", "ceil": "ml.sceil", "fix": "ml.sfix"}
 _BINARY = {"+": "plus", "-": "minus", ".*": "times", "*": "mtimes", "./": "rdivide", "/": "mrdivide",
            ".\\": "ldivide", "\\": "mldivide", ".^": "power", "^": "mpower", "&": "and_", "|": "or_"}
 _COMPARE = {"==": "eq", "~=": "ne", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
@@ -1006,6 +1006,12 @@ class Translator:
                 args = self.subs(payload, base, scope)
                 last = i + 1 == len(chain)
                 nk = f", nargout={nargout}" if last and nargout != 1 else ""
+                span = self.span(payload, args)
+                if span is not None and not nk:       # x(a:b): ml.index_span(x, a, b) is ml.index(x, ml.colon(a, b))
+                    base = f"ml.index_span({self.val(base, kind)}, {span})"
+                    kind = V
+                    i += 1
+                    continue
                 base = f"ml.index({self.val(base, kind)}{''.join(', ' + a for a in args)}{nk})" if nk else \
                     f"ml.index({self.val(base, kind)}{''.join(', ' + a for a in args)})"
                 kind = V
@@ -1015,6 +1021,16 @@ class Translator:
                 kind = L
             i += 1
         return base, kind
+
+    @staticmethod
+    def span(payload: list, args: list) -> str | None:
+        """``a, b`` of a single subscript ``a:b`` (translated as ``ml.colon(a, b)``), else None."""
+        if len(payload) != 1 or payload[0].t != "range" or len(payload[0].kids) != 2 or len(args) != 1:
+            return None
+        text = args[0]
+        if not (text.startswith("ml.colon(") and text.endswith(")")):
+            return None
+        return text[len("ml.colon("):-1]
 
     def lambda_(self, node: Node, scope: Scope) -> str:
         params = []

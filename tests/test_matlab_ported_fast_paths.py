@@ -1,0 +1,301 @@
+"""The ported program's cheap common cases (issue 15, item 7) keep MATLAB's semantics and errors.
+
+Each fast path of the MATLAB-language namespace (``layergraph.matlab.lang``), the shared semantics and the
+access boundary is checked against the general path it shortcuts, or against a NumPy reference, or by the
+differential oracle (the interpreter and the emitted program leave the same workspace).
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+
+import numpy as np
+import pytest
+
+import layergraph.matlab.lang as ml
+from layergraph.errors import MatlabRuntimeError
+from layergraph.functions import MatlabFunction, call_function
+from layergraph.matlab import access
+from layergraph.matlab import semantics as S
+from layergraph.matlab.values import Cell, CsList
+from matlab_differential import compare, translated
+
+
+# ---- registry calls: nargout from the function's signature, conversions by type --------------------------
+
+
+def _entry(fn, **kw):
+    return MatlabFunction("probe", fn, outputs=kw.pop("outputs", ("a", "b")), **kw)
+
+
+def test_a_registry_function_with_a_nargout_parameter_gets_each_calls_nargout():
+    seen = []
+
+    def probe(x, nargout=1):
+        seen.append(nargout)
+        return tuple(range(nargout)) if nargout > 1 else 7.0
+
+    fn = ml._registered(_entry(probe))
+    assert fn(1.0, nargout=2) == (np.array([[0.0]]), np.array([[1.0]]))
+    assert fn(1.0, nargout=3) is not None
+    one = fn(1.0)
+    assert seen == [2, 3, 1] and one.shape == (1, 1) and one[0, 0] == 7.0   # the signature is read once,
+    # the nargout of every call is passed
+
+
+def test_a_registry_function_without_nargout_never_receives_it():
+    def probe(x, y=None):
+        return x, 5
+
+    fn = ml._registered(_entry(probe))
+    a, b = fn(2.0, nargout=2)
+    assert a[0, 0] == 2.0 and b[0, 0] == 5.0
+    with pytest.raises(MatlabRuntimeError, match="Too many output arguments"):
+        fn(2.0, nargout=3)
+
+
+def test_project_objects_pass_the_boundary_as_themselves_and_arrays_are_copied():
+    from layergraph import dlarray
+    from layergraph.values import table
+
+    got = []
+
+    def probe(*args):
+        got.extend(args)
+        return args[0]
+
+    fn = ml._registered(_entry(probe, outputs=("out",)))
+    X = dlarray(np.ones((2, 3), dtype=np.float32), "CB")
+    A = np.arange(6.0).reshape(2, 3)
+    t = table(np.array([[1.0], [2.0]]), VariableNames=["x"])
+    assert fn(X, A, t, "SSCB", 3.0) is X                   # a dlarray result is the same object
+    assert got[0] is X and got[2] is t and got[3] == "SSCB"
+    assert got[1] is not A and np.array_equal(got[1], A)  # MATLAB's value semantics: the callee gets a copy
+    assert got[4] == 3 and type(got[4]) is int            # a whole scalar double as the Python API takes it
+    got.clear()
+    fn(CsList([1.0, "a"]), 2.0)                            # comma-separated lists expand
+    assert got == [1, "a", 2]
+
+
+def test_arrays_a_registry_function_returns_are_copies_and_objects_are_not():
+    kept = np.zeros((2, 2))
+
+    fn = ml._registered(_entry(lambda: kept, outputs=("out",)))
+    out = fn()
+    assert out is not kept and np.array_equal(out, kept)
+    for value in (Cell.row([1.0]), "text", ml.string("s")):
+        assert ml._to_matlab(value) is value
+    assert access.passes_as_matlab(Cell.row([1.0])) and not access.passes_as_matlab(kept)
+    assert not access.passes_as_matlab(3.0) and not access.passes_as_matlab(None)
+    assert ml._to_matlab(None).shape == (0, 0) and ml._to_matlab(True).dtype == bool
+
+
+def test_translated_functions_called_by_handle_get_nargout_and_plain_callables_do_not():
+    def with_nargout(a, nargout=1):
+        return (a, nargout) if nargout > 1 else a
+
+    def plain(a):
+        return a, a
+
+    for _ in range(2):                                     # the second call reads the cached answer
+        assert call_function(with_nargout, 1, nargout=2) == (1, 2)
+        assert call_function(plain, 1, nargout=2) == (1, 1)
+
+
+def test_namespace_attributes_are_cached_without_shadowing_python_builtins():
+    assert ml.numel is ml.function("numel")
+    assert "numel" in vars(ml)                             # a plain module attribute after the first use
+    assert ml.max is ml.function("max") and ml.sum is ml.function("sum")
+    assert vars(ml).get("max") is None and vars(ml).get("sum") is None
+    assert set(vars(ml)) & set(dir(builtins)) <= {"__name__", "__doc__", "__package__", "__loader__", "__spec__",
+                                                  "__build_class__", "__import__"}
+    # lang's own code still calls Python's max: outputs() of a translated function
+    assert ml.outputs("f", {"a": 1.0, "b": 2.0}, ("a", "b"), 2)[1][0, 0] == 2.0
+
+
+def test_field_names_are_checked_every_time():
+    assert access.check_field_name("Learnables") == "Learnables"
+    assert access.check_field_name("Learnables") == "Learnables"
+    for bad in ("__class__", "1a", "a-b", "x" * 64):
+        with pytest.raises(access.MatlabAccessError, match="Invalid field name"):
+            access.check_field_name(bad)
+    with pytest.raises(MatlabRuntimeError):
+        ml.setfield(ml.Struct(), "_x", 1.0)
+
+
+def test_properties_read_through_the_property_and_methods_are_never_returned():
+    from layergraph import dlnetwork, featureInputLayer, fullyConnectedLayer
+
+    net = dlnetwork([featureInputLayer(3), fullyConnectedLayer(2)])
+    L = ml.field(net, "Learnables")
+    assert [str(x) for x in L.Parameter.reshape(-1)] == ["Weights", "Bias"]
+    with pytest.raises(MatlabRuntimeError):
+        ml.field(net, "parameters")                       # a Python method of the module: not a property
+
+
+# ---- indexing ---------------------------------------------------------------------------------------------
+
+
+def _reference_take(arr, subs):
+    """MATLAB's A(s1, ..., sk) for k == ndim, subscripts 1-based vectors or ':' (NumPy's np.ix_)."""
+    pos = [np.arange(d) if s is ml.C else np.asarray(s, dtype=np.int64).reshape(-1) - 1
+           for s, d in zip(subs, arr.shape)]
+    return arr[np.ix_(*pos)]
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_colon_subscripts_with_one_index_vector_take_what_matlab_takes(order):
+    rng = np.random.default_rng(0)
+    X = np.asarray(rng.random((4, 3, 2, 9)).astype(np.float32), order=order)
+    batch = np.array([[9.0, 1.0, 4.0, 4.0]])
+    for subs in [(ml.C, ml.C, ml.C, batch), (ml.C, np.array([[3.0, 1.0]]), ml.C, ml.C),
+                 (np.array([[2.0]]), ml.C, ml.C, ml.C), (ml.C, ml.C, ml.C, ml.C),
+                 (np.array([[1.0, 2.0]]), np.array([[3.0]]), ml.C, batch)]:
+        got = ml.index(X, *subs)
+        want = _reference_take(X, subs)
+        assert got.dtype == np.float32 and got.shape == want.shape and np.array_equal(got, want)
+        got[...] = -1                                      # a new array, never a view of X
+        assert X.min() >= 0
+    assert ml.index(X, ml.C, ml.C, ml.C, np.array([[True] + [False] * 8])).shape == (4, 3, 2)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (0.0, "array indices must be positive integers (got 0)"),
+    (1.5, "array indices must be positive integers (got 1.5)"),
+    (np.nan, "array indices must be positive integers (got NaN)"),
+    (-2.0, "array indices must be positive integers (got -2)"),
+    (10.0, "index exceeds the number of array elements: index 10, but the dimension has 9"),
+])
+def test_bad_subscripts_keep_their_errors(bad, message):
+    X = np.zeros((2, 2, 1, 9))
+    with pytest.raises(MatlabRuntimeError) as err:
+        ml.index(X, ml.C, ml.C, ml.C, np.array([[1.0, bad]]))
+    assert str(err.value).startswith(message)
+    with pytest.raises(MatlabRuntimeError, match=re.escape("positive integers (got 0.5)")):
+        ml.index(np.zeros((1, 5)), np.array([[2.0, 0.5]], dtype=np.float32))
+
+
+def test_integer_typed_subscripts_index_as_doubles_do():
+    v = np.arange(10.0).reshape(1, -1)
+    for dtype in (np.uint8, np.int32, np.float32):
+        assert np.array_equal(ml.index(v, np.array([[3, 1]], dtype=dtype)), np.array([[2.0, 0.0]]))
+    with pytest.raises(MatlabRuntimeError, match="positive integers"):
+        ml.index(v, np.array([[0]], dtype=np.int8))
+
+
+VALUES = {
+    "row": np.arange(1.0, 8.0).reshape(1, -1),
+    "column": np.arange(1.0, 8.0).reshape(-1, 1),
+    "matrix": np.arange(12.0).reshape(3, 4),
+    "scalar": np.array([[5.0]]),
+    "logical": np.array([[True, False, True, True]]),
+    "int8": np.array([[1, -2, 3]], dtype=np.int8),
+    "single column": np.arange(4, dtype=np.float32).reshape(-1, 1),
+    "text": "abcdef",
+    "cell": Cell.row([1.0, "a", 2.0]),
+}
+
+
+@pytest.mark.parametrize("name", list(VALUES))
+def test_index_span_is_index_of_a_range(name):
+    base = VALUES[name]
+    for a, b in [(1, 1), (2, 3), (1.0, 3.0), (2, 1), (3, 2.5), (0, 2), (2, 99), (1.5, 3), (-1, 1), (float("nan"), 2)]:
+        try:
+            want = ml.index(base, ml.colon(a, b))
+        except MatlabRuntimeError as exc:
+            with pytest.raises(MatlabRuntimeError) as err:
+                ml.index_span(base, a, b)
+            assert str(err.value) == str(exc)
+            continue
+        got = ml.index_span(base, a, b)
+        assert type(got) is type(want)
+        if isinstance(want, np.ndarray):
+            assert got.shape == want.shape and got.dtype == want.dtype and np.array_equal(got, want)
+        elif isinstance(want, Cell):
+            assert got.a.shape == want.a.shape and list(got.a.reshape(-1)) == list(want.a.reshape(-1))
+        else:
+            assert got == want
+
+
+def test_index_span_copies():
+    v = np.arange(1.0, 6.0).reshape(1, -1)
+    part = ml.index_span(v, 2, 4)
+    part[0, 0] = 100.0
+    assert v[0, 1] == 2.0
+
+
+def test_the_translator_slices_ranges_and_keeps_floor_of_scalars_unboxed():
+    python = translated("n = floor(7 / 2);\nv = 1:10;\nfor i = 1:n\n  w = v((i-1)*2+1 : i*2);\nend\n"
+                        "x = v(3:end);\n")
+    assert "ml.sfloor(" in python and "ml.irange(1, n)" in python
+    assert "ml.index_span(v, " in python and python.count("ml.index_span(") == 2
+
+
+PROGRAMS = {
+    "spans": """
+v = [4 8 15 16 23 42];
+w = v';
+n = floor(numel(v) / 4);
+for i = 1:n
+    a = v((i-1)*2+1 : i*2);
+    b = w(i:i+1);
+end
+c = v(2:end);
+d = v(4:3);
+e = w(5:4);
+t = 'matlab';
+u = t(2:4);
+m = magic(4);
+f = m(3:6);
+k = int8([1 2 3]);
+g = k(2:3);
+h = v(1.0:2.0);
+""",
+    "rounding": """
+a = floor(7 / 2);
+b = ceil(-0.5);
+inv = 1 / b;
+c = fix(-7 / 2);
+d = floor(1 / 0);
+e = ceil(0 / 0);
+f = fix(2.5) + floor(-2.5);
+for i = 1:ceil(5 / 2)
+    last = i;
+end
+""",
+    "span errors": """
+v = [1 2 3];
+try
+    x = v(2:5);
+catch err
+    id = err.identifier;
+end
+try
+    y = v(0:1);
+catch err2
+    id2 = err2.identifier;
+end
+""",
+}
+
+
+@pytest.mark.parametrize("name", list(PROGRAMS))
+def test_programs_leave_the_interpreters_workspace(name):
+    same, why = compare(PROGRAMS[name])
+    assert same, why
+
+
+def test_ceil_of_a_small_negative_is_negative_zero_as_in_matlab():
+    namespace: dict = {}
+    exec(compile(translated("b = ceil(-0.5);\ninv = 1 / b;\n"), "snippet.py", "exec"), namespace)
+    ws = namespace["script"]()
+    assert ws["inv"][0, 0] == -np.inf
+
+
+def test_whole_positions_refuse_what_matlab_refuses():
+    assert np.array_equal(S._whole_positions(np.array([3.0, 1.0])), [2, 0])
+    assert S._whole_positions(np.array([], dtype=np.float64)).dtype == np.int64
+    assert np.array_equal(S._whole_positions(np.array([2.0 ** 60])), [2 ** 60 - 1])   # beyond 2^53: still whole
+    for bad in ([0.0], [1.0, np.nan], [2.5], [-np.inf], [3.0, 2.0 ** 51 + 0.5]):
+        assert S._whole_positions(np.array(bad, dtype=np.float64)) is None
