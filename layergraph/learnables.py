@@ -49,21 +49,71 @@ class LearnableTable(Table):
     MATLAB_PROPERTIES = ("Layer", "Parameter", "Value", "Properties", "VariableNames")
     MATLAB_SETTABLE = ("Value",)
 
+    # A custom loop makes several of these tables per iteration (net.Learnables, the gradients, the solver
+    # state, forward's state), all with the same Layer/Parameter rows. They are kept as shared tuples plus
+    # a list of values; the table's columns (object arrays, what Table's methods and users index) are
+    # built only when something reads them, and from then on they are the table's truth.
+
     def __init__(self, Layer=(), Parameter=(), Value=(), sources=None):
-        layers, params, values = list(Layer), list(Parameter), list(Value)
+        layers, params, values = tuple(Layer), tuple(Parameter), list(Value)
         if not (len(layers) == len(params) == len(values)):
             raise TableError("Table variables must have the same number of rows.")
-        # the columns are built directly (object arrays of equal length): this runs every iteration of a loop
-        object.__setattr__(self, "_meta", {})
-        object.__setattr__(self, "_columns", {"Layer": _objects(layers), "Parameter": _objects(params),
-                                              "Value": _objects(values)})
-        object.__setattr__(self, "_names", ["Layer", "Parameter", "Value"])
-        object.__setattr__(self, "_sources", list(sources) if sources is not None else [None] * len(layers))
+        _fill(self, layers, params, values, list(sources) if sources is not None else None, None)
+
+    @classmethod
+    def shared(cls, layers: tuple, params: tuple, values: list, sources=None, writer=None, *,
+               untraced: bool = False) -> "LearnableTable":
+        """A table over row names the caller keeps (tuples of equal length to ``values``); no checks.
+        ``untraced``: the caller knows no value is traced (``dlfeval`` then passes the table on as it is)."""
+        out = cls.__new__(cls)
+        _fill(out, layers, params, values, sources, writer)
+        out.__dict__["_untraced"] = untraced
+        return out
+
+    def known_untraced(self) -> bool:
+        """Whether the table was made with untraced values and its columns were not touched since."""
+        d = self.__dict__
+        return d.get("_untraced", False) and d["_cols"] is None
+
+    @property
+    def _columns(self) -> dict:
+        d = self.__dict__
+        cols = d["_cols"]
+        if cols is None:
+            values = _objects(d["_values"])
+            if d["_writer"] is not None:
+                values = values.view(BoundValues)
+                values._writer = d["_writer"]
+            cols = d["_cols"] = {"Layer": _objects(d["_layers"]), "Parameter": _objects(d["_params"]),
+                                 "Value": values}
+        return cols
+
+    @_columns.setter
+    def _columns(self, cols) -> None:
+        self.__dict__["_cols"] = cols
+
+    @property
+    def height(self) -> int:
+        d = self.__dict__
+        return len(d["_values"]) if d["_cols"] is None else len(d["_cols"]["Value"])
+
+    def value_list(self) -> list:
+        """The Value column as a list (without building the table's columns)."""
+        d = self.__dict__
+        cols = d["_cols"]
+        return d["_values"] if cols is None else list(cols["Value"])
+
+    def _row_names(self) -> tuple[tuple, tuple]:
+        d = self.__dict__
+        cols = d["_cols"]
+        if cols is None:
+            return d["_layers"], d["_params"]
+        return tuple(cols["Layer"]), tuple(cols["Parameter"])
 
     def rows(self):
         """Iterate over rows as ``LearnableRow(Layer, Parameter, Value)``."""
-        cols = self._columns
-        return (LearnableRow(l, p, v) for l, p, v in zip(cols["Layer"], cols["Parameter"], cols["Value"]))
+        layers, params = self._row_names()
+        return (LearnableRow(l, p, v) for l, p, v in zip(layers, params, self.value_list()))
 
     def __getitem__(self, key):
         if isinstance(key, str):
@@ -72,9 +122,10 @@ class LearnableTable(Table):
         if isinstance(key, tuple) and not (isinstance(key[1], slice) and key[1] == slice(None)):
             return super().__getitem__(key)
         idx = self._row_indices(rows)
-        cols = self._columns
-        return LearnableTable([cols["Layer"][i] for i in idx], [cols["Parameter"][i] for i in idx],
-                              [cols["Value"][i] for i in idx], [self._sources[i] for i in idx])
+        layers, params = self._row_names()
+        values, sources = self.value_list(), self._sources
+        return LearnableTable([layers[i] for i in idx], [params[i] for i in idx], [values[i] for i in idx],
+                              [sources[i] for i in idx] if sources is not None else None)
 
     def _row_indices(self, key) -> list[int]:
         n = self.height
@@ -93,37 +144,36 @@ class LearnableTable(Table):
 
     def source(self, i: int) -> LearnableSource | None:
         """The network tensor row ``i`` shows, while its Value is still the one read from the network."""
-        src = self._sources[i] if i < len(self._sources) else None
+        sources = self._sources
+        src = sources[i] if sources is not None and i < len(sources) else None
         if src is None:
             return None
-        if getattr(self._columns["Value"][i], "_source", None) is not src:
+        if getattr(self.value_list()[i], "_source", None) is not src:
             return None
         return src
 
     def with_values(self, values, *, keep_sources: bool = False) -> "LearnableTable":
         """A table with the same Layer/Parameter and new values (gradients, update state, ...)."""
-        cols = self._columns
-        out = LearnableTable.__new__(LearnableTable)
+        layers, params = self._row_names()
         values = list(values)
-        if len(values) != len(cols["Layer"]):
-            raise TableError(f"To assign to the Value variable, provide {len(cols['Layer'])} values.")
-        object.__setattr__(out, "_meta", {})
-        object.__setattr__(out, "_columns", {"Layer": cols["Layer"].copy(), "Parameter": cols["Parameter"].copy(),
-                                             "Value": _objects(values)})
-        object.__setattr__(out, "_names", ["Layer", "Parameter", "Value"])
-        object.__setattr__(out, "_sources", self._sources if keep_sources else [None] * len(values))
-        return out
+        if len(values) != len(layers):
+            raise TableError(f"To assign to the Value variable, provide {len(layers)} values.")
+        return LearnableTable.shared(layers, params, values, self._sources if keep_sources else None)
 
     def copy(self) -> "LearnableTable":
         """An unbound copy (assigning its values does not write into a network)."""
-        cols = self._columns
-        return LearnableTable(list(cols["Layer"]), list(cols["Parameter"]), list(cols["Value"]), self._sources)
+        layers, params = self._row_names()
+        return LearnableTable.shared(layers, params, list(self.value_list()), self._sources)
 
     def bind(self, writer) -> "LearnableTable":
         """Make ``t.Value[k] = v`` call ``writer(k, v)`` too (tables read from a network)."""
-        values = self._columns["Value"].view(BoundValues)
-        values._writer = writer
-        self._columns["Value"] = values
+        d = self.__dict__
+        d["_writer"] = writer
+        cols = d["_cols"]
+        if cols is not None:
+            values = cols["Value"].view(BoundValues)
+            values._writer = writer
+            cols["Value"] = values
         return self
 
     def _cell_text(self, col, i) -> str:
@@ -133,6 +183,18 @@ class LearnableTable(Table):
         if isinstance(v, str):
             return '"' + v + '"'
         return super()._cell_text(col, i)
+
+
+def _fill(table: LearnableTable, layers: tuple, params: tuple, values: list, sources, writer) -> None:
+    d = table.__dict__
+    d["_meta"] = {}
+    d["_names"] = ["Layer", "Parameter", "Value"]
+    d["_layers"] = layers
+    d["_params"] = params
+    d["_values"] = values
+    d["_sources"] = sources
+    d["_writer"] = writer
+    d["_cols"] = None
 
 
 class BoundValues(np.ndarray):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import inspect
 import math
+import weakref
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
@@ -199,16 +200,31 @@ class Network(fx.GraphModule):
         cache[kind] = rows
         return rows
 
-    def _table(self, kind: str) -> LearnableTable:
-        rows = self.learnable_sources(kind)
-        table = LearnableTable([r[0] for r in rows], [r[1] for r in rows],
-                               [wrap_source(src) for _, _, src in rows], [src for _, _, src in rows])
+    def table_rows(self, kind: str) -> tuple[tuple, tuple, tuple]:
+        """(layer names, parameter names, sources) of :meth:`learnable_sources`, as tuples kept per network:
+        the tables of a custom loop (Learnables, State, gradients, solver states) share them."""
+        cache = self.__dict__.setdefault("_lg_sources", {})
+        rows = cache.get(kind + "-rows")
+        if rows is None:
+            sources = self.learnable_sources(kind)
+            rows = cache[kind + "-rows"] = (tuple(r[0] for r in sources), tuple(r[1] for r in sources),
+                                            tuple(r[2] for r in sources))
+        return rows
 
-        def write(i, value, kind=kind, rows=rows):
-            layer, prop, _ = rows[i]
-            self._assign_table(LearnableTable([layer], [prop], [value]), kind,
-                               "Learnables" if kind == "learnable" else "State")
-        return table.bind(write)
+    def _table(self, kind: str) -> LearnableTable:
+        layers, params, sources = self.table_rows(kind)
+        cache = self.__dict__["_lg_sources"]
+        writer = cache.get(kind + "-writer")
+        if writer is None:
+            what = "Learnables" if kind == "learnable" else "State"
+            network = weakref.ref(self)         # the network keeps the writer: no reference cycle
+
+            def writer(i, value):
+                net = network()
+                if net is not None:
+                    net._assign_table(LearnableTable([layers[i]], [params[i]], [value]), kind, what)
+            cache[kind + "-writer"] = writer
+        return LearnableTable.shared(layers, params, [wrap_source(src) for src in sources], sources, writer)
 
     @property
     def Learnables(self) -> LearnableTable:
@@ -234,26 +250,40 @@ class Network(fx.GraphModule):
     def _assign_table(self, table, kind: str, what: str) -> None:
         if not isinstance(table, LearnableTable):
             raise NetworkError([], f"net.{what} must be assigned a table with variables Layer, Parameter and Value.")
-        cache = self.__dict__.setdefault("_lg_sources", {})
-        index = cache.get(kind + "-index")
-        if index is None:
-            index = cache[kind + "-index"] = {(layer, prop): src for layer, prop, src in self.learnable_sources(kind)}
-        with torch.no_grad():
-            for (layer, prop, value) in table.rows():
+        layers, params, sources = self.table_rows(kind)
+        row_layers, row_params = table._row_names()
+        if row_layers is layers and row_params is params:
+            targets = sources          # a table made from this network's rows (forward's state, ...): by position
+        else:
+            cache = self.__dict__["_lg_sources"]
+            index = cache.get(kind + "-index")
+            if index is None:
+                index = cache[kind + "-index"] = dict(zip(zip(layers, params), sources))
+            targets = []
+            for layer, prop in zip(row_layers, row_params):
                 src = index.get((layer, prop))
                 if src is None:
                     raise GraphError(f"net.{what}: the network has no {kind} parameter '{prop}' in layer '{layer}'.")
-                if getattr(value, "_source", None) is src:
-                    continue
-                torch_value = getattr(value, "_torch", None)
-                if torch_value is None:
-                    data = value.data if hasattr(value, "data") and not isinstance(value, torch.Tensor) else value
+                targets.append(src)
+        updates = []
+        for layer, prop, src, value in zip(row_layers, row_params, targets, table.value_list()):
+            if getattr(value, "_source", None) is src:
+                continue
+            torch_value = getattr(value, "_torch", None)
+            if torch_value is None:
+                data = value.data if hasattr(value, "data") and not isinstance(value, torch.Tensor) else value
+                try:
                     torch_value = src.to_torch(torch.as_tensor(data).detach().to(src.tensor.dtype))
-                if tuple(torch_value.shape) != tuple(src.tensor.shape):
-                    torch_value = torch_value.reshape(src.tensor.shape) if torch_value.numel() == src.tensor.numel() else None
-                if torch_value is None:
-                    raise GraphError(f"net.{what}: value for '{layer}/{prop}' has the wrong size.")
-                src.tensor.copy_(torch_value.detach())
+                except (TypeError, ValueError, RuntimeError):
+                    raise GraphError(f"net.{what}: value for '{layer}/{prop}' must be a numeric array or dlarray.") from None
+            if torch_value is not None and tuple(torch_value.shape) != tuple(src.tensor.shape):
+                torch_value = torch_value.reshape(src.tensor.shape) if torch_value.numel() == src.tensor.numel() else None
+            if torch_value is None:
+                raise GraphError(f"net.{what}: value for '{layer}/{prop}' has the wrong size.")
+            updates.append((src.tensor, torch_value))
+        with torch.no_grad():          # every value checked first: a bad table leaves the network unchanged
+            for tensor, value in updates:
+                tensor.copy_(value.detach())
 
     def to_layer_graph(self) -> LayerGraph:
         """``layerGraph(net)``: the graph with the current values in its layers."""

@@ -43,7 +43,9 @@ def map_structure(fn, obj):
     if isinstance(obj, np.ndarray) and obj.dtype != object:
         return obj
     if isinstance(obj, LearnableTable):
-        values = list(obj.Value)
+        if fn is _untrace and obj.known_untraced():
+            return obj
+        values = obj.value_list()
         mapped = [map_structure(fn, v) for v in values]
         if all(a is b for a, b in zip(mapped, values)):
             return obj
@@ -128,8 +130,19 @@ def _targets(x, function: str):
             build = visit_value(obj)
             return lambda grads: build(grads[start])
         if isinstance(obj, LearnableTable):
+            values, sources = obj.value_list(), obj._sources
+            if sources is not None and all(s is not None and getattr(v, "_source", None) is s
+                                           for v, s in zip(values, sources)):
+                # net.Learnables as read: the network's own parameters, gradients in a table of the same rows
+                start, n = len(tensors), len(sources)
+                tensors.extend(s.tensor for s in sources)
+                layers, params = obj._row_names()
+                return lambda grads: LearnableTable.shared(
+                    layers, params, [DLArray(None, "", torch_data=g, convert=s.to_matlab)
+                                     for g, s in zip(grads[start:start + n], sources)],
+                    untraced=not any(g.requires_grad for g in grads[start:start + n]))
             parts = []
-            for i, v in enumerate(obj.Value):
+            for i, v in enumerate(values):
                 src = obj.source(i)
                 if src is not None:
                     start = len(tensors)
@@ -201,7 +214,7 @@ def dlgradient(y, *args, **kwargs):
     retain = higher or bool(opts["RetainData"])
     if tensors:
         try:
-            grads = torch.autograd.grad(y.data.reshape(()), tensors, retain_graph=retain, create_graph=higher,
+            grads = torch.autograd.grad(y.data, tensors, retain_graph=retain, create_graph=higher,
                                         allow_unused=True)
         except RuntimeError as exc:
             if "second time" in str(exc) or "freed" in str(exc):
@@ -211,7 +224,7 @@ def dlgradient(y, *args, **kwargs):
             raise
         grads = [g if g is not None else torch.zeros_like(t) for g, t in zip(grads, tensors)]
         if not higher:
-            grads = [g.detach() for g in grads]
+            grads = [g.detach() if g.requires_grad else g for g in grads]
     else:
         grads = []
     out = tuple(build(grads[start:start + n]) for start, n, build in builders)

@@ -72,7 +72,7 @@ def _as_tensor(x) -> torch.Tensor:
             return torch.from_numpy(x.copy())
         if x.dtype.kind in "iu":
             return torch.from_numpy(x.astype(np.float64))
-        if any(st < 0 for st in x.strides) or not x.flags.writeable:
+        if not x.flags.writeable or min(x.strides, default=0) < 0:
             x = np.ascontiguousarray(x)
         return torch.from_numpy(x)          # keeps NumPy's strides (no copy)
     if isinstance(x, (bool, np.bool_)):
@@ -415,20 +415,26 @@ def dlarray(X, fmt: str | None = None) -> DLArray:
         base = base.detach().requires_grad_(True)
     if fmt is None or fmt == "":
         return DLArray(_matlab_tensor(base), "")
-    fmt = check_format(fmt)
-    shape = list(base.shape)
-    while len(shape) > len(fmt) and shape and shape[-1] == 1:
-        shape.pop()
-    if len(shape) > len(fmt):
-        raise DLArrayError(
-            f"dlarray: number of dimension labels ({len(fmt)}) must be greater than or equal to the number of "
-            f"dimensions of the input array ({len(shape)}).")
-    shape += [1] * (len(fmt) - len(shape))
-    data = base.reshape(shape)
-    canon, order = _canonical(fmt)
-    if order != list(range(len(fmt))):
-        data = data.permute(order)
-    return DLArray(data, canon)
+    known = _FORMATS.get(fmt)
+    if known is None:
+        checked = check_format(fmt)
+        canon, order = _canonical(checked)
+        known = _FORMATS[fmt] = (len(checked), canon, None if order == list(range(len(checked))) else order)
+    n, canon, order = known
+    shape = base.shape
+    if len(shape) != n:
+        shape = list(shape)
+        while len(shape) > n and shape and shape[-1] == 1:
+            shape.pop()
+        if len(shape) > n:
+            raise DLArrayError(
+                f"dlarray: number of dimension labels ({n}) must be greater than or equal to the number of "
+                f"dimensions of the input array ({len(shape)}).")
+        base = base.reshape(shape + [1] * (n - len(shape)))
+    return DLArray(base if order is None else base.permute(order), canon)
+
+
+_FORMATS: dict = {}     # format text -> (number of labels, canonical format, permutation or None)
 
 
 def _wrap_like(t: torch.Tensor, fmt: str) -> DLArray:
@@ -793,25 +799,39 @@ def to_torch_layout(X: DLArray, fmt: str | None = None) -> tuple[torch.Tensor, s
     if not fmt:
         raise DLArrayError("The input dlarray is unformatted and the network input has no known format; "
                            "use dlarray(X, fmt).")
-    if "U" in fmt:
-        raise DLArrayError(f"Network inputs cannot have 'U' (unspecified) dimensions: format '{fmt}'.")
     if data.dim() < len(fmt):
         data = _pad_right(data, len(fmt))
     if data.dim() > len(fmt):
         data = data.reshape(tuple(data.shape[:len(fmt)]))
+    plan = _TORCH_ORDER.get(fmt)
+    if plan is None:
+        plan = _TORCH_ORDER[fmt] = _torch_order(fmt)
+    inserts, order, labels = plan
+    for pos in inserts:
+        data = data.unsqueeze(pos)
+    return _engine_memory(data.permute(order)), labels
+
+
+def _torch_order(fmt: str):
+    """(positions of inserted singleton C/B dims, permutation to B,T,C,S..., the labels with the inserts)."""
+    if "U" in fmt:
+        raise DLArrayError(f"Network inputs cannot have 'U' (unspecified) dimensions: format '{fmt}'.")
     labels = list(fmt)
+    inserts = []
     for missing in "CB":
         if missing not in labels:
             canon, _ = _canonical("".join(labels) + missing)
-            pos = canon.index(missing)
-            data = data.unsqueeze(pos)
+            inserts.append(canon.index(missing))
             labels = list(canon)
     order = [labels.index("B")]
     if "T" in labels:
         order.append(labels.index("T"))
     order.append(labels.index("C"))
     order += [i for i, ch in enumerate(labels) if ch == "S"]
-    return _engine_memory(data.permute(order)), "".join(labels)
+    return tuple(inserts), tuple(order), "".join(labels)
+
+
+_TORCH_ORDER: dict = {}
 
 
 def _engine_memory(t: torch.Tensor) -> torch.Tensor:

@@ -53,11 +53,10 @@ def _output_format(net: Network, name: str) -> str:
 
 
 def _prepare(net: Network, inputs, function: str, formats_opt):
-    if len(inputs) != len(net.InputNames):
+    if len(inputs) != len(net._lg.input_names):
         raise OptionError(f"{function}: the network has {len(net.InputNames)} input(s) "
                           f"({', '.join(net.InputNames)}) but {len(inputs)} were given.")
-    sources = net.learnable_sources("learnable")        # cached per network (nn.Module.parameters() walks it)
-    dtype = sources[0][2].tensor.dtype if sources else torch.float32
+    dtype = _network_dtype(net)
     tensors, mode = [], None
     for i, X in enumerate(inputs):
         if isinstance(X, DLArray):
@@ -70,10 +69,15 @@ def _prepare(net: Network, inputs, function: str, formats_opt):
             kind = "torch"
             t = torch.as_tensor(np.asarray(X)) if not isinstance(X, torch.Tensor) else X
         mode = mode or kind
-        if t.is_floating_point() and t.dtype != dtype:
+        if t.dtype != dtype and t.is_floating_point():
             t = t.to(dtype)
         tensors.append(t)
     return tensors, mode
+
+
+def _network_dtype(net: Network):
+    sources = net.learnable_sources("learnable")        # cached per network (nn.Module.parameters() walks it)
+    return sources[0][2].tensor.dtype if sources else torch.float32
 
 
 def _formats_option(opt, i):
@@ -85,16 +89,19 @@ def _formats_option(opt, i):
     return items[i] if i < len(items) else None
 
 
-def _output_names(net: Network, outputs) -> list[str]:
+def _output_names(net: Network, outputs) -> list[str] | None:
+    """The names given by 'Outputs'; None for the network's own outputs."""
     if outputs is None:
-        return list(net.OutputNames)
+        return None
     if isinstance(outputs, str):
-        return [outputs]
-    return [str(o) for o in (outputs.a.reshape(-1) if hasattr(outputs, "a") else outputs)]
+        names = [outputs]
+    else:
+        names = [str(o) for o in (outputs.a.reshape(-1) if hasattr(outputs, "a") else outputs)]
+    return None if names == list(net.OutputNames) else names
 
 
 def _run(net: Network, tensors, names):
-    if names == list(net.OutputNames):
+    if names is None:
         out = net(*tensors)
         return list(out) if isinstance(out, (tuple, list)) else [out]
     ports = {**net._lg.extra.get("port_nodes", {}), **net._lg.extra.get("derived_ports", {})}
@@ -112,11 +119,16 @@ def _run(net: Network, tensors, names):
 
 
 def _wrap_outputs(net, outs, names, mode):
+    """The outputs as dlarrays in MATLAB layout (``names`` None: the network's outputs)."""
     if mode == "torch":
         return outs
+    cache = net.__dict__.setdefault("_lg_sources", {})
+    key = ("output-formats", None if names is None else tuple(names))
+    formats = cache.get(key)
+    if formats is None:
+        formats = cache[key] = [_output_format(net, name) for name in (net.OutputNames if names is None else names)]
     wrapped = []
-    for y, name in zip(outs, names):
-        fmt = _output_format(net, name)
+    for y, fmt in zip(outs, formats):
         d = from_torch_layout(y, fmt)
         wrapped.append(d if mode == "formatted" else DLArray(d.data, ""))
     return wrapped
@@ -138,40 +150,47 @@ def forward(net, *args, **kwargs):
     net = _check_net(net, "forward")
     tensors, mode = _prepare(net, inputs, "forward", opts["InputDataFormats"])
     names = _output_names(net, opts["Outputs"])
-    sources = net.learnable_sources("state")
+    layers, params, sources = net.table_rows("state")
     # run on copies of the state tensors, so the network keeps its state (MATLAB's value semantics)
-    swapped = []
-    for _, _, src in sources:
-        copy = src.tensor.detach().clone()
-        if src.owner is not None:
-            _swap(src.owner, copy)
-            swapped.append(copy)
-        else:
-            swapped.append(None)
+    holders = _state_holders(net, sources)
+    copies = []
+    for src, holder in zip(sources, holders):
+        if holder is not None:
+            copy = src.tensor.detach().clone()
+            holder(copy)
+            copies.append(copy)
     _set_mode(net, True)
     try:
         outs = _run(net, tensors, names)
     finally:
         updated = []
-        for (_, _, src), copy in zip(sources, swapped):
-            if src.owner is not None:
-                updated.append(getattr(src.owner[0], src.owner[1]).detach())
-                _swap(src.owner, src.tensor)
+        for src, holder in zip(sources, holders):
+            if holder is not None:
+                owner = src.owner
+                updated.append(getattr(owner[0], owner[1]).detach())   # the copy, or what the layer put there
+                holder(src.tensor)
             else:
                 updated.append(src.tensor.detach().clone())
-    state = LearnableTable([s[0] for s in sources], [s[1] for s in sources],
-                           [DLArray(None, "", torch_data=u, convert=src.to_matlab)
-                            for u, (_, _, src) in zip(updated, sources)])
+    state = LearnableTable.shared(layers, params, [DLArray(None, "", torch_data=u, convert=src.to_matlab)
+                                                   for u, src in zip(updated, sources)], untraced=True)
     return (*_wrap_outputs(net, outs, names, mode), state)
 
 
-def _swap(owner, tensor):
+def _state_holders(net: Network, sources) -> list:
+    """Per state source: a function that puts a tensor where its layer reads it (None: no owner known)."""
+    cache = net.__dict__["_lg_sources"]
+    holders = cache.get("state-holders")
+    if holders is None:
+        holders = cache["state-holders"] = [_holder(src.owner) if src.owner is not None else None for src in sources]
+    return holders
+
+
+def _holder(owner):
     obj, name = owner
     buffers = getattr(obj, "_buffers", None)
     if buffers is not None and name in buffers:
-        buffers[name] = tensor
-    else:
-        setattr(obj, name, tensor)
+        return lambda tensor: buffers.__setitem__(name, tensor)
+    return lambda tensor: setattr(obj, name, tensor)
 
 
 def dl_predict(net, *args, **kwargs):

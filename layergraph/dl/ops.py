@@ -133,25 +133,64 @@ def dropout(X, probability=0.5):
 _NORMALIZATIONS = ("batch-size", "all-elements", "mask-included", "none")
 
 
-def _loss_inputs(Y, T, fmt_opt, function):
+def _loss_inputs(Y, T, fmt_opt, function, *, torch_layout: bool = False):
+    """(predictions, targets of the same shape, format). With ``torch_layout`` (losses that only sum
+    element-wise terms and look up dimensions by label), a network output still held in the engine's
+    layout is used as it is and the targets are permuted to it instead: the format then lists the labels
+    in that layout's order (``B``, [``T``,] ``C``, ``S``...)."""
+    if torch_layout and fmt_opt is None and type(Y) is DLArray and Y._data is None and Y._torch is not None:
+        plan = _engine_plan(Y.fmt, Y._torch.dim())
+        if plan is not None:
+            perm, inverse, engine_fmt = plan
+            y = Y._torch
+            t = _t(T)
+            t = t.to(y.dtype) if t.dtype != y.dtype else t
+            shape = tuple(y.shape[p] for p in perm)                 # the MATLAB-layout shape of Y
+            t = _targets_like(t, shape, function)
+            return y, t.permute(inverse), engine_fmt
     unformatted = not (isinstance(Y, DLArray) and Y.fmt)
     Yf = _formatted(Y, fmt_opt, function) if (not unformatted or fmt_opt) else None
     y = _t(Y)
-    t = _t(T).to(y.dtype) if _t(T).is_floating_point() or _t(T).dtype == torch.bool else _t(T).to(y.dtype)
+    t = _t(T)
+    t = t.to(y.dtype) if t.dtype != y.dtype else t
     if Yf is not None:
         y = Yf.data
-        if t.dim() < y.dim():
-            t = t.reshape(tuple(t.shape) + (1,) * (y.dim() - t.dim()))
-        if tuple(t.shape) != tuple(y.shape):
-            if t.numel() == y.numel():
-                t = t.reshape(y.shape)
-            else:
-                raise DLArrayError(f"{function}: predictions and targets must have the same size "
-                                   f"({tuple(y.shape)} and {tuple(t.shape)}).")
+        t = _targets_like(t, tuple(y.shape), function)
         fmt = Yf.fmt
     else:
         fmt = ""
     return y, t, fmt
+
+
+def _targets_like(t: torch.Tensor, shape: tuple, function: str) -> torch.Tensor:
+    if t.dim() < len(shape):
+        t = t.reshape(tuple(t.shape) + (1,) * (len(shape) - t.dim()))
+    if tuple(t.shape) != shape:
+        if t.numel() != math.prod(shape):
+            raise DLArrayError(f"{function}: predictions and targets must have the same size "
+                               f"({shape} and {tuple(t.shape)}).")
+        t = _fortran_reshape(t, shape)          # MATLAB's element order
+    return t
+
+
+def _engine_plan(fmt: str, ndim: int):
+    """For a network output of format ``fmt`` held in engine layout: (engine -> MATLAB permutation, its
+    inverse, the labels in engine order); None for a format this shortcut does not cover."""
+    key = (fmt, ndim)
+    plan = _ENGINE_PLANS.get(key, False)
+    if plan is False:
+        plan = None
+        ns = fmt.count("S")
+        if "B" in fmt and "C" in fmt and "U" not in fmt and len(fmt) == ndim:
+            c = 2 if "T" in fmt else 1
+            perm = [c + 1 + i for i in range(ns)] + [c, 0] + ([1] if "T" in fmt else [])
+            inverse = [perm.index(i) for i in range(len(perm))]
+            plan = (perm, inverse, "B" + ("T" if "T" in fmt else "") + "C" + "S" * ns)
+        _ENGINE_PLANS[key] = plan
+    return plan
+
+
+_ENGINE_PLANS: dict = {}
 
 
 def _batch_size(y: torch.Tensor, fmt: str) -> int:
@@ -220,11 +259,13 @@ def crossentropy(Y, targets, *args, **kwargs):
     if mode not in ("exclusive", "independent"):
         raise OptionError("crossentropy: TargetCategories must be 'exclusive' or 'independent' "
                           "(ClassificationMode 'single-label' or 'multilabel').")
-    y, t, fmt = _loss_inputs(Y, targets, opts["DataFormat"], "crossentropy")
+    summed = str(opts["Reduction"]).lower() != "none"
+    y, t, fmt = _loss_inputs(Y, targets, opts["DataFormat"], "crossentropy",
+                             torch_layout=summed and opts["Mask"] is None)
     if mode == "exclusive":
-        elem = -t * torch.log(y)
+        elem = t * torch.log(y)
     else:
-        elem = -(t * torch.log(y) + (1 - t) * torch.log(1 - y))
+        elem = t * torch.log(y) + (1 - t) * torch.log(1 - y)
     if weights is not None:
         w = _t(weights).to(y.dtype).reshape(-1)
         c = fmt.index("C") if "C" in fmt else 0
@@ -234,9 +275,9 @@ def crossentropy(Y, targets, *args, **kwargs):
     m = _mask(opts["Mask"], y)
     if m is not None:
         elem = elem * m
-    if str(opts["Reduction"]).lower() == "none":
-        return DLArray(elem, fmt) if fmt else DLArray(_matlab_tensor(elem), "")
-    return _scalar_loss(_normalize(elem.sum(), y, fmt, m, opts["NormalizationFactor"], "crossentropy",
+    if not summed:
+        return DLArray(-elem, fmt) if fmt else DLArray(_matlab_tensor(-elem), "")
+    return _scalar_loss(_normalize(-elem.sum(), y, fmt, m, opts["NormalizationFactor"], "crossentropy",
                                    per_channel=(mode == "exclusive")))
 
 
@@ -246,7 +287,7 @@ def binarycrossentropy(Y, targets, *args, **kwargs):
     _, opts = parse_options("binarycrossentropy", args, kwargs, {
         "mask": ("Mask", None), "normalizationfactor": ("NormalizationFactor", "batch-size"),
         "dataformat": ("DataFormat", None)})
-    y, t, fmt = _loss_inputs(Y, targets, opts["DataFormat"], "binarycrossentropy")
+    y, t, fmt = _loss_inputs(Y, targets, opts["DataFormat"], "binarycrossentropy", torch_layout=opts["Mask"] is None)
     elem = -(t * torch.log(y) + (1 - t) * torch.log(1 - y))
     m = _mask(opts["Mask"], y)
     if m is not None:
@@ -258,7 +299,7 @@ def binarycrossentropy(Y, targets, *args, **kwargs):
 def mse(Y, targets, *args, **kwargs):
     """``loss = mse(Y, targets)``: half mean squared error, Σ (Y−T)² / (2N) with N the number of observations."""
     _, opts = parse_options("mse", args, kwargs, {"dataformat": ("DataFormat", None)})
-    y, t, fmt = _loss_inputs(Y, targets, opts["DataFormat"], "mse")
+    y, t, fmt = _loss_inputs(Y, targets, opts["DataFormat"], "mse", torch_layout=True)
     return _scalar_loss(((y - t) ** 2).sum() / (2 * _batch_size(y, fmt)))
 
 

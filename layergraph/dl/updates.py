@@ -57,7 +57,8 @@ class Leaves(list):
         if self.net is not None:
             vals = [v if isinstance(v, DLArray) else DLArray(None, "", torch_data=v, convert=leaf.src.to_matlab)
                     for leaf, v in zip(self, values)]
-            return LearnableTable([l.layer for l in self], [l.param for l in self], vals)
+            layers, params, _ = self.net.table_rows("learnable")
+            return LearnableTable.shared(layers, params, vals)
         it = iter(zip(self, values))
 
         def take(_old):
@@ -180,10 +181,12 @@ def flatten_like(S, leaves: Leaves, function: str, *, as_dlarray: bool = False, 
         if not isinstance(S, LearnableTable):
             raise DLArrayError(f"{function}: {what} for a dlnetwork must be a table with variables Layer, "
                                "Parameter and Value (as returned by dlgradient(loss, net.Learnables)).")
-        cols = S._columns
-        layers, params, values = cols["Layer"], cols["Parameter"], cols["Value"]
-        if len(values) == len(leaves) and all(l == leaf.layer and p == leaf.param
-                                               for l, p, leaf in zip(layers, params, leaves)):
+        layers, params = S._row_names()
+        values = S.value_list()
+        net_layers, net_params, _ = leaves.net.table_rows("learnable")
+        if (layers is net_layers and params is net_params) or (
+                len(values) == len(leaves) and all(l == leaf.layer and p == leaf.param
+                                                   for l, p, leaf in zip(layers, params, leaves))):
             # the table lists the learnables in the network's order (dlgradient of net.Learnables, the
             # averages adamupdate returned): by position, no key lookup
             return list(values) if as_dlarray else [leaf.to_work(v) for leaf, v in zip(leaves, values)]

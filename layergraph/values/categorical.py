@@ -714,17 +714,21 @@ def onehotencode(A, featureDim, *args, **kwargs) -> np.ndarray:
         raise OptionError(f"onehotencode: dimension {dim} of the input must have size 1 (input is "
                           f"{'×'.join(map(str, A.shape))})")
     k = len(classes)
+    work = dtypes[typename] if typename in ("single", "double") else np.float64
     if classes == A.categories:
         # the array's own categories: one 1 per element at its code (NaN rows for <undefined>)
         codes = A.codes.reshape(-1, order="F")
-        flat = np.zeros((codes.size, k), dtype=np.float64)
-        flat[np.arange(codes.size), np.where(codes < 0, 0, codes)] = 1.0
-        if (codes < 0).any():
-            flat[codes < 0, :] = np.nan
+        flat = np.zeros((codes.size, k), dtype=work)
+        undefined = codes < 0
+        if undefined.any():
+            flat[np.arange(codes.size), np.where(undefined, 0, codes)] = 1.0
+            flat[undefined, :] = np.nan
+        else:
+            flat[np.arange(codes.size), codes] = 1.0
         names = ()
     else:
         names = A.names()
-        flat = np.zeros((len(names), k), dtype=np.float64)
+        flat = np.zeros((len(names), k), dtype=work)
     lookup = {n: i for i, n in enumerate(classes)}
     for i, n in enumerate(names):
         j = lookup.get(n)
@@ -737,8 +741,10 @@ def onehotencode(A, featureDim, *args, **kwargs) -> np.ndarray:
     # element i (MATLAB linear order over shape with dim removed) -> position along the other dims
     other = [s for d, s in enumerate(shape) if d != dim - 1]
     moved = flat.reshape(other + [k], order="F") if other else flat.reshape(k)
-    out = np.moveaxis(moved, -1, dim - 1)
-    if typename != "single" and typename != "double" and np.isnan(out).any():
+    out = moved if dim - 1 == moved.ndim - 1 else np.moveaxis(moved, -1, dim - 1)
+    if work is dtypes[typename]:
+        return out
+    if np.isnan(out).any():
         raise OptionError(f"onehotencode: <undefined> elements need a floating-point typename, not '{typename}'")
     return out.astype(dtypes[typename])
 
