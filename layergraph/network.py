@@ -283,7 +283,7 @@ class Network(fx.GraphModule):
             updates.append((src.tensor, torch_value))
         with torch.no_grad():          # every value checked first: a bad table leaves the network unchanged
             for tensor, value in updates:
-                tensor.copy_(value.detach())
+                tensor.copy_(value)
 
     def to_layer_graph(self) -> LayerGraph:
         """``layerGraph(net)``: the graph with the current values in its layers."""

@@ -193,29 +193,32 @@ def dlgradient(y, *args, **kwargs):
     ``y`` must be a traced real scalar dlarray (inside :func:`dlfeval`). One gradient per ``x``, each
     in the structure and layout of its ``x``; a tuple when there are several.
     """
-    xs, opts = parse_options("dlgradient", args, kwargs, _GRAD_OPTIONS, trailing=True)
-    if not TRACE.depth or not isinstance(y, DLArray) or not y.data.requires_grad:
-        if isinstance(y, DLArray) and y.numel() != 1:
+    if kwargs or any(isinstance(a, str) for a in args):
+        xs, opts = parse_options("dlgradient", args, kwargs, _GRAD_OPTIONS, trailing=True)
+        higher = bool(opts["EnableHigherDerivatives"])
+        retain = higher or bool(opts["RetainData"])
+    else:
+        xs, higher, retain = args, False, False
+    value = y.data if isinstance(y, DLArray) else None
+    if not TRACE.depth or value is None or not value.requires_grad:
+        if value is not None and value.numel() != 1:
             raise DLArrayError("Value to differentiate is non-scalar. It must be a traced real dlarray scalar.")
         raise DLArrayError("Value to differentiate is not traced. It must be a traced real dlarray scalar. "
                            "Use dlgradient inside a function called by dlfeval to trace the variables.")
-    if y.numel() != 1:
+    if value.numel() != 1:
         raise DLArrayError("Value to differentiate is non-scalar. It must be a traced real dlarray scalar.")
-    if torch.is_complex(y.data):
+    if value.is_complex():
         raise DLArrayError("Value to differentiate must be real. It must be a traced real dlarray scalar.")
     if not xs:
         raise DLArrayError("dlgradient: not enough input arguments; give the variables to differentiate with respect to.")
-    higher = bool(opts["EnableHigherDerivatives"])
     tensors, builders = [], []
     for x in xs:
         ts, build = _targets(x, "dlgradient")
         builders.append((len(tensors), len(ts), build))
         tensors.extend(ts)
-    retain = higher or bool(opts["RetainData"])
     if tensors:
         try:
-            grads = torch.autograd.grad(y.data, tensors, retain_graph=retain, create_graph=higher,
-                                        allow_unused=True)
+            grads = torch.autograd.grad(value, tensors, retain_graph=retain, create_graph=higher, allow_unused=True)
         except RuntimeError as exc:
             if "second time" in str(exc) or "freed" in str(exc):
                 raise DLArrayError("dlgradient: the trace of this value was released by an earlier dlgradient call. "

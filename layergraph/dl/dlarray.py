@@ -854,21 +854,36 @@ def _engine_memory(t: torch.Tensor) -> torch.Tensor:
 
 def from_torch_layout(t: torch.Tensor, fmt: str, *, lazy: bool = True) -> DLArray:
     """The inverse of :func:`to_torch_layout`: an engine tensor (``N×[T×]C×S...``) as a dlarray of ``fmt``."""
-    ns = fmt.count("S")
-    has_t = "T" in fmt
-    # torch dims: 0 = B, [1 = T], next = C, then S...
-    c = 2 if has_t else 1
-    perm = [c + 1 + i for i in range(ns)] + [c, 0] + ([1] if has_t else [])
+    perm, _, _, to_matlab = engine_order(fmt)
     if t.dim() != len(perm):
         raise DLArrayError(f"A network output of {t.dim()} dimensions does not match format '{fmt}'.")
     if lazy:
-        return DLArray(None, fmt, torch_data=t, convert=lambda x: x.permute(perm))
+        return DLArray(None, fmt, torch_data=t, convert=to_matlab)
     return DLArray(t.permute(perm), fmt)
+
+
+def engine_order(fmt: str) -> tuple:
+    """How a network output of format ``fmt`` (``S... C B [T]``) is laid out in the engine (``B [T] C S...``):
+    (the permutation engine -> MATLAB, its inverse, the labels in engine order, a function applying the
+    permutation)."""
+    plan = _ENGINE_ORDER.get(fmt)
+    if plan is None:
+        ns = fmt.count("S")
+        has_t = "T" in fmt
+        c = 2 if has_t else 1
+        perm = tuple([c + 1 + i for i in range(ns)] + [c, 0] + ([1] if has_t else []))
+        inverse = tuple(perm.index(i) for i in range(len(perm)))
+        plan = _ENGINE_ORDER[fmt] = (perm, inverse, "B" + ("T" if has_t else "") + "C" + "S" * ns,
+                                     lambda x: x.permute(perm))
+    return plan
+
+
+_ENGINE_ORDER: dict = {}
 
 
 __all__ = [
     "DLArray", "DLArrayError", "dlarray", "dims", "finddim", "stripdims", "extractdata", "gather", "isdlarray",
     "elementwise", "unary", "mtimes", "transpose", "dl_sum", "dl_mean", "dl_max", "dl_min", "dl_reshape",
-    "subsref", "subsasgn", "cat", "horzcat", "vertcat", "permute", "to_torch_layout", "from_torch_layout",
+    "subsref", "subsasgn", "cat", "horzcat", "vertcat", "permute", "to_torch_layout", "from_torch_layout", "engine_order",
     "is_tracing", "matlab_shape",
 ]

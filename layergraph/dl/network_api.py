@@ -146,20 +146,21 @@ def forward(net, *args, **kwargs):
     Returns ``(Y1, ..., Yk, state)``; ``state`` is a table like ``net.State`` with the updated values
     (the network keeps its old state until ``net.State = state``).
     """
-    inputs, opts = parse_options("forward", args, kwargs, _FORWARD_OPTIONS)
+    if kwargs or any(isinstance(a, str) for a in args):
+        inputs, opts = parse_options("forward", args, kwargs, _FORWARD_OPTIONS)
+        formats_opt, outputs = opts["InputDataFormats"], opts["Outputs"]
+    else:
+        inputs, formats_opt, outputs = args, None, None
     net = _check_net(net, "forward")
-    tensors, mode = _prepare(net, inputs, "forward", opts["InputDataFormats"])
-    names = _output_names(net, opts["Outputs"])
-    layers, params, sources = net.table_rows("state")
+    tensors, mode = _prepare(net, inputs, "forward", formats_opt)
+    names = _output_names(net, outputs)
+    layers, params, sources, holders = _state_plan(net)
     # run on copies of the state tensors, so the network keeps its state (MATLAB's value semantics)
-    holders = _state_holders(net, sources)
-    copies = []
     for src, holder in zip(sources, holders):
         if holder is not None:
-            copy = src.tensor.detach().clone()
-            holder(copy)
-            copies.append(copy)
-    _set_mode(net, True)
+            holder(src.tensor.clone())
+    if not net.training:
+        net.train(True)
     try:
         outs = _run(net, tensors, names)
     finally:
@@ -167,22 +168,25 @@ def forward(net, *args, **kwargs):
         for src, holder in zip(sources, holders):
             if holder is not None:
                 owner = src.owner
-                updated.append(getattr(owner[0], owner[1]).detach())   # the copy, or what the layer put there
+                updated.append(getattr(owner[0], owner[1]))      # the copy, or what the layer put there
                 holder(src.tensor)
             else:
-                updated.append(src.tensor.detach().clone())
-    state = LearnableTable.shared(layers, params, [DLArray(None, "", torch_data=u, convert=src.to_matlab)
+                updated.append(src.tensor.clone())
+    state = LearnableTable.shared(layers, params, [DLArray(None, "", torch_data=u.detach(), convert=src.to_matlab)
                                                    for u, src in zip(updated, sources)], untraced=True)
     return (*_wrap_outputs(net, outs, names, mode), state)
 
 
-def _state_holders(net: Network, sources) -> list:
-    """Per state source: a function that puts a tensor where its layer reads it (None: no owner known)."""
-    cache = net.__dict__["_lg_sources"]
-    holders = cache.get("state-holders")
-    if holders is None:
-        holders = cache["state-holders"] = [_holder(src.owner) if src.owner is not None else None for src in sources]
-    return holders
+def _state_plan(net: Network) -> tuple:
+    """(layers, parameters, sources, holders) of the network's state; a holder puts a tensor where its
+    layer reads it (None: no owner known)."""
+    cache = net.__dict__.setdefault("_lg_sources", {})
+    plan = cache.get("state-plan")
+    if plan is None:
+        layers, params, sources = net.table_rows("state")
+        holders = [_holder(src.owner) if src.owner is not None else None for src in sources]
+        plan = cache["state-plan"] = (layers, params, sources, holders)
+    return plan
 
 
 def _holder(owner):

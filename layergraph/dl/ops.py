@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from ..errors import OptionError
 from ..functions import matlab_function
 from ..layers.convolution import pad_nd, same_padding, torch_pad, transposed_crops
-from .dlarray import (DLArray, DLArrayError, _as_tensor, _fortran_reshape, _matlab_tensor, check_format,
+from .dlarray import (DLArray, DLArrayError, _as_tensor, _fortran_reshape, _matlab_tensor, check_format, engine_order,
                       from_torch_layout, to_torch_layout, unary)
 from .options import parse_options
 
@@ -140,8 +140,8 @@ def _loss_inputs(Y, T, fmt_opt, function, *, torch_layout: bool = False):
     in that layout's order (``B``, [``T``,] ``C``, ``S``...)."""
     if torch_layout and fmt_opt is None and type(Y) is DLArray and Y._data is None and Y._torch is not None:
         plan = _engine_plan(Y.fmt, Y._torch.dim())
-        if plan is not None:
-            perm, inverse, engine_fmt = plan
+        if plan is not None and Y._convert is plan[3]:          # a network output held in engine layout
+            perm, inverse, engine_fmt, _ = plan
             y = Y._torch
             t = _t(T)
             t = t.to(y.dtype) if t.dtype != y.dtype else t
@@ -174,23 +174,11 @@ def _targets_like(t: torch.Tensor, shape: tuple, function: str) -> torch.Tensor:
 
 
 def _engine_plan(fmt: str, ndim: int):
-    """For a network output of format ``fmt`` held in engine layout: (engine -> MATLAB permutation, its
-    inverse, the labels in engine order); None for a format this shortcut does not cover."""
-    key = (fmt, ndim)
-    plan = _ENGINE_PLANS.get(key, False)
-    if plan is False:
-        plan = None
-        ns = fmt.count("S")
-        if "B" in fmt and "C" in fmt and "U" not in fmt and len(fmt) == ndim:
-            c = 2 if "T" in fmt else 1
-            perm = [c + 1 + i for i in range(ns)] + [c, 0] + ([1] if "T" in fmt else [])
-            inverse = [perm.index(i) for i in range(len(perm))]
-            plan = (perm, inverse, "B" + ("T" if "T" in fmt else "") + "C" + "S" * ns)
-        _ENGINE_PLANS[key] = plan
-    return plan
-
-
-_ENGINE_PLANS: dict = {}
+    """:func:`engine_order` of a network output's format, or None when ``fmt`` is not one
+    (``S... C B [T]`` with one label per dimension)."""
+    if len(fmt) != ndim or fmt.count("C") != 1 or fmt.count("B") != 1 or fmt.count("T") > 1 or "U" in fmt:
+        return None
+    return engine_order(fmt)
 
 
 def _batch_size(y: torch.Tensor, fmt: str) -> int:
@@ -236,6 +224,13 @@ def _scalar_loss(v: torch.Tensor) -> DLArray:
     return DLArray(v.reshape(1, 1), "")
 
 
+_CROSSENTROPY_OPTIONS = {
+    "targetcategories": ("TargetCategories", None), "classificationmode": ("ClassificationMode", None),
+    "mask": ("Mask", None), "normalizationfactor": ("NormalizationFactor", "batch-size"),
+    "dataformat": ("DataFormat", None), "weightsformat": ("WeightsFormat", None), "reduction": ("Reduction", "sum")}
+_CLASSIFICATION_MODES = {"single-label": "exclusive", "multilabel": "independent"}
+
+
 @matlab_function("crossentropy", outputs=("loss",))
 def crossentropy(Y, targets, *args, **kwargs):
     """``loss = crossentropy(Y, targets, weights, Name, Value)``: cross-entropy of probabilities ``Y``.
@@ -249,13 +244,10 @@ def crossentropy(Y, targets, *args, **kwargs):
     weights = None
     if rest and not isinstance(rest[0], str):
         weights = rest.pop(0)
-    _, opts = parse_options("crossentropy", rest, kwargs, {
-        "targetcategories": ("TargetCategories", None), "classificationmode": ("ClassificationMode", None),
-        "mask": ("Mask", None), "normalizationfactor": ("NormalizationFactor", "batch-size"),
-        "dataformat": ("DataFormat", None), "weightsformat": ("WeightsFormat", None),
-        "reduction": ("Reduction", "sum")})
+    _, opts = parse_options("crossentropy", rest, kwargs, _CROSSENTROPY_OPTIONS)
     mode = opts["ClassificationMode"] or opts["TargetCategories"] or "exclusive"
-    mode = {"single-label": "exclusive", "multilabel": "independent"}.get(str(mode).lower(), str(mode).lower())
+    mode = str(mode).lower()
+    mode = _CLASSIFICATION_MODES.get(mode, mode)
     if mode not in ("exclusive", "independent"):
         raise OptionError("crossentropy: TargetCategories must be 'exclusive' or 'independent' "
                           "(ClassificationMode 'single-label' or 'multilabel').")

@@ -11,6 +11,8 @@ def parse_options(function: str, args, kwargs, spec: dict, *, trailing: bool = T
     ``spec`` maps lower-case names to ``(MatlabName, default)``. Returns (positional, options dict keyed
     by MATLAB names). Unknown names raise :class:`OptionError` listing the valid ones.
     """
+    if not kwargs and not any(isinstance(a, str) for a in args):
+        return list(args), {name: default for name, default in spec.values()}
     args = list(args)
     cut = len(args)
     if trailing:

@@ -153,10 +153,10 @@ def flatten_params(P, function: str) -> Leaves:
         cache = P.__dict__.get("_lg_dl_leaves")
         if cache is None:
             factors = {(layer, prop): lr for layer, prop, _, lr, _ in P.parameter_info()}
-            cache = [(src, layer, prop, factors.get((layer, prop), 1.0))
+            cache = [Leaf(src.tensor, "", src, layer, prop, factors.get((layer, prop), 1.0))
                      for layer, prop, src in P.learnable_sources("learnable")]
             P.__dict__["_lg_dl_leaves"] = cache
-        return Leaves([Leaf(src.tensor, "", src, layer, prop, f) for src, layer, prop, f in cache], None, net=P)
+        return Leaves(cache, None, net=P)
     found: list = []
     _walk(P, found)
     items = []

@@ -686,6 +686,11 @@ def summary(c, name: str | None = None) -> None:
 
 # ---- one-hot --------------------------------------------------------------------------------------
 
+_ONEHOT_TYPES = {"single": np.float32, "double": np.float64, "logical": np.bool_, "int8": np.int8,
+                 "int16": np.int16, "int32": np.int32, "int64": np.int64, "uint8": np.uint8,
+                 "uint16": np.uint16, "uint32": np.uint32, "uint64": np.uint64}
+
+
 def onehotencode(A, featureDim, *args, **kwargs) -> np.ndarray:
     """``B = onehotencode(A, featureDim, typename, 'ClassNames', classes)``.
 
@@ -693,17 +698,18 @@ def onehotencode(A, featureDim, *args, **kwargs) -> np.ndarray:
     ``B`` has that dimension replaced by the number of classes (one 1 per element; NaN for <undefined>).
     ``typename`` is 'single' by default ('double', 'logical', integer types allowed). MATLAB layout."""
     A = as_categorical(A, "onehotencode")
-    rest = list(args)
     typename = "single"
-    if rest and isinstance(rest[0], str) and rest[0].lower() != "classnames":
-        typename = rest.pop(0)
-    opts = _option(list(zip(rest[::2], rest[1::2])) + list(kwargs.items()), "onehotencode",
-                   {"classnames": "ClassNames", "typename": "typename"})
-    typename = str(opts.get("typename", typename)).lower()
-    classes = _names(opts["ClassNames"]) if "ClassNames" in opts else list(A.categories)
-    dtypes = {"single": np.float32, "double": np.float64, "logical": np.bool_, "int8": np.int8,
-              "int16": np.int16, "int32": np.int32, "int64": np.int64, "uint8": np.uint8,
-              "uint16": np.uint16, "uint32": np.uint32, "uint64": np.uint64}
+    classes = A.categories
+    if args or kwargs:
+        rest = list(args)
+        if rest and isinstance(rest[0], str) and rest[0].lower() != "classnames":
+            typename = rest.pop(0)
+        opts = _option(list(zip(rest[::2], rest[1::2])) + list(kwargs.items()), "onehotencode",
+                       {"classnames": "ClassNames", "typename": "typename"})
+        typename = str(opts.get("typename", typename)).lower()
+        if "ClassNames" in opts:
+            classes = _names(opts["ClassNames"])
+    dtypes = _ONEHOT_TYPES
     if typename not in dtypes:
         raise OptionError(f"onehotencode: typename '{typename}' is not supported")
     dim = int(featureDim)
@@ -718,26 +724,26 @@ def onehotencode(A, featureDim, *args, **kwargs) -> np.ndarray:
     if classes == A.categories:
         # the array's own categories: one 1 per element at its code (NaN rows for <undefined>)
         codes = A.codes.reshape(-1, order="F")
-        flat = np.zeros((codes.size, k), dtype=work)
-        undefined = codes < 0
-        if undefined.any():
+        if codes.size and codes.min() >= 0:
+            flat = np.eye(k, dtype=work)[codes]                  # the identity's rows, picked by code
+        else:
+            undefined = codes < 0
+            flat = np.zeros((codes.size, k), dtype=work)
             flat[np.arange(codes.size), np.where(undefined, 0, codes)] = 1.0
             flat[undefined, :] = np.nan
-        else:
-            flat[np.arange(codes.size), codes] = 1.0
         names = ()
     else:
         names = A.names()
         flat = np.zeros((len(names), k), dtype=work)
-    lookup = {n: i for i, n in enumerate(classes)}
-    for i, n in enumerate(names):
-        j = lookup.get(n)
-        if j is None:
-            if n == UNDEFINED:
-                flat[i, :] = np.nan
-                continue
-            raise OptionError(f"onehotencode: '{n}' is not one of the class names")
-        flat[i, j] = 1.0
+        lookup = {n: i for i, n in enumerate(classes)}
+        for i, n in enumerate(names):
+            j = lookup.get(n)
+            if j is None:
+                if n == UNDEFINED:
+                    flat[i, :] = np.nan
+                    continue
+                raise OptionError(f"onehotencode: '{n}' is not one of the class names")
+            flat[i, j] = 1.0
     # element i (MATLAB linear order over shape with dim removed) -> position along the other dims
     other = [s for d, s in enumerate(shape) if d != dim - 1]
     moved = flat.reshape(other + [k], order="F") if other else flat.reshape(k)
