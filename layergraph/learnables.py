@@ -70,6 +70,15 @@ class LearnableTable(Table):
         out.__dict__["_untraced"] = untraced
         return out
 
+    def shows_network(self) -> bool:
+        """Whether every row still shows its network tensor (a table read from a network, untouched since)."""
+        d = self.__dict__
+        if d["_cols"] is None and d.get("_network_rows", False):
+            return True
+        sources = d["_sources"]
+        return sources is not None and all(s is not None and getattr(v, "_source", None) is s
+                                           for v, s in zip(self.value_list(), sources))
+
     def known_untraced(self) -> bool:
         """Whether the table was made with untraced values and its columns were not touched since."""
         d = self.__dict__

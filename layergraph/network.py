@@ -224,7 +224,9 @@ class Network(fx.GraphModule):
                 if net is not None:
                     net._assign_table(LearnableTable([layers[i]], [params[i]], [value]), kind, what)
             cache[kind + "-writer"] = writer
-        return LearnableTable.shared(layers, params, [wrap_source(src) for src in sources], sources, writer)
+        table = LearnableTable.shared(layers, params, [wrap_source(src) for src in sources], sources, writer)
+        table.__dict__["_network_rows"] = True
+        return table
 
     @property
     def Learnables(self) -> LearnableTable:

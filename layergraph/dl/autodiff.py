@@ -130,19 +130,18 @@ def _targets(x, function: str):
             build = visit_value(obj)
             return lambda grads: build(grads[start])
         if isinstance(obj, LearnableTable):
-            values, sources = obj.value_list(), obj._sources
-            if sources is not None and all(s is not None and getattr(v, "_source", None) is s
-                                           for v, s in zip(values, sources)):
+            if obj.shows_network():
                 # net.Learnables as read: the network's own parameters, gradients in a table of the same rows
+                sources = obj._sources
                 start, n = len(tensors), len(sources)
-                tensors.extend(s.tensor for s in sources)
+                tensors.extend([s.tensor for s in sources])
                 layers, params = obj._row_names()
                 return lambda grads: LearnableTable.shared(
                     layers, params, [DLArray(None, "", torch_data=g, convert=s.to_matlab)
                                      for g, s in zip(grads[start:start + n], sources)],
                     untraced=not any(g.requires_grad for g in grads[start:start + n]))
             parts = []
-            for i, v in enumerate(values):
+            for i, v in enumerate(obj.value_list()):
                 src = obj.source(i)
                 if src is not None:
                     start = len(tensors)

@@ -41,6 +41,14 @@ class Leaves(list):
         self.structure = structure
         self.net = net
 
+    def common_factor(self):
+        """The learn-rate factor every leaf has, or None when they differ (or there are none)."""
+        factors = {leaf.lr_factor for leaf in self}
+        return factors.pop() if len(factors) == 1 else None
+
+    def tensors(self) -> list:
+        return [leaf.tensor for leaf in self]
+
     def rebuild(self, values, *, from_dlarrays=False):
         """The structure with new parameter values (working tensors, or dlarrays in MATLAB layout)."""
         if self.net is not None:
@@ -188,8 +196,12 @@ def flatten_like(S, leaves: Leaves, function: str, *, as_dlarray: bool = False, 
                 len(values) == len(leaves) and all(l == leaf.layer and p == leaf.param
                                                    for l, p, leaf in zip(layers, params, leaves))):
             # the table lists the learnables in the network's order (dlgradient of net.Learnables, the
-            # averages adamupdate returned): by position, no key lookup
-            return list(values) if as_dlarray else [leaf.to_work(v) for leaf, v in zip(leaves, values)]
+            # averages adamupdate returned): by position, no key lookup; values still in the network's
+            # layout are used as they are
+            if as_dlarray:
+                return list(values)
+            return [v._torch if type(v) is DLArray and v._torch is not None and v._source is None
+                    else leaf.to_work(v) for leaf, v in zip(leaves, values)]
         by_key = {(l, p): v for l, p, v in S.rows()}
         out = []
         for leaf in leaves:
@@ -284,13 +296,13 @@ def adamupdate(net, grad, averageGrad, averageSqGrad, iteration, *args):
         shrink = math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
         denom = torch._foreach_sqrt(v)
         torch._foreach_add_(denom, eps)
-        factors = [leaf.lr_factor for leaf in leaves]
-        if leaves.net is not None and all(f == factors[0] for f in factors):
-            if factors and factors[0]:
-                torch._foreach_addcdiv_([leaf.tensor for leaf in leaves], m, denom, value=-lr * shrink * factors[0])
+        factor = leaves.common_factor()
+        if leaves.net is not None and factor is not None:
+            if factor:
+                torch._foreach_addcdiv_(leaves.tensors(), m, denom, value=-lr * shrink * factor)
             updated = leaves.net
         else:
-            steps = [-(lr * shrink * f) * (mi / di) for f, mi, di in zip(factors, m, denom)]
+            steps = [-(lr * shrink * leaf.lr_factor) * (mi / di) for leaf, mi, di in zip(leaves, m, denom)]
             updated = _apply_steps(leaves, steps)
     return updated, leaves.rebuild_structure(m), leaves.rebuild_structure(v)
 
