@@ -162,3 +162,40 @@ def test_dlarray_formats_checked_every_time():
         with pytest.raises(DLArrayError, match="more than one"):
             dlarray(x, "CCB")
     assert dlarray(rng.random((2, 3)), "sscb").size() == (2, 3)      # trailing singleton labels
+
+
+def test_tables_changed_inside_dlfeval_come_out_untraced():
+    net = _image_net()
+    X = dlarray(rng.random((4, 4, 2, 3)).astype(np.float32), "SSCB")
+
+    def edit(net, X):
+        Y, state = forward(net, X)
+        loss = mse(Y, np.zeros((5, 3), dtype=np.float32))
+        grads = dlgradient(loss, net.Learnables)
+        grads.Value[0] = Y                       # traced values put into the tables dlfeval returns
+        state.Value[1] = Y * 2
+        return grads, state, Y
+
+    grads, state, Y = dlfeval(edit, net, X)
+    assert not grads.Value[0].data.requires_grad and not state.Value[1].data.requires_grad
+    np.testing.assert_allclose(extractdata(grads.Value[0]), extractdata(Y))
+    np.testing.assert_allclose(extractdata(state.Value[1]), 2 * extractdata(Y), rtol=1e-6)
+
+
+def test_network_changed_between_forward_and_dlgradient_is_a_clear_error():
+    net = _image_net()
+    X = dlarray(rng.random((4, 4, 2, 3)).astype(np.float32), "SSCB")
+
+    def change_then_differentiate(net, X):
+        Y, _ = forward(net, X)
+        loss = mse(Y, np.zeros((5, 3), dtype=np.float32))
+        net.Learnables.Value[0] = dlarray(np.zeros((3, 3, 2, 3), dtype=np.float32))    # written into net
+        return dlgradient(loss, net.Learnables)
+
+    with pytest.raises(DLArrayError, match="changed afterwards"):
+        dlfeval(change_then_differentiate, net, X)
+    np.testing.assert_allclose(extractdata(net.Learnables.Value[0]), 0)
+    # an edited table (a row no longer showing the network's tensor) is differentiated row by row
+    edited = net.Learnables
+    edited.Value[0] = dlarray(np.ones((3, 3, 2, 3), dtype=np.float32))
+    assert not edited.shows_network() and net.Learnables.shows_network()

@@ -223,6 +223,11 @@ def dlgradient(y, *args, **kwargs):
                 raise DLArrayError("dlgradient: the trace of this value was released by an earlier dlgradient call. "
                                    "Use dlgradient(..., 'RetainData', true) in the earlier call to differentiate "
                                    "the same value again.") from None
+            if "inplace operation" in str(exc):
+                raise DLArrayError("dlgradient: a value the loss was computed from was changed afterwards (for example "
+                                   "net.Learnables or net.State assigned inside the function dlfeval evaluates, after "
+                                   "forward; the network is updated in place). Change the network outside dlfeval, "
+                                   "after the gradients are computed.") from None
             raise
         grads = [g if g is not None else torch.zeros_like(t) for g, t in zip(grads, tensors)]
         if not higher:
