@@ -691,6 +691,20 @@ _ONEHOT_TYPES = {"single": np.float32, "double": np.float64, "logical": np.bool_
                  "uint16": np.uint16, "uint32": np.uint32, "uint64": np.uint64}
 
 
+def _identity(k: int, dtype) -> np.ndarray:
+    key = (k, dtype)
+    eye = _IDENTITIES.get(key)
+    if eye is None:
+        eye = np.eye(k, dtype=dtype)
+        eye.flags.writeable = False         # shared: only ever read (indexing it makes a new array)
+        if len(_IDENTITIES) < 64:
+            _IDENTITIES[key] = eye
+    return eye
+
+
+_IDENTITIES: dict = {}
+
+
 def onehotencode(A, featureDim, *args, **kwargs) -> np.ndarray:
     """``B = onehotencode(A, featureDim, typename, 'ClassNames', classes)``.
 
@@ -725,7 +739,7 @@ def onehotencode(A, featureDim, *args, **kwargs) -> np.ndarray:
         # the array's own categories: one 1 per element at its code (NaN rows for <undefined>)
         codes = A.codes.reshape(-1, order="F")
         if codes.size and codes.min() >= 0:
-            flat = np.eye(k, dtype=work)[codes]                  # the identity's rows, picked by code
+            flat = _identity(k, work)[codes]                     # the identity's rows, picked by code
         else:
             undefined = codes < 0
             flat = np.zeros((codes.size, k), dtype=work)
