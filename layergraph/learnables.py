@@ -70,6 +70,27 @@ class LearnableTable(Table):
         out.__dict__["_untraced"] = untraced
         return out
 
+    @classmethod
+    def lazy(cls, layers: tuple, params: tuple, tensors: list, converters, sources=None, writer=None, *,
+             untraced: bool = False) -> "LearnableTable":
+        """A table whose values are torch-layout ``tensors``, shown as MATLAB-layout dlarrays (made with
+        ``converters``, one per row) only when something reads the Value column; custom-loop functions read
+        the tensors themselves (:meth:`engine_values`)."""
+        out = cls.__new__(cls)
+        _fill(out, layers, params, None, sources, writer)
+        d = out.__dict__
+        d["_untraced"] = untraced
+        d["_engine"] = (tensors, converters)
+        return out
+
+    def engine_values(self) -> list | None:
+        """The torch-layout tensors of a table made by :meth:`lazy` whose values nobody has read or set
+        since; None otherwise."""
+        d = self.__dict__
+        if d["_values"] is None and d["_cols"] is None:
+            return d["_engine"][0]
+        return None
+
     def shows_network(self) -> bool:
         """Whether every row still shows its network tensor (a table read from a network, untouched since)."""
         d = self.__dict__
@@ -89,7 +110,7 @@ class LearnableTable(Table):
         d = self.__dict__
         cols = d["_cols"]
         if cols is None:
-            values = _objects(d["_values"])
+            values = _objects(self.value_list())
             if d["_writer"] is not None:
                 values = values.view(BoundValues)
                 values._writer = d["_writer"]
@@ -104,13 +125,20 @@ class LearnableTable(Table):
     @property
     def height(self) -> int:
         d = self.__dict__
-        return len(d["_values"]) if d["_cols"] is None else len(d["_cols"]["Value"])
+        return len(d["_layers"]) if d["_cols"] is None else len(d["_cols"]["Value"])
 
     def value_list(self) -> list:
         """The Value column as a list (without building the table's columns)."""
         d = self.__dict__
         cols = d["_cols"]
-        return d["_values"] if cols is None else list(cols["Value"])
+        if cols is not None:
+            return list(cols["Value"])
+        values = d["_values"]
+        if values is None:
+            tensors, converters = d["_engine"]
+            sources = d["_sources"] or (None,) * len(tensors)
+            values = d["_values"] = [wrap_tensor(t, c, src) for t, c, src in zip(tensors, converters, sources)]
+        return values
 
     def _row_names(self) -> tuple[tuple, tuple]:
         d = self.__dict__
@@ -201,6 +229,7 @@ def _fill(table: LearnableTable, layers: tuple, params: tuple, values: list, sou
     d["_layers"] = layers
     d["_params"] = params
     d["_values"] = values
+    d["_engine"] = None
     d["_sources"] = sources
     d["_writer"] = writer
     d["_cols"] = None
@@ -232,15 +261,23 @@ _WRAPPER = [None]
 
 
 def set_value_wrapper(fn: Callable) -> None:
-    """Install how a network tensor is shown as a table Value (``layergraph.dl`` installs dlarray)."""
+    """Install how a torch-layout tensor is shown as a table Value: ``fn(tensor, convert, source)``
+    (``layergraph.dl`` installs a lazily converted dlarray)."""
     _WRAPPER[0] = fn
 
 
-def wrap_source(src: LearnableSource):
-    """The Value shown for a network tensor: a lazily converted MATLAB-layout dlarray (once dl is loaded)."""
+def wrap_tensor(tensor: torch.Tensor, convert: Callable, source: LearnableSource | None = None):
+    """A table Value for a torch-layout tensor: a MATLAB-layout dlarray converted on first use (once dl is
+    loaded); ``source`` when it shows a network tensor."""
     if _WRAPPER[0] is None:
-        return src.to_matlab(src.tensor.detach())
-    return _WRAPPER[0](src)
+        return convert(tensor.detach())
+    return _WRAPPER[0](tensor, convert, source)
 
 
-__all__ = ["LearnableTable", "LearnableRow", "LearnableSource", "TableError", "set_value_wrapper", "wrap_source"]
+def wrap_source(src: LearnableSource):
+    """The Value shown for a network tensor."""
+    return wrap_tensor(src.tensor, src.to_matlab, src)
+
+
+__all__ = ["LearnableTable", "LearnableRow", "LearnableSource", "TableError", "set_value_wrapper", "wrap_source",
+           "wrap_tensor"]

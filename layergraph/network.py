@@ -211,6 +211,16 @@ class Network(fx.GraphModule):
                                             tuple(r[2] for r in sources))
         return rows
 
+    def table_converters(self, kind: str) -> tuple[tuple, tuple]:
+        """(torch tensors, their to-MATLAB-layout converters) of :meth:`table_rows`' sources."""
+        cache = self.__dict__.setdefault("_lg_sources", {})
+        engine = cache.get(kind + "-engine")
+        if engine is None:
+            sources = self.table_rows(kind)[2]
+            engine = cache[kind + "-engine"] = (tuple(src.tensor for src in sources),
+                                                tuple(src.to_matlab for src in sources))
+        return engine
+
     def _table(self, kind: str) -> LearnableTable:
         layers, params, sources = self.table_rows(kind)
         cache = self.__dict__["_lg_sources"]
@@ -224,7 +234,8 @@ class Network(fx.GraphModule):
                 if net is not None:
                     net._assign_table(LearnableTable([layers[i]], [params[i]], [value]), kind, what)
             cache[kind + "-writer"] = writer
-        table = LearnableTable.shared(layers, params, [wrap_source(src) for src in sources], sources, writer)
+        tensors, converters = self.table_converters(kind)
+        table = LearnableTable.lazy(layers, params, tensors, converters, sources, writer)
         table.__dict__["_network_rows"] = True
         return table
 
@@ -268,10 +279,19 @@ class Network(fx.GraphModule):
                     raise GraphError(f"net.{what}: the network has no {kind} parameter '{prop}' in layer '{layer}'.")
                 targets.append(src)
         updates = []
-        for layer, prop, src, value in zip(row_layers, row_params, targets, table.value_list()):
-            if getattr(value, "_source", None) is src:
-                continue
-            torch_value = getattr(value, "_torch", None)
+        engine = table.engine_values()
+        values = table.value_list() if engine is None else None
+        for i, (layer, prop, src) in enumerate(zip(row_layers, row_params, targets)):
+            if engine is not None:             # a table of torch-layout values (forward's state, ...)
+                torch_value = engine[i]
+                if torch_value is src.tensor:
+                    continue
+                value = None
+            else:
+                value = values[i]
+                if getattr(value, "_source", None) is src:
+                    continue
+                torch_value = getattr(value, "_torch", None)
             if torch_value is None:
                 data = value.data if hasattr(value, "data") and not isinstance(value, torch.Tensor) else value
                 try:

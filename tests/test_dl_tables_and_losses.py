@@ -199,3 +199,35 @@ def test_network_changed_between_forward_and_dlgradient_is_a_clear_error():
     edited = net.Learnables
     edited.Value[0] = dlarray(np.ones((3, 3, 2, 3), dtype=np.float32))
     assert not edited.shows_network() and net.Learnables.shows_network()
+
+
+def test_loop_tables_hold_torch_layout_tensors_until_read():
+    net = _image_net()
+    X = dlarray(rng.random((4, 4, 2, 6)).astype(np.float32), "SSCB")
+    T = onehotencode(categorical(list("abcdea"), list("abcde")), 2).T
+
+    def model_loss(net, X, T):
+        Y, state = forward(net, X)
+        loss = crossentropy(Y, T)
+        return loss, dlgradient(loss, net.Learnables), state
+
+    loss, grads, state = dlfeval(model_loss, net, X, T)
+    conv_weights = net.learnable_sources()[0][2]
+    engine = grads.engine_values()
+    assert engine is not None and tuple(engine[0].shape) == tuple(conv_weights.tensor.shape)   # F×C×kh×kw
+    net.State = state                                   # read as tensors, by position
+    net, avg, sq = adamupdate(net, grads, [], [], 1, 0.01)
+    assert avg.engine_values() is not None and grads.engine_values() is not None
+    # reading a value shows it in MATLAB layout (kh×kw×C×F for convolution weights), once
+    g = grads.Value[0]
+    assert g.size() == (3, 3, 2, 3)
+    np.testing.assert_allclose(extractdata(g), engine[0].permute(2, 3, 1, 0).numpy())
+    np.testing.assert_allclose(extractdata(avg.Value[0]), 0.1 * extractdata(g), rtol=1e-6)
+    np.testing.assert_allclose(extractdata(net.State.Value[1]), extractdata(state.Value[1]))
+    assert grads.engine_values() is None               # read since: the dlarrays are the values now
+    # a value set by the user is what the next update uses
+    avg.Value[0] = dlarray(np.zeros((3, 3, 2, 3), dtype=np.float32))
+    before = extractdata(net.Learnables.Value[0]).copy()
+    net, avg2, _ = adamupdate(net, grads, avg, sq, 2, 0.01)
+    np.testing.assert_allclose(extractdata(avg2.Value[0]), 0.1 * extractdata(g), rtol=1e-6)   # 0.9·0 + 0.1·g
+    assert not np.allclose(extractdata(net.Learnables.Value[0]), before)

@@ -42,8 +42,8 @@ __all__ = [
 from ..learnables import set_value_wrapper as _set_value_wrapper
 
 
-def _wrap_network_tensor(src):
-    return DLArray(None, "", torch_data=src.tensor, convert=src.to_matlab, source=src)
+def _wrap_network_tensor(tensor, convert, source):
+    return DLArray(None, "", torch_data=tensor, convert=convert, source=source)
 
 
 _set_value_wrapper(_wrap_network_tensor)

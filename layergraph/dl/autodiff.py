@@ -136,10 +136,13 @@ def _targets(x, function: str):
                 start, n = len(tensors), len(sources)
                 tensors.extend([s.tensor for s in sources])
                 layers, params = obj._row_names()
-                return lambda grads: LearnableTable.shared(
-                    layers, params, [DLArray(None, "", torch_data=g, convert=s.to_matlab)
-                                     for g, s in zip(grads[start:start + n], sources)],
-                    untraced=not any(g.requires_grad for g in grads[start:start + n]))
+                converters = [s.to_matlab for s in sources]
+
+                def build(grads):
+                    mine = grads[start:start + n]
+                    return LearnableTable.lazy(layers, params, mine, converters,
+                                               untraced=not any(g.requires_grad for g in mine))
+                return build
             parts = []
             for i, v in enumerate(obj.value_list()):
                 src = obj.source(i)

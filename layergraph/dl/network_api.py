@@ -172,8 +172,8 @@ def forward(net, *args, **kwargs):
                 holder(src.tensor)
             else:
                 updated.append(src.tensor.clone())
-    state = LearnableTable.shared(layers, params, [DLArray(None, "", torch_data=u.detach(), convert=src.to_matlab)
-                                                   for u, src in zip(updated, sources)], untraced=True)
+    state = LearnableTable.lazy(layers, params, [u.detach() for u in updated], net.table_converters("state")[1],
+                                untraced=True)
     return (*_wrap_outputs(net, outs, names, mode), state)
 
 

@@ -63,9 +63,11 @@ class Leaves(list):
     def rebuild_structure(self, values):
         """The structure of the learnables holding ``values`` (state outputs: tables for networks)."""
         if self.net is not None:
+            layers, params, _ = self.net.table_rows("learnable")
+            if not any(isinstance(v, DLArray) for v in values):
+                return LearnableTable.lazy(layers, params, list(values), self.net.table_converters("learnable")[1])
             vals = [v if isinstance(v, DLArray) else DLArray(None, "", torch_data=v, convert=leaf.src.to_matlab)
                     for leaf, v in zip(self, values)]
-            layers, params, _ = self.net.table_rows("learnable")
             return LearnableTable.shared(layers, params, vals)
         it = iter(zip(self, values))
 
@@ -190,8 +192,12 @@ def flatten_like(S, leaves: Leaves, function: str, *, as_dlarray: bool = False, 
             raise DLArrayError(f"{function}: {what} for a dlnetwork must be a table with variables Layer, "
                                "Parameter and Value (as returned by dlgradient(loss, net.Learnables)).")
         layers, params = S._row_names()
-        values = S.value_list()
         net_layers, net_params, _ = leaves.net.table_rows("learnable")
+        if layers is net_layers and params is net_params and not as_dlarray:
+            engine = S.engine_values()
+            if engine is not None:          # gradients/averages still in the network's layout
+                return list(engine)
+        values = S.value_list()
         if (layers is net_layers and params is net_params) or (
                 len(values) == len(leaves) and all(l == leaf.layer and p == leaf.param
                                                    for l, p, leaf in zip(layers, params, leaves))):
