@@ -15,7 +15,7 @@ import torch
 from layergraph import (GraphError, batchNormalizationLayer, convolution2dLayer, dlnetwork, fullyConnectedLayer,
                         imageInputLayer, lstmLayer, reluLayer, sequenceInputLayer, sigmoidLayer, softmaxLayer)
 from layergraph.dl import (DLArray, DLArrayError, adamupdate, binarycrossentropy, crossentropy, dlarray, dlfeval,
-                           dlgradient, extractdata, forward, mse)
+                           dlgradient, extractdata, forward, mse, sgdmupdate)
 from layergraph.learnables import LearnableTable
 from layergraph.values import categorical, onehotencode
 
@@ -231,3 +231,14 @@ def test_loop_tables_hold_torch_layout_tensors_until_read():
     net, avg2, _ = adamupdate(net, grads, avg, sq, 2, 0.01)
     np.testing.assert_allclose(extractdata(avg2.Value[0]), 0.1 * extractdata(g), rtol=1e-6)   # 0.9·0 + 0.1·g
     assert not np.allclose(extractdata(net.Learnables.Value[0]), before)
+
+
+def test_extractdata_of_a_network_value_is_a_snapshot():
+    net = _image_net()
+    before = [extractdata(v) for v in net.Learnables.Value]
+    kept = [b.copy() for b in before]
+    grads = net.Learnables.with_values([dlarray(np.ones(v.size(), dtype=np.float32)) for v in net.Learnables.Value])
+    net, _ = sgdmupdate(net, grads, [], 0.5)
+    for b, k, now in zip(before, kept, net.Learnables.Value):
+        np.testing.assert_array_equal(b, k)                              # unchanged by the update
+        np.testing.assert_allclose(extractdata(now), k - 0.5, rtol=1e-6)  # v = -0.5·g, θ + v

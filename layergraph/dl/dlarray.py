@@ -465,9 +465,13 @@ def stripdims(X) -> DLArray:
 
 @matlab_function("extractdata", outputs=("X",))
 def extractdata(X):
-    """``X = extractdata(dlX)``: the data as a numeric (NumPy) array in MATLAB layout."""
+    """``X = extractdata(dlX)``: the data as a numeric (NumPy) array in MATLAB layout.
+
+    A value read from a network (``net.Learnables.Value[k]``) gives a copy, as in MATLAB: the network's
+    parameters change in place when it is updated. Other dlarrays give their data without copying."""
     if isinstance(X, DLArray):
-        return _numpy(X.data)
+        arr = _numpy(X.data)
+        return arr.copy() if X._source is not None else arr
     if isinstance(X, torch.Tensor):
         return _numpy(X)
     return X
