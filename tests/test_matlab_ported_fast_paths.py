@@ -294,8 +294,13 @@ def test_ceil_of_a_small_negative_is_negative_zero_as_in_matlab():
 
 
 def test_whole_positions_refuse_what_matlab_refuses():
-    assert np.array_equal(S._whole_positions(np.array([3.0, 1.0])), [2, 0])
-    assert S._whole_positions(np.array([], dtype=np.float64)).dtype == np.int64
-    assert np.array_equal(S._whole_positions(np.array([2.0 ** 60])), [2 ** 60 - 1])   # beyond 2^53: still whole
+    pos, top = S._whole_positions(np.array([3.0, 1.0]))
+    assert np.array_equal(pos, [2, 0]) and top == 3
+    pos, top = S._whole_positions(np.array([], dtype=np.float64))
+    assert pos.dtype == np.int64 and pos.size == 0 and top == 0
+    pos, top = S._whole_positions(np.array([2.0 ** 60]))                 # beyond 2^53: still whole
+    assert np.array_equal(pos, [2 ** 60 - 1]) and top == 2 ** 60
+    pos, top = S._whole_positions(np.array([4, 2], dtype=np.uint8))
+    assert np.array_equal(pos, [3, 1]) and top == 4
     for bad in ([0.0], [1.0, np.nan], [2.5], [-np.inf], [3.0, 2.0 ** 51 + 0.5]):
-        assert S._whole_positions(np.array(bad, dtype=np.float64)) is None
+        assert S._whole_positions(np.array(bad, dtype=np.float64)) == (None, None)

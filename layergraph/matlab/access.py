@@ -134,6 +134,8 @@ def to_matlab(v):
     (MATLAB's value semantics: the caller may keep and change its array); MATLAB values and project
     objects are returned themselves (:func:`passes_as_matlab`).
     """
+    if passes_as_matlab(v):
+        return v
     if v is None:
         return np.zeros((0, 0))
     if isinstance(v, (bool, np.bool_)):
@@ -209,6 +211,35 @@ def read_property(obj, name: str):
             return to_matlab(value)
         raise MatlabAccessError(f"a {_kind(obj)} value has no property '{name}'")
     return to_matlab(_read_attribute(obj, name))
+
+
+_PLAIN_PROPERTY: dict = {}
+
+
+def plain_property(obj, name) -> bool:
+    """Whether ``obj.name`` for MATLAB code is just the Python property ``name`` of a project object's class
+    (an allow-listed MATLAB property, no MATLAB method of that name, not a layer): what
+    :func:`read_property` then does is ``to_matlab(getattr(obj, name))``. Decided once per class and name."""
+    cls = type(obj)
+    key = (cls, name)
+    plain = _PLAIN_PROPERTY.get(key)
+    if plain is None:
+        plain = (type(name) is str and FIELD_NAME.match(name) is not None and not issubclass(cls, Layer)
+                 and not isinstance(obj, (Struct, StructArr, CsList, LayerArr, np.ndarray, str, Cell, StrArr,
+                                          FuncHandle, Opaque))
+                 and matlab_class(obj) is not None and name in allowed_names(obj, "MATLAB_PROPERTIES")
+                 and name not in allowed_names(obj, "MATLAB_METHODS") and _class_property(cls, name))
+        _PLAIN_PROPERTY[key] = plain
+    return plain
+
+
+def read_plain_property(obj, name: str):
+    """:func:`read_property` of a :func:`plain_property` (the same value and errors, fewer questions)."""
+    try:
+        value = getattr(obj, name)
+    except AttributeError:
+        raise MatlabAccessError(f"a {_kind(obj)} value has no property '{name}'") from None
+    return to_matlab(value)
 
 
 def dynamic_names(obj) -> list:

@@ -97,11 +97,13 @@ def scalar_value(x) -> float:
 
 
 def _idx(idx):
-    return [v(i) for i in idx]
+    return [i if type(i) is np.ndarray or i is COLON else v(i) for i in idx]
 
 
 def index(base, *idx):
     """``base(idx...)``: parenthesis indexing (linear column-major with one subscript, logical masks)."""
+    if type(base) is np.ndarray:            # a numeric array: S.index_get's own first choice
+        return S.index_get(base, [i if type(i) is np.ndarray or i is COLON else v(i) for i in idx])
     if isinstance(base, FuncHandle) or (callable(base) and not isinstance(base, (np.ndarray, str))):
         return call(base, *idx)
     return S.index_get(v(base), _idx(idx))
@@ -127,6 +129,13 @@ def brace(base, *idx):
 def field(base, name: str):
     """``base.name``: a struct field or an allow-listed property of a project object (a method of the
     object without arguments is called)."""
+    if _access.plain_property(base, name):     # net.Learnables: an allow-listed property, no method
+        try:
+            return _access.read_plain_property(base, name)
+        except MatlabRuntimeError:
+            raise
+        except LayerGraphError as exc:
+            raise MatlabRuntimeError(str(exc), "MATLAB:nonExistentField") from None
     if not isinstance(base, (Struct, CsList, LayerArr)):
         method = _access.method_name(base, name)
         if method is not None and name not in _access.property_names(base):
@@ -568,6 +577,11 @@ def to_py(x):
     t = type(x)
     if t is str or _passes_as_is(t):        # handed over as they are (char rows, project objects)
         return x
+    if t is float or t is int:              # an unboxed scalar: what the conversion makes of num(x)
+        f = float(x)
+        return int(f) if f.is_integer() and abs(f) < 2 ** 53 else f
+    if t is bool:
+        return x
     if callable(x) and not isinstance(x, FuncHandle):
         return x
     interp, node = _shim()
@@ -620,6 +634,7 @@ def _registered(entry):
         return base_fn
 
     aware = getattr(entry, "nargout_aware", False)
+    several = len(entry.outputs) > 1
     takes_nargout = []          # whether fn has a nargout parameter (its signature, read at the first call)
 
     def toolbox_fn(*args, nargout: int = 1):
@@ -653,7 +668,7 @@ def _registered(entry):
                 return None
         if not entry.outputs:
             return None if result is None else _to_matlab(result)
-        if nargout > 1 or len(entry.outputs) > 1:
+        if nargout > 1 or several:
             outs = list(result) if isinstance(result, tuple) else [result]
             outs = [_to_matlab(o) for o in outs]
             return _shape_outputs(outs, max(nargout, 1))

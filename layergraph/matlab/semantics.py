@@ -391,9 +391,19 @@ def index_positions(idx, shape, allow_grow=False, colon=None):
         while len(dims) < n:
             dims.append(1)
     out = []
-    for k, (i, d) in enumerate(zip(idx, dims)):
+    for i, d in zip(idx, dims):
         if i is COLON:
             out.append(np.arange(d) if colon is None else colon)
+            continue
+        if type(i) is np.ndarray and i.dtype.kind in "iuf":        # numeric subscripts (the common case)
+            flat = i.reshape(-1, order="F")
+            pos, top = _whole_positions(flat)
+            if pos is None:
+                bad = flat[(flat < 1) | (flat != np.floor(flat))][0]
+                raise fail(f"array indices must be positive integers (got {matlab_num_str(bad)})")
+            if not allow_grow and top > d:
+                raise fail(f"index exceeds the number of array elements: index {top}, but the dimension has {d}")
+            out.append(pos)
             continue
         if isinstance(i, str) and not isinstance(i, MString) and i == ":":
             out.append(np.arange(d))
@@ -408,37 +418,43 @@ def index_positions(idx, shape, allow_grow=False, colon=None):
             out.append(np.nonzero(flat)[0])
             continue
         flat = i.reshape(-1, order="F")
-        pos = _whole_positions(flat)
+        pos, top = _whole_positions(flat)
         if pos is None:
             bad = flat[(flat < 1) | (flat != np.floor(flat))][0]
             raise fail(f"array indices must be positive integers (got {matlab_num_str(bad)})")
-        if not allow_grow and pos.size and pos.max() >= d:
+        if not allow_grow and top > d:
             raise fail(f"index exceeds the number of array elements: index "
-                                    f"{int(pos.max()) + 1}, but the dimension has {d}")
+                                    f"{top}, but the dimension has {d}")
         out.append(pos)
     return out, dims
 
 
 def _whole_positions(flat: np.ndarray):
-    """0-based int64 positions of MATLAB subscripts ``flat`` (1-D), or None unless every one is a positive
-    integer (NaN, Inf, 0, negative and fractional subscripts are None)."""
+    """``(positions, largest)``: 0-based int64 positions of MATLAB subscripts ``flat`` (1-D) and the largest
+    subscript (0 for none); ``(None, None)`` unless every one is a positive integer (NaN, Inf, 0, negative
+    and fractional subscripts)."""
     if not flat.size:
-        return flat.astype(np.int64)
+        return flat.astype(np.int64), 0
     lo, hi = flat.min(), flat.max()
     if not (lo >= 1):                       # NaN fails too
-        return None
+        return None, None
     if flat.dtype.kind in "iub":
-        return flat.astype(np.int64) - 1
+        return flat.astype(np.int64) - 1, int(hi)
     if not (hi < 2.0 ** 53):                # Inf, and doubles beyond exact integers: the elementwise test
-        return None if np.any(flat != np.floor(flat)) else flat.astype(np.int64) - 1
+        if np.any(flat != np.floor(flat)):
+            return None, None
+        pos = flat.astype(np.int64) - 1
+        return pos, int(pos.max()) + 1
     pos = flat.astype(np.int64)
     if (pos != flat).any():                 # fractional
-        return None
+        return None, None
     pos -= 1
-    return pos
+    return pos, int(hi)
 
 
 def index_get(base, idx, allow_grow=False):
+    if type(base) is np.ndarray and np.ndarray not in OVERLOAD_TYPES:     # the common case first
+        return take(base, idx)
     if isinstance(base, Opaque):
         return base
     if type(base) in OVERLOAD_TYPES and (impl := overload_for("parenReference", [base])) is not None:
