@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import types
-import weakref
 from dataclasses import dataclass, replace
 from typing import Callable
 
@@ -182,28 +181,38 @@ def call_function(f: Callable, *args, nargout: int = 1):
     return f(*args)
 
 
-#: plain Python functions -> whether they take nargout (their signature, read once; forgotten with them)
-_TAKES_NARGOUT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+#: code objects of plain Python functions -> whether the function takes nargout (its parameter names are
+#: its code's: read once per def or lambda, however many function objects share the code)
+_TAKES_NARGOUT: dict = {}
 
 
 def _takes_nargout(f) -> bool:
     import inspect
 
-    accepts = getattr(f, "__matlab_nargout__", None)
-    if accepts is not None:
-        return bool(accepts)
-    plain = type(f) is types.FunctionType       # a def or lambda (a translated function): its signature is fixed
+    plain = type(f) is types.FunctionType       # a def or lambda (a translated function)
     if plain:
-        known = _TAKES_NARGOUT.get(f)
-        if known is not None:
-            return known
+        accepts = f.__dict__.get("__matlab_nargout__")
+        if accepts is not None:
+            return bool(accepts)
+        if "__wrapped__" not in f.__dict__ and "__signature__" not in f.__dict__:
+            known = _TAKES_NARGOUT.get(f.__code__)
+            if known is not None:
+                return known
+        else:
+            plain = False
+    else:
+        accepts = getattr(f, "__matlab_nargout__", None)
+        if accepts is not None:
+            return bool(accepts)
     try:
         params = inspect.signature(f).parameters
     except (TypeError, ValueError):
         return False
     takes = "nargout" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    if plain and not hasattr(f, "__wrapped__") and not hasattr(f, "__signature__"):
-        _TAKES_NARGOUT[f] = takes
+    if plain:
+        if len(_TAKES_NARGOUT) > 4096:
+            _TAKES_NARGOUT.clear()
+        _TAKES_NARGOUT[f.__code__] = takes
     return takes
 
 

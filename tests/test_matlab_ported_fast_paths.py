@@ -304,3 +304,50 @@ def test_whole_positions_refuse_what_matlab_refuses():
     assert np.array_equal(pos, [3, 1]) and top == 4
     for bad in ([0.0], [1.0, np.nan], [2.5], [-np.inf], [3.0, 2.0 ** 51 + 0.5]):
         assert S._whole_positions(np.array(bad, dtype=np.float64)) == (None, None)
+
+
+@pytest.mark.parametrize("size", [4, 300])                 # Python's checks for a few, numpy's for many
+def test_subscript_checks_agree_for_few_and_many_subscripts(size):
+    good = np.arange(size, 0, -1, dtype=np.float64)
+    pos, top = S._whole_positions(good)
+    assert np.array_equal(pos, good.astype(np.int64) - 1) and top == size and pos.dtype == np.int64
+    for bad in (np.nan, 0.5, 0.0, -3.0, -np.inf):
+        arr = good.copy()
+        arr[size // 2] = bad
+        assert S._whole_positions(arr) == (None, None)
+    arr = np.zeros((1, 400))
+    messages = set()
+    for n in (4, 300):                                     # Inf: the same error for few and many subscripts
+        sub = np.arange(1.0, n + 1).reshape(1, -1)
+        sub[0, -1] = np.inf
+        with pytest.raises(MatlabRuntimeError) as err, np.errstate(invalid="ignore"):
+            ml.index(arr, sub)
+        messages.add(str(err.value).split(":")[0])
+    assert len(messages) == 1
+    single = good.astype(np.float32)
+    assert np.array_equal(S._whole_positions(single)[0], pos)
+
+
+def test_functions_sharing_code_share_the_nargout_answer_and_wrappers_are_asked_each_time():
+    import functools
+
+    makers = [lambda a, nargout=1: (a, nargout) for _ in range(3)]
+    assert all(call_function(f, 1, nargout=2) == (1, 2) for f in makers)
+
+    def inner(a):
+        return a, a
+
+    @functools.wraps(inner)
+    def wrapper(*args, **kwargs):
+        return inner(*args)
+
+    assert call_function(wrapper, 3, nargout=2) == (3, 3)   # the signature of inner: no nargout
+
+
+def test_arrays_handed_to_the_api_are_copies_in_their_own_memory_order():
+    F = np.asfortranarray(np.arange(12.0).reshape(3, 4))
+    got = ml.to_py(F)
+    assert got is not F and not np.shares_memory(got, F) and np.array_equal(got, F)
+    assert got.flags["F_CONTIGUOUS"]                        # the layout a Python caller's array would have
+    C = np.arange(12.0).reshape(3, 4)
+    assert ml.to_py(C).flags["C_CONTIGUOUS"] and ml.to_py(np.array([[2.0, 3.0]])) == [2, 3]

@@ -1939,7 +1939,7 @@ class Interpreter:
             if v.ndim == 2 and (v.shape[0] == 1 or v.shape[1] == 1):
                 return [int(x) if float(x).is_integer() and abs(x) < 2**53 else float(x)
                         for x in v.reshape(-1)]
-            return v.copy()
+            return v.copy(order="K")     # in the array's own memory order (the layout the API would get from Python)
         if isinstance(v, MString):
             return str(v)
         if isinstance(v, str):

@@ -34,6 +34,7 @@ import numpy as np
 from ..errors import LayerGraphError, MatlabPortError, MatlabRuntimeError
 from ..functions import FUNCTIONS
 from . import access as _access
+from .access import _AS_MATLAB  # type -> passes as a MATLAB value (filled by _access.passes_as_matlab)
 from . import semantics as S
 from .semantics import COLON, transpose  # noqa: F401  (ml.transpose is MATLAB's .')
 from .base._core import call  # noqa: F401  (the one way registry functions call a function value)
@@ -116,8 +117,9 @@ def index_span(base, a, b):
         ta, tb = type(a), type(b)
         if (ta is int or (ta is float and a.is_integer())) and (tb is int or (tb is float and b.is_integer())) \
                 and 1 <= a <= b <= base.size:
-            part = base.reshape(-1)[int(a) - 1:int(b)].copy()       # a vector: C and F order agree
-            return part.reshape(1, -1) if base.shape[0] == 1 else part.reshape(-1, 1)
+            if base.shape[0] == 1:                                   # a row (or a scalar): a row
+                return base[:, int(a) - 1:int(b)].copy()
+            return base[int(a) - 1:int(b), :].copy()                  # a column: a column
     return index(base, colon(a, b))
 
 
@@ -638,7 +640,7 @@ def _registered(entry):
     takes_nargout = []          # whether fn has a nargout parameter (its signature, read at the first call)
 
     def toolbox_fn(*args, nargout: int = 1):
-        pyargs = []                 # [to_py(a) for a in _expand(args)], project objects taken as they are
+        pyargs = []                 # [to_py(a) for a in _expand(args)], project objects and text as they are
         for a in args:
             t = type(a)
             if t is str or _PY_AS_IS.get(t):
@@ -647,14 +649,15 @@ def _registered(entry):
                 pyargs.extend(to_py(x) for x in a)
             else:
                 pyargs.append(to_py(a))
-        if aware:
-            kwargs = {"nargout": nargout}
-        else:
-            if not takes_nargout:
-                takes_nargout.append(_has_nargout_parameter(fn))
-            kwargs = {"nargout": max(nargout, 1)} if takes_nargout[0] else {}
+        if not aware and not takes_nargout:
+            takes_nargout.append(_has_nargout_parameter(fn))
         try:
-            result = fn(*pyargs, **kwargs)
+            if aware:
+                result = fn(*pyargs, nargout=nargout)
+            elif takes_nargout[0]:
+                result = fn(*pyargs, nargout=max(nargout, 1))
+            else:
+                result = fn(*pyargs)
         except MatlabRuntimeError:
             raise
         except LayerGraphError as exc:
@@ -669,10 +672,12 @@ def _registered(entry):
         if not entry.outputs:
             return None if result is None else _to_matlab(result)
         if nargout > 1 or several:
-            outs = list(result) if isinstance(result, tuple) else [result]
-            outs = [_to_matlab(o) for o in outs]
+            outs = [o if _AS_MATLAB.get(type(o)) else _to_matlab(o)
+                    for o in (result if isinstance(result, tuple) else (result,))]
+            if nargout > 1 and len(outs) >= nargout:
+                return tuple(outs[:nargout]) if len(outs) > nargout else tuple(outs)
             return _shape_outputs(outs, max(nargout, 1))
-        return _to_matlab(result)
+        return result if _AS_MATLAB.get(type(result)) else _to_matlab(result)
 
     toolbox_fn.__name__ = name
     toolbox_fn.__doc__ = fn.__doc__
@@ -849,7 +854,8 @@ def outputs(name: str, values: dict, names, nargout: int):
                 return None
             raise MatlabRuntimeError(f"Output argument \"{o}\" (and possibly others) not assigned a value in the "
                                      f"execution with \"{name}\" function.", "MATLAB:unassignedOutputs")
-        out.append(v(values[o]))
+        x = values[o]
+        out.append(x if type(x) in _UNBOXED_AS_IS else v(x))
     if nargout > len(out) or (nargout > 1 and len(out) < nargout):
         raise MatlabRuntimeError("Too many output arguments.", "MATLAB:maxlhs")
     if nargout <= 1:

@@ -435,6 +435,13 @@ def _whole_positions(flat: np.ndarray):
     and fractional subscripts)."""
     if not flat.size:
         return flat.astype(np.int64), 0
+    if flat.size <= 256 and flat.dtype.kind == "f":
+        # a few subscripts (a mini-batch): checked as Python floats, two numpy calls in all (in a training
+        # loop numpy's reductions run cold and cost more than the interpreter's loop over the values)
+        values = flat.tolist()
+        if all(map(float.is_integer, values)) and min(values) >= 1:       # whole numbers (no NaN, Inf), >= 1
+            return np.subtract(flat, 1, dtype=np.int64, casting="unsafe"), int(max(values))
+        # anything else: numpy's checks below decide (the same answers and errors for every size)
     lo, hi = flat.min(), flat.max()
     if not (lo >= 1):                       # NaN fails too
         return None, None
@@ -508,7 +515,7 @@ def take(arr: np.ndarray, idx):
                 return res.reshape(-1, 1) if not (arr.ndim == 2 and shape[0] == 1) else res.reshape(1, -1)
             return res.reshape(i0.shape, order="F")
         return res.reshape(1, -1)
-    a = arr.reshape(dims, order="F")
+    a = arr if len(dims) == arr.ndim and tuple(dims) == shape else arr.reshape(dims, order="F")
     picked = [k for k, p in enumerate(pos) if type(p) is not slice]
     if not picked:                            # A(:, :): a copy
         res = a.copy()
