@@ -264,6 +264,24 @@ for i = 1:ceil(5 / 2)
     last = i;
 end
 """,
+    "outputs": """
+[a, b] = two(3);
+c = two(4);
+two(5);
+function [x, y] = two(u)
+    x = [u u];
+    y = numel(x) + u;
+end
+""",
+    "unassigned output": """
+[p, q] = maybe(0.5);
+function [p, q] = maybe(u)
+    p = u;
+    if u > 1
+        q = 2;
+    end
+end
+""",
     "span errors": """
 v = [1 2 3];
 try
@@ -351,3 +369,48 @@ def test_arrays_handed_to_the_api_are_copies_in_their_own_memory_order():
     assert got.flags["F_CONTIGUOUS"]                        # the layout a Python caller's array would have
     C = np.arange(12.0).reshape(3, 4)
     assert ml.to_py(C).flags["C_CONTIGUOUS"] and ml.to_py(np.array([[2.0, 3.0]])) == [2, 3]
+
+
+def test_functions_whose_outputs_are_always_assigned_return_them_without_locals():
+    python = translated("""[a, b] = two(3);
+c = two(4);
+function [x, y] = two(u)
+    x = [u u];
+    [y, ~] = size(x);
+end
+function [p, q] = maybe(u)
+    p = u;
+    if u > 1
+        q = 2;
+    end
+end
+function r = early(u)
+    r = u;
+    return
+end
+function varargout = many(u)
+    varargout{1} = u;
+end
+""")
+    assert "return ml.returns('two', ('x', 'y'), nargout, x, y)" in python
+    for name in ("maybe", "early", "many"):
+        assert f"return ml.outputs({name!r}, locals()" in python
+
+
+def test_returns_is_outputs_of_the_same_values():
+    arr = np.arange(4.0).reshape(2, 2)
+    names = ("a", "b", "c")
+    for nargout in (0, 1, 2, 3, 4):
+        for values in ((arr, 2.0, "t"), (arr, None, "t"), (None, 1.0, 2.0), (3, arr, True)):
+            try:
+                want = ml.outputs("f", dict(zip(names, values)), names, nargout)
+            except MatlabRuntimeError as exc:
+                with pytest.raises(MatlabRuntimeError) as err:
+                    ml.returns("f", names, nargout, *values)
+                assert (err.value.identifier, str(err.value)) == (exc.identifier, str(exc))
+                continue
+            got = ml.returns("f", names, nargout, *values)
+            assert type(got) is type(want)
+            for g, w in zip(got if isinstance(got, tuple) else [got], want if isinstance(want, tuple) else [want]):
+                assert type(g) is type(w) and (g is w or np.array_equal(g, w) or g == w)
+

@@ -134,6 +134,9 @@ def to_matlab(v):
     (MATLAB's value semantics: the caller may keep and change its array); MATLAB values and project
     objects are returned themselves (:func:`passes_as_matlab`).
     """
+    if type(v) is np.ndarray and v.dtype.kind in "iuf":   # the common case: a copy (float64 for doubles)
+        a = v.copy() if v.dtype.kind in "iu" or v.dtype == np.float32 else v.astype(np.float64)
+        return a.reshape(1, -1) if a.ndim < 2 else a
     if passes_as_matlab(v):
         return v
     if v is None:
@@ -182,6 +185,24 @@ def to_matlab(v):
     if matlab_class(v) is not None:
         return v
     raise MatlabAccessError(f"a Python {type(v).__name__} value cannot be handed to MATLAB code")
+
+
+def array_to_py(v: np.ndarray):
+    """A MATLAB numeric or logical array as the layergraph Python API takes it: a scalar as a Python
+    number (bool for logical), a row or column as a list of numbers, anything else as a copy (MATLAB's
+    value semantics; in the array's own memory order, the layout a Python caller's array would have)."""
+    if v.size == 1 and v.ndim == 2:
+        x = v[0, 0]
+        if v.dtype == bool:
+            return bool(x)
+        x = float(x)
+        return int(x) if x.is_integer() and abs(x) < 2**53 else x
+    if v.dtype == bool:
+        v = v.astype(np.float64)
+    if v.ndim == 2 and (v.shape[0] == 1 or v.shape[1] == 1):
+        return [int(x) if float(x).is_integer() and abs(x) < 2**53 else float(x)
+                for x in v.reshape(-1)]
+    return v.copy(order="K")
 
 
 # ---- properties --------------------------------------------------------------------------------------
@@ -360,4 +381,4 @@ def _kind(v) -> str:
 
 
 __all__ = ["MatlabAccessError", "check_field_name", "is_matlab_value", "matlab_class", "method_name",
-           "passes_as_matlab", "property_names", "read_property", "to_matlab", "write_property"]
+           "array_to_py", "passes_as_matlab", "property_names", "read_property", "to_matlab", "write_property"]

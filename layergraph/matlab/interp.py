@@ -24,7 +24,7 @@ from ..graph import LayerGraph
 from ..layers.base import REGISTRY, Layer
 from ..policy import PolicyError, check_function
 from .access import (
-    MatlabAccessError, check_field_name, method_name, read_property, to_matlab, write_property,
+    MatlabAccessError, array_to_py, check_field_name, method_name, read_property, to_matlab, write_property,
 )
 from .source import Node, SourceFile, format_error, printable, read_file
 from .values import (
@@ -1928,18 +1928,7 @@ class Interpreter:
     def to_py(self, v, node: Node, for_network: bool = False):
         """A porter value as the layergraph Python API takes it."""
         if isinstance(v, np.ndarray):
-            if v.size == 1 and v.ndim == 2:
-                x = v[0, 0]
-                if v.dtype == bool:
-                    return bool(x)
-                x = float(x)
-                return int(x) if x.is_integer() and abs(x) < 2**53 else x
-            if v.dtype == bool:
-                v = v.astype(np.float64)
-            if v.ndim == 2 and (v.shape[0] == 1 or v.shape[1] == 1):
-                return [int(x) if float(x).is_integer() and abs(x) < 2**53 else float(x)
-                        for x in v.reshape(-1)]
-            return v.copy(order="K")     # in the array's own memory order (the layout the API would get from Python)
+            return array_to_py(v)
         if isinstance(v, MString):
             return str(v)
         if isinstance(v, str):

@@ -584,6 +584,8 @@ def to_py(x):
         return int(f) if f.is_integer() and abs(f) < 2 ** 53 else f
     if t is bool:
         return x
+    if t is np.ndarray:
+        return _access.array_to_py(x)
     if callable(x) and not isinstance(x, FuncHandle):
         return x
     interp, node = _shim()
@@ -591,6 +593,8 @@ def to_py(x):
 
 
 def _to_matlab(x):
+    if type(x) is np.ndarray:
+        return _access.to_matlab(x)
     if _access.passes_as_matlab(x):                 # a MATLAB value or project object: itself
         return x
     if callable(x) and not isinstance(x, (FuncHandle, type)) and not hasattr(x, "MATLAB_PROPERTIES"):
@@ -863,6 +867,22 @@ def outputs(name: str, values: dict, names, nargout: int):
     return tuple(out[:nargout])
 
 
+def returns(name: str, names, nargout: int, *values):
+    """The outputs of a translated function whose outputs are all assigned when it ends (the translator
+    proved it): the same as :func:`outputs` of those values, without a dict of the function's locals."""
+    want = nargout if nargout > 1 else 1
+    if want <= len(values):
+        if want == 1:
+            x = values[0]
+            if x is not None:
+                return x if type(x) in _UNBOXED_AS_IS else v(x)
+        else:
+            picked = values[:want]
+            if all(x is not None for x in picked):
+                return tuple(x if type(x) in _UNBOXED_AS_IS else v(x) for x in picked)
+    return outputs(name, dict(zip(names, values)), names, nargout)
+
+
 def loaded(data, name: str, current, where: str = ""):
     """After ``load(file)`` without outputs: the variable ``name`` from the loaded struct, else its value
     before the load; a name defined nowhere stays MATLAB's undefined function (an error when called)."""
@@ -942,5 +962,5 @@ __all__ = [
     "sc", "lg", "colon", "frange", "columns", "switch", "brackets", "row", "cellarray", "args", "call", "handle",
     "function", "exists", "python_name", "error", "show", "stub", "outputs", "varargin", "exception",
     "workspace", "num", "math", "matlab_error", "main", "loaded", "sdiv", "spow", "irange", "count_args", "outs", "ssqrt", "count", "count_dim", "count_to", "member", "MatlabError",
-    "scalar_value", "index_span", "sfloor", "sceil", "sfix",
+    "scalar_value", "index_span", "sfloor", "sceil", "sfix", "returns",
 ]

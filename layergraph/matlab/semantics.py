@@ -937,6 +937,10 @@ def compare(op, a, b, limit=None):
 
 
 def transpose(v):
+    if type(v) is np.ndarray and v.dtype.kind != "O" and np.ndarray not in OVERLOAD_TYPES:   # the common case
+        if v.ndim > 2:
+            raise fail("transpose is defined only for 2-D arrays")
+        return v.T
     if isinstance(v, Opaque):
         return v
     if (type(v) in OVERLOAD_TYPES) and \

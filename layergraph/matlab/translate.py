@@ -1153,7 +1153,38 @@ class Translator:
             return "return ml.workspace(locals())"
         self.sync_globals_text(scope)
         outs = ", ".join(repr(o) for o in scope.outputs)
-        return f"return ml.outputs({scope.owner!r}, locals(), ({outs}{',' if len(scope.outputs) == 1 else ''}), nargout)"
+        names = f"({outs}{',' if len(scope.outputs) == 1 else ''})"
+        if getattr(scope, "outputs_assigned", False):    # every output assigned before the end: no locals() dict
+            values = ", ".join(scope.py(o) for o in scope.outputs)
+            return f"return ml.returns({scope.owner!r}, {names}, nargout, {values})"
+        return f"return ml.outputs({scope.owner!r}, locals(), {names}, nargout)"
+
+    @staticmethod
+    def outputs_assigned(info, scope: Scope) -> bool:
+        """Whether every output of a (not nested) function is assigned by a statement of its body's top level
+        (so always, when the end is reached): no ``varargout``, no ``return``, nothing that may unassign or
+        assign variables by name (``clear``, ``eval``, ``load``...), no global or persistent output."""
+        if scope.kind != "function" or not scope.outputs or "varargout" in scope.outputs or info.nested:
+            return False
+        if any(o in scope.globals or o in scope.persistent for o in scope.outputs):
+            return False
+        for st in info.body:
+            for n in _walk(st):
+                if n.t == "return_statement":
+                    return False
+                if n.t == "identifier" and n.v in ("clear", "clearvars", "eval", "evalin", "assignin", "load"):
+                    return False
+                if n.t == "command" and n.kids and n.kids[0].v in ("clear", "clearvars", "load"):
+                    return False
+        assigned = set()
+        for st in info.body:
+            if st.t != "assignment":
+                continue
+            left = st.f["left"]
+            for target in (left.kids if left.t == "multioutput_variable" else [left]):
+                if target.t == "identifier":
+                    assigned.add(target.v)
+        return all(o in assigned for o in scope.outputs)
 
     def sync_globals_text(self, scope):
         return None
@@ -1462,6 +1493,7 @@ class Translator:
                 self.emit(indent + 1, f"{scope.py(k)} = ml.scalar_value({scope.py(k)})")
         for nested in info.nested:
             self.function(nested, indent + 1, scope)
+        scope.outputs_assigned = self.outputs_assigned(info, scope)
         self.block(info.body, scope, indent + 1)
         if not info.body or info.body[-1].t != "return_statement":
             self.emit(indent + 1, self.return_text(scope))
