@@ -282,6 +282,17 @@ function [p, q] = maybe(u)
     end
 end
 """,
+    "handles given to the API": """
+y = dlfeval(@(x) x * 2, [1 2 3]);
+sz = dlfeval(@(x) size(x), [1 2 3]);
+one = dlfeval(@(x) x + 1, 3);
+[a, b] = dlfeval(@twoOut, [4; 5], 'ab');
+s = dlfeval(@sin, [0 1]);
+function [p, q] = twoOut(u, t)
+    p = u';
+    q = [t, 'c'];
+end
+""",
     "span errors": """
 v = [1 2 3];
 try
@@ -414,3 +425,14 @@ def test_returns_is_outputs_of_the_same_values():
             for g, w in zip(got if isinstance(got, tuple) else [got], want if isinstance(want, tuple) else [want]):
                 assert type(g) is type(w) and (g is w or np.array_equal(g, w) or g == w)
 
+
+
+def test_a_program_function_given_to_the_api_is_the_function_again_when_read_back():
+    from layergraph.matlab.values import ProgramFunction
+
+    def f(x, nargout=1):
+        return ml.size(x)
+
+    wrapped = ml.to_py(f)
+    assert isinstance(wrapped, ProgramFunction) and ml._to_matlab(wrapped) is f
+    assert wrapped([1, 2, 3]) == [1, 3]              # MATLAB values in (a 1x3 row), the API's form out

@@ -26,7 +26,8 @@ import torch
 
 from ..errors import LayerGraphError, MatlabPortError
 from ..layers.base import Layer
-from .values import CsList, Cell, FuncHandle, HandleFunction, LayerArr, Opaque, StrArr, Struct, StructArr, num
+from .values import (CsList, Cell, FuncHandle, HandleFunction, LayerArr, Opaque, ProgramFunction, StrArr, Struct,
+                     StructArr, num)
 
 
 class MatlabAccessError(MatlabPortError):
@@ -110,7 +111,7 @@ def is_matlab_value(v) -> bool:
 _AS_MATLAB: dict = {}
 #: the Python types :func:`to_matlab` converts (or refuses) before it looks for a project class
 _CONVERTED = (bool, np.bool_, int, float, np.integer, np.floating, Layer, torch.Tensor, np.ndarray, list, tuple,
-              dict, HandleFunction)
+              dict, HandleFunction, ProgramFunction)
 _MATLAB_VALUE_TYPES = (str, Cell, LayerArr, StrArr, Struct, StructArr, FuncHandle, Opaque)
 
 
@@ -179,6 +180,8 @@ def to_matlab(v):
         return Cell.row([to_matlab(x) for x in items])
     if isinstance(v, dict):
         return Struct({check_field_name(k): to_matlab(x) for k, x in v.items()})
+    if isinstance(v, ProgramFunction):
+        return v.function
     if isinstance(v, HandleFunction) or (type(v).__name__ == "TranslatedHandle" and hasattr(v, "handle")
                                          and isinstance(v.handle, FuncHandle)):
         return v.handle

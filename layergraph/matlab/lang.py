@@ -28,6 +28,7 @@ from __future__ import annotations
 import builtins
 import keyword
 import math
+import types
 
 import numpy as np
 
@@ -38,7 +39,7 @@ from .access import _AS_MATLAB  # type -> passes as a MATLAB value (filled by _a
 from . import semantics as S
 from .semantics import COLON, transpose  # noqa: F401  (ml.transpose is MATLAB's .')
 from .base._core import call  # noqa: F401  (the one way registry functions call a function value)
-from .values import Cell, CsList, FuncHandle, LayerArr, MString, Opaque, StrArr, Struct, StructArr, num
+from .values import Cell, CsList, FuncHandle, LayerArr, MString, Opaque, ProgramFunction, StrArr, Struct, StructArr, num
 
 #: ``:`` as a subscript (``A(:, 1)`` is ``ml.index(A, ml.C, 1.0)``)
 C = COLON
@@ -562,7 +563,7 @@ def _shim():
 _PY_AS_IS: dict = {}
 #: the MATLAB value types the interpreter's conversion changes (numbers are boxed by v() first)
 _PY_CONVERTED = (bool, int, float, np.bool_, np.integer, np.floating, np.ndarray, str, LayerArr, Cell, StrArr,
-                 FuncHandle, Struct, StructArr, Opaque)
+                 FuncHandle, Struct, StructArr, Opaque, types.FunctionType)
 
 
 def _passes_as_is(t: type) -> bool:
@@ -586,6 +587,8 @@ def to_py(x):
         return x
     if t is np.ndarray:
         return _access.array_to_py(x)
+    if t is types.FunctionType:             # the program's function: MATLAB values in, the API's form out
+        return ProgramFunction(x)
     if callable(x) and not isinstance(x, FuncHandle):
         return x
     interp, node = _shim()
@@ -593,13 +596,22 @@ def to_py(x):
 
 
 def _to_matlab(x):
-    if type(x) is np.ndarray:
+    if type(x) is np.ndarray or type(x) is ProgramFunction:
         return _access.to_matlab(x)
     if _access.passes_as_matlab(x):                 # a MATLAB value or project object: itself
         return x
     if callable(x) and not isinstance(x, (FuncHandle, type)) and not hasattr(x, "MATLAB_PROPERTIES"):
         return x
     return _access.to_matlab(x)
+
+
+def call_program_function(f, args, nargout: int = 1):
+    """Call a function of the translated program for the Python API (:class:`ProgramFunction`): the arguments
+    as MATLAB values, the results as the API takes them (what the interpreter's handles do)."""
+    out = call(f, *[_to_matlab(a) for a in args], nargout=nargout)
+    if nargout is not None and nargout > 1:
+        return tuple(to_py(o) for o in out)
+    return None if out is None else to_py(out)
 
 
 def _strip_location(text: str) -> str:

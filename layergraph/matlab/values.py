@@ -90,6 +90,27 @@ class HandleFunction:
         return self.matlab_text or "@handle"
 
 
+class ProgramFunction:
+    """A function of a translated program (a ``def``, a lambda, ``ml.handle(name)``) handed to the Python
+    API by a registry function (``dlfeval(@modelLoss, ...)``, ``transform(ds, @f)``...): calling it gives the
+    function MATLAB values and the API the results in its own form, as :class:`HandleFunction` does for the
+    interpreter's handles; MATLAB code reading it back gets the function itself."""
+
+    __matlab_nargout__ = True     # called as f(*args, nargout=k): MATLAB's calling convention
+
+    def __init__(self, function):
+        self.function = function
+        self.__name__ = getattr(function, "__name__", "handle")
+
+    def __call__(self, *args, nargout: int = 1):
+        from .lang import call_program_function
+
+        return call_program_function(self.function, args, nargout)
+
+    def __repr__(self):
+        return f"@{self.__name__}"
+
+
 class CsList(list):
     """A comma-separated list (``c{:}``, ``s(2:3).Name``): expands inside [], {} and argument lists."""
 
