@@ -436,3 +436,19 @@ def test_a_program_function_given_to_the_api_is_the_function_again_when_read_bac
     wrapped = ml.to_py(f)
     assert isinstance(wrapped, ProgramFunction) and ml._to_matlab(wrapped) is f
     assert wrapped([1, 2, 3]) == [1, 3]              # MATLAB values in (a 1x3 row), the API's form out
+
+
+def test_unboxed_numbers_reach_the_api_as_the_interpreter_hands_them():
+    from layergraph.matlab.interp import Interpreter
+
+    interp, node = ml._shim()
+    assert isinstance(interp, Interpreter)
+    for x in (5, -7, 2 ** 60, 3.0, 2.5, True, float("nan"), 2.0 ** 60):
+        got, want = ml.to_py(x), interp.to_py(ml.v(x), node)
+        assert type(got) is type(want) and (got == want or (got != got and want != want))
+
+
+def test_arrays_from_the_api_are_copies_whatever_their_memory_order():
+    F = np.asfortranarray(np.arange(6, dtype=np.float32).reshape(2, 3))
+    got = ml._to_matlab(F)
+    assert got is not F and not np.shares_memory(got, F) and np.array_equal(got, F) and got.dtype == np.float32

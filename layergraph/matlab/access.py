@@ -136,7 +136,7 @@ def to_matlab(v):
     objects are returned themselves (:func:`passes_as_matlab`).
     """
     if type(v) is np.ndarray and v.dtype.kind in "iuf":   # the common case: a copy (float64 for doubles)
-        a = v.copy() if v.dtype.kind in "iu" or v.dtype == np.float32 else v.astype(np.float64)
+        a = v.copy(order="K") if v.dtype.kind in "iu" or v.dtype == np.float32 else v.astype(np.float64)
         return a.reshape(1, -1) if a.ndim < 2 else a
     if passes_as_matlab(v):
         return v
@@ -167,7 +167,7 @@ def to_matlab(v):
             return v.reshape(1, -1) if v.ndim < 2 else v
         if v.dtype.kind in "iuf":
             # MATLAB's numeric classes survive: uint8 images stay uint8, single stays single
-            a = v.copy() if v.dtype.kind in "iu" or v.dtype == np.float32 else v.astype(np.float64)
+            a = v.copy(order="K") if v.dtype.kind in "iu" or v.dtype == np.float32 else v.astype(np.float64)
             return a.reshape(1, -1) if a.ndim < 2 else a
         raise MatlabAccessError(f"a {v.dtype} array cannot be used by MATLAB code")
     if isinstance(v, (list, tuple)):

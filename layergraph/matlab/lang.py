@@ -33,7 +33,7 @@ import types
 import numpy as np
 
 from ..errors import LayerGraphError, MatlabPortError, MatlabRuntimeError
-from ..functions import FUNCTIONS
+from ..functions import FUNCTIONS, call_function
 from . import access as _access
 from .access import _AS_MATLAB  # type -> passes as a MATLAB value (filled by _access.passes_as_matlab)
 from . import semantics as S
@@ -575,10 +575,15 @@ def _passes_as_is(t: type) -> bool:
     return as_is
 
 
+_EXACT = 2 ** 53        # integers a double holds exactly
+
+
 def to_py(x):
     """A MATLAB value as the layergraph Python API takes it (the interpreter's conversion)."""
     t = type(x)
     if t is str or _passes_as_is(t):        # handed over as they are (char rows, project objects)
+        return x
+    if t is int and -_EXACT < x < _EXACT:    # a whole number held unboxed: itself
         return x
     if t is float or t is int:              # an unboxed scalar: what the conversion makes of num(x)
         f = float(x)
@@ -608,10 +613,10 @@ def _to_matlab(x):
 def call_program_function(f, args, nargout: int = 1):
     """Call a function of the translated program for the Python API (:class:`ProgramFunction`): the arguments
     as MATLAB values, the results as the API takes them (what the interpreter's handles do)."""
-    out = call(f, *[_to_matlab(a) for a in args], nargout=nargout)
+    out = call_function(f, *[a if _AS_MATLAB.get(type(a)) else _to_matlab(a) for a in args], nargout=nargout)
     if nargout is not None and nargout > 1:
-        return tuple(to_py(o) for o in out)
-    return None if out is None else to_py(out)
+        return tuple(o if _PY_AS_IS.get(type(o)) else to_py(o) for o in out)
+    return None if out is None else out if _PY_AS_IS.get(type(out)) else to_py(out)
 
 
 def _strip_location(text: str) -> str:
@@ -889,9 +894,13 @@ def returns(name: str, names, nargout: int, *values):
             if x is not None:
                 return x if type(x) in _UNBOXED_AS_IS else v(x)
         else:
-            picked = values[:want]
-            if all(x is not None for x in picked):
-                return tuple(x if type(x) in _UNBOXED_AS_IS else v(x) for x in picked)
+            out = []
+            for x in values[:want]:
+                if x is None:
+                    break
+                out.append(x if type(x) in _UNBOXED_AS_IS else v(x))
+            else:
+                return tuple(out)
     return outputs(name, dict(zip(names, values)), names, nargout)
 
 
