@@ -21,8 +21,9 @@ targets, forward, loss, gradients, update, as the MathWorks example does):
 variables), one epoch's cost taken as the difference between runs of 1 and 1 + ``--epochs`` epochs
 (so start-up, network building and the test-set prediction cancel out).
 
-``--ported``: also the same script as ``layergraph port`` writes it (``translate_source`` of the whole
-program; the settings given by a first line ``numEpochs = N;`` that the script's ``exist`` guards keep)
+``--ported`` (with ``--size 8``, the script's image size): also the same script as ``layergraph port``
+writes it (``translate_source`` of the whole program; the settings given by a first line
+``numEpochs = N;`` that the script's ``exist`` guards keep)
 run as plain Python (the emitted module executed as ``python prog.py`` runs it) in a temporary folder
 holding digitsTrain.mat/digitsTest.mat (``layergraph.demo.write_digits_mat``), timed like
 ``--interpreted`` (runs of 1 and 1 + ``--epochs`` epochs) and interleaved with the other loops in every
