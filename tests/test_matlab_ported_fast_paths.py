@@ -293,6 +293,19 @@ function [p, q] = twoOut(u, t)
     q = [t, 'c'];
 end
 """,
+    "handles called by the update functions": """
+net = dlnetwork([featureInputLayer(3, 'Normalization', 'none'), fullyConnectedLayer(2)]);
+net2 = dlupdate(@(w) w * 0 + 1, net);
+v = extractdata(net2.Learnables.Value{1});
+s = sum(v(:));
+x0 = dlarray([1; 2]);
+f = @(x) dlfeval(@q, x);
+x1 = extractdata(lbfgsupdate(x0, f, lbfgsState));
+function [l, g] = q(x)
+    l = sum(x .^ 2, 'all');
+    g = dlgradient(l, x);
+end
+""",
     "span errors": """
 v = [1 2 3];
 try
