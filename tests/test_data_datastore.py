@@ -4,6 +4,7 @@ fileDatastore, tabularTextDatastore, pixelLabelDatastore, combine, transform; ba
 import gc
 import os
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -178,7 +179,7 @@ def test_array_datastore_iteration_dimension_and_output_type():
 def test_file_datastore_reads_with_readfcn(tmp_path):
     for k in range(3):
         (tmp_path / f"f{k}.txt").write_text(str(k * 10))
-    fds = fileDatastore(str(tmp_path), "ReadFcn", lambda f: int(open(f).read()), "FileExtensions", ".txt")
+    fds = fileDatastore(str(tmp_path), "ReadFcn", lambda f: int(Path(f).read_text()), "FileExtensions", ".txt")
     assert readall(fds) == [0, 10, 20]
     assert read(fds) == 0
     with pytest.raises(OptionError, match="ReadFcn"):

@@ -1,6 +1,7 @@
 """confusionmat / confusionchart / plotconfusion against MathWorks' examples, sklearn and NumPy."""
 
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from layergraph.values import Categorical, categorical
 
 
 def png_size(path):
-    data = open(path, "rb").read(24)
+    data = Path(path).read_bytes()[:24]
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     return struct.unpack(">II", data[16:24])
 

@@ -1,6 +1,7 @@
 """MATLAB figures: sizes of saved PNGs, the figures folder, pixels of imshow, plot/hold/histogram/montage."""
 
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from layergraph.policy import PolicyError, confined
 
 
 def png_size(path):
-    data = open(path, "rb").read(24)
+    data = Path(path).read_bytes()[:24]
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     return struct.unpack(">II", data[16:24])
 

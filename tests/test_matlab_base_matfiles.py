@@ -4,6 +4,8 @@ come back from the spec written beside the file; command syntax and the workspac
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import scipy.io
@@ -75,7 +77,7 @@ def test_files_are_what_an_independent_reader_sees_as_matlab_data(tmp_path):
         head = fh.read(128)
     assert head.startswith(b"MATLAB 5.0 MAT-file")
     # -v7 compresses: the first data element's type is miCOMPRESSED (15)
-    assert np.frombuffer(open(f, "rb").read()[128:132], dtype="<u4")[0] == 15
+    assert np.frombuffer(Path(f).read_bytes()[128:132], dtype="<u4")[0] == 15
 
 
 def test_v73_is_hdf5(tmp_path):
@@ -258,10 +260,10 @@ def test_a_network_saved_by_matlab_loads_through_the_importer(tmp_path, monkeypa
 def test_ascii_save_and_load(tmp_path):
     f = str(tmp_path / "x.txt")
     save(f, "x", "-ascii", workspace={"x": np.array([[1.0, -2.5], [3.0, 0.125]])})
-    assert open(f).read() == "   1.0000000e+00  -2.5000000e+00\n   3.0000000e+00   1.2500000e-01\n"
+    assert Path(f).read_text() == "   1.0000000e+00  -2.5000000e+00\n   3.0000000e+00   1.2500000e-01\n"
     assert load(f).tolist() == [[1.0, -2.5], [3.0, 0.125]]
     save(f, "x", "-ascii", "-double", workspace={"x": np.array([[np.pi]])})
-    assert open(f).read() == "   3.141592653589793e+00\n"
+    assert Path(f).read_text() == "   3.141592653589793e+00\n"
 
 
 def test_save_from_python_code_uses_the_callers_variables(tmp_path):

@@ -290,7 +290,8 @@ def test_run_policy_confines_writes_to_the_script_folder_cwd_and_path(tmp_path, 
     script.write_text(f"imwrite(zeros(2, 2), '{home / 'ok.png'}');\nimwrite(zeros(2, 2), '{other / 'no.png'}');\n")
     exc = fail(str(script))
     assert exc.using == "imwrite" and "not allowed" in exc.message and exc.stack[0][2] == 2
-    assert Image.open(home / "ok.png").size == (2, 2) and not (other / "no.png").exists()
+    with Image.open(home / "ok.png") as image:
+        assert image.size == (2, 2) and not (other / "no.png").exists()
     run(str(script), path=[str(other)])          # a --path folder may be written
     assert (other / "no.png").exists()
 

@@ -66,7 +66,7 @@ def run_loss(tmp_path, net_text, seg: bool):
     labels = torch.randint(0, 3, (2, 6, 5) if seg else (5,))
     t = torch.nn.functional.one_hot(labels, 3).float()
     t = t.permute(0, 3, 1, 2) if seg else t
-    loss = float(net.loss(y, t))
+    loss = float(net.loss(y, t).detach())
     # MATLAB layout for the NumPy reference: H x W x C x N (images), C x N (features)
     perm = (2, 3, 1, 0) if seg else (1, 0)
     return loss, y.detach().numpy().transpose(perm).astype(np.float64), t.numpy().transpose(perm), r

@@ -70,7 +70,8 @@ def test_network_png_is_readable_and_names_layer_types(tmp_path):
     save_spec(layers, spec)
     png = tmp_path / "network.png"
     assert main(["plot", str(spec), "-o", str(png)]) == 0
-    width, height = Image.open(png).size
+    with Image.open(png) as image:
+        width, height = image.size
     assert height >= 40 * len(layers) and width >= 300            # about 0.6 inch a row at 100+ dpi
     fig = plot_layer_graph(layers, show_types=True)
     texts = {t.get_text() for t in fig.axes[0].texts}
