@@ -103,12 +103,17 @@ class ProgramFunction:
         self.__name__ = getattr(function, "__name__", "handle")
 
     def __call__(self, *args, nargout: int = 1):
-        from .lang import call_program_function
-
-        return call_program_function(self.function, args, nargout)
+        call = _PROGRAM_CALL[0]
+        if call is None:        # imported once (a function-level import costs a module __getattr__ per call)
+            from .lang import call_program_function as call
+            _PROGRAM_CALL[0] = call
+        return call(self.function, args, nargout)
 
     def __repr__(self):
         return f"@{self.__name__}"
+
+
+_PROGRAM_CALL: list = [None]
 
 
 class CsList(list):

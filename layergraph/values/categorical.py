@@ -21,6 +21,7 @@ import numbers
 import numpy as np
 
 from ..errors import OptionError
+from .subscripts import whole_positions
 
 UNDEFINED = "<undefined>"
 
@@ -809,12 +810,15 @@ def _positions(sub, size: int) -> np.ndarray:
     arr = np.asarray(sub)
     if arr.dtype == bool:
         return np.flatnonzero(arr.reshape(-1, order="F"))
-    flat = arr.reshape(-1, order="F").astype(np.float64)
-    if flat.size and (np.any(flat < 1) or np.any(flat != np.round(flat))):
+    flat = arr.reshape(-1, order="F")
+    if flat.dtype.kind not in "iuf":
+        flat = flat.astype(np.float64)
+    pos, top = whole_positions(flat)
+    if pos is None:
         raise OptionError("Index in position 1 is invalid. Array indices must be positive integers or logical values.")
-    if flat.size and flat.max() > size:
+    if top > size:
         raise OptionError(f"Index exceeds the number of array elements. Index must not exceed {size}.")
-    return flat.astype(np.int64) - 1
+    return pos
 
 
 def paren_reference(c: Categorical, *subs) -> Categorical:
