@@ -465,3 +465,8 @@ def test_arrays_from_the_api_are_copies_whatever_their_memory_order():
     F = np.asfortranarray(np.arange(6, dtype=np.float32).reshape(2, 3))
     got = ml._to_matlab(F)
     assert got is not F and not np.shares_memory(got, F) and np.array_equal(got, F) and got.dtype == np.float32
+
+
+def test_infinite_subscripts_are_not_whole_numbers():
+    for bad in ([np.inf], [1.0, np.inf], [np.inf] * 300):
+        assert S._whole_positions(np.array(bad, dtype=np.float64)) == (None, None)

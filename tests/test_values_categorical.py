@@ -186,3 +186,20 @@ def test_bad_inputs_are_project_errors():
 def test_display():
     a = categorical(np.array([["red", "blue", "green"]]))
     assert a.display("A") == "A = 1×3 categorical\n\n     red      blue      green \n"
+
+
+def test_categorical_parenthesis_indexing_checks_subscripts_as_matlab():
+    from layergraph.values.categorical import paren_reference
+
+    c = categorical(["a", "b", "c", "a"])                        # 4×1
+    picked = paren_reference(c, np.array([[4.0, 2.0]]))           # a column indexed by a row: a column
+    assert picked.shape == (2, 1) and picked.names() == ["a", "b"]
+    assert paren_reference(c, np.array([[True, False, True, False]])).names() == ["a", "c"]
+    assert paren_reference(c, np.array([3], dtype=np.uint8)).names() == ["c"]
+    for bad in ([0.0], [1.5], [np.nan], [-1.0], [np.inf], [2.0, np.inf]):
+        with pytest.raises(OptionError, match="positive integers"):
+            paren_reference(c, np.array([bad]))
+    with pytest.raises(OptionError, match="must not exceed 4"):
+        paren_reference(c, np.array([[1.0, 5.0]]))
+    many = np.arange(1, 301, dtype=np.float64) % 4 + 1            # more subscripts than the quick check takes
+    assert paren_reference(c, many.reshape(1, -1)).names()[:4] == ["b", "c", "a", "a"]

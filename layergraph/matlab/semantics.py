@@ -400,7 +400,7 @@ def index_positions(idx, shape, allow_grow=False, colon=None):
             flat = i.reshape(-1, order="F")
             pos, top = _whole_positions(flat)
             if pos is None:
-                bad = flat[(flat < 1) | (flat != np.floor(flat))][0]
+                bad = flat[~np.isfinite(flat) | (flat < 1) | (flat != np.floor(flat))][0]
                 raise fail(f"array indices must be positive integers (got {matlab_num_str(bad)})")
             if not allow_grow and top > d:
                 raise fail(f"index exceeds the number of array elements: index {top}, but the dimension has {d}")
@@ -421,7 +421,7 @@ def index_positions(idx, shape, allow_grow=False, colon=None):
         flat = i.reshape(-1, order="F")
         pos, top = _whole_positions(flat)
         if pos is None:
-            bad = flat[(flat < 1) | (flat != np.floor(flat))][0]
+            bad = flat[~np.isfinite(flat) | (flat < 1) | (flat != np.floor(flat))][0]
             raise fail(f"array indices must be positive integers (got {matlab_num_str(bad)})")
         if not allow_grow and top > d:
             raise fail(f"index exceeds the number of array elements: index "

@@ -24,7 +24,9 @@ def whole_positions(flat: np.ndarray):
         return None, None
     if flat.dtype.kind in "iub":
         return flat.astype(np.int64) - 1, int(hi)
-    if not (hi < 2.0 ** 53):                # Inf, and doubles beyond exact integers: the elementwise test
+    if hi == np.inf:                        # Inf is not a whole number (and has no int64 position)
+        return None, None
+    if not (hi < 2.0 ** 53):                # doubles beyond exact integers: the elementwise test
         if np.any(flat != np.floor(flat)):
             return None, None
         pos = flat.astype(np.int64) - 1
