@@ -72,14 +72,16 @@ class LearnableTable(Table):
 
     @classmethod
     def lazy(cls, layers: tuple, params: tuple, tensors: list, converters, sources=None, writer=None, *,
-             untraced: bool = False) -> "LearnableTable":
+             untraced: bool = False, network_rows: bool = False) -> "LearnableTable":
         """A table whose values are torch-layout ``tensors``, shown as MATLAB-layout dlarrays (made with
         ``converters``, one per row) only when something reads the Value column; custom-loop functions read
-        the tensors themselves (:meth:`engine_values`)."""
+        the tensors themselves (:meth:`engine_values`). ``network_rows``: the tensors are the network's own
+        (``sources``), as ``net.Learnables`` shows them."""
         out = cls.__new__(cls)
         _fill(out, layers, params, None, sources, writer)
         d = out.__dict__
         d["_untraced"] = untraced
+        d["_network_rows"] = network_rows
         d["_engine"] = (tensors, converters)
         return out
 
@@ -274,10 +276,4 @@ def wrap_tensor(tensor: torch.Tensor, convert: Callable, source: LearnableSource
     return _WRAPPER[0](tensor, convert, source)
 
 
-def wrap_source(src: LearnableSource):
-    """The Value shown for a network tensor."""
-    return wrap_tensor(src.tensor, src.to_matlab, src)
-
-
-__all__ = ["LearnableTable", "LearnableRow", "LearnableSource", "TableError", "set_value_wrapper", "wrap_source",
-           "wrap_tensor"]
+__all__ = ["LearnableTable", "LearnableRow", "LearnableSource", "TableError", "set_value_wrapper", "wrap_tensor"]

@@ -22,7 +22,7 @@ from .errors import GraphError, NetworkError, OptionError, PredictionError
 from .functions import matlab_function
 from .graph import ConnectionTable, LayerArray, LayerGraph, addLayers, connectLayers, layerGraph
 from .layers.base import Layer, LayoutFold, num_str
-from .learnables import LearnableRow, LearnableSource, LearnableTable, wrap_source
+from .learnables import LearnableSource, LearnableTable
 
 
 @dataclass
@@ -235,9 +235,7 @@ class Network(fx.GraphModule):
                     net._assign_table(LearnableTable([layers[i]], [params[i]], [value]), kind, what)
             cache[kind + "-writer"] = writer
         tensors, converters = self.table_converters(kind)
-        table = LearnableTable.lazy(layers, params, tensors, converters, sources, writer)
-        table.__dict__["_network_rows"] = True
-        return table
+        return LearnableTable.lazy(layers, params, tensors, converters, sources, writer, network_rows=True)
 
     @property
     def Learnables(self) -> LearnableTable:

@@ -8,6 +8,8 @@ the losses and their gradients must equal the same formulas on the MATLAB-layout
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -26,6 +28,19 @@ def _image_net():
     torch.manual_seed(1)
     return dlnetwork([imageInputLayer([4, 4, 2], Normalization="none"), convolution2dLayer(3, 3, Padding="same"),
                       batchNormalizationLayer, reluLayer, fullyConnectedLayer(5), softmaxLayer])
+
+
+def _batch():
+    """Six 4×4×2 images (SSCB) and their one-hot targets (5×6, MATLAB layout C×B)."""
+    X = dlarray(rng.random((4, 4, 2, 6)).astype(np.float32), "SSCB")
+    return X, onehotencode(categorical(list("abcdea"), list("abcde")), 2).T
+
+
+def _model_loss(net, X, T):
+    """[loss, gradients, state] = modelLoss(net, X, T), as in MathWorks' custom-loop example."""
+    Y, state = forward(net, X)
+    loss = crossentropy(Y, T)
+    return loss, dlgradient(loss, net.Learnables), state
 
 
 def test_tables_made_from_one_network_are_separate_values():
@@ -85,11 +100,26 @@ def test_losses_of_a_network_output_equal_the_formulas_on_matlab_layout_data():
         np.testing.assert_allclose(float(a), float(b), rtol=1e-6)
     for ga, gb in zip(fast[-1].Value, slow[-1].Value):
         np.testing.assert_allclose(extractdata(ga), extractdata(gb), rtol=1e-5, atol=1e-7)
-    # against NumPy: −Σ T·log Y / N and Σ (Y − T)² / (2N)
+    # against NumPy: −Σ T·log Y / N (all-elements: the element count over the classes, N here),
+    # −Σ T·log Y + (1−T)·log(1−Y) / N and Σ (Y − T)² / (2N)
     y = extractdata(forward(net, X)[0])
-    np.testing.assert_allclose(float(fast[0]), -(T * np.log(y)).sum() / 6, rtol=1e-5)
-    np.testing.assert_allclose(float(fast[1]), -(weights[:, None] * T * np.log(y)).sum() / 6, rtol=1e-5)
-    np.testing.assert_allclose(float(fast[4]), ((y - T) ** 2).sum() / 12, rtol=1e-5)
+    both = -(T * np.log(y) + (1 - T) * np.log(1 - y)).sum() / 6
+    want = [-(T * np.log(y)).sum() / 6, -(weights[:, None] * T * np.log(y)).sum() / 6, -(T * np.log(y)).sum() / 6,
+            both, ((y - T) ** 2).sum() / 12, both]
+    for got, expected in zip(fast[:-1], want):
+        np.testing.assert_allclose(float(got), expected, rtol=1e-5)
+    # the gradient of the total against torch autograd on the module with the same formulas written out
+    module = copy.deepcopy(net)
+    module.train()
+    out = module(torch.from_numpy(extractdata(X).transpose(3, 2, 0, 1).copy()))          # N×C, torch layout
+    t, w = torch.from_numpy(T.T.copy()), torch.from_numpy(weights).float()
+    ce = -(t * torch.log(out)).sum() / 6
+    total = (2 * ce - (w * t * torch.log(out)).sum() / 6
+             + 2 * (-(t * torch.log(out) + (1 - t) * torch.log(1 - out)).sum() / 6) + ((out - t) ** 2).sum() / 12)
+    total.backward()
+    conv = module.learnable_sources()[0][2]
+    np.testing.assert_allclose(extractdata(fast[-1].Value[0]), conv.to_matlab(conv.tensor.grad).numpy(),
+                               rtol=1e-4, atol=1e-6)
 
 
 def test_sequence_output_losses_and_target_size_errors():
@@ -103,7 +133,7 @@ def test_sequence_output_losses_and_target_size_errors():
     want = -(T * np.log(y) + (1 - T) * np.log(1 - y)).sum() / 5
     np.testing.assert_allclose(float(binarycrossentropy(Y, T)), want, rtol=1e-5)
     np.testing.assert_allclose(float(mse(Y, T)), ((y - T) ** 2).sum() / 10, rtol=1e-5)
-    # targets with the same number of elements are read in MATLAB's column-major order, as before
+    # targets with the same number of elements are read in MATLAB's column-major order
     flat = T.reshape(-1, order="F")
     np.testing.assert_allclose(float(mse(Y, flat.reshape(2, 35, order="F"))), ((y - T) ** 2).sum() / 10, rtol=1e-5)
     with pytest.raises(DLArrayError, match="same size"):
@@ -112,15 +142,8 @@ def test_sequence_output_losses_and_target_size_errors():
 
 def test_gradient_tables_pass_through_dlfeval_and_adam_by_position():
     net = _image_net()
-    X = dlarray(rng.random((4, 4, 2, 6)).astype(np.float32), "SSCB")
-    T = onehotencode(categorical(list("abcdea"), list("abcde")), 2).T
-
-    def model_loss(net, X, T):
-        Y, state = forward(net, X)
-        loss = crossentropy(Y, T)
-        return loss, dlgradient(loss, net.Learnables), state
-
-    loss, grads, state = dlfeval(model_loss, net, X, T)
+    X, T = _batch()
+    loss, grads, state = dlfeval(_model_loss, net, X, T)
     assert not any(v.data.requires_grad for v in grads.Value) and not loss.data.requires_grad
     before = [extractdata(v).copy() for v in net.Learnables.Value]
     net, avg, sq = adamupdate(net, grads, [], [], 1, 0.01)
@@ -195,7 +218,7 @@ def test_network_changed_between_forward_and_dlgradient_is_a_clear_error():
     with pytest.raises(DLArrayError, match="changed afterwards"):
         dlfeval(change_then_differentiate, net, X)
     np.testing.assert_allclose(extractdata(net.Learnables.Value[0]), 0)
-    # an edited table (a row no longer showing the network's tensor) is differentiated row by row
+    # an edited table no longer shows the network's tensors (dlgradient then reads it row by row)
     edited = net.Learnables
     edited.Value[0] = dlarray(np.ones((3, 3, 2, 3), dtype=np.float32))
     assert not edited.shows_network() and net.Learnables.shows_network()
@@ -203,15 +226,8 @@ def test_network_changed_between_forward_and_dlgradient_is_a_clear_error():
 
 def test_loop_tables_hold_torch_layout_tensors_until_read():
     net = _image_net()
-    X = dlarray(rng.random((4, 4, 2, 6)).astype(np.float32), "SSCB")
-    T = onehotencode(categorical(list("abcdea"), list("abcde")), 2).T
-
-    def model_loss(net, X, T):
-        Y, state = forward(net, X)
-        loss = crossentropy(Y, T)
-        return loss, dlgradient(loss, net.Learnables), state
-
-    loss, grads, state = dlfeval(model_loss, net, X, T)
+    X, T = _batch()
+    loss, grads, state = dlfeval(_model_loss, net, X, T)
     conv_weights = net.learnable_sources()[0][2]
     engine = grads.engine_values()
     assert engine is not None and tuple(engine[0].shape) == tuple(conv_weights.tensor.shape)   # F×C×kh×kw

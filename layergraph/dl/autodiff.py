@@ -108,7 +108,6 @@ _GRAD_OPTIONS = {"retaindata": ("RetainData", False), "enablehigherderivatives":
 def _targets(x, function: str):
     """Flatten ``x`` into (tensors, rebuild(grads) -> structure)."""
     tensors: list[torch.Tensor] = []
-    builders = []
 
     def visit_value(v):
         if v._source is not None:
@@ -138,11 +137,11 @@ def _targets(x, function: str):
                 layers, params = obj._row_names()
                 converters = [s.to_matlab for s in sources]
 
-                def build(grads):
+                def build_table(grads):
                     mine = grads[start:start + n]
                     return LearnableTable.lazy(layers, params, mine, converters,
                                                untraced=not any(g.requires_grad for g in mine))
-                return build
+                return build_table
             parts = []
             for i, v in enumerate(obj.value_list()):
                 src = obj.source(i)

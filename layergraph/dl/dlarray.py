@@ -803,6 +803,8 @@ def to_torch_layout(X: DLArray, fmt: str | None = None) -> tuple[torch.Tensor, s
     if not fmt:
         raise DLArrayError("The input dlarray is unformatted and the network input has no known format; "
                            "use dlarray(X, fmt).")
+    if "U" in fmt:
+        raise DLArrayError(f"Network inputs cannot have 'U' (unspecified) dimensions: format '{fmt}'.")
     if data.dim() < len(fmt):
         data = _pad_right(data, len(fmt))
     if data.dim() > len(fmt):
@@ -817,9 +819,8 @@ def to_torch_layout(X: DLArray, fmt: str | None = None) -> tuple[torch.Tensor, s
 
 
 def _torch_order(fmt: str):
-    """(positions of inserted singleton C/B dims, permutation to B,T,C,S..., the labels with the inserts)."""
-    if "U" in fmt:
-        raise DLArrayError(f"Network inputs cannot have 'U' (unspecified) dimensions: format '{fmt}'.")
+    """The one layout rule: (positions of inserted singleton C/B dims, the permutation of the MATLAB-layout
+    dims to B, T, C, S..., the labels with the inserts)."""
     labels = list(fmt)
     inserts = []
     for missing in "CB":
@@ -872,12 +873,9 @@ def engine_order(fmt: str) -> tuple:
     permutation)."""
     plan = _ENGINE_ORDER.get(fmt)
     if plan is None:
-        ns = fmt.count("S")
-        has_t = "T" in fmt
-        c = 2 if has_t else 1
-        perm = tuple([c + 1 + i for i in range(ns)] + [c, 0] + ([1] if has_t else []))
-        inverse = tuple(perm.index(i) for i in range(len(perm)))
-        plan = _ENGINE_ORDER[fmt] = (perm, inverse, "B" + ("T" if has_t else "") + "C" + "S" * ns,
+        _, to_engine, labels = _torch_order(fmt)        # the rule of to_torch_layout, run backwards
+        perm = tuple(sorted(range(len(to_engine)), key=to_engine.__getitem__))
+        plan = _ENGINE_ORDER[fmt] = (perm, to_engine, "".join(labels[i] for i in to_engine),
                                      lambda x: x.permute(perm))
     return plan
 

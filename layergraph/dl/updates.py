@@ -202,12 +202,8 @@ def flatten_like(S, leaves: Leaves, function: str, *, as_dlarray: bool = False, 
                 len(values) == len(leaves) and all(l == leaf.layer and p == leaf.param
                                                    for l, p, leaf in zip(layers, params, leaves))):
             # the table lists the learnables in the network's order (dlgradient of net.Learnables, the
-            # averages adamupdate returned): by position, no key lookup; values still in the network's
-            # layout are used as they are
-            if as_dlarray:
-                return list(values)
-            return [v._torch if type(v) is DLArray and v._torch is not None and v._source is None
-                    else leaf.to_work(v) for leaf, v in zip(leaves, values)]
+            # averages adamupdate returned): by position, no key lookup
+            return list(values) if as_dlarray else [leaf.to_work(v) for leaf, v in zip(leaves, values)]
         by_key = {(l, p): v for l, p, v in S.rows()}
         out = []
         for leaf in leaves:

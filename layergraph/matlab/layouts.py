@@ -299,34 +299,30 @@ def options_in_engine_layout(options, layout: Layout | None, function: str):
 def trainNetwork(*args, **kwargs):
     """``[net, info] = trainNetwork(X, Y, layers, options)`` / ``trainNetwork(ds, layers, options)`` with
     MATLAB layouts (images H×W×C×N, sequences an N×1 cell of C×T, features N×C, labels N×1 categorical)."""
-    args = list(args)
-    if len(args) == 4:
-        layout = network_input_layout(args[2])
-        args[0] = to_engine_predictors(args[0], layout, "trainNetwork")
-        args[1] = to_engine_responses(args[1], layout, "trainNetwork")
-        args[3] = options_in_engine_layout(args[3], layout, "trainNetwork")
-    elif len(args) == 3:
-        layout = network_input_layout(args[1])
-        args[0] = to_engine_predictors(args[0], layout, "trainNetwork")
-        args[2] = options_in_engine_layout(args[2], layout, "trainNetwork")
-    return _with_info(_loop.trainNetwork(*args, **kwargs))
+    return _with_info(_loop.trainNetwork(*_training_args(args, 4, "trainNetwork"), **kwargs))
 
 
 @matlab_function("trainnet", outputs=("netTrained", "info"), data_free=False)
 def trainnet(*args, **kwargs):
     """``[netTrained, info] = trainnet(X, T, net, lossFcn, options)`` / ``trainnet(ds, net, lossFcn, options)``
     with MATLAB layouts."""
+    return _with_info(_loop.trainnet(*_training_args(args, 5, "trainnet"), **kwargs))
+
+
+def _training_args(args, separate_count: int, function: str) -> list:
+    """The arguments of a training call in engine layout: with predictors and responses given separately
+    (``separate_count`` arguments) the network is the third, else (a datastore) the second; the data follow
+    its input layout, and so do the options' validation data (the last argument)."""
     args = list(args)
-    if len(args) == 5:
-        layout = network_input_layout(args[2])
-        args[0] = to_engine_predictors(args[0], layout, "trainnet")
-        args[1] = to_engine_responses(args[1], layout, "trainnet")
-        args[4] = options_in_engine_layout(args[4], layout, "trainnet")
-    elif len(args) == 4:
-        layout = network_input_layout(args[1])
-        args[0] = to_engine_predictors(args[0], layout, "trainnet")
-        args[3] = options_in_engine_layout(args[3], layout, "trainnet")
-    return _with_info(_loop.trainnet(*args, **kwargs))
+    if len(args) not in (separate_count, separate_count - 1):
+        return args
+    separate = len(args) == separate_count
+    layout = network_input_layout(args[2 if separate else 1])
+    args[0] = to_engine_predictors(args[0], layout, function)
+    if separate:
+        args[1] = to_engine_responses(args[1], layout, function)
+    args[-1] = options_in_engine_layout(args[-1], layout, function)
+    return args
 
 
 def info_struct(info):
