@@ -276,7 +276,7 @@ class Network(fx.GraphModule):
                 if src is None:
                     raise GraphError(f"net.{what}: the network has no {kind} parameter '{prop}' in layer '{layer}'.")
                 targets.append(src)
-        updates = []
+        tensors, values_in = [], []
         engine = table.engine_values()
         values = table.value_list() if engine is None else None
         for i, (layer, prop, src) in enumerate(zip(row_layers, row_params, targets)):
@@ -296,14 +296,23 @@ class Network(fx.GraphModule):
                     torch_value = src.to_torch(torch.as_tensor(data).detach().to(src.tensor.dtype))
                 except (TypeError, ValueError, RuntimeError):
                     raise GraphError(f"net.{what}: value for '{layer}/{prop}' must be a numeric array or dlarray.") from None
-            if torch_value is not None and tuple(torch_value.shape) != tuple(src.tensor.shape):
+            if torch_value is not None and torch_value.shape != src.tensor.shape:
                 torch_value = torch_value.reshape(src.tensor.shape) if torch_value.numel() == src.tensor.numel() else None
             if torch_value is None:
                 raise GraphError(f"net.{what}: value for '{layer}/{prop}' has the wrong size.")
-            updates.append((src.tensor, torch_value))
-        with torch.no_grad():          # every value checked first: a bad table leaves the network unchanged
-            for tensor, value in updates:
-                tensor.copy_(value)
+            tensors.append(src.tensor)
+            values_in.append(torch_value)
+        # every value checked first: a bad table leaves the network unchanged
+        traced = False
+        for tensor, value in zip(tensors, values_in):
+            if tensor.requires_grad or value.requires_grad:
+                traced = True
+                break
+        if traced:
+            with torch.no_grad():
+                _copy_all(tensors, values_in)
+        elif tensors:
+            _copy_all(tensors, values_in)        # nothing traced on either side: nothing for autograd to record
 
     def to_layer_graph(self) -> LayerGraph:
         """``layerGraph(net)``: the graph with the current values in its layers."""
@@ -478,6 +487,18 @@ def _input_specs(net: "Network") -> list:
         specs.append((name, layout, 2 + int(layout.has_time) + len(spatial), cdim, layout.channels,
                       None if any(s is None for s in spatial) else torch.Size(spatial)))
     return specs
+
+
+def _copy_all(tensors: list, values: list) -> None:
+    """``tensors[i].copy_(values[i])`` for every i (one torch operation where torch has it)."""
+    if _FOREACH_COPY is not None and len(tensors) > 1:
+        _FOREACH_COPY(tensors, values)
+    else:
+        for tensor, value in zip(tensors, values):
+            tensor.copy_(value)
+
+
+_FOREACH_COPY = getattr(torch, "_foreach_copy_", None)
 
 
 def _check_network_inputs(net: "Network", args: tuple):

@@ -38,7 +38,10 @@ def map_structure(fn, obj):
         return obj
     if isinstance(obj, DLArray):
         return fn(obj)
-    if obj is None or isinstance(obj, (str, int, float, bool, torch.Tensor, torch.nn.Module)):
+    if obj is None or isinstance(obj, (str, int, float, bool, torch.Tensor)):
+        return obj
+    if isinstance(obj, torch.nn.Module):
+        _OPAQUE.add(kind)           # a network: passed as it is (dlfeval then skips this walk for its class)
         return obj
     if isinstance(obj, np.ndarray) and obj.dtype != object:
         return obj
@@ -67,6 +70,10 @@ def map_structure(fn, obj):
     return obj
 
 
+#: classes whose values map_structure returns as they are (dlfeval's arguments skip the walk)
+_OPAQUE = {str, int, float, bool, type(None), torch.Tensor}
+
+
 def _trace_leaf(x: DLArray) -> DLArray:
     if x._source is not None:
         return x            # a network parameter: already a leaf that requires grad
@@ -90,16 +97,36 @@ def dlfeval(fun, *args, nargout=None):
     """
     if not callable(fun):
         raise DLArrayError("dlfeval: first input must be a function handle.")
-    traced = [map_structure(_trace_leaf, a) for a in args]
+    traced = []
+    for a in args:          # map_structure(_trace_leaf, a), without the walk for what it passes through
+        kind = type(a)
+        if kind is DLArray:
+            a = _trace_leaf(a)
+        elif kind not in _OPAQUE and (kind is not np.ndarray or a.dtype.kind == "O"):
+            a = map_structure(_trace_leaf, a)
+        traced.append(a)
     TRACE.depth += 1
     try:
-        with torch.enable_grad():
-            out = call_function(fun, *traced, nargout=nargout)
+        if torch.is_grad_enabled():
+            out = fun(*traced) if nargout is None or nargout == 1 else call_function(fun, *traced, nargout=nargout)
+        else:
+            with torch.enable_grad():
+                out = call_function(fun, *traced, nargout=nargout)
     finally:
         TRACE.depth -= 1
     if TRACE.depth:
         return out     # nested dlfeval: keep the trace for the outer one
-    return map_structure(_untrace, out)
+    if type(out) is not tuple:
+        return map_structure(_untrace, out)
+    untraced = []
+    for v in out:           # map_structure(_untrace, out) for a tuple of outputs
+        kind = type(v)
+        if kind is DLArray:
+            v = _untrace(v)
+        elif not (kind is LearnableTable and v.known_untraced()):
+            v = map_structure(_untrace, v)
+        untraced.append(v)
+    return tuple(untraced)
 
 
 _GRAD_OPTIONS = {"retaindata": ("RetainData", False), "enablehigherderivatives": ("EnableHigherDerivatives", False)}
@@ -194,7 +221,7 @@ def dlgradient(y, *args, **kwargs):
     ``y`` must be a traced real scalar dlarray (inside :func:`dlfeval`). One gradient per ``x``, each
     in the structure and layout of its ``x``; a tuple when there are several.
     """
-    if kwargs or any(isinstance(a, str) for a in args):
+    if kwargs or not (len(args) == 1 and type(args[0]) is LearnableTable) and any(isinstance(a, str) for a in args):
         xs, opts = parse_options("dlgradient", args, kwargs, _GRAD_OPTIONS, trailing=True)
         higher = bool(opts["EnableHigherDerivatives"])
         retain = higher or bool(opts["RetainData"])
@@ -212,6 +239,10 @@ def dlgradient(y, *args, **kwargs):
         raise DLArrayError("Value to differentiate must be real. It must be a traced real dlarray scalar.")
     if not xs:
         raise DLArrayError("dlgradient: not enough input arguments; give the variables to differentiate with respect to.")
+    if len(xs) == 1 and type(xs[0]) is LearnableTable:
+        rows = xs[0].__dict__
+        if rows["_cols"] is None and rows.get("_network_rows", False):
+            return _network_gradients(value, rows, retain, higher)
     tensors, builders = [], []
     for x in xs:
         ts, build = _targets(x, "dlgradient")
@@ -221,16 +252,7 @@ def dlgradient(y, *args, **kwargs):
         try:
             grads = torch.autograd.grad(value, tensors, retain_graph=retain, create_graph=higher, allow_unused=True)
         except RuntimeError as exc:
-            if "second time" in str(exc) or "freed" in str(exc):
-                raise DLArrayError("dlgradient: the trace of this value was released by an earlier dlgradient call. "
-                                   "Use dlgradient(..., 'RetainData', true) in the earlier call to differentiate "
-                                   "the same value again.") from None
-            if "inplace operation" in str(exc):
-                raise DLArrayError("dlgradient: a value the loss was computed from was changed afterwards (for example "
-                                   "net.Learnables or net.State assigned inside the function dlfeval evaluates, after "
-                                   "forward; the network is updated in place). Change the network outside dlfeval, "
-                                   "after the gradients are computed.") from None
-            raise
+            _grad_error(exc)
         grads = [g if g is not None else torch.zeros_like(t) for g, t in zip(grads, tensors)]
         if not higher:
             grads = [g.detach() if g.requires_grad else g for g in grads]
@@ -238,6 +260,42 @@ def dlgradient(y, *args, **kwargs):
         grads = []
     out = tuple(build(grads[start:start + n]) for start, n, build in builders)
     return out[0] if len(out) == 1 else out
+
+
+def _network_gradients(value, rows: dict, retain: bool, higher: bool) -> LearnableTable:
+    """``dlgradient(y, net.Learnables)`` for a table read from a network and untouched since (the custom
+    loop's form): the gradients with respect to the network's parameters, in a table of the same rows
+    (what the general path's ``_targets`` builds for such a table)."""
+    tensors, converters = rows["_engine"]
+    try:
+        grads = torch.autograd.grad(value, tensors, retain_graph=retain, create_graph=higher, allow_unused=True)
+    except RuntimeError as exc:
+        _grad_error(exc)
+    out, traced = [], False
+    for g, t in zip(grads, tensors):
+        if g is None:
+            g = torch.zeros_like(t)
+        elif g.requires_grad:
+            if higher:
+                traced = True
+            else:
+                g = g.detach()
+        out.append(g)
+    return LearnableTable.lazy(rows["_layers"], rows["_params"], out, converters, untraced=not traced)
+
+
+def _grad_error(exc: RuntimeError):
+    """Raise the project's error for torch's errors that a MATLAB user can cause; re-raise others."""
+    if "second time" in str(exc) or "freed" in str(exc):
+        raise DLArrayError("dlgradient: the trace of this value was released by an earlier dlgradient call. "
+                           "Use dlgradient(..., 'RetainData', true) in the earlier call to differentiate "
+                           "the same value again.") from None
+    if "inplace operation" in str(exc):
+        raise DLArrayError("dlgradient: a value the loss was computed from was changed afterwards (for example "
+                           "net.Learnables or net.State assigned inside the function dlfeval evaluates, after "
+                           "forward; the network is updated in place). Change the network outside dlfeval, "
+                           "after the gradients are computed.") from None
+    raise exc
 
 
 __all__ = ["dlfeval", "dlgradient", "map_structure"]

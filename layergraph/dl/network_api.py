@@ -20,7 +20,7 @@ from ..errors import GraphError, OptionError
 from ..functions import matlab_function
 from ..learnables import LearnableTable
 from ..network import Network
-from .dlarray import TRACE, DLArray, DLArrayError, from_torch_layout, to_torch_layout
+from .dlarray import TRACE, DLArray, DLArrayError, engine_order, from_torch_layout, to_torch_layout
 from .options import parse_options
 
 _FORWARD_OPTIONS = {"outputs": ("Outputs", None), "acceleration": ("Acceleration", "auto"),
@@ -57,6 +57,9 @@ def _prepare(net: Network, inputs, function: str, formats_opt):
         raise OptionError(f"{function}: the network has {len(net.InputNames)} input(s) "
                           f"({', '.join(net.InputNames)}) but {len(inputs)} were given.")
     dtype = _network_dtype(net)
+    if len(inputs) == 1 and type(inputs[0]) is DLArray and inputs[0]._fmt:
+        t, _ = to_torch_layout(inputs[0])               # one formatted dlarray (a custom loop's forward)
+        return [t.to(dtype) if t.dtype != dtype and t.is_floating_point() else t], "formatted"
     tensors, mode = [], None
     for i, X in enumerate(inputs):
         if isinstance(X, DLArray):
@@ -126,12 +129,26 @@ def _wrap_outputs(net, outs, names, mode):
     key = ("output-formats", None if names is None else tuple(names))
     formats = cache.get(key)
     if formats is None:
-        formats = cache[key] = [_output_format(net, name) for name in (net.OutputNames if names is None else names)]
+        formats = [_output_format(net, name) for name in (net.OutputNames if names is None else names)]
+        formats = cache[key] = [(fmt, *_output_plan(fmt)) for fmt in formats]
     wrapped = []
-    for y, fmt in zip(outs, formats):
-        d = from_torch_layout(y, fmt)
+    for y, (fmt, ndim, to_matlab) in zip(outs, formats):
+        if to_matlab is not None and y.dim() == ndim:
+            d = DLArray(None, fmt, torch_data=y, convert=to_matlab)      # what from_torch_layout makes
+        else:
+            d = from_torch_layout(y, fmt)
         wrapped.append(d if mode == "formatted" else DLArray(d.data, ""))
     return wrapped
+
+
+def _output_plan(fmt: str) -> tuple:
+    """(rank, to-MATLAB converter) of :func:`engine_order` for an output format; (None, None) when it has
+    none (:func:`from_torch_layout` then says why)."""
+    try:
+        perm, _, _, to_matlab = engine_order(fmt)
+    except (DLArrayError, ValueError, KeyError):
+        return None, None
+    return len(perm), to_matlab
 
 
 def _set_mode(net: Network, training: bool):
@@ -146,55 +163,78 @@ def forward(net, *args, **kwargs):
     Returns ``(Y1, ..., Yk, state)``; ``state`` is a table like ``net.State`` with the updated values
     (the network keeps its old state until ``net.State = state``).
     """
-    if kwargs or any(isinstance(a, str) for a in args):
+    if kwargs or not (len(args) == 1 and type(args[0]) is DLArray) and any(isinstance(a, str) for a in args):
         inputs, opts = parse_options("forward", args, kwargs, _FORWARD_OPTIONS)
         formats_opt, outputs = opts["InputDataFormats"], opts["Outputs"]
     else:
         inputs, formats_opt, outputs = args, None, None
-    net = _check_net(net, "forward")
+    if not isinstance(net, Network):
+        _check_net(net, "forward")
     tensors, mode = _prepare(net, inputs, "forward", formats_opt)
-    names = _output_names(net, outputs)
-    layers, params, sources, holders = _state_plan(net)
+    names = None if outputs is None else _output_names(net, outputs)
+    layers, params, slots, converters = _state_plan(net)
     # run on copies of the state tensors, so the network keeps its state (MATLAB's value semantics)
-    for src, holder in zip(sources, holders):
-        if holder is not None:
-            holder(src.tensor.clone())
+    copies = _clone_all([slot[0] for slot in slots if slot[1] is not None]) if slots else ()
+    k = 0
+    for tensor, where, name in slots:
+        if where is not None:
+            if type(where) is dict:
+                where[name] = copies[k]          # a module's buffer
+            else:
+                setattr(where, name, copies[k])
+            k += 1
     if not net.training:
         net.train(True)
     try:
         outs = _run(net, tensors, names)
     finally:
         updated = []
-        for src, holder in zip(sources, holders):
-            if holder is not None:
-                owner = src.owner
-                updated.append(getattr(owner[0], owner[1]))      # the copy, or what the layer put there
-                holder(src.tensor)
+        for tensor, where, name in slots:
+            if where is None:
+                value = tensor.clone()
+            elif type(where) is dict:
+                value = where[name]                 # the copy, or what the layer put there
+                where[name] = tensor
             else:
-                updated.append(src.tensor.clone())
-    state = LearnableTable.lazy(layers, params, [u.detach() for u in updated], net.table_converters("state")[1],
-                                untraced=True)
+                value = getattr(where, name)
+                setattr(where, name, tensor)
+            updated.append(value.detach() if value.requires_grad else value)
+    state = LearnableTable.lazy(layers, params, updated, converters, untraced=True)
     return (*_wrap_outputs(net, outs, names, mode), state)
 
 
+def _clone_all(tensors: list) -> list:
+    """Copies of ``tensors`` (one torch operation for all of them where torch has it)."""
+    if _FOREACH_CLONE is not None and len(tensors) > 1:
+        return _FOREACH_CLONE(tensors)
+    return [t.clone() for t in tensors]
+
+
+_FOREACH_CLONE = getattr(torch, "_foreach_clone", None)
+
+
 def _state_plan(net: Network) -> tuple:
-    """(layers, parameters, sources, holders) of the network's state; a holder puts a tensor where its
-    layer reads it (None: no owner known)."""
-    cache = net.__dict__.setdefault("_lg_sources", {})
-    plan = cache.get("state-plan")
+    """(layers, parameters, slots, to-MATLAB converters) of the network's state. A slot is (the network's
+    tensor, where its layer reads it: the module's buffer dict or the module itself (None: no owner
+    known), the name there)."""
+    cache = net.__dict__.get("_lg_sources")
+    plan = cache.get("state-plan") if cache is not None else None
     if plan is None:
         layers, params, sources = net.table_rows("state")
-        holders = [_holder(src.owner) if src.owner is not None else None for src in sources]
-        plan = cache["state-plan"] = (layers, params, sources, holders)
+        slots = tuple((src.tensor, *_slot(src.owner)) for src in sources)
+        plan = net.__dict__["_lg_sources"]["state-plan"] = (layers, params, slots,
+                                                            net.table_converters("state")[1])
     return plan
 
 
-def _holder(owner):
+def _slot(owner):
+    if owner is None:
+        return None, None
     obj, name = owner
     buffers = getattr(obj, "_buffers", None)
-    if buffers is not None and name in buffers:
-        return lambda tensor: buffers.__setitem__(name, tensor)
-    return lambda tensor: setattr(obj, name, tensor)
+    if type(buffers) is dict and name in buffers:
+        return buffers, name
+    return obj, name
 
 
 def dl_predict(net, *args, **kwargs):

@@ -240,6 +240,10 @@ def crossentropy(Y, targets, *args, **kwargs):
     'Mask' (element weights), 'NormalizationFactor' "batch-size" (default), "all-elements", "mask-included",
     "none"; 'DataFormat' for unformatted Y; class ``weights`` (one per channel).
     """
+    if not args and not kwargs:
+        loss = _crossentropy_of_engine_output(Y, targets)
+        if loss is not None:
+            return loss
     rest = list(args)
     weights = None
     if rest and not isinstance(rest[0], str):
@@ -271,6 +275,37 @@ def crossentropy(Y, targets, *args, **kwargs):
         return DLArray(-elem, fmt) if fmt else DLArray(_matlab_tensor(-elem), "")
     return _scalar_loss(_normalize(-elem.sum(), y, fmt, m, opts["NormalizationFactor"], "crossentropy",
                                    per_channel=(mode == "exclusive")))
+
+
+def _crossentropy_of_engine_output(Y, targets):
+    """``crossentropy(Y, targets)`` with the default options (exclusive classes, divided by the batch size)
+    for the common case of a custom loop: ``Y`` a network output still in the engine's layout and
+    ``targets`` a NumPy array of Y's dtype and MATLAB-layout size. The targets are transposed in NumPy
+    (no torch operation) and the loss is −Σ T·log Y / N, as the general path computes it. Returns None
+    for anything else (the general path then handles it, errors included)."""
+    if type(Y) is not DLArray or Y._data is not None or type(targets) is not np.ndarray:
+        return None
+    y = Y._torch
+    if y is None:
+        return None
+    key = (Y._fmt, y.dim())
+    plan = _ENGINE_PLANS.get(key)
+    if plan is None:
+        plan = _ENGINE_PLANS[key] = _engine_plan(*key) or False
+    if plan is False or Y._convert is not plan[3]:
+        return None
+    perm, inverse, engine_fmt, _ = plan
+    shape = y.shape
+    if (targets.dtype != _NUMPY_DTYPES.get(y.dtype) or not targets.flags.writeable
+            or targets.shape != tuple(shape[p] for p in perm) or min(targets.strides, default=0) < 0):
+        return None
+    t = torch.from_numpy(targets.transpose(inverse))           # the targets in Y's (engine) layout
+    total = (t * torch.log(y)).sum()
+    return DLArray((total / -shape[engine_fmt.index("B")]).reshape(1, 1), "")
+
+
+_ENGINE_PLANS: dict = {}     # (format, rank) -> _engine_plan(...) or False
+_NUMPY_DTYPES = {torch.float32: np.dtype(np.float32), torch.float64: np.dtype(np.float64)}
 
 
 @matlab_function("binarycrossentropy", outputs=("loss",))
