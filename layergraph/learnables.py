@@ -78,11 +78,10 @@ class LearnableTable(Table):
         the tensors themselves (:meth:`engine_values`). ``network_rows``: the tensors are the network's own
         (``sources``), as ``net.Learnables`` shows them."""
         out = cls.__new__(cls)
-        _fill(out, layers, params, None, sources, writer)
-        d = out.__dict__
-        d["_untraced"] = untraced
-        d["_network_rows"] = network_rows
-        d["_engine"] = (tensors, converters)
+        out.__dict__.update({"_meta": {}, "_names": ["Layer", "Parameter", "Value"], "_layers": layers,
+                             "_params": params, "_values": None, "_engine": (tensors, converters),
+                             "_sources": sources, "_writer": writer, "_cols": None, "_untraced": untraced,
+                             "_network_rows": network_rows})       # what _fill sets, and the flags
         return out
 
     def engine_values(self) -> list | None:

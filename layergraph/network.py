@@ -222,6 +222,14 @@ class Network(fx.GraphModule):
         return engine
 
     def _table(self, kind: str) -> LearnableTable:
+        cache = self.__dict__.get("_lg_sources")
+        made = cache.get(kind + "-table") if cache is not None else None
+        if made is None:
+            made = self._table_parts(kind)
+        return LearnableTable.lazy(*made, network_rows=True)
+
+    def _table_parts(self, kind: str) -> tuple:
+        """What :meth:`_table` makes its tables of (kept per network: net.Learnables is read every iteration)."""
         layers, params, sources = self.table_rows(kind)
         cache = self.__dict__["_lg_sources"]
         writer = cache.get(kind + "-writer")
@@ -235,7 +243,8 @@ class Network(fx.GraphModule):
                     net._assign_table(LearnableTable([layers[i]], [params[i]], [value]), kind, what)
             cache[kind + "-writer"] = writer
         tensors, converters = self.table_converters(kind)
-        return LearnableTable.lazy(layers, params, tensors, converters, sources, writer, network_rows=True)
+        made = cache[kind + "-table"] = (layers, params, tensors, converters, sources, writer)
+        return made
 
     @property
     def Learnables(self) -> LearnableTable:

@@ -173,10 +173,10 @@ def test_forward_state_through_attributes_and_traced_layer_state():
     expected_state = forward(copy.deepcopy(net), dlarray(images, "SSCB"))[1]
     from layergraph.dl.network_api import _state_plan
 
-    layers, params, slots, converters = _state_plan(net)
+    layers, params, slots, converters, held = _state_plan(net)
     owner = next(m for m in net.modules() if m.__dict__.get("_buffers") is slots[0][1])
-    net.__dict__["_lg_sources"]["state-plan"] = (layers, params,
-                                                 tuple((t, owner, n) for (t, _, n) in slots), converters)
+    net.__dict__["_lg_sources"]["state-plan"] = (layers, params, tuple((t, owner, n) for (t, _, n) in slots),
+                                                 converters, held)
     slot_names = [n for _, _, n in slots]
     assert all(getattr(owner, n) is t for t, _, n in slots), slot_names
     originals = [t.clone() for t, _, _ in slots]

@@ -20,7 +20,8 @@ from ..errors import GraphError, OptionError
 from ..functions import matlab_function
 from ..learnables import LearnableTable
 from ..network import Network
-from .dlarray import TRACE, DLArray, DLArrayError, engine_order, from_torch_layout, to_torch_layout
+from .dlarray import (_TORCH_ORDER, TRACE, DLArray, DLArrayError, _engine_memory, engine_order, from_torch_layout,
+                      to_torch_layout)
 from .options import parse_options
 
 _FORWARD_OPTIONS = {"outputs": ("Outputs", None), "acceleration": ("Acceleration", "auto"),
@@ -58,7 +59,13 @@ def _prepare(net: Network, inputs, function: str, formats_opt):
                           f"({', '.join(net.InputNames)}) but {len(inputs)} were given.")
     dtype = _network_dtype(net)
     if len(inputs) == 1 and type(inputs[0]) is DLArray and inputs[0]._fmt:
-        t, _ = to_torch_layout(inputs[0])               # one formatted dlarray (a custom loop's forward)
+        X = inputs[0]                                   # one formatted dlarray (a custom loop's forward)
+        data = X._data if X._data is not None else X.data
+        plan = _TORCH_ORDER.get(X._fmt)
+        if plan is not None and not plan[0] and data.dim() == len(plan[1]):
+            t = _engine_memory(data.permute(plan[1]))  # to_torch_layout's rule, known for this format
+        else:
+            t, _ = to_torch_layout(X)
         return [t.to(dtype) if t.dtype != dtype and t.is_floating_point() else t], "formatted"
     tensors, mode = [], None
     for i, X in enumerate(inputs):
@@ -172,9 +179,9 @@ def forward(net, *args, **kwargs):
         _check_net(net, "forward")
     tensors, mode = _prepare(net, inputs, "forward", formats_opt)
     names = None if outputs is None else _output_names(net, outputs)
-    layers, params, slots, converters = _state_plan(net)
+    layers, params, slots, converters, held = _state_plan(net)
     # run on copies of the state tensors, so the network keeps its state (MATLAB's value semantics)
-    copies = _clone_all([slot[0] for slot in slots if slot[1] is not None]) if slots else ()
+    copies = _clone_all(held) if held else ()
     k = 0
     for tensor, where, name in slots:
         if where is not None:
@@ -214,16 +221,16 @@ _FOREACH_CLONE = getattr(torch, "_foreach_clone", None)
 
 
 def _state_plan(net: Network) -> tuple:
-    """(layers, parameters, slots, to-MATLAB converters) of the network's state. A slot is (the network's
-    tensor, where its layer reads it: the module's buffer dict or the module itself (None: no owner
-    known), the name there)."""
+    """(layers, parameters, slots, to-MATLAB converters, the tensors of the slots with an owner) of the
+    network's state. A slot is (the network's tensor, where its layer reads it: the module's buffer dict
+    or the module itself (None: no owner known), the name there)."""
     cache = net.__dict__.get("_lg_sources")
     plan = cache.get("state-plan") if cache is not None else None
     if plan is None:
         layers, params, sources = net.table_rows("state")
         slots = tuple((src.tensor, *_slot(src.owner)) for src in sources)
-        plan = net.__dict__["_lg_sources"]["state-plan"] = (layers, params, slots,
-                                                            net.table_converters("state")[1])
+        plan = net.__dict__["_lg_sources"]["state-plan"] = (layers, params, slots, net.table_converters("state")[1],
+                                                            [slot[0] for slot in slots if slot[1] is not None])
     return plan
 
 
