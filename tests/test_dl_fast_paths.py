@@ -327,3 +327,36 @@ def test_dlfeval_traces_every_kind_of_argument_and_untraces_every_kind_of_output
     one = dlfeval(lambda x: x * 3.0, x)                                 # one output, not a tuple
     assert isinstance(one, DLArray) and not one.traced
     np.testing.assert_allclose(extractdata(one), 3 * np.arange(6.0).reshape(3, 2))
+
+
+# ------------------------------------------------------------------------------------------------
+# dlarray of a float array with a format seen before
+
+
+def test_dlarray_of_a_float_array_with_a_known_format():
+    from layergraph.dl import dims
+
+    a = rng.random((3, 4, 5))
+    first, again = dlarray(a, "CBS"), dlarray(a, "CBS")          # the second call: the format is known
+    for x in (first, again):
+        assert dims(x) == "SCB" and x.size() == (5, 3, 4)
+        np.testing.assert_array_equal(extractdata(x), a.transpose(2, 0, 1))
+    single = rng.random((4, 4, 2, 6)).astype(np.float32)
+    x = dlarray(single, "SSCB")
+    assert x.dtype == torch.float32 and x.fmt == "SSCB"
+    np.testing.assert_array_equal(extractdata(x), single)
+    # what the short path leaves to the general one: the same values, or the general path's result
+    read_only = single.copy()
+    read_only.flags.writeable = False
+    flipped = single[::-1]
+    for name, arr in {"read-only": read_only, "negative strides": flipped,
+                      "integers": np.arange(8).reshape(2, 2, 2, 1)}.items():
+        y = dlarray(arr, "SSCB")
+        np.testing.assert_array_equal(extractdata(y), arr, err_msg=name)
+        assert y.dtype == (torch.float64 if arr.dtype.kind == "i" else torch.float32), name
+    three = dlarray(single[:, :, :, 0], "SSCB")                   # fewer dimensions than labels
+    assert three.fmt == "SSCB" and three.size() == (4, 4, 2)
+    with pytest.raises(DLArrayError, match="number of dimension labels"):
+        dlarray(rng.random((2, 2, 2, 2, 2)), "SSCB")
+    traced = dlfeval(lambda: [dlarray(single, "SSCB").traced])      # inside dlfeval: traced
+    assert traced == [True]

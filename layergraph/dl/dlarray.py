@@ -72,7 +72,9 @@ def _as_tensor(x) -> torch.Tensor:
             return torch.from_numpy(x.copy())
         if x.dtype.kind in "iu":
             return torch.from_numpy(x.astype(np.float64))
-        if not x.flags.writeable or min(x.strides, default=0) < 0:
+        if not x.flags.writeable:
+            x = x.copy()                    # (ascontiguousarray keeps a contiguous read-only array as it is)
+        elif min(x.strides, default=0) < 0:
             x = np.ascontiguousarray(x)
         return torch.from_numpy(x)          # keeps NumPy's strides (no copy)
     if isinstance(x, (bool, np.bool_)):
@@ -401,6 +403,14 @@ def dlarray(X, fmt: str | None = None) -> DLArray:
     ``X`` is in MATLAB layout (a NumPy array, torch tensor or number). The labels are put in MATLAB's
     canonical order (``S``, ``C``, ``B``, ``T``, ``U``) and the data permuted to match.
     """
+    if type(X) is np.ndarray and fmt is not None and not TRACE.depth:
+        known = _FORMATS.get(fmt)
+        if (known is not None and X.ndim == known[0] and X.dtype in _FLOAT_ARRAYS and X.flags.writeable
+                and min(X.strides) >= 0):
+            # a float array with a format seen before (a custom loop's mini-batch): what the general
+            # path below does for it, without its checks for other inputs
+            base = torch.from_numpy(X)
+            return DLArray(base if known[2] is None else base.permute(known[2]), known[1])
     if isinstance(X, DLArray):
         if fmt is None:
             return X
@@ -435,6 +445,7 @@ def dlarray(X, fmt: str | None = None) -> DLArray:
 
 
 _FORMATS: dict = {}     # format text -> (number of labels, canonical format, permutation or None)
+_FLOAT_ARRAYS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _wrap_like(t: torch.Tensor, fmt: str) -> DLArray:

@@ -297,7 +297,7 @@ def _crossentropy_of_engine_output(Y, targets):
     perm, inverse, engine_fmt, _ = plan
     shape = y.shape
     if (targets.dtype != _NUMPY_DTYPES.get(y.dtype) or not targets.flags.writeable
-            or targets.shape != tuple(shape[p] for p in perm) or min(targets.strides, default=0) < 0):
+            or targets.shape != tuple(map(shape.__getitem__, perm)) or min(targets.strides, default=0) < 0):
         return None
     t = torch.from_numpy(targets.transpose(inverse))           # the targets in Y's (engine) layout
     total = (t * torch.log(y)).sum()
