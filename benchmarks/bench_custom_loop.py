@@ -23,14 +23,16 @@ variables), one epoch's cost taken as the difference between runs of 1 and 1 + `
 
 ``--ported`` (with ``--size 8``, the script's image size): also the same script as ``layergraph port``
 writes it (``translate_source`` of the whole program; the settings given by a first line
-``numEpochs = N;`` that the script's ``exist`` guards keep)
-run as plain Python (the emitted module executed as ``python prog.py`` runs it) in a temporary folder
-holding digitsTrain.mat/digitsTest.mat (``layergraph.demo.write_digits_mat``), timed like
-``--interpreted`` (runs of 1 and 1 + ``--epochs`` epochs) and interleaved with the other loops in every
-round; printed with its ratios to "torch, same model" and to "custom loop" (the Python API loop).
+``numEpochs = N;`` that the script's ``exist`` guards keep), run as plain Python (the emitted module executed
+as ``python prog.py`` runs it) in a temporary folder holding digitsTrain.mat/digitsTest.mat
+(``layergraph.demo.write_digits_mat``). The program runs once, for 1 + ``--rounds`` × ``--epochs`` epochs;
+its epochs are timed between the ``fprintf`` lines it prints after each epoch (``ml.fprintf`` is observed,
+not changed), and after every ``--epochs`` of its epochs the other loops run their round, so the ported
+program is interleaved with them like the rest. Printed with its ratios to "torch, same model" and to
+"custom loop" (the Python API loop).
 
 Rounds are interleaved so machine load affects all alike; medians and the median per-round ratio
-are printed. Times are process CPU times (time.process_time), which a busy machine disturbs less than wall time.
+(with the quartiles of the per-round ratios) are printed. Times are process CPU times (time.process_time), which a busy machine disturbs less than wall time.
 """
 
 from __future__ import annotations
@@ -134,14 +136,9 @@ def main():
     epoch_torch(same_state, XTrain, labels, rng)
     epoch_torch(seq_state, XTrain, labels, rng)
     times = {"custom loop": [], "torch, same model": [], "torch, nn.Sequential": []}
-    ported = None
-    if args.ported and args.size == 8:
-        ported = PortedProgram(args.epochs)
-        times["MATLAB script, ported"] = []
-        ported.epoch()                                  # warm-up (first calls fill the namespace's caches)
-    for _ in range(args.rounds):
-        if ported is not None:
-            times["MATLAB script, ported"].append(ported.epoch())
+
+    def one_round():
+        nonlocal custom
         t0 = time.process_time()
         for _ in range(args.epochs):
             custom = epoch_custom(custom, XTrain, TTrain, rng)
@@ -155,6 +152,12 @@ def main():
         times["custom loop"].append((t1 - t0) / args.epochs)
         times["torch, same model"].append((t2 - t1) / args.epochs)
         times["torch, nn.Sequential"].append((t3 - t2) / args.epochs)
+
+    if args.ported and args.size == 8:
+        times["MATLAB script, ported"] = PortedProgram().run(args.rounds, args.epochs, one_round)
+    else:
+        for _ in range(args.rounds):
+            one_round()
     if args.interpreted and args.size == 8:
         times["MATLAB script, run"] = []
         for _ in range(args.rounds):
@@ -165,14 +168,22 @@ def main():
         print(f"  {name:<22} {statistics.median(ts) * 1000:8.1f} ms")
     for ref in ("torch, same model", "torch, nn.Sequential"):
         ratios = [a / b for a, b in zip(times["custom loop"], times[ref])]
-        print(f"  ratio custom loop / {ref}: {statistics.median(ratios):.3f}")
+        print(f"  ratio custom loop / {ref}: {spread(ratios)}")
     if "MATLAB script, ported" in times:
         for ref in ("torch, same model", "custom loop"):
             ratios = [a / b for a, b in zip(times["MATLAB script, ported"], times[ref])]
-            print(f"  ratio MATLAB script (ported) / {ref}: {statistics.median(ratios):.3f}")
+            print(f"  ratio MATLAB script (ported) / {ref}: {spread(ratios)}")
     if "MATLAB script, run" in times:
         ratio = statistics.median(times["MATLAB script, run"]) / statistics.median(times["torch, same model"])
         print(f"  ratio MATLAB script (layergraph run) / torch, same model: {ratio:.3f} (medians; not interleaved)")
+
+
+def spread(ratios) -> str:
+    """The median per-round ratio and the middle half of the rounds (quartiles)."""
+    if len(ratios) < 4:
+        return f"{statistics.median(ratios):.3f}"
+    q1, q2, q3 = statistics.quantiles(ratios, n=4)
+    return f"{q2:.3f} (rounds' quartiles {q1:.3f}–{q3:.3f})"
 
 
 def epoch_interpreted(epochs: int) -> float:
@@ -197,46 +208,60 @@ def epoch_interpreted(epochs: int) -> float:
 
 
 class PortedProgram:
-    """examples/matlab/custom_loop_digits.m as ``layergraph port`` writes it, for 1 and 1 + ``epochs`` epochs,
-    run in a temporary folder holding the digits .mat files."""
+    """examples/matlab/custom_loop_digits.m as ``layergraph port`` writes it, run in a temporary folder holding
+    the digits .mat files, its epochs timed between the lines it prints after each epoch."""
 
-    def __init__(self, epochs: int):
+    def __init__(self):
         import tempfile
 
         from layergraph.demo import write_digits_mat
-        from layergraph.matlab.source import read_file
-        from layergraph.matlab.translate import translate_source
 
-        self.epochs = epochs
         self.folder = Path(tempfile.mkdtemp(prefix="bench-ported-"))
         write_digits_mat(self.folder)
-        script = Path(__file__).resolve().parents[1] / "examples" / "matlab" / "custom_loop_digits.m"
-        self.programs = []
-        for n in (1, 1 + epochs):
-            source = self.folder / f"custom_loop_digits_{n}.m"
-            source.write_text(f"numEpochs = {n};\n" + script.read_text())
-            python = translate_source(read_file(str(source))).python_source
-            self.programs.append(compile(python, str(source.with_suffix(".py")), "exec"))
+        self.script = Path(__file__).resolve().parents[1] / "examples" / "matlab" / "custom_loop_digits.m"
 
-    def run(self, code) -> float:
+    def run(self, rounds: int, epochs: int, between) -> list:
+        """Run the program for 1 + rounds × epochs epochs (the first one warms up); after every ``epochs`` of
+        its epochs call ``between()`` (the other loops' round). Returns the CPU seconds per epoch of each round."""
         import contextlib
         import io
         import os
 
+        import layergraph.matlab.lang as ml
+        from layergraph.matlab.source import read_file
+        from layergraph.matlab.translate import translate_source
+
+        source = self.folder / "custom_loop_digits.m"
+        source.write_text(f"numEpochs = {1 + rounds * epochs};\n" + self.script.read_text())
+        code = compile(translate_source(read_file(str(source))).python_source, str(source.with_suffix(".py")), "exec")
+        printed = ml.fprintf
+        per_round, seen, spent, mark = [], 0, 0.0, 0.0
+
+        def epoch_line(*args, **kwargs):             # the program's fprintf after each epoch
+            nonlocal seen, spent, mark
+            now = time.process_time()
+            if args and isinstance(args[0], str) and args[0].startswith("Epoch"):
+                seen += 1
+                if seen > 1:
+                    spent += now - mark
+                    if (seen - 1) % epochs == 0:
+                        per_round.append(spent / epochs)
+                        spent = 0.0
+                        between()
+            out = printed(*args, **kwargs)
+            mark = time.process_time()
+            return out
+
         here = os.getcwd()
         os.chdir(self.folder)
+        ml.fprintf = epoch_line
         try:
-            t0 = time.process_time()
             with contextlib.redirect_stdout(io.StringIO()):
                 exec(code, {"__name__": "__main__"})           # as `python prog.py` runs it
-            return time.process_time() - t0
         finally:
+            ml.fprintf = printed
             os.chdir(here)
-
-    def epoch(self) -> float:
-        """CPU seconds of one epoch of the ported program."""
-        short, long = (self.run(code) for code in self.programs)
-        return (long - short) / self.epochs
+        return per_round
 
 
 if __name__ == "__main__":

@@ -348,7 +348,7 @@ def test_whole_positions_refuse_what_matlab_refuses():
         assert S._whole_positions(np.array(bad, dtype=np.float64)) == (None, None)
 
 
-@pytest.mark.parametrize("size", [4, 300])                 # Python's checks for a few, numpy's for many
+@pytest.mark.parametrize("size", [4, 300])
 def test_subscript_checks_agree_for_few_and_many_subscripts(size):
     good = np.arange(size, 0, -1, dtype=np.float64)
     pos, top = S._whole_positions(good)
@@ -470,3 +470,73 @@ def test_arrays_from_the_api_are_copies_whatever_their_memory_order():
 def test_infinite_subscripts_are_not_whole_numbers():
     for bad in ([np.inf], [1.0, np.inf], [np.inf] * 300):
         assert S._whole_positions(np.array(bad, dtype=np.float64)) == (None, None)
+
+
+def test_a_subscript_array_is_checked_once_and_kept_read_only(monkeypatch):
+    from layergraph.values import subscripts
+
+    calls = []
+    check = subscripts.whole_positions
+    monkeypatch.setattr(subscripts, "whole_positions", lambda flat: calls.append(flat.size) or check(flat))
+    X = np.arange(2.0 * 3 * 5).reshape(2, 3, 5, order="F")
+    labels = np.arange(10.0, 15.0).reshape(-1, 1)
+    batch = ml.index_span(np.array([[4.0, 2.0, 5.0, 1.0]]), 1, 3)          # [4 2 5], an array of its own
+    images = ml.index(X, ml.C, ml.C, batch)
+    picked = ml.index(labels, batch)
+    assert np.array_equal(images, X[:, :, [3, 1, 4]]) and np.array_equal(picked, [[13.0], [11.0], [14.0]])
+    assert calls == [3]                                    # the second use of the same array: not checked again
+    assert not batch.flags.writeable                        # no Python code can change it behind the answer
+    with pytest.raises(ValueError):
+        batch[0, 0] = 1.0
+    same_values = batch.copy()                              # another array with the same values: checked
+    assert np.array_equal(ml.index(labels, same_values), picked) and calls == [3, 3]
+    view = np.array([[1.0, 2.0, 3.0]])[:, :2]               # a view (its base could change): never kept
+    ml.index(labels, view)
+    ml.index(labels, view)
+    assert calls == [3, 3, 2, 2] and view.flags.writeable
+    with pytest.raises(MatlabRuntimeError, match="index exceeds"):   # the kept answer still meets each bound
+        ml.index(np.zeros((1, 4)), batch)
+
+
+def test_one_subscript_among_colons_takes_along_its_dimension_like_the_general_rule():
+    A = np.arange(1.0, 2 * 3 * 4 + 1).reshape(2, 3, 4, order="F")
+    for subs, want in [
+        ((ml.C, ml.C, np.array([[4.0, 1.0]])), A[:, :, [3, 0]]),
+        ((ml.C, np.array([[3.0], [3.0]]), ml.C), A[:, [2, 2], :]),
+        ((np.array([[2.0]]), ml.C, ml.C), A[[1], :, :]),
+        ((ml.C, ml.C, np.array([[2.0]])), A[:, :, 1]),                # trailing singleton dropped: 2x3
+        ((ml.C, ml.C, np.array([[1.0, 2.0], [3.0, 4.0]])), A[:, :, [0, 2, 1, 3]]),   # a matrix: column-major
+        ((ml.C, ml.C, np.zeros((1, 0))), A[:, :, []]),
+    ]:
+        got = ml.index(A, *subs)
+        assert got.shape == want.shape and np.array_equal(got, want)
+    assert np.array_equal(ml.index(A, ml.C, np.array([[False, True, True]]), ml.C), A[:, [1, 2], :])
+    with pytest.raises(MatlabRuntimeError, match="index exceeds"):
+        ml.index(A, ml.C, ml.C, np.array([[5.0]]))
+    with pytest.raises(MatlabRuntimeError, match=re.escape("positive integers (got 1.5)")):
+        ml.index(A, ml.C, np.array([[1.5]]), ml.C)
+
+
+@pytest.mark.parametrize("shape", [(5, 1), (1, 5)])
+def test_a_categorical_vector_indexed_by_a_vector_keeps_its_orientation(shape):
+    from layergraph.values import categorical
+
+    labels = categorical(np.array(["b", "a", "c", "a", "b"], dtype=object).reshape(shape))
+    for sub in (np.array([[5.0, 1.0, 2.0]]), np.array([[5.0], [1.0], [2.0]]), np.array([[5, 1, 2]], dtype=np.int32)):
+        got = ml.index(labels, sub)
+        assert got.codes.shape == ((3, 1) if shape == (5, 1) else (1, 3))
+        assert [str(x) for x in np.asarray(got).reshape(-1)] == ["b", "b", "a"]
+    with pytest.raises(MatlabRuntimeError, match="must not exceed 5"):
+        ml.index(labels, np.array([[6.0]]))
+    with pytest.raises(MatlabRuntimeError, match="positive integers"):
+        ml.index(labels, np.array([[0.0, 1.0]]))
+
+
+def test_randperm_keeps_the_stable_order_of_tied_draws(monkeypatch):
+    from layergraph.matlab.base import random as mrandom
+
+    draws = np.array([0.5, 0.2, 0.5, 0.2, 0.9])
+    monkeypatch.setattr(mrandom.STREAM, "uniform", lambda n: draws[:n].copy())
+    assert np.array_equal(mrandom.randperm(5), [[2.0, 4.0, 1.0, 3.0, 5.0]])   # ties in order of their draws
+    monkeypatch.setattr(mrandom.STREAM, "uniform", lambda n: np.array([0.3, 0.1, 0.2]))
+    assert np.array_equal(mrandom.randperm(3), [[2.0, 3.0, 1.0]])

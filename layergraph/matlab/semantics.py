@@ -22,7 +22,7 @@ from ..functions import OPERATOR_FUNCTIONS, OVERLOAD_TYPES, overload_for
 from ..graph import LayerGraph
 from ..layers.base import Layer
 from ..values import Categorical, Table
-from ..values.subscripts import whole_positions as _whole_positions
+from ..values.subscripts import value_positions as _value_positions, whole_positions as _whole_positions
 from ..values.categorical import matlab_compare
 from . import structs as _structs
 from .values import Cell, CsList, FuncHandle, LayerArr, MString, Opaque, StrArr, Struct, StructArr, merge_opaque, num
@@ -397,9 +397,9 @@ def index_positions(idx, shape, allow_grow=False, colon=None):
             out.append(np.arange(d) if colon is None else colon)
             continue
         if type(i) is np.ndarray and i.dtype.kind in "iuf":        # numeric subscripts (the common case)
-            flat = i.reshape(-1, order="F")
-            pos, top = _whole_positions(flat)
+            pos, top = _value_positions(i)
             if pos is None:
+                flat = i.reshape(-1, order="F")
                 bad = flat[~np.isfinite(flat) | (flat < 1) | (flat != np.floor(flat))][0]
                 raise fail(f"array indices must be positive integers (got {matlab_num_str(bad)})")
             if not allow_grow and top > d:
@@ -469,6 +469,10 @@ def take(arr: np.ndarray, idx):
     shape = arr.shape
     if not idx:
         return arr
+    if len(idx) == arr.ndim > 1:                # A(:, :, :, idx): one numeric subscript, colons elsewhere
+        res = _take_along_one(arr, idx)
+        if res is not None:
+            return res
     pos, dims = index_positions(idx, shape, colon=slice(None))
     if len(idx) == 1:
         i0 = idx[0]
@@ -495,6 +499,28 @@ def take(arr: np.ndarray, idx):
     else:
         res = a[np.ix_(*[np.arange(d) if type(p) is slice else p for p, d in zip(pos, dims)])]
     return _squeeze_trailing(res) if res.ndim > 2 else res
+
+
+def _take_along_one(arr: np.ndarray, idx):
+    """``A(:, ..., v, ..., :)`` with as many subscripts as ``A`` has dimensions, all ``:`` but one numeric
+    array of valid subscripts: the positions along that one dimension (the mini-batch of a training loop).
+    None for anything else, and for invalid subscripts (the general path gives MATLAB's error)."""
+    where = -1
+    for k, i in enumerate(idx):
+        if i is not COLON:
+            if where >= 0 or type(i) is not np.ndarray:
+                return None
+            where = k
+    sub = idx[where] if where >= 0 else None
+    if sub is None or sub.dtype.kind not in "iuf":
+        return None
+    pos, top = _value_positions(sub)
+    if pos is None or top > arr.shape[where]:
+        return None
+    key = [slice(None)] * arr.ndim
+    key[where] = pos
+    res = arr[tuple(key)]
+    return _squeeze_trailing(res) if res.ndim > 2 and res.shape[-1] == 1 else res
 
 
 def index_set(base, idx, value, limit=None):

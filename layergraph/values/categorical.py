@@ -21,7 +21,7 @@ import numbers
 import numpy as np
 
 from ..errors import OptionError
-from .subscripts import whole_positions
+from .subscripts import value_positions, whole_positions
 
 UNDEFINED = "<undefined>"
 
@@ -807,13 +807,16 @@ def _positions(sub, size: int) -> np.ndarray:
     """0-based positions of a MATLAB subscript (':' , 1-based numbers or a logical mask) in ``size`` elements."""
     if isinstance(sub, str) and sub == ":":
         return np.arange(size)
-    arr = np.asarray(sub)
-    if arr.dtype == bool:
-        return np.flatnonzero(arr.reshape(-1, order="F"))
-    flat = arr.reshape(-1, order="F")
-    if flat.dtype.kind not in "iuf":
-        flat = flat.astype(np.float64)
-    pos, top = whole_positions(flat)
+    if type(sub) is np.ndarray and sub.dtype.kind in "iuf":      # a MATLAB value: checked once (see value_positions)
+        pos, top = value_positions(sub)
+    else:
+        arr = np.asarray(sub)
+        if arr.dtype == bool:
+            return np.flatnonzero(arr.reshape(-1, order="F"))
+        flat = arr.reshape(-1, order="F")
+        if flat.dtype.kind not in "iuf":
+            flat = flat.astype(np.float64)
+        pos, top = whole_positions(flat)
     if pos is None:
         raise OptionError("Index in position 1 is invalid. Array indices must be positive integers or logical values.")
     if top > size:
@@ -829,6 +832,11 @@ def paren_reference(c: Categorical, *subs) -> Categorical:
     codes = c.codes
     if len(subs) == 1:
         sub = subs[0]
+        if type(sub) is np.ndarray and sub.ndim == 2 and min(sub.shape) == 1 and codes.size > 1 \
+                and min(codes.shape) == 1 and sub.dtype.kind in "iuf":
+            # a vector indexed by a vector of numbers (a mini-batch's labels): the vector's orientation
+            picked = codes.reshape(-1)[_positions(sub, codes.size)]
+            return c._new(picked.reshape(1, -1) if codes.shape[0] == 1 else picked.reshape(-1, 1))
         flat = codes.reshape(-1, order="F")
         picked = flat[_positions(sub, flat.size)]
         if isinstance(sub, str):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+_minimum, _maximum, _any = np.minimum.reduce, np.maximum.reduce, np.logical_or.reduce
+
 
 def whole_positions(flat: np.ndarray):
     """``(positions, largest)``: 0-based int64 positions of MATLAB subscripts ``flat`` (1-D) and the largest
@@ -12,14 +14,7 @@ def whole_positions(flat: np.ndarray):
     and fractional subscripts)."""
     if not flat.size:
         return flat.astype(np.int64), 0
-    if flat.size <= 256 and flat.dtype.kind == "f":
-        # a few subscripts (a mini-batch): checked as Python floats, two numpy calls in all (in a training
-        # loop numpy's reductions run cold and cost more than the interpreter's loop over the values)
-        values = flat.tolist()
-        if all(map(float.is_integer, values)) and min(values) >= 1:       # whole numbers (no NaN, Inf), >= 1
-            return np.subtract(flat, 1, dtype=np.int64, casting="unsafe"), int(max(values))
-        # anything else: numpy's checks below decide (the same answers and errors for every size)
-    lo, hi = flat.min(), flat.max()
+    lo, hi = _minimum(flat), _maximum(flat)     # the ufuncs' reductions (fewer instructions than .min())
     if not (lo >= 1):                       # NaN fails too
         return None, None
     if flat.dtype.kind in "iub":
@@ -27,15 +22,37 @@ def whole_positions(flat: np.ndarray):
     if hi == np.inf:                        # Inf is not a whole number (and has no int64 position)
         return None, None
     if not (hi < 2.0 ** 53):                # doubles beyond exact integers: the elementwise test
-        if np.any(flat != np.floor(flat)):
+        if _any(flat != np.floor(flat)):
             return None, None
         pos = flat.astype(np.int64) - 1
         return pos, int(pos.max()) + 1
     pos = flat.astype(np.int64)
-    if (pos != flat).any():                 # fractional
+    if _any(pos != flat):                   # fractional
         return None, None
     pos -= 1
     return pos, int(hi)
 
 
-__all__ = ["whole_positions"]
+#: the last subscript array :func:`value_positions` checked, its positions and its largest subscript
+_LAST_CHECKED: list = [None, None, 0]
+
+
+def value_positions(sub: np.ndarray):
+    """:func:`whole_positions` of a numeric subscript array of MATLAB code, ``A(idx)``.
+
+    MATLAB code never changes a value in place, so the answer for the last array checked is kept: a
+    mini-batch's subscripts index the images and then the labels, and are checked once. The array kept
+    (one that owns its data) is made read-only, so that no Python code holding it can change it behind the
+    kept answer; the positions returned are read-only too (shared by the callers)."""
+    last = _LAST_CHECKED
+    if sub is last[0]:
+        return last[1], last[2]
+    pos, top = whole_positions(sub.reshape(-1, order="F"))
+    if pos is not None and sub.base is None:
+        sub.flags.writeable = False
+        pos.flags.writeable = False
+        last[0], last[1], last[2] = sub, pos, top
+    return pos, top
+
+
+__all__ = ["whole_positions", "value_positions"]

@@ -328,7 +328,10 @@ def randperm(n, k=None):
     n = _count(n, "N")
     if k is None:
         u = STREAM.uniform(n)
-        return (np.argsort(u, kind="stable") + 1).astype(np.float64).reshape(1, -1)
+        order = np.argsort(u)           # numpy's fastest sort; the stable sort's order unless two draws tie
+        if n > 1 and not (np.diff(u[order]) > 0).all():
+            order = np.argsort(u, kind="stable")
+        return (order + 1).astype(np.float64).reshape(1, -1)
     k = _count(k, "K")
     if k > n:
         raise runtime_error("MATLAB:randperm:inputKTooLarge", "K must be less than or equal to N.")
