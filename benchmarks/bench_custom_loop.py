@@ -38,7 +38,6 @@ Rounds are interleaved so machine load affects all alike; medians and the median
 from __future__ import annotations
 
 import argparse
-import copy
 import statistics
 import sys
 import time

@@ -31,10 +31,6 @@ COLON = object()  # a bare ':' index
 DEFAULT_MAX_ELEMENTS = 100_000_000   # elements per array the porter allocates (ones, zeros, rand, repmat, ...)
 
 
-def fail(message: str, identifier: str = "") -> MatlabRuntimeError:
-    return MatlabRuntimeError(message, identifier)
-
-
 # ---- small helpers ---------------------------------------------------------------------------------
 
 

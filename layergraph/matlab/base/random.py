@@ -22,7 +22,7 @@ import numpy as np
 
 from ...functions import matlab_function
 from ..values import Struct, num
-from ._common import as_array, check_allocation, matlab_array, runtime_error, text_of
+from ._common import as_array, check_allocation, runtime_error, text_of
 
 _MT_DEFAULT_SEED = 5489          # mt19937ar's default seed: what MATLAB's twister seed 0 means
 _GENERATORS = ("twister", "simdTwister", "combRecursive", "multFibonacci", "philox", "threefry",
