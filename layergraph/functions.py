@@ -22,6 +22,7 @@ class MatlabFunction:
     data_free: bool = True   # False: needs real data (trainNetwork...), the porter treats it as opaque
     base: bool = False       # a MATLAB base function (sum, size, strsplit...): never exported from layergraph
     nargout_aware: bool = False   # behaviour depends on the caller's nargout: called as fn(*args, nargout=k)
+    evaluator: bool = False  # hands its other arguments to the function value given first, returns its outputs
 
     @property
     def nargout(self) -> int:
@@ -128,19 +129,21 @@ FUNCTIONS: dict[str, MatlabFunction] = _FunctionRegistry()
 
 
 def matlab_function(name: str | None = None, *, outputs: tuple = ("out",), data_free: bool = True,
-                    base: bool = False, nargout_aware: bool = False):
+                    base: bool = False, nargout_aware: bool = False, evaluator: bool = False):
     """Decorator registering ``fn`` under its MATLAB name.
 
     ``base=True`` marks a MATLAB base function (``sum``, ``size``, ``strsplit``, ``cellfun``...): it lives in
     the registry (the interpreter and translated programs call it) but is never exported from
     ``layergraph``. ``nargout_aware=True``: the function's behaviour depends on how many outputs the caller
     asked for; callers pass ``nargout=k`` as a keyword (it returns one value for k <= 1, a tuple of k
-    values otherwise).
+    values otherwise). ``evaluator=True`` (``dlfeval``): the function only hands its other arguments to the
+    function value given first (dlarrays traced, nothing else changed) and returns that function's outputs;
+    a translated program's own function then gets the program's values as they are.
     """
 
     def wrap(fn):
         key = name or fn.__name__
-        FUNCTIONS[key] = MatlabFunction(key, fn, tuple(outputs), data_free, base, nargout_aware)
+        FUNCTIONS[key] = MatlabFunction(key, fn, tuple(outputs), data_free, base, nargout_aware, evaluator)
         return fn
 
     return wrap

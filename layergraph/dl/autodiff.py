@@ -88,7 +88,7 @@ def _untrace(x: DLArray) -> DLArray:
     return x.detach() if t.requires_grad else x
 
 
-@matlab_function("dlfeval", outputs=("varargout",), nargout_aware=True)
+@matlab_function("dlfeval", outputs=("varargout",), nargout_aware=True, evaluator=True)
 def dlfeval(fun, *args, nargout=None):
     """``[y1, ..., yk] = dlfeval(fun, x1, ..., xn)``: evaluate ``fun(x1, ..., xn)`` with automatic differentiation.
 

@@ -190,6 +190,19 @@ def to_matlab(v):
     raise MatlabAccessError(f"a Python {type(v).__name__} value cannot be handed to MATLAB code")
 
 
+def reaches_function_as_is(v) -> bool:
+    """Whether an evaluator (``dlfeval``) may hand MATLAB code's value ``v`` to MATLAB code's function as it
+    is: numeric and logical arrays, numbers, char rows and the project objects MATLAB code may hold (dlarray,
+    dlnetwork, tables, categorical). Anything else (cells, structs, layer arrays, handles, comma-separated
+    lists) takes the API's form, in which dlfeval finds the dlarrays inside it."""
+    t = type(v)
+    if t is np.ndarray:
+        return v.dtype.kind in "biuf"
+    if t is float or t is int or t is bool or t is str:
+        return True
+    return not isinstance(v, _MATLAB_VALUE_TYPES) and matlab_class(v) is not None
+
+
 def array_to_py(v: np.ndarray):
     """A MATLAB numeric or logical array as the layergraph Python API takes it: a scalar as a Python
     number (bool for logical), a row or column as a list of numbers, anything else as a copy (MATLAB's

@@ -24,7 +24,8 @@ from ..graph import LayerGraph
 from ..layers.base import REGISTRY, Layer
 from ..policy import PolicyError, check_function
 from .access import (
-    MatlabAccessError, array_to_py, check_field_name, method_name, read_property, to_matlab, write_property,
+    MatlabAccessError, array_to_py, check_field_name, method_name, reaches_function_as_is, read_property, to_matlab,
+    write_property,
 )
 from .source import Node, SourceFile, format_error, printable, read_file
 from .values import (
@@ -1881,7 +1882,11 @@ class Interpreter:
         """Run mode: the registered function really runs (data, training, files under the run policy); its
         printout goes to standard output; its errors are MATLAB's ``Error using name``."""
         name = fn.name
-        pyargs = [self.to_py(a, node) for a in args]
+        if getattr(fn, "evaluator", False) and args and isinstance(args[0], FuncHandle) \
+                and all(map(reaches_function_as_is, args[1:])):      # dlfeval(@modelLoss, net, X, T)
+            pyargs = [HandleFunction(self, args[0], node, matlab_values=True), *args[1:]]
+        else:
+            pyargs = [self.to_py(a, node) for a in args]
         kwargs = {}
         if getattr(fn, "nargout_aware", False):
             kwargs["nargout"] = nargout

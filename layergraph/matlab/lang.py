@@ -702,7 +702,31 @@ def _registered(entry):
 
     toolbox_fn.__name__ = name
     toolbox_fn.__doc__ = fn.__doc__
+    if getattr(entry, "evaluator", False):
+        return _evaluator(entry, toolbox_fn)
     return toolbox_fn
+
+
+def _evaluator(entry, general):
+    """``dlfeval(@modelLoss, net, X, T)`` in a translated program: the program's own function gets the
+    program's values as they are (dlarrays traced by the registry function) and its outputs come back as
+    they are. The general path converts every argument to the API's form and back (two copies of each
+    array, and a class change for integer arrays); it remains for anything else."""
+    fn = entry.function
+
+    def evaluator_fn(*args, nargout: int = 1):
+        if args and type(args[0]) is types.FunctionType and all(map(_access.reaches_function_as_is, args[1:])):
+            try:
+                return fn(*args, nargout=nargout)
+            except MatlabRuntimeError:
+                raise
+            except LayerGraphError as exc:
+                raise MatlabRuntimeError(str(exc), getattr(exc, "identifier", "") or "") from None
+        return general(*args, nargout=nargout)
+
+    evaluator_fn.__name__ = entry.name
+    evaluator_fn.__doc__ = fn.__doc__
+    return evaluator_fn
 
 
 def _builtin(name: str, b):

@@ -66,10 +66,11 @@ class HandleFunction:
     """A MATLAB function handle handed to the Python API (an initializer, a custom function): calling it
     runs the handle in the interpreter; MATLAB code reading the property back gets the handle itself."""
 
-    def __init__(self, interp, handle: FuncHandle, node):
+    def __init__(self, interp, handle: FuncHandle, node, matlab_values: bool = False):
         self.handle = handle
         self._interp = interp
         self._node = node
+        self._matlab_values = matlab_values     # an evaluator's (dlfeval's): MATLAB values in and out as they are
         self.__name__ = handle.text or "handle"
         self.matlab_text = handle.text
 
@@ -81,6 +82,9 @@ class HandleFunction:
 
         # Called later from Python (compiling a ported network): the script's file policy still applies.
         with confined((), read_only=True, extra_read=getattr(self._interp, "read_folders", ())):
+            if self._matlab_values:
+                outs = self._interp.call_handle(self.handle, list(args), nargout, self._node)
+                return tuple(outs) if nargout is not None and nargout > 1 else (outs[0] if outs else None)
             outs = self._interp.call_handle(self.handle, [to_matlab(a) for a in args], nargout, self._node)
             if nargout is not None and nargout > 1:
                 return tuple(self._interp.to_py(o, self._node) for o in outs)
