@@ -335,6 +335,13 @@ def write_property(obj, name: str, value):
     ``value`` is already converted to the Python API's form. Struct fields are set by the caller.
     """
     name = check_field_name(name)
+    handle = _SETTABLE.get((type(obj), name))
+    if handle is None:
+        settable = type(obj).MATLAB_SETTABLE if isinstance(obj, Layer) else allowed_names(obj, "MATLAB_SETTABLE")
+        if name in settable:       # decided once per class and name: the checks below pass, the same way
+            handle = _SETTABLE[(type(obj), name)] = bool(getattr(type(obj), "MATLAB_HANDLE", False))
+    if handle is not None:
+        return _set_property(obj if handle else obj.copy(), name, value)
     settable = type(obj).MATLAB_SETTABLE if isinstance(obj, Layer) else allowed_names(obj, "MATLAB_SETTABLE")
     if name not in settable and getattr(matlab_class(obj), "MATLAB_DYNAMIC_SETTABLE", False) and \
             name not in allowed_names(obj, "MATLAB_PROPERTIES"):
@@ -357,7 +364,14 @@ def write_property(obj, name: str, value):
         raise MatlabAccessError(f"Unrecognized property '{name}' for {who}.")
     # a handle object (MATLAB_HANDLE: trainingProgressMonitor; a dlnetwork, updated in place like the update
     # functions do) is changed itself; any other object is copied (MATLAB's value semantics)
-    new = obj if getattr(type(obj), "MATLAB_HANDLE", False) else obj.copy()
+    return _set_property(obj if getattr(type(obj), "MATLAB_HANDLE", False) else obj.copy(), name, value)
+
+
+#: (class, MATLAB property name) -> whether the class is a handle class, for the allow-listed settable ones
+_SETTABLE: dict = {}
+
+
+def _set_property(new, name: str, value):
     try:
         setattr(new, name, value)
     except LayerGraphError:
