@@ -360,3 +360,41 @@ def test_dlarray_of_a_float_array_with_a_known_format():
         dlarray(rng.random((2, 2, 2, 2, 2)), "SSCB")
     traced = dlfeval(lambda: [dlarray(single, "SSCB").traced])      # inside dlfeval: traced
     assert traced == [True]
+
+
+# ------------------------------------------------------------------------------------------------
+# dlgradient's call into torch's autograd engine
+
+
+@pytest.mark.parametrize("engine", ["direct", "torch.autograd.grad"])
+def test_dlgradient_gives_the_same_through_either_autograd_call(monkeypatch, engine):
+    from layergraph.dl import autodiff
+
+    calls, run = [], None
+    if engine == "direct":
+        run = autodiff._checked_run_backward()
+        assert run is not None or autodiff._RUN_BACKWARD[0] is None     # this torch has it, or it is not used
+        if run is not None:
+            monkeypatch.setattr(autodiff, "_RUN_BACKWARD", [lambda *a, **k: calls.append(1) or run(*a, **k)])
+    else:
+        monkeypatch.setattr(autodiff, "_RUN_BACKWARD", [None])
+    net, images, T = _image_net(), _images(), _targets()
+    loss, grads = dlfeval(_loss_and_gradients("network"), net, dlarray(images, "SSCB"), T)
+    out, module = _module_outputs(net, images)
+    (-(torch.from_numpy(T.T.copy()) * torch.log(out)).sum() / 6).backward()
+    for (_, _, src), g in zip(module.learnable_sources(), grads.Value):
+        np.testing.assert_allclose(extractdata(g), src.to_matlab(src.tensor.grad).numpy(), rtol=1e-4, atol=1e-6)
+
+    # a dlarray, second derivatives: y = Σ x³, dy/dx = 3x², d(Σ dy/dx)/dx = 6x; an unused variable gets zeros
+    def derivatives(x, z):
+        y = (x * x * x).sum(2)
+        dx, dz = dlgradient(y, x, z, "EnableHigherDerivatives", True)
+        return dx, dz, dlgradient(dx.sum(2), x)
+
+    x0 = np.array([[1.0, -2.0, 0.5]])
+    dx, dz, d2x = dlfeval(derivatives, dlarray(x0), dlarray(np.ones((1, 2))))
+    np.testing.assert_allclose(extractdata(dx), 3 * x0 ** 2)
+    np.testing.assert_allclose(extractdata(dz), np.zeros((1, 2)))
+    np.testing.assert_allclose(extractdata(d2x), 6 * x0)
+    assert not dx.traced and not d2x.traced
+    assert len(calls) == (3 if run is not None else 0)      # the network's gradients and the two of x
