@@ -348,7 +348,7 @@ def test_whole_positions_refuse_what_matlab_refuses():
         assert S._whole_positions(np.array(bad, dtype=np.float64)) == (None, None)
 
 
-@pytest.mark.parametrize("size", [4, 300])
+@pytest.mark.parametrize("size", [4, 300])                 # Python's checks for a few, numpy's for many
 def test_subscript_checks_agree_for_few_and_many_subscripts(size):
     good = np.arange(size, 0, -1, dtype=np.float64)
     pos, top = S._whole_positions(good)
@@ -589,3 +589,36 @@ def test_dlfeval_in_a_program_passes_arrays_without_copies():
     assert seen[0] is T and np.array_equal(out, [[2.0]])
     ml.dlfeval(model_loss, np.array([[1.0]]), Cell.row([T]))       # a cell: the general path (a copy inside)
     assert isinstance(seen[1], Cell) and seen[1].a[0, 0] is not T and np.array_equal(seen[1].a[0, 0], T)
+
+
+def test_mini_batches_cut_from_randperm_need_no_subscript_check(monkeypatch):
+    from layergraph.values import subscripts
+
+    calls = []
+    check = subscripts.whole_positions
+    monkeypatch.setattr(subscripts, "whole_positions", lambda flat: calls.append(flat.size) or check(flat))
+    ml.rng(3.0)
+    idx = ml.randperm(10.0)
+    order = idx.reshape(-1).astype(int)
+    assert sorted(order.tolist()) == list(range(1, 11))
+    labels = np.arange(101.0, 111.0).reshape(-1, 1)
+    X = np.arange(3.0 * 10).reshape(3, 10)
+    for start in (1, 5):
+        batch = ml.index_span(idx, start, start + 3)                       # idx(start:start+3)
+        assert np.array_equal(ml.index(X, ml.C, batch), X[:, order[start - 1:start + 3] - 1])
+        assert np.array_equal(ml.index(labels, batch), labels[order[start - 1:start + 3] - 1])
+    assert np.array_equal(ml.index(labels, idx), labels[order - 1])        # the permutation itself
+    assert calls == []                                                      # none of them was checked
+    # the largest of a part is known only as the permutation's (10) until a dimension is smaller
+    small = np.arange(1.0, 8.0).reshape(1, -1)                             # 7 elements
+    part = ml.index_span(idx, 1, 4)
+    top = int(part.max())
+    if top <= 7:
+        assert np.array_equal(ml.index(small, part), small[:, order[:4] - 1])
+    else:
+        with pytest.raises(MatlabRuntimeError, match=f"index {top}, but the dimension has 7"):
+            ml.index(small, part)
+    tiny = np.arange(1.0, 3.0).reshape(1, -1)                              # 2 elements: some part exceeds it
+    part = ml.index_span(idx, 7, 10)
+    with pytest.raises(MatlabRuntimeError, match=f"index {int(part.max())}, but the dimension has 2"):
+        ml.index(tiny, part)

@@ -39,6 +39,7 @@ from .access import _AS_MATLAB  # type -> passes as a MATLAB value (filled by _a
 from . import semantics as S
 from .semantics import COLON, transpose  # noqa: F401  (ml.transpose is MATLAB's .')
 from .base._core import call  # noqa: F401  (the one way registry functions call a function value)
+from ..values.subscripts import known_part
 from .values import Cell, CsList, FuncHandle, LayerArr, MString, Opaque, ProgramFunction, StrArr, Struct, StructArr, num
 
 #: ``:`` as a subscript (``A(:, 1)`` is ``ml.index(A, ml.C, 1.0)``)
@@ -105,6 +106,10 @@ def _idx(idx):
 def index(base, *idx):
     """``base(idx...)``: parenthesis indexing (linear column-major with one subscript, logical masks)."""
     if type(base) is np.ndarray:            # a numeric array: S.index_get's own first choice
+        if len(idx) == base.ndim > 1 and np.ndarray not in S.OVERLOAD_TYPES:
+            res = S.take_along_one(base, idx)  # X(:, :, :, batch): a mini-batch, one call deep
+            if res is not None:
+                return res
         return S.index_get(base, [i if type(i) is np.ndarray or i is COLON else v(i) for i in idx])
     if isinstance(base, FuncHandle) or (callable(base) and not isinstance(base, (np.ndarray, str))):
         return call(base, *idx)
@@ -118,9 +123,10 @@ def index_span(base, a, b):
         ta, tb = type(a), type(b)
         if (ta is int or (ta is float and a.is_integer())) and (tb is int or (tb is float and b.is_integer())) \
                 and 1 <= a <= b <= base.size:
-            if base.shape[0] == 1:                                   # a row (or a scalar): a row
-                return base[:, int(a) - 1:int(b)].copy()
-            return base[int(a) - 1:int(b), :].copy()                  # a column: a column
+            start, stop = int(a) - 1, int(b)
+            part = base[:, start:stop].copy() if base.shape[0] == 1 else base[start:stop, :].copy()  # row: row
+            known_part(base, start, stop, part)     # subscripts cut from known ones (a mini-batch of randperm)
+            return part
     return index(base, colon(a, b))
 
 

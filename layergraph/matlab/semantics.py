@@ -393,7 +393,7 @@ def index_positions(idx, shape, allow_grow=False, colon=None):
             out.append(np.arange(d) if colon is None else colon)
             continue
         if type(i) is np.ndarray and i.dtype.kind in "iuf":        # numeric subscripts (the common case)
-            pos, top = _value_positions(i)
+            pos, top = _value_positions(i, d)
             if pos is None:
                 flat = i.reshape(-1, order="F")
                 bad = flat[~np.isfinite(flat) | (flat < 1) | (flat != np.floor(flat))][0]
@@ -466,7 +466,7 @@ def take(arr: np.ndarray, idx):
     if not idx:
         return arr
     if len(idx) == arr.ndim > 1:                # A(:, :, :, idx): one numeric subscript, colons elsewhere
-        res = _take_along_one(arr, idx)
+        res = take_along_one(arr, idx)
         if res is not None:
             return res
     pos, dims = index_positions(idx, shape, colon=slice(None))
@@ -497,7 +497,7 @@ def take(arr: np.ndarray, idx):
     return _squeeze_trailing(res) if res.ndim > 2 else res
 
 
-def _take_along_one(arr: np.ndarray, idx):
+def take_along_one(arr: np.ndarray, idx):
     """``A(:, ..., v, ..., :)`` with as many subscripts as ``A`` has dimensions, all ``:`` but one numeric
     array of valid subscripts: the positions along that one dimension (the mini-batch of a training loop).
     None for anything else, and for invalid subscripts (the general path gives MATLAB's error)."""
@@ -510,7 +510,7 @@ def _take_along_one(arr: np.ndarray, idx):
     sub = idx[where] if where >= 0 else None
     if sub is None or sub.dtype.kind not in "iuf":
         return None
-    pos, top = _value_positions(sub)
+    pos, top = _value_positions(sub, arr.shape[where])
     if pos is None or top > arr.shape[where]:
         return None
     key = [slice(None)] * arr.ndim

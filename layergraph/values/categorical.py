@@ -808,7 +808,7 @@ def _positions(sub, size: int) -> np.ndarray:
     if isinstance(sub, str) and sub == ":":
         return np.arange(size)
     if type(sub) is np.ndarray and sub.dtype.kind in "iuf":      # a MATLAB value: checked once (see value_positions)
-        pos, top = value_positions(sub)
+        pos, top = value_positions(sub, size)
     else:
         arr = np.asarray(sub)
         if arr.dtype == bool:

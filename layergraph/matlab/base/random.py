@@ -21,6 +21,7 @@ import time
 import numpy as np
 
 from ...functions import matlab_function
+from ...values.subscripts import known_permutation
 from ..values import Struct, num
 from ._common import as_array, check_allocation, runtime_error, text_of
 
@@ -331,7 +332,10 @@ def randperm(n, k=None):
         order = np.argsort(u)           # numpy's fastest sort; the stable sort's order unless two draws tie
         if n > 1 and not (np.diff(u[order]) > 0).all():
             order = np.argsort(u, kind="stable")
-        return (order + 1).astype(np.float64).reshape(1, -1)
+        out = (order + 1).astype(np.float64)
+        out.shape = (1, n)                   # reshaped in place: an array of its own
+        known_permutation(out, order)        # MATLAB code indexing with it needs no check of its subscripts
+        return out
     k = _count(k, "K")
     if k > n:
         raise runtime_error("MATLAB:randperm:inputKTooLarge", "K must be less than or equal to N.")
