@@ -398,3 +398,27 @@ def test_dlgradient_gives_the_same_through_either_autograd_call(monkeypatch, eng
     np.testing.assert_allclose(extractdata(d2x), 6 * x0)
     assert not dx.traced and not d2x.traced
     assert len(calls) == (3 if run is not None else 0)      # the network's gradients and the two of x
+
+
+# ------------------------------------------------------------------------------------------------
+# adamupdate on a network: its solver state and its checks
+
+
+def test_adamupdate_state_tables_and_empty_gradients():
+    from layergraph.dl import adamupdate
+
+    net, images, T = _image_net(), _images(), _targets()
+    before = [extractdata(v).copy() for v in net.Learnables.Value]
+    _, grads = dlfeval(_loss_and_gradients("network"), net, dlarray(images, "SSCB"), T)
+    g = [extractdata(v) for v in grads.Value]
+    net, avg, sq = adamupdate(net, grads, [], [], 1, 0.01)
+    # step 1 from zero averages: m = 0.1 g, v = 0.001 g², θ ← θ − 0.01·(√(1−0.999)/(1−0.9))·m/(√v + 1e-8)
+    for k, (theta0, gk) in enumerate(zip(before, g)):
+        m, v = 0.1 * gk, 0.001 * gk * gk
+        np.testing.assert_allclose(extractdata(avg.Value[k]), m, rtol=1e-5, atol=1e-12)
+        np.testing.assert_allclose(extractdata(sq.Value[k]), v, rtol=1e-5, atol=1e-14)
+        want = theta0 - 0.01 * (np.sqrt(1 - 0.999) / (1 - 0.9)) * m / (np.sqrt(v) + 1e-8)
+        np.testing.assert_allclose(extractdata(net.Learnables.Value[k]), want, rtol=1e-4, atol=1e-6)
+    assert list(avg.Parameter) == list(net.Learnables.Parameter)
+    with pytest.raises(DLArrayError, match="must not be empty"):
+        adamupdate(net, [], avg, sq, 2, 0.01)

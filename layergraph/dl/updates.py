@@ -64,7 +64,10 @@ class Leaves(list):
         """The structure of the learnables holding ``values`` (state outputs: tables for networks)."""
         if self.net is not None:
             layers, params, _ = self.net.table_rows("learnable")
-            if not any(isinstance(v, DLArray) for v in values):
+            for v in values:
+                if isinstance(v, DLArray):
+                    break
+            else:               # torch-layout tensors (the solver state of a network)
                 return LearnableTable.lazy(layers, params, list(values), self.net.table_converters("learnable")[1])
             vals = [v if isinstance(v, DLArray) else DLArray(None, "", torch_data=v, convert=leaf.src.to_matlab)
                     for leaf, v in zip(self, values)]
@@ -287,8 +290,9 @@ def adamupdate(net, grad, averageGrad, averageSqGrad, iteration, *args):
     leaves = flatten_params(net, "adamupdate")
     with torch.no_grad():
         g = flatten_like(grad, leaves, "adamupdate")
-        if any(x is None for x in g):
-            raise DLArrayError("adamupdate: gradients must not be empty.")
+        for x in g:
+            if x is None:
+                raise DLArrayError("adamupdate: gradients must not be empty.")
         m = _zeros(leaves, flatten_like(averageGrad, leaves, "adamupdate", what="averageGrad"))
         v = _zeros(leaves, flatten_like(averageSqGrad, leaves, "adamupdate", what="averageSqGrad"))
         m = torch._foreach_mul(m, b1)
