@@ -198,9 +198,14 @@ def reaches_function_as_is(v) -> bool:
     t = type(v)
     if t is np.ndarray:
         return v.dtype.kind in "biuf"
-    if t is float or t is int or t is bool or t is str:
-        return True
-    return not isinstance(v, _MATLAB_VALUE_TYPES) and matlab_class(v) is not None
+    as_is = _AS_IS_ARGUMENT.get(t)
+    if as_is is None:            # decided once per type
+        as_is = _AS_IS_ARGUMENT[t] = t in (float, int, bool, str) or (
+            not issubclass(t, _MATLAB_VALUE_TYPES) and matlab_class(v) is not None)
+    return as_is
+
+
+_AS_IS_ARGUMENT: dict = {}
 
 
 def array_to_py(v: np.ndarray):

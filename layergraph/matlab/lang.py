@@ -33,7 +33,7 @@ import types
 import numpy as np
 
 from ..errors import LayerGraphError, MatlabPortError, MatlabRuntimeError
-from ..functions import FUNCTIONS, call_function
+from ..functions import FUNCTIONS, call_function, overload_for
 from . import access as _access
 from .access import _AS_MATLAB  # type -> passes as a MATLAB value (filled by _access.passes_as_matlab)
 from . import semantics as S
@@ -111,6 +111,10 @@ def index(base, *idx):
             if res is not None:
                 return res
         return S.index_get(base, [i if type(i) is np.ndarray or i is COLON else v(i) for i in idx])
+    if len(idx) == 1 and type(idx[0]) is np.ndarray and type(base) in S.OVERLOAD_TYPES:
+        impl = overload_for("parenReference", (base,))   # labels(batch): the class's own indexing, directly
+        if impl is not None:
+            return S.apply_overload(impl, [base, idx[0]])
     if isinstance(base, FuncHandle) or (callable(base) and not isinstance(base, (np.ndarray, str))):
         return call(base, *idx)
     return S.index_get(v(base), _idx(idx))
