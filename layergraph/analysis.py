@@ -222,6 +222,8 @@ def _check_given_values(layer: Layer, sizes: dict, states: dict) -> None:
         if value is None:
             continue
         got = tuple(value.shape)
+        if prop in getattr(layer, "RESIZABLE_STATE", ()) and len(got) == 2 and got[0] == shape[0]:
+            continue        # a recurrent state with one column per observation (dH×N, net.State after forward)
         if got != tuple(shape) and not (
             value.numel() == math.prod(shape) and [s for s in got if s != 1] == [s for s in shape if s != 1]
         ):

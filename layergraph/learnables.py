@@ -31,6 +31,7 @@ class LearnableSource(NamedTuple):
     to_matlab: Callable
     to_torch: Callable
     owner: tuple | None = None     # (object, attribute) holding the tensor, to swap it (forward's state)
+    resizable: bool = False        # a recurrent state: dH (one column) or N×dH (one column per observation)
 
 
 class LearnableRow(NamedTuple):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import inspect
 import math
+import numpy as np
 import weakref
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
@@ -196,6 +197,7 @@ class Network(fx.GraphModule):
                     lambda t, lay=resolved, p=prop, ins=inputs: lay.from_torch(p, t, ins),
                     lambda v, lay=resolved, p=prop, ins=inputs: lay.to_torch(p, v, ins),
                     _find_owner(module, resolved.torch_attribute(prop), tensor),
+                    prop in getattr(resolved, "RESIZABLE_STATE", ()),
                 )))
         cache[kind] = rows
         return rows
@@ -285,7 +287,7 @@ class Network(fx.GraphModule):
                 if src is None:
                     raise GraphError(f"net.{what}: the network has no {kind} parameter '{prop}' in layer '{layer}'.")
                 targets.append(src)
-        tensors, values_in = [], []
+        tensors, values_in, resized = [], [], []
         engine = table.engine_values()
         values = table.value_list() if engine is None else None
         for i, (layer, prop, src) in enumerate(zip(row_layers, row_params, targets)):
@@ -300,15 +302,24 @@ class Network(fx.GraphModule):
                     continue
                 torch_value = getattr(value, "_torch", None)
             if torch_value is None:
-                data = value.data if hasattr(value, "data") and not isinstance(value, torch.Tensor) else value
+                data = value.data if hasattr(value, "data") and not isinstance(value, (torch.Tensor, np.ndarray)) \
+                    else value
                 try:
                     torch_value = src.to_torch(torch.as_tensor(data).detach().to(src.tensor.dtype))
                 except (TypeError, ValueError, RuntimeError):
                     raise GraphError(f"net.{what}: value for '{layer}/{prop}' must be a numeric array or dlarray.") from None
             if torch_value is not None and torch_value.shape != src.tensor.shape:
-                torch_value = torch_value.reshape(src.tensor.shape) if torch_value.numel() == src.tensor.numel() else None
+                if src.resizable:
+                    torch_value = _state_columns(torch_value, src.tensor)
+                elif torch_value.numel() == src.tensor.numel():
+                    torch_value = torch_value.reshape(src.tensor.shape)
+                else:
+                    torch_value = None
             if torch_value is None:
                 raise GraphError(f"net.{what}: value for '{layer}/{prop}' has the wrong size.")
+            if torch_value.shape != src.tensor.shape:           # a recurrent state with another number of columns
+                resized.append((src.tensor, torch_value))
+                continue
             tensors.append(src.tensor)
             values_in.append(torch_value)
         # every value checked first: a bad table leaves the network unchanged
@@ -322,6 +333,8 @@ class Network(fx.GraphModule):
                 _copy_all(tensors, values_in)
         elif tensors:
             _copy_all(tensors, values_in)        # nothing traced on either side: nothing for autograd to record
+        for tensor, value in resized:
+            tensor.data = value.detach().to(tensor.dtype).clone()      # same tensor object, new shape
 
     def to_layer_graph(self) -> LayerGraph:
         """``layerGraph(net)``: the graph with the current values in its layers."""
@@ -496,6 +509,17 @@ def _input_specs(net: "Network") -> list:
         specs.append((name, layout, 2 + int(layout.has_time) + len(spatial), cdim, layout.channels,
                       None if any(s is None for s in spatial) else torch.Size(spatial)))
     return specs
+
+
+def _state_columns(value: torch.Tensor, tensor: torch.Tensor) -> torch.Tensor | None:
+    """A recurrent state value (torch layout) for the state tensor ``tensor``: dH (one column, the same
+    for every observation) or N×dH (one column per observation); None when its size does not fit."""
+    channels = tensor.shape[-1]
+    if value.numel() == channels:
+        return value.reshape(channels)
+    if value.dim() == 2 and value.shape[1] == channels:
+        return value
+    return None
 
 
 def _copy_all(tensors: list, values: list) -> None:

@@ -12,6 +12,8 @@ state untouched (MATLAB's value semantics): assign it with ``net.State = state``
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import torch
 from torch import fx
@@ -179,8 +181,17 @@ def forward(net, *args, **kwargs):
         _check_net(net, "forward")
     tensors, mode = _prepare(net, inputs, "forward", formats_opt)
     names = None if outputs is None else _output_names(net, outputs)
+    if not net.training:
+        net.train(True)
+    outs, state = _run_with_state(net, tensors, names)
+    return (*_wrap_outputs(net, outs, names, mode), state)
+
+
+def _run_with_state(net: Network, tensors, names):
+    """(outputs, the updated state as a table): runs the network on copies of its state tensors, so the
+    network keeps its state (MATLAB's value semantics). Batch normalization updates its copies in training
+    mode; recurrent layers put their final hidden/cell states (N×dH, MATLAB dH×N) in place of theirs."""
     layers, params, slots, converters, held = _state_plan(net)
-    # run on copies of the state tensors, so the network keeps its state (MATLAB's value semantics)
     copies = _clone_all(held) if held else ()
     k = 0
     for tensor, where, name in slots:
@@ -190,11 +201,14 @@ def forward(net, *args, **kwargs):
             else:
                 setattr(where, name, copies[k])
             k += 1
-    if not net.training:
-        net.train(True)
+    recurrent = _recurrent_modules(net)
+    for m in recurrent:
+        m.record = True
     try:
         outs = _run(net, tensors, names)
     finally:
+        for m in recurrent:
+            m.record = False
         updated = []
         for tensor, where, name in slots:
             if where is None:
@@ -206,8 +220,18 @@ def forward(net, *args, **kwargs):
                 value = getattr(where, name)
                 setattr(where, name, tensor)
             updated.append(value.detach() if value.requires_grad else value)
-    state = LearnableTable.lazy(layers, params, updated, converters, untraced=True)
-    return (*_wrap_outputs(net, outs, names, mode), state)
+    return outs, LearnableTable.lazy(layers, params, updated, converters, untraced=True)
+
+
+def _recurrent_modules(net: Network) -> tuple:
+    """The network's recurrent modules that hold a state (LSTM, BiLSTM, GRU and their projected forms)."""
+    cache = net.__dict__.setdefault("_lg_sources", {})
+    mods = cache.get("recurrent-modules")
+    if mods is None:
+        from ..layers.recurrent import recurrent_modules
+
+        mods = cache["recurrent-modules"] = tuple(m for m in recurrent_modules(net) if "HiddenState" in m._buffers)
+    return mods
 
 
 def _clone_all(tensors: list) -> list:
@@ -244,38 +268,58 @@ def _slot(owner):
     return obj, name
 
 
-def dl_predict(net, *args, **kwargs):
-    """``[Y1, ..., Yk] = predict(net, X1, ..., Xm, 'Outputs', names)`` for dlarray inputs (inference mode)."""
+def dl_predict(net, *args, nargout=None, **kwargs):
+    """``[Y1, ..., Yk] = predict(net, X1, ..., Xm, 'Outputs', names)`` for dlarray inputs (inference mode).
+
+    ``[Y1, ..., Yk, state] = predict(...)`` (``nargout=k+1``) also returns the updated network state, a
+    table like ``net.State``: recurrent layers' hidden/cell states after the last time step (dH×N, one
+    column per observation); batch normalization's statistics as they are (inference mode). The network
+    keeps its state until ``net.State = state``.
+    """
     inputs, opts = parse_options("predict", args, kwargs, _FORWARD_OPTIONS)
     net = _check_net(net, "predict")
     tensors, mode = _prepare(net, inputs, "predict", opts["InputDataFormats"])
     names = _output_names(net, opts["Outputs"])
+    n_outputs = len(net.OutputNames) if names is None else len(names)
+    with_state = nargout is not None and nargout > n_outputs
     _set_mode(net, False)
-    if TRACE.depth:
-        outs = _run(net, tensors, names)
-    else:
-        with torch.no_grad():
+    with contextlib.nullcontext() if TRACE.depth else torch.no_grad():
+        if with_state:
+            outs, state = _run_with_state(net, tensors, names)
+        else:
             outs = _run(net, tensors, names)
     wrapped = _wrap_outputs(net, outs, names, mode)
+    if with_state:
+        return (*wrapped, state)
     return wrapped[0] if len(wrapped) == 1 else tuple(wrapped)
 
 
-@matlab_function("predict", outputs=("Y",), data_free=False)
-def predict(net, X, *args, **kwargs):
+@matlab_function("predict", outputs=("Y", "state"), data_free=False)
+def predict(net, X, *args, nargout=None, **kwargs):
     """``Y = predict(net, X, ...)``: one function for both MATLAB forms.
 
     With dlarray inputs (or the ``'Outputs'`` option) it is the dlnetwork ``predict`` of custom loops
     (dlarrays in and out, by their labels); otherwise the SeriesNetwork/DAGNetwork/dlnetwork ``predict``
     of :mod:`layergraph.training` (torch-layout data, mini-batches, NumPy out).
+    ``[Y1, ..., Yk, state] = predict(net, X, ...)`` (``nargout=k+1``, dlarray inputs) also returns the
+    updated network state (see :func:`dl_predict`).
     """
     rest = list(args)
     dl_inputs = isinstance(X, DLArray) or any(isinstance(a, DLArray) for a in rest)
     wants_outputs = any(isinstance(a, str) and a.lower() == "outputs" for a in rest) or "Outputs" in kwargs
     if dl_inputs or wants_outputs or isinstance(X, torch.Tensor) and X.requires_grad:
-        return dl_predict(net, X, *args, **kwargs)
+        return dl_predict(net, X, *args, nargout=nargout, **kwargs)
+    _no_state_output(net, nargout)
     from ..training.predict import predict as batch_predict
 
     return batch_predict(net, X, *args, **kwargs)
+
+
+def _no_state_output(net, nargout) -> None:
+    """``[Y, state] = predict(net, X)`` with numeric X: the state output needs dlarray input here."""
+    if nargout is not None and isinstance(net, Network) and nargout > len(net.OutputNames):
+        raise OptionError(f"predict: the state output ([Y, state] = predict(net, X)) needs dlarray input "
+                          f"(dlarray(X, fmt)); the network has {len(net.OutputNames)} output(s).")
 
 
 @matlab_function("initialize", outputs=("net",))
@@ -300,10 +344,15 @@ def resetState(net):
             if prop not in ("HiddenState", "CellState"):
                 continue
             initial = net._lg.graph.layer(layer_name)._values.get(prop)
+            channels = src.tensor.shape[-1]
             if initial is None or (hasattr(initial, "numel") and initial.numel() == 0):
-                src.tensor.zero_()
+                value = torch.zeros(channels, dtype=src.tensor.dtype)
             else:
-                src.tensor.copy_(src.to_torch(torch.as_tensor(initial).to(src.tensor.dtype)).reshape(src.tensor.shape))
+                value = src.to_torch(torch.as_tensor(initial).to(src.tensor.dtype)).reshape(channels)
+            if src.tensor.shape != value.shape:           # dH×N after net.State = state: back to one column
+                src.tensor.data = value
+            else:
+                src.tensor.copy_(value)
     return net
 
 

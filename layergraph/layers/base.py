@@ -830,7 +830,8 @@ def learnable_values(layer: Layer, inputs) -> dict:
             value = layer.initial_value(prop, inputs)
         else:
             value = value.to(torch.float32)
-            if tuple(value.shape) != tuple(shape):
+            if tuple(value.shape) != tuple(shape) and not (
+                    prop in getattr(layer, "RESIZABLE_STATE", ()) and value.dim() == 2 and value.shape[0] == shape[0]):
                 if value.numel() == math.prod(shape) and _squeezed(value.shape) == _squeezed(shape):
                     value = value.reshape(shape)
                 else:

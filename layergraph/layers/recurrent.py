@@ -154,6 +154,8 @@ class _RecurrentLayer(Layer):
     HAS_CELL = True
     FAMILY = "recurrent"
     POSITIONAL = ("NumHiddenUnits",)
+    # net.State may hold these with one column per observation (dH×N, after forward/predict on N observations)
+    RESIZABLE_STATE = ("HiddenState", "CellState")
     # MATLAB's object display (Layer.__str__): port and state-port rows under Name
     DISPLAY_TOP = ("InputNames", "OutputNames", "NumInputs", "NumOutputs", "HasStateInputs", "HasStateOutputs")
 
@@ -260,13 +262,19 @@ class _RecurrentLayer(Layer):
         return torch.zeros(shape)
 
     def to_torch(self, prop, value, inputs):
+        if prop in self.state_props() and value.dim() == 2 and value.shape[1] != 1 \
+                and value.shape[0] == self.state_channels:
+            return value.t().contiguous()        # MATLAB dH×N (one column per observation) -> torch N×dH
         return value.reshape(-1) if prop in ("Bias",) + self.state_props() else value
 
     def from_torch(self, prop, value, inputs):
+        if prop in self.state_props() and value.dim() == 2:
+            return value.t()                     # N×dH (the state after a call on N observations) -> dH×N
         return value.reshape(-1, 1) if prop in ("Bias",) + self.state_props() else value
 
     def module_kwargs(self) -> dict:
         return dict(
+            name=self.Name,
             hidden=self.NumHiddenUnits,
             last=self.OutputMode == "last",
             state_fn=self.StateActivationFunction,
@@ -282,8 +290,9 @@ class _RecurrentLayer(Layer):
 class _RecurrentModule(nn.Module):
     """Learnables under their MATLAB names; initial states as buffers unless they come from inputs."""
 
-    def __init__(self, params: dict, *, hidden, last, state_fn, gate_fn, state_inputs, state_outputs):
+    def __init__(self, params: dict, *, hidden, last, state_fn, gate_fn, state_inputs, state_outputs, name=""):
         super().__init__()
+        self.layer_name = name
         self.InputWeights = nn.Parameter(params["InputWeights"])
         self.RecurrentWeights = nn.Parameter(params["RecurrentWeights"])
         self.Bias = nn.Parameter(params["Bias"])
@@ -304,6 +313,11 @@ class _RecurrentModule(nn.Module):
         # previous call and stores its own final state. Off by default; see ``carry_state``.
         self.carry = False
         self.carried = None      # {buffer name: N×dH tensor} or None
+        # Recording the updated state (dlnetwork forward/predict with a state output): when ``record`` is on,
+        # a call without state inputs replaces the HiddenState/CellState buffers by its final states
+        # (N×dH, detached). The callers swap the buffers for copies first and put the network's back
+        # afterwards, so the network keeps its state until ``net.State = state`` (network_api.forward).
+        self.record = False
 
     def reset_carried(self) -> None:
         self.carried = None
@@ -316,7 +330,18 @@ class _RecurrentModule(nn.Module):
             if carried is not None and carried.shape[0] == n:
                 given = carried.to(x.dtype)
         if given is None:
-            given = getattr(self, buffer_name).to(x.dtype).unsqueeze(0).expand(n, directions * h)
+            given = getattr(self, buffer_name).to(x.dtype)
+            if given.dim() == 1:                 # dH: the same initial state for every observation
+                given = given.unsqueeze(0).expand(n, directions * h)
+            elif given.shape[0] != n:            # N×dH from an earlier call on N observations (net.State = state)
+                if given.shape[0] != 1:
+                    raise LayoutError(
+                        f"Layer '{self.layer_name}': the {buffer_name} of the network state has {given.shape[0]} "
+                        f"columns (one per observation of an earlier call, size {given.shape[1]}×{given.shape[0]}) "
+                        f"but the input has {n} observations. Use input with {given.shape[0]} observations, "
+                        f"or reset the state (resetState) or assign a {given.shape[1]}×1 state first."
+                    )
+                given = given.expand(n, directions * h)
         return given.reshape(n, directions, h).transpose(0, 1).contiguous()
 
     def effective(self):
@@ -324,9 +349,16 @@ class _RecurrentModule(nn.Module):
         return self.InputWeights, self.RecurrentWeights
 
     def _store(self, **states) -> None:
-        """Keep the final states (N×dH, detached) for the next call when carrying is on."""
+        """Keep the final states (N×dH, detached) for the next call when carrying is on; put them in the
+        state buffers when recording is on."""
         if self.carry:
             self.carried = {k: v.detach() for k, v in states.items()}
+        if self.record:
+            buffers = self._buffers
+            for k, v in states.items():
+                old = buffers.get(k)
+                if old is not None:
+                    buffers[k] = v.detach().to(old.dtype)
 
     def _finish(self, y, states):
         out = y[:, -1] if self.last else y

@@ -352,12 +352,14 @@ def _wants_dl(X, args, kwargs) -> bool:
         "Outputs" in kwargs
 
 
-@matlab_function("predict", outputs=("Y",), data_free=False)
-def predict(net, X, *args, **kwargs):
+@matlab_function("predict", outputs=("Y", "state"), data_free=False)
+def predict(net, X, *args, nargout=None, **kwargs):
     """``Y = predict(net, X, Name, Value)`` with MATLAB layouts: scores N×K (single), image outputs
-    H×W×C×N, sequence outputs an N×1 cell of K×T; dlarray inputs follow their format labels."""
+    H×W×C×N, sequence outputs an N×1 cell of K×T; dlarray inputs follow their format labels
+    (``[Y, state] = predict(net, X)`` then also returns the updated network state)."""
     if _wants_dl(X, args, kwargs):
-        return _dl_api.predict(net, X, *args, **kwargs)
+        return _dl_api.predict(net, X, *args, nargout=nargout, **kwargs)
+    _dl_api._no_state_output(net, nargout)
     X = to_engine_predictors(X, network_input_layout(net), "predict", "the data")
     return from_engine_output(_predict.predict(net, X, *args, **kwargs))
 
