@@ -263,3 +263,39 @@ def test_numeric_input_with_a_state_output_is_a_clear_error():
     net, _, _ = make_lstm()
     with pytest.raises(LayerGraphError, match="state output .* needs dlarray input"):
         predict(net, np.zeros((N, 5, C), dtype=np.float32), nargout=2)
+
+
+NUMERIC_SNIPPET = """
+rng(0);
+W = rand(16, 3) - 0.5; R = rand(16, 4) - 0.5; b = rand(16, 1) - 0.5; V = rand(2, 4) - 0.5;
+X = rand(3, 6);
+layers = [sequenceInputLayer(3) lstmLayer(4, 'InputWeights', W, 'RecurrentWeights', R, 'Bias', b) ...
+          fullyConnectedLayer(2, 'Weights', V, 'Bias', zeros(2, 1))];
+net = dlnetwork(layers);
+Yall = predict(net, X, InputDataFormats="CT");
+[Y1, state] = predict(net, X(:, 1:2), InputDataFormats="CT");
+net.State = state;
+Y2 = predict(net, X(:, 3:6), InputDataFormats="CT");
+net = resetState(net);
+Y3 = predict(net, X(:, 3:6), InputDataFormats="CT");
+"""
+
+
+def test_numeric_predict_with_input_formats_carries_the_state_like_matlab_reset_state_example():
+    """MathWorks' resetState page: ``[scores, state] = predict(net, X, InputDataFormats="CT"); net.State = state``."""
+    from matlab_differential import execute, interpret, translated
+
+    ran = interpret(NUMERIC_SNIPPET)
+    assert ran[0] == "ok", ran
+    ported = execute(translated(NUMERIC_SNIPPET))
+    assert ported[0] == "ok", ported
+    for ws in (ran[1], ported[1]):
+        W, R, b, V, Xv = (np.asarray(ws[k], dtype=np.float64) for k in ("W", "R", "b", "V", "X"))
+        ys, _, _ = np_lstm(Xv[:, None, :], W, R, b, np.zeros((4, 1)), np.zeros((4, 1)))
+        want = np.einsum("kh,ht->kt", V, ys[:, 0, :])                     # K×T
+        assert ws["Yall"].shape == (2, 6) and ws["Y2"].shape == (2, 4)
+        np.testing.assert_allclose(ws["Yall"], want, atol=1e-5)
+        np.testing.assert_allclose(np.concatenate([ws["Y1"], ws["Y2"]], 1), want, atol=1e-5)
+        ys3, _, _ = np_lstm(Xv[:, None, 2:], W, R, b, np.zeros((4, 1)), np.zeros((4, 1)))
+        np.testing.assert_allclose(ws["Y3"], np.einsum("kh,ht->kt", V, ys3[:, 0, :]), atol=1e-5)
+    np.testing.assert_array_equal(ran[1]["Y2"], ported[1]["Y2"])

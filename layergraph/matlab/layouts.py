@@ -359,9 +359,62 @@ def predict(net, X, *args, nargout=None, **kwargs):
     (``[Y, state] = predict(net, X)`` then also returns the updated network state)."""
     if _wants_dl(X, args, kwargs):
         return _dl_api.predict(net, X, *args, nargout=nargout, **kwargs)
+    numeric_dl = _numeric_with_formats(net, X, args, kwargs)
+    if numeric_dl is not None:
+        inputs, options = numeric_dl
+        out = _dl_api.predict(net, *inputs, *options, nargout=nargout)
+        batchless = not any("B" in x.fmt for x in inputs)
+        if isinstance(out, tuple):
+            return tuple(_numeric(o, batchless) for o in out)
+        return _numeric(out, batchless)
     _dl_api._no_state_output(net, nargout)
     X = to_engine_predictors(X, network_input_layout(net), "predict", "the data")
     return from_engine_output(_predict.predict(net, X, *args, **kwargs))
+
+
+def _numeric_with_formats(net, X, args, kwargs):
+    """``predict(net, X1, ..., 'InputDataFormats', fmts)`` with numeric X (MATLAB's dlnetwork predict on
+    numeric input, as in MathWorks' resetState example ``[scores, state] = predict(net, X,
+    InputDataFormats="CT")``): (the inputs as formatted dlarrays, the other options); None otherwise."""
+    from ..network import Network
+
+    if not isinstance(net, Network) or net.kind == "assembled":
+        return None
+    n = next((i for i, a in enumerate(args) if isinstance(a, str)), len(args))
+    pairs = list(zip(args[n::2], args[n + 1::2])) + list(kwargs.items())
+    formats = [v for k, v in pairs if isinstance(k, str) and k.lower() == "inputdataformats"]
+    if not formats or isinstance(formats[-1], str) and formats[-1].lower() == "auto":
+        return None
+    fmts = formats[-1]
+    inputs = [X, *args[:n]]
+    if isinstance(fmts, str):
+        fmts = [fmts] * len(inputs)
+    else:
+        fmts = [str(f) for f in (fmts.a.reshape(-1, order="F") if hasattr(fmts, "a") else fmts)]
+    if len(fmts) != len(inputs):
+        return None
+    options = [x for k, v in pairs if not (isinstance(k, str) and k.lower() == "inputdataformats") for x in (k, v)]
+    return [_dlarray(np.asarray(x), f) for x, f in zip(inputs, fmts)], options
+
+
+def _dlarray(x, fmt):
+    from ..dl.dlarray import dlarray
+
+    return dlarray(x, fmt)
+
+
+def _numeric(y, batchless: bool):
+    """A dlarray output as the numeric array returned for numeric input; for input without a 'B'
+    dimension ('CT'), the output's singleton B is dropped (K×1×T -> K×T; K×1 stays 2-D)."""
+    from ..dl.dlarray import extractdata
+
+    if not isinstance(y, DLArray):
+        return y
+    data = extractdata(y)
+    fmt = y.fmt
+    if batchless and "B" in fmt and data.ndim > 2 and data.shape[fmt.index("B")] == 1:
+        data = data.squeeze(fmt.index("B"))
+    return data
 
 
 @matlab_function("classify", outputs=("YPred", "scores"), data_free=False)
