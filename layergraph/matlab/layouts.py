@@ -365,8 +365,8 @@ def predict(net, X, *args, nargout=None, **kwargs):
         out = _dl_api.predict(net, *inputs, *options, nargout=nargout)
         batchless = not any("B" in x.fmt for x in inputs)
         if isinstance(out, tuple):
-            return tuple(_numeric(o, batchless) for o in out)
-        return _numeric(out, batchless)
+            return tuple(_numeric_output(o, batchless) for o in out)
+        return _numeric_output(out, batchless)
     _dl_api._no_state_output(net, nargout)
     X = to_engine_predictors(X, network_input_layout(net), "predict", "the data")
     return from_engine_output(_predict.predict(net, X, *args, **kwargs))
@@ -403,7 +403,7 @@ def _dlarray(x, fmt):
     return dlarray(x, fmt)
 
 
-def _numeric(y, batchless: bool):
+def _numeric_output(y, batchless: bool):
     """A dlarray output as the numeric array returned for numeric input; for input without a 'B'
     dimension ('CT'), the output's singleton B is dropped (K×1×T -> K×T; K×1 stays 2-D)."""
     from ..dl.dlarray import extractdata
