@@ -299,3 +299,17 @@ def test_numeric_predict_with_input_formats_carries_the_state_like_matlab_reset_
         ys3, _, _ = np_lstm(Xv[:, None, 2:], W, R, b, np.zeros((4, 1)), np.zeros((4, 1)))
         np.testing.assert_allclose(ws["Y3"], np.einsum("kh,ht->kt", V, ys3[:, 0, :]), atol=1e-5)
     np.testing.assert_array_equal(ran[1]["Y2"], ported[1]["Y2"])
+
+
+@pytest.mark.parametrize("kind", ["lstmProjectedLayer", "gruProjectedLayer"])
+def test_projected_layers_carry_their_state_too(kind):
+    import layergraph
+
+    net = dlnetwork([sequenceInputLayer(C), getattr(layergraph, kind)(H, 2, 2)])
+    _, s_all = forward(net, cbt(X))
+    _, s_a = forward(net, cbt(X[:, :, :4]))
+    assert state_values(s_a)[0].shape == (H, N)
+    net.State = s_a
+    _, s_b = forward(net, cbt(X[:, :, 4:]))
+    for a, b in zip(state_values(s_all), state_values(s_b)):
+        np.testing.assert_allclose(a, b, atol=1e-5)
