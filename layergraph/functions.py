@@ -190,8 +190,6 @@ _TAKES_NARGOUT: dict = {}
 
 
 def _takes_nargout(f) -> bool:
-    import inspect
-
     plain = type(f) is types.FunctionType       # a def or lambda (a translated function)
     if plain:
         accepts = f.__dict__.get("__matlab_nargout__")
@@ -207,6 +205,8 @@ def _takes_nargout(f) -> bool:
         accepts = getattr(f, "__matlab_nargout__", None)
         if accepts is not None:
             return bool(accepts)
+    import inspect
+
     try:
         params = inspect.signature(f).parameters
     except (TypeError, ValueError):

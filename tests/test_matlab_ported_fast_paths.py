@@ -622,3 +622,17 @@ def test_mini_batches_cut_from_randperm_need_no_subscript_check(monkeypatch):
     part = ml.index_span(idx, 7, 10)
     with pytest.raises(MatlabRuntimeError, match=f"index {int(part.max())}, but the dimension has 2"):
         ml.index(tiny, part)
+
+
+def test_property_assignment_keeps_value_semantics_when_the_decision_is_kept():
+    from layergraph import fullyConnectedLayer
+
+    layer = fullyConnectedLayer(3, Name="fc")
+    for k in range(3):                                     # the first call decides, the next ones reuse it
+        renamed = ml.setfield(layer, "Name", f"fc{k}")
+        assert renamed.Name == f"fc{k}" and layer.Name == "fc"      # a layer is a value: a copy changes
+    with pytest.raises(MatlabRuntimeError, match="read-only property 'NumInputs'"):
+        ml.setfield(layer, "NumInputs", 2.0)
+    with pytest.raises(MatlabRuntimeError):
+        ml.setfield(layer, "Name", 5.0)                     # the class still validates every value
+    assert layer.Name == "fc"

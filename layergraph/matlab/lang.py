@@ -36,6 +36,7 @@ from ..errors import LayerGraphError, MatlabPortError, MatlabRuntimeError
 from ..functions import FUNCTIONS, call_function, overload_for
 from . import access as _access
 from .access import _AS_MATLAB  # type -> passes as a MATLAB value (filled by _access.passes_as_matlab)
+from .access import _SETTABLE  # (class, property) -> handle class? (filled by _access.write_property)
 from . import semantics as S
 from .semantics import COLON, transpose  # noqa: F401  (ml.transpose is MATLAB's .')
 from .base._core import call  # noqa: F401  (the one way registry functions call a function value)
@@ -51,6 +52,8 @@ C = COLON
 
 #: types v() returns as they are (every type but Python and NumPy scalars; filled as they are met)
 _UNBOXED_AS_IS: set = {np.ndarray, str, type(None)}
+#: the same without None (an output never assigned): what :func:`returns` hands back as it is
+_RETURNED_AS_IS: set = {np.ndarray, str}
 _SCALAR_TYPES = (bool, int, float, np.bool_, np.integer, np.floating)
 
 
@@ -69,6 +72,7 @@ def v(x):
         return np.array([[bool(x)]])
     if not issubclass(t, _SCALAR_TYPES):
         _UNBOXED_AS_IS.add(t)
+        _RETURNED_AS_IS.add(t)
     return x
 
 
@@ -182,6 +186,12 @@ def set_brace(base, value, *idx):
 
 def setfield(base, name: str, value):
     """``base.name = value``: a new struct (or the object with its allow-listed property set)."""
+    handle = _SETTABLE.get((type(base), name))
+    if handle is not None:      # an allow-listed settable property of this class (write_property decided it)
+        try:
+            return _access._set_property(base if handle else base.copy(), name, to_py(value))
+        except LayerGraphError as exc:
+            raise MatlabRuntimeError(str(exc)) from None
     try:
         name = _access.check_field_name(name)
     except LayerGraphError as exc:
@@ -591,7 +601,7 @@ _EXACT = 2 ** 53        # integers a double holds exactly
 def to_py(x):
     """A MATLAB value as the layergraph Python API takes it (the interpreter's conversion)."""
     t = type(x)
-    if t is str or _passes_as_is(t):        # handed over as they are (char rows, project objects)
+    if t is str or _PY_AS_IS.get(t) or _passes_as_is(t):     # handed over as they are (text, project objects)
         return x
     if t is int and -_EXACT < x < _EXACT:    # a whole number held unboxed: itself
         return x
@@ -668,6 +678,7 @@ def _registered(entry):
 
     aware = getattr(entry, "nargout_aware", False)
     several = len(entry.outputs) > 1
+    has_outputs = bool(entry.outputs)
     takes_nargout = []          # whether fn has a nargout parameter (its signature, read at the first call)
 
     def toolbox_fn(*args, nargout: int = 1):
@@ -675,6 +686,10 @@ def _registered(entry):
         for a in args:
             t = type(a)
             if t is str or _PY_AS_IS.get(t):
+                pyargs.append(a)
+            elif t is np.ndarray:           # to_py's first cases, inline: arrays and unboxed whole numbers
+                pyargs.append(_access.array_to_py(a))
+            elif t is int and -_EXACT < a < _EXACT:
                 pyargs.append(a)
             elif isinstance(a, CsList):
                 pyargs.extend(to_py(x) for x in a)
@@ -700,9 +715,15 @@ def _registered(entry):
                 return _to_matlab(result)
             except LayerGraphError:
                 return None
-        if not entry.outputs:
+        if not has_outputs:
             return None if result is None else _to_matlab(result)
         if nargout > 1 or several:
+            if nargout > 1 and type(result) is tuple and len(result) == nargout:
+                for o in result:        # the outputs asked for, each a MATLAB value already: the tuple itself
+                    if not _AS_MATLAB.get(type(o)):
+                        break
+                else:
+                    return result
             outs = [o if _AS_MATLAB.get(type(o)) else _to_matlab(o)
                     for o in (result if isinstance(result, tuple) else (result,))]
             if nargout > 1 and len(outs) >= nargout:
@@ -921,6 +942,8 @@ def outputs(name: str, values: dict, names, nargout: int):
 def returns(name: str, names, nargout: int, *values):
     """The outputs of a translated function whose outputs are all assigned when it ends (the translator
     proved it): the same as :func:`outputs` of those values, without a dict of the function's locals."""
+    if nargout == len(values) > 1 and all(map(_RETURNED_AS_IS.__contains__, map(type, values))):
+        return values               # every output asked for, each a value v() leaves alone (and not None)
     want = nargout if nargout > 1 else 1
     if want <= len(values):
         if want == 1:
