@@ -176,7 +176,7 @@ def main():
         ratios = [a / b for a, b in zip(times["custom loop"], times[ref])]
         print(f"  ratio custom loop / {ref}: {spread(ratios)}")
     if "MATLAB script, ported" in times:
-        for ref in ("torch, same model", "custom loop"):
+        for ref in ("torch, same model", "torch, nn.Sequential", "custom loop"):
             ratios = [a / b for a, b in zip(times["MATLAB script, ported"], times[ref])]
             print(f"  ratio MATLAB script (ported) / {ref}: {spread(ratios)}")
     if "MATLAB script, run" in times:
