@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from layergraph import batchNormalizationLayer, bilstmLayer, dlnetwork, fullyConnectedLayer, gruLayer, lstmLayer
+from layergraph import batchNormalizationLayer, bilstmLayer, dlnetwork, gruLayer, lstmLayer
 from layergraph import sequenceInputLayer
 from layergraph.dl import dlarray, extractdata, forward, predict, resetState
 from layergraph.errors import LayerGraphError
