@@ -14,20 +14,19 @@ import numpy as np
 import pytest
 import torch
 
-from layergraph import (batchNormalizationLayer, convolution2dLayer, dlnetwork, fullyConnectedLayer, imageInputLayer,
-                        lstmLayer, reluLayer, sequenceInputLayer, sigmoidLayer, softmaxLayer)
+from layergraph import dlnetwork, fullyConnectedLayer, lstmLayer, sequenceInputLayer, sigmoidLayer, softmaxLayer
 from layergraph.dl import (DLArray, DLArrayError, crossentropy, dlarray, dlfeval, dlgradient, extractdata, forward)
 from layergraph.dl import ops
 from layergraph.learnables import LearnableTable
 from layergraph.values import categorical, onehotencode
 
+from dl_helpers import image_net
+
 rng = np.random.default_rng(11)
 
 
 def _image_net():
-    torch.manual_seed(3)
-    return dlnetwork([imageInputLayer([4, 4, 2], Normalization="none"), convolution2dLayer(3, 3, Padding="same"),
-                      batchNormalizationLayer, reluLayer, fullyConnectedLayer(5), softmaxLayer])
+    return image_net(3)
 
 
 def _images(n=6):

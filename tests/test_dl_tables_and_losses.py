@@ -14,20 +14,19 @@ import numpy as np
 import pytest
 import torch
 
-from layergraph import (GraphError, batchNormalizationLayer, convolution2dLayer, dlnetwork, fullyConnectedLayer,
-                        imageInputLayer, lstmLayer, reluLayer, sequenceInputLayer, sigmoidLayer, softmaxLayer)
+from layergraph import GraphError, dlnetwork, fullyConnectedLayer, lstmLayer, sequenceInputLayer, sigmoidLayer
 from layergraph.dl import (DLArray, DLArrayError, adamupdate, binarycrossentropy, crossentropy, dlarray, dlfeval,
                            dlgradient, extractdata, forward, mse, sgdmupdate)
 from layergraph.learnables import LearnableTable
 from layergraph.values import categorical, onehotencode
 
+from dl_helpers import image_net
+
 rng = np.random.default_rng(7)
 
 
 def _image_net():
-    torch.manual_seed(1)
-    return dlnetwork([imageInputLayer([4, 4, 2], Normalization="none"), convolution2dLayer(3, 3, Padding="same"),
-                      batchNormalizationLayer, reluLayer, fullyConnectedLayer(5), softmaxLayer])
+    return image_net(1)
 
 
 def _batch():

@@ -70,10 +70,9 @@ _MATLAB_CLASS: dict = {}
 def matlab_class(obj):
     """The class of a project object MATLAB code may hold (it declares MATLAB_PROPERTIES), else None."""
     cls = type(obj)
-    try:
-        return _MATLAB_CLASS[cls]
-    except KeyError:
-        pass
+    found = _MATLAB_CLASS.get(cls, _MISSING)
+    if found is not _MISSING:
+        return found
     found = None
     for base in cls.__mro__:
         if "MATLAB_PROPERTIES" in base.__dict__ and base.__module__.startswith("layergraph."):

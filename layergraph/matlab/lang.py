@@ -147,22 +147,19 @@ def field(base, name: str):
     """``base.name``: a struct field or an allow-listed property of a project object (a method of the
     object without arguments is called)."""
     if _access.plain_property(base, name):     # net.Learnables: an allow-listed property, no method
-        try:
-            return _access.read_plain_property(base, name)
-        except MatlabRuntimeError:
-            raise
-        except LayerGraphError as exc:
-            raise MatlabRuntimeError(str(exc), "MATLAB:nonExistentField") from None
-    if not isinstance(base, (Struct, CsList, LayerArr)):
-        method = _access.method_name(base, name)
-        if method is not None and name not in _access.property_names(base):
-            return function(method)(base)
-    if isinstance(base, CsList):
-        return CsList(field(b, name) for b in base)
-    if isinstance(base, LayerArr) and base.a.size == 1:
-        base = base.a.flat[0]
+        read = _access.read_plain_property
+    else:
+        if not isinstance(base, (Struct, CsList, LayerArr)):
+            method = _access.method_name(base, name)
+            if method is not None and name not in _access.property_names(base):
+                return function(method)(base)
+        if isinstance(base, CsList):
+            return CsList(field(b, name) for b in base)
+        if isinstance(base, LayerArr) and base.a.size == 1:
+            base = base.a.flat[0]
+        read = _access.read_property
     try:
-        return _access.read_property(base, name)
+        return read(base, name)
     except MatlabRuntimeError:
         raise
     except LayerGraphError as exc:

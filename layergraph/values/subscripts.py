@@ -17,7 +17,7 @@ def whole_positions(flat: np.ndarray):
     if flat.size <= 256 and flat.dtype.kind == "f":
         # a few subscripts (a mini-batch): checked as Python floats, two numpy calls in all (more instructions
         # than numpy's reductions, but in a training loop numpy's reduction machinery runs cold: measured
-        # 9 µs slower per mini-batch in benchmarks/bench_custom_loop.py's loop)
+        # 9 µs slower per mini-batch in the digits custom loop of benchmarks/bench_custom_loop.py)
         values = flat.tolist()
         if all(map(float.is_integer, values)) and min(values) >= 1:       # whole numbers (no NaN, Inf), >= 1
             return np.subtract(flat, 1, dtype=np.int64, casting="unsafe"), int(max(values))
